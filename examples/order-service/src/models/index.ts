@@ -1,0 +1,3 @@
+// The `./models` expose: every model spec this remote serves.
+export { Order } from './order.js';
+export { Customer } from './customer.js';

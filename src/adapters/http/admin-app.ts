@@ -1,0 +1,67 @@
+/**
+ * The host's own endpoints (config, remotes, health), on Express: they are not
+ * on the hot path, and later features (auth, dashboard) plug in as middleware.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Deployment } from '../../federation/deployment.js';
+import type { RouteTableRef } from './route-table.js';
+import { MODELS_PREFIX } from './model-router.js';
+
+export interface AdminAppDeps {
+  table: RouteTableRef;
+  deployment: Deployment;
+  datasourceKindOf(model: string): string;
+}
+
+export function createAdminApp(deps: AdminAppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+
+  app.get('/microlib/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/microlib/api/config', (_req, res) => {
+    const models = [...deps.table.current.routes.values()].map(({ model }) => ({
+      name: model.name,
+      endpoint: model.endpoint,
+      path: `${MODELS_PREFIX}${model.endpoint}`,
+      remote: model.identity.remote,
+      version: model.identity.version,
+      datasource: deps.datasourceKindOf(model.name),
+      fields: model.spec.fields ?? null,
+      relations: model.spec.relations ?? {},
+      commands: Object.keys(model.spec.commands ?? {}),
+      ports: Object.keys(model.spec.ports ?? {}),
+    }));
+    res.json({ models });
+  });
+
+  app.get('/microlib/api/remotes', (_req, res) => {
+    res.json({
+      remotes: deps.deployment.remotes().map((state) => ({
+        name: state.entry.name,
+        source: state.source.describe(),
+        status: state.status,
+        version: state.current?.version ?? null,
+        loadedAt: state.current?.loadedAt.toISOString() ?? null,
+        loadMs: state.current?.loadMs ?? null,
+        cacheFallback: state.current?.fromCacheFallback ?? false,
+        exposes: state.current ? [...state.current.modules.keys()] : [],
+        lastError: state.lastError ?? null,
+      })),
+    });
+  });
+
+  app.use((req, res) => {
+    res.status(404).json({ error: { code: 'MLB_ERR_NOT_FOUND', message: `no route ${req.method} ${req.path}` } });
+  });
+
+  // Express needs the four-argument signature to recognise an error handler.
+  app.use((error: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
+    res.status(status).json({ error: { code: status === 500 ? 'MLB_ERR_INTERNAL' : 'MLB_ERR_BAD_REQUEST', message: status === 500 ? 'internal error; see the host log' : error.message } });
+  });
+  return app;
+}

@@ -1,0 +1,47 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { compileFieldSchema } from '../../domain/field-schema.js';
+import { MicrolibError } from '../../domain/errors.js';
+import { parseListQuery } from './list-query.js';
+
+const schema = compileFieldSchema(
+  { name: { type: 'string' }, qty: { type: 'integer' }, price: { type: 'number' }, paid: { type: 'boolean' }, tags: { type: 'array', items: { type: 'string' } } },
+  false,
+);
+const limits = { defaultPageSize: 20, maxPageSize: 100 };
+const parse = (search: string) => parseListQuery(search, schema, limits);
+const fails = (search: string, field: string) =>
+  assert.throws(() => parse(search), (e: unknown) => e instanceof MicrolibError && e.code === 'MLB_ERR_BAD_QUERY' && e.field === field, search);
+
+describe('parseListQuery', () => {
+  it('defaults', () => {
+    assert.deepEqual(parse(''), { filter: {}, sort: [], limit: 20, offset: 0, count: false });
+  });
+
+  it('coerces filter values by field type and reads paging, sort and count', () => {
+    const query = parse('name=x&qty=3&price=2.5&paid=false&limit=5&offset=10&sort=-price,name&count');
+    assert.deepEqual(query.filter, { name: 'x', qty: 3, price: 2.5, paid: false });
+    assert.deepEqual(query.sort, [{ field: 'price', direction: -1 }, { field: 'name', direction: 1 }]);
+    assert.equal(query.limit, 5);
+    assert.equal(query.offset, 10);
+    assert.equal(query.count, true);
+  });
+
+  it('rejects operators, unknown or non-scalar fields, bad values and repeats', () => {
+    fails('qty[$gt]=1', 'qty[$gt]');
+    fails('$where=1', '$where');
+    fails('a.b=1', 'a.b');
+    fails('nope=1', 'nope');
+    fails('tags=x', 'tags');
+    fails('qty=1.5', 'qty');
+    fails('price=abc', 'price');
+    fails('paid=yes', 'paid');
+    fails('limit=0', 'limit');
+    fails('limit=101', 'limit');
+    fails('offset=-1', 'offset');
+    fails('sort=tags', 'sort');
+    fails('name=a&name=b', 'name');
+    fails('cursor=abc&offset=1', 'cursor');
+    fails('count=maybe', 'count');
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * Parses the query string of a list request into a ListQuery, checking every
+ * parameter against the model's fields. Unknown fields and operators answer 400:
+ * nothing a client writes reaches a datasource unchecked.
+ */
+import type { ListQuery, SortKey } from '../../domain/datasource.js';
+import { badQueryError } from '../../domain/errors.js';
+import type { FieldSchema } from '../../domain/field-schema.js';
+import type { Json } from '../../domain/model-spec.js';
+
+export interface PageLimits {
+  defaultPageSize: number;
+  maxPageSize: number;
+}
+
+const RESERVED = new Set(['limit', 'offset', 'cursor', 'sort', 'count']);
+
+function integer(value: string, field: string, min: number, max: number): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    throw badQueryError(`"${field}" must be an integer from ${min} to ${max}`, field);
+  }
+  return n;
+}
+
+function coerce(raw: string, type: NonNullable<ReturnType<FieldSchema['queryableType']>>, field: string): Json {
+  switch (type) {
+    case 'number':
+    case 'integer': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n) || (type === 'integer' && !Number.isInteger(n))) {
+        throw badQueryError(`filter "${field}" must be ${type === 'integer' ? 'an integer' : 'a number'}`, field);
+      }
+      return n;
+    }
+    case 'boolean':
+      if (raw === 'true') return true;
+      if (raw === 'false') return false;
+      throw badQueryError(`filter "${field}" must be true or false`, field);
+    default:
+      return raw;
+  }
+}
+
+function parseSort(raw: string, schema: FieldSchema): SortKey[] {
+  return raw.split(',').map((part) => {
+    const descending = part.startsWith('-');
+    const field = descending || part.startsWith('+') ? part.slice(1) : part;
+    if (!schema.queryableType(field)) throw badQueryError(`cannot sort by "${field}": not a sortable field of this model`, 'sort');
+    return { field, direction: descending ? -1 : 1 };
+  });
+}
+
+export function parseListQuery(search: string, schema: FieldSchema, limits: PageLimits): ListQuery {
+  const params = new URLSearchParams(search);
+  const seen = new Set<string>();
+  const filter: Record<string, Json> = {};
+  const query: ListQuery = { filter, sort: [], limit: limits.defaultPageSize, offset: 0, count: false };
+  for (const [key, value] of params) {
+    if (seen.has(key)) throw badQueryError(`"${key}" is given more than once`, key);
+    seen.add(key);
+    if (RESERVED.has(key)) {
+      switch (key) {
+        case 'limit':
+          query.limit = integer(value, 'limit', 1, limits.maxPageSize);
+          break;
+        case 'offset':
+          query.offset = integer(value, 'offset', 0, Number.MAX_SAFE_INTEGER);
+          break;
+        case 'cursor':
+          if (value === '') throw badQueryError('"cursor" is empty', 'cursor');
+          query.cursor = value;
+          break;
+        case 'sort':
+          query.sort = parseSort(value, schema);
+          break;
+        case 'count':
+          if (value !== '' && value !== 'true' && value !== 'false') throw badQueryError('"count" takes no value, true or false', 'count');
+          query.count = value !== 'false';
+          break;
+      }
+      continue;
+    }
+    if (/[[\]$.]/.test(key)) {
+      throw badQueryError(`unknown query operator in "${key}": only equality filters (field=value) are supported`, key);
+    }
+    const type = schema.queryableType(key);
+    if (!type) throw badQueryError(`cannot filter by "${key}": not a filterable field of this model`, key);
+    filter[key] = coerce(value, type, key);
+  }
+  if (query.cursor !== undefined && seen.has('offset')) throw badQueryError('give either "cursor" or "offset", not both', 'cursor');
+  return query;
+}

@@ -1,0 +1,122 @@
+/**
+ * The generated REST API, `/microlib/api/models/<endpoint>[/<id>]`, answered on
+ * node:http directly: Express's router and response helpers cost most of a
+ * request's time, so the hot path does not go through them.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MicrolibError } from '../../domain/errors.js';
+import type { StoredRecord } from '../../domain/model-spec.js';
+import { parseListQuery, type PageLimits } from './list-query.js';
+import { readJsonBody } from './read-body.js';
+import { sendEmpty, sendError, sendJson } from './respond.js';
+import type { ModelRoute, RouteTableRef } from './route-table.js';
+
+export const MODELS_PREFIX = '/microlib/api/models/';
+
+export interface ModelRouterOptions extends PageLimits {
+  bodyLimitBytes: number;
+  onInternalError(error: unknown, req: IncomingMessage): void;
+}
+
+const COLLECTION_METHODS = 'GET, HEAD, POST';
+const ITEM_METHODS = 'GET, HEAD, PATCH, DELETE';
+
+const etagOf = (record: StoredRecord) => `"${record.revision}"`;
+
+/** `"3"`, `W/"3"` or `*` → 3 or undefined; anything else is a 400. */
+function expectedRevision(req: IncomingMessage): number | undefined {
+  const header = req.headers['if-match'];
+  if (header === undefined || header.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"(\d{1,15})"\s*$/.exec(header);
+  if (!match) throw new MicrolibError('MLB_ERR_VALIDATION', 'If-Match must be an ETag from a previous response, e.g. "3"', 'If-Match');
+  return Number(match[1]);
+}
+
+export function createModelRouter(table: RouteTableRef, options: ModelRouterOptions) {
+  async function handleCollection(req: IncomingMessage, res: ServerResponse, route: ModelRoute, endpoint: string, search: string) {
+    switch (req.method) {
+      case 'GET':
+      case 'HEAD': {
+        const query = parseListQuery(search, route.model.schema, options);
+        const page = await route.service.list(query);
+        const body: Record<string, unknown> = { data: page.records, limit: query.limit };
+        if (query.cursor === undefined) body.offset = query.offset;
+        if (page.total !== undefined) body.total = page.total;
+        if (page.nextCursor !== undefined) body.nextCursor = page.nextCursor;
+        sendJson(res, 200, body, page.total !== undefined ? { 'x-total-count': String(page.total) } : undefined);
+        return;
+      }
+      case 'POST': {
+        const record = await route.service.create(await readJsonBody(req, options.bodyLimitBytes));
+        sendJson(res, 201, record, { location: `${MODELS_PREFIX}${endpoint}/${encodeURIComponent(record.id)}`, etag: etagOf(record) });
+        return;
+      }
+      default:
+        throw methodNotAllowed(req, COLLECTION_METHODS);
+    }
+  }
+
+  async function handleItem(req: IncomingMessage, res: ServerResponse, route: ModelRoute, id: string) {
+    switch (req.method) {
+      case 'GET':
+      case 'HEAD': {
+        const record = await route.service.get(id);
+        const etag = etagOf(record);
+        if (req.headers['if-none-match'] === etag) return sendEmpty(res, 304, { etag });
+        return sendJson(res, 200, record, { etag });
+      }
+      case 'PATCH': {
+        const patch = await readJsonBody(req, options.bodyLimitBytes);
+        const record = await route.service.update(id, patch, expectedRevision(req));
+        return sendJson(res, 200, record, { etag: etagOf(record) });
+      }
+      case 'DELETE':
+        await route.service.remove(id, expectedRevision(req));
+        return sendEmpty(res, 204);
+      default:
+        throw methodNotAllowed(req, ITEM_METHODS);
+    }
+  }
+
+  /** Answers a request whose path starts with MODELS_PREFIX. */
+  return async function handleModelRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // One table for the whole request, whatever a hot deploy does meanwhile.
+    const routes = table.current.routes;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const search = q === -1 ? '' : url.slice(q + 1);
+    const rest = path.slice(MODELS_PREFIX.length);
+    const slash = rest.indexOf('/');
+    const endpoint = slash === -1 ? rest : rest.slice(0, slash);
+    const tail = slash === -1 ? '' : rest.slice(slash + 1);
+    try {
+      const route = routes.get(endpoint);
+      if (!route) throw new MicrolibError('MLB_ERR_NOT_FOUND', `no model is served at ${MODELS_PREFIX}${endpoint}`);
+      if (tail === '') return await handleCollection(req, res, route, endpoint, search);
+      if (tail.includes('/')) throw new MicrolibError('MLB_ERR_NOT_FOUND', `no route ${path}`);
+      let id: string;
+      try {
+        id = decodeURIComponent(tail);
+      } catch {
+        throw new MicrolibError('MLB_ERR_VALIDATION', 'the id in the path is not valid percent-encoding', 'id');
+      }
+      await handleItem(req, res, route, id);
+    } catch (error) {
+      if (error instanceof MicrolibError) {
+        const headers = error.code === 'MLB_ERR_METHOD_NOT_ALLOWED' ? { allow: tail === '' ? COLLECTION_METHODS : ITEM_METHODS } : undefined;
+        // A refused body may still be arriving; closing is cheaper than reading it.
+        if (error.code === 'MLB_ERR_PAYLOAD_TOO_LARGE') res.setHeader('connection', 'close');
+        sendError(res, error, headers);
+        if (error.code === 'MLB_ERR_PAYLOAD_TOO_LARGE') res.on('finish', () => req.destroy());
+        return;
+      }
+      options.onInternalError(error, req);
+      sendError(res, new MicrolibError('MLB_ERR_INTERNAL', 'internal error; see the host log'));
+    }
+  };
+}
+
+function methodNotAllowed(req: IncomingMessage, allowed: string): MicrolibError {
+  return new MicrolibError('MLB_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allowed}`);
+}

@@ -1,0 +1,49 @@
+/** Writing JSON answers and errors straight to node:http responses (no framework on the hot path). */
+import type { ServerResponse } from 'node:http';
+import { MicrolibError, type ErrorCode } from '../../domain/errors.js';
+
+const STATUS: Record<ErrorCode, number> = {
+  MLB_ERR_VALIDATION: 400,
+  MLB_ERR_BAD_QUERY: 400,
+  MLB_ERR_BAD_JSON: 400,
+  MLB_ERR_NOT_FOUND: 404,
+  MLB_ERR_METHOD_NOT_ALLOWED: 405,
+  MLB_ERR_CONFLICT: 409,
+  MLB_ERR_PRECONDITION_FAILED: 412,
+  MLB_ERR_PAYLOAD_TOO_LARGE: 413,
+  MLB_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  MLB_ERR_UNAVAILABLE: 503,
+  MLB_ERR_INTERNAL: 500,
+};
+
+export function statusOf(code: ErrorCode): number {
+  return STATUS[code];
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+export function sendEmpty(res: ServerResponse, status: number, headers?: Record<string, string>): void {
+  res.writeHead(status, headers);
+  res.end();
+}
+
+/** The JSON error body every endpoint uses: `{ error: { code, message, field? } }`. */
+export function errorBody(error: MicrolibError): { error: { code: string; message: string; field?: string } } {
+  return { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
+}
+
+export function sendError(res: ServerResponse, error: MicrolibError, headers?: Record<string, string>): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, statusOf(error.code), errorBody(error), headers);
+}

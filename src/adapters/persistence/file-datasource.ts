@@ -1,0 +1,306 @@
+/**
+ * The `file` datasource: one append-only log per collection under `dataDir`,
+ * replayed into memory at open. Reads are served from memory by the same
+ * engine as the memory datasource; writes are group-committed to the log and
+ * become visible only once durable.
+ *
+ * A write is checked against the stored data plus the writes still queued
+ * (so two concurrent creates of one id cannot both pass), appended to the next
+ * batch, and applied in memory when its batch has been fdatasync'ed. A write
+ * that fails to persist is therefore never visible.
+ */
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Datasource, DatasourceOptions, ListQuery, Page } from '../../domain/datasource.js';
+import { conflictError, MicrolibError, validationError } from '../../domain/errors.js';
+import type { StoredRecord } from '../../domain/model-spec.js';
+import { checkCollectionName } from './collection-name.js';
+import { DatasourceLifecycle } from './datasource-lifecycle.js';
+import { syncDirectory, writeFully } from './file-io.js';
+import { GroupCommitWriter } from './group-commit-writer.js';
+import { InMemoryCollection } from './in-memory-collection.js';
+import { cloneJson } from './json-order.js';
+import { LiveBytes } from './live-bytes.js';
+import { encodeDeleteLine, encodeHeaderLine, encodePutLine } from './log-codec.js';
+import { installSnapshot } from './log-compaction.js';
+import { replayLog } from './log-replay.js';
+import { PendingWrites, type PendingState } from './pending-writes.js';
+import { normalizeRecord } from './record-copy.js';
+import { checkRevision } from './revision-check.js';
+import { warnFunctionFor, type WarnFunction } from './warning-logger.js';
+
+/** Options the file datasource reads from {@link DatasourceOptions}, besides `collection` and `dataDir`. */
+export interface FileDatasourceOptions {
+  /** Compact only once the log is at least this many bytes (default 4 MiB). */
+  compactMinBytes?: number;
+  /** Compact when the log is more than this many times the size of a fresh snapshot (default 2, at least 1). */
+  compactRatio?: number;
+  /** Receives warnings about repaired logs, e.g. a pino logger. */
+  logger?: unknown;
+}
+
+/** A file datasource, with compaction on demand for operators and tests. */
+export interface FileDatasource extends Datasource {
+  /** Rewrites the log as a snapshot of the live records now, whatever its size. */
+  compact(): Promise<void>;
+}
+
+const DEFAULT_COMPACT_MIN_BYTES = 4 << 20;
+const DEFAULT_COMPACT_RATIO = 2;
+
+/** Logs opened by this process: two datasources appending to one log would corrupt it. */
+const openLogs = new Set<string>();
+
+interface Settings {
+  collection: string;
+  dataDir: string;
+  logPath: string;
+  tempPath: string;
+  compactMinBytes: number;
+  compactRatio: number;
+  warn: WarnFunction;
+}
+
+/**
+ * Creates a `file` datasource for `options.collection`, stored in
+ * `<dataDir>/<collection>.log` (the folder is created at open).
+ * @throws MicrolibError `MLB_ERR_VALIDATION` for an unsafe collection name or bad options.
+ */
+export function createFileDatasource(options: DatasourceOptions): FileDatasource {
+  const collection = checkCollectionName(options.collection);
+  if (typeof options.dataDir !== 'string' || options.dataDir.length === 0) {
+    throw validationError('The file datasource needs a dataDir', 'dataDir');
+  }
+  const dataDir = resolve(options.dataDir);
+  const logPath = join(dataDir, `${collection}.log`);
+  return new FileDatasourceImpl({
+    collection,
+    dataDir,
+    logPath,
+    tempPath: `${logPath}.compact-tmp`,
+    compactMinBytes: numberOption(options, 'compactMinBytes', DEFAULT_COMPACT_MIN_BYTES, 0),
+    compactRatio: numberOption(options, 'compactRatio', DEFAULT_COMPACT_RATIO, 1),
+    warn: warnFunctionFor(options['logger']),
+  });
+}
+
+function numberOption(options: DatasourceOptions, name: keyof FileDatasourceOptions, fallback: number, minimum: number): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < minimum) {
+    throw validationError(`${name} must be a number of at least ${minimum}`, name);
+  }
+  return value;
+}
+
+class FileDatasourceImpl implements FileDatasource {
+  readonly kind = 'file';
+  private readonly lifecycle: DatasourceLifecycle;
+  private collection = new InMemoryCollection();
+  private readonly pending = new PendingWrites();
+  private live = new LiveBytes();
+  private writer: GroupCommitWriter | undefined;
+  private opening: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  /** After a failed compaction, wait until the log reaches this size before trying again. */
+  private compactionFloor = 0;
+
+  constructor(private readonly settings: Settings) {
+    this.lifecycle = new DatasourceLifecycle(`file datasource "${settings.collection}"`);
+  }
+
+  async open(): Promise<void> {
+    this.lifecycle.beginOpen();
+    this.opening = this.openLog();
+    try {
+      await this.opening;
+      this.lifecycle.endOpen(true);
+    } catch (error) {
+      this.lifecycle.endOpen(false);
+      throw error;
+    } finally {
+      this.opening = undefined;
+    }
+    if (this.shouldCompact()) void this.compact().catch(() => undefined);
+  }
+
+  async get(id: string): Promise<StoredRecord | undefined> {
+    this.lifecycle.assertOpen();
+    return this.collection.get(id);
+  }
+
+  async list(query: ListQuery): Promise<Page> {
+    this.lifecycle.assertOpen();
+    return this.collection.list(query);
+  }
+
+  async create(input: StoredRecord): Promise<StoredRecord> {
+    const writer = this.openWriter();
+    const { record, json } = normalizeRecord(input);
+    const id = record.id;
+    if (this.stateOf(id)?.record) throw conflictError(`A record with id "${id}" already exists in ${this.settings.collection}`, 'id');
+    const seq = this.collection.allocateSeq();
+    const line = encodePutLine(seq, json);
+    this.pending.reserve(id, record, seq);
+    return writer.append(
+      line,
+      () => {
+        this.pending.settle(id);
+        this.collection.insert(record, seq);
+        this.live.set(id, Buffer.byteLength(line));
+        return cloneJson(record);
+      },
+      () => this.pending.settle(id),
+    );
+  }
+
+  async replace(input: StoredRecord, expectedRevision?: number): Promise<StoredRecord> {
+    const writer = this.openWriter();
+    const { record, json } = normalizeRecord(input);
+    const id = record.id;
+    const current = this.stateOf(id);
+    checkRevision(this.settings.collection, id, current?.record, expectedRevision, 'replace');
+    const seq = (current as PendingState).seq;
+    const line = encodePutLine(seq, json);
+    this.pending.reserve(id, record, seq);
+    return writer.append(
+      line,
+      () => {
+        this.pending.settle(id);
+        if (!this.collection.replace(record)) this.collection.insert(record, seq);
+        this.live.set(id, Buffer.byteLength(line));
+        return cloneJson(record);
+      },
+      () => this.pending.settle(id),
+    );
+  }
+
+  async delete(id: string, expectedRevision?: number): Promise<StoredRecord | undefined> {
+    const writer = this.openWriter();
+    const current = this.stateOf(id);
+    if (!current?.record) return undefined;
+    checkRevision(this.settings.collection, id, current.record, expectedRevision, 'delete');
+    const deleted = current.record;
+    this.pending.reserve(id, undefined, current.seq);
+    return writer.append(
+      encodeDeleteLine(id),
+      () => {
+        this.pending.settle(id);
+        this.live.delete(id);
+        // The collection lets go of the object it held, so it can be handed out as is.
+        return this.collection.remove(id) ?? cloneJson(deleted);
+      },
+      () => this.pending.settle(id),
+    );
+  }
+
+  compact(): Promise<void> {
+    try {
+      const writer = this.openWriter();
+      return writer.runExclusive(() => this.compactInWriter(true));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.closeLog();
+    return this.closing;
+  }
+
+  private async openLog(): Promise<void> {
+    const { dataDir, logPath, tempPath, warn } = this.settings;
+    if (openLogs.has(logPath)) {
+      throw new MicrolibError('MLB_ERR_UNAVAILABLE', `${logPath} is already open in this process; close the other datasource first`);
+    }
+    openLogs.add(logPath);
+    let file: FileHandle | undefined;
+    try {
+      await mkdir(dataDir, { recursive: true });
+      // A leftover snapshot means a compaction was interrupted before its rename: the log itself is intact.
+      await rm(tempPath, { force: true });
+      file = await open(logPath, 'a+');
+      const collection = new InMemoryCollection();
+      const replayed = await replayLog(file, collection, logPath, warn);
+      let size = replayed.size;
+      if (size === 0) {
+        const header = Buffer.from(encodeHeaderLine(), 'utf8');
+        await writeFully(file, header);
+        await file.sync();
+        size = header.length;
+      }
+      // Makes the log's directory entry durable if open() just created it.
+      await syncDirectory(dataDir);
+      this.collection = collection;
+      this.live = replayed.live;
+      this.writer = new GroupCommitWriter(file, size, () => this.afterBatch());
+    } catch (error) {
+      await file?.close().catch(() => undefined);
+      openLogs.delete(logPath);
+      throw error;
+    }
+  }
+
+  private async closeLog(): Promise<void> {
+    await this.opening?.catch(() => undefined);
+    if (!this.lifecycle.beginClose()) return;
+    const writer = this.writer;
+    if (writer) {
+      await writer.drain();
+      await writer.handle.close();
+      openLogs.delete(this.settings.logPath);
+    }
+    this.lifecycle.endClose();
+  }
+
+  /** @throws MicrolibError `MLB_ERR_UNAVAILABLE` unless open. */
+  private openWriter(): GroupCommitWriter {
+    this.lifecycle.assertOpen();
+    return this.writer as GroupCommitWriter;
+  }
+
+  /** The record as it will be once queued writes are durable (undefined record: absent). */
+  private stateOf(id: string): PendingState | undefined {
+    return this.pending.lookup(id) ?? this.collection.peekEntry(id);
+  }
+
+  private shouldCompact(): boolean {
+    const size = this.writer?.bytes ?? 0;
+    const { compactMinBytes, compactRatio } = this.settings;
+    return size >= compactMinBytes && size > compactRatio * this.live.total && size >= this.compactionFloor;
+  }
+
+  private async afterBatch(): Promise<void> {
+    if (this.shouldCompact()) await this.compactInWriter(false);
+  }
+
+  /**
+   * Runs inside the writer's loop, so memory holds exactly the durable records
+   * and no append interleaves. A failed snapshot leaves the log as it was; it is
+   * rethrown only when `rethrow` (an explicit `compact()` call).
+   */
+  private async compactInWriter(rethrow: boolean): Promise<void> {
+    const writer = this.writer as GroupCommitWriter;
+    const { dataDir, logPath, tempPath, warn } = this.settings;
+    let snapshot;
+    try {
+      snapshot = await installSnapshot(this.collection, tempPath, logPath);
+    } catch (error) {
+      this.compactionFloor = writer.bytes * 2;
+      warn({ file: logPath, error: String(error) }, 'Log compaction failed; the log is unchanged and keeps growing');
+      if (rethrow) throw error;
+      return;
+    }
+    const previous = writer.replaceFile(snapshot.file, snapshot.size);
+    this.live = snapshot.live;
+    this.compactionFloor = 0;
+    await previous.close().catch(() => undefined);
+    try {
+      await syncDirectory(dataDir);
+    } catch (error) {
+      // Until the rename is durable a crash could bring back the old log without the writes that follow.
+      writer.markBroken('Could not make the compacted log durable; reopen the datasource', error);
+      warn({ file: logPath, error: String(error) }, 'Could not fsync the data folder after compaction; writes are refused');
+    }
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The `memory` datasource: records live in the process and vanish with it.
+ * Useful for tests, demos and caches.
+ */
+import type { Datasource, DatasourceOptions, ListQuery, Page } from '../../domain/datasource.js';
+import { conflictError } from '../../domain/errors.js';
+import { DatasourceLifecycle } from './datasource-lifecycle.js';
+import { InMemoryCollection } from './in-memory-collection.js';
+import { cloneJson } from './json-order.js';
+import { normalizeRecord } from './record-copy.js';
+import { checkRevision } from './revision-check.js';
+
+/** Creates a `memory` datasource for one collection. Only `options.collection` is used (in messages). */
+export function createMemoryDatasource(options: DatasourceOptions): Datasource {
+  const collectionName = String(options.collection);
+  const lifecycle = new DatasourceLifecycle(`memory datasource "${collectionName}"`);
+  const records = new InMemoryCollection();
+
+  return {
+    kind: 'memory',
+
+    async open() {
+      lifecycle.beginOpen();
+      lifecycle.endOpen(true);
+    },
+
+    async get(id) {
+      lifecycle.assertOpen();
+      return records.get(id);
+    },
+
+    async create(input) {
+      lifecycle.assertOpen();
+      const { record } = normalizeRecord(input);
+      if (records.peek(record.id)) throw conflictError(`A record with id "${record.id}" already exists in ${collectionName}`, 'id');
+      records.insert(record, records.allocateSeq());
+      return cloneJson(record);
+    },
+
+    async replace(input, expectedRevision) {
+      lifecycle.assertOpen();
+      const { record } = normalizeRecord(input);
+      checkRevision(collectionName, record.id, records.peek(record.id), expectedRevision, 'replace');
+      records.replace(record);
+      return cloneJson(record);
+    },
+
+    async delete(id, expectedRevision) {
+      lifecycle.assertOpen();
+      const stored = records.peek(id);
+      if (!stored) return undefined;
+      checkRevision(collectionName, id, stored, expectedRevision, 'delete');
+      return records.remove(id);
+    },
+
+    async list(query: ListQuery): Promise<Page> {
+      lifecycle.assertOpen();
+      return records.list(query);
+    },
+
+    async close() {
+      if (lifecycle.beginClose()) lifecycle.endClose();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * Host configuration from environment variables. Every variable, its default
+ * and meaning is listed in `.env.example`; keep the two in step.
+ */
+import path from 'node:path';
+
+export interface HostConfig {
+  port: number;
+  host: string;
+  /** Where `remoteEntries.js` lives. */
+  remoteEntriesPath: string;
+  /** Datasource for models whose spec names none. */
+  defaultDatasource: string;
+  dataDir: string;
+  /** Downloaded remote builds, one folder per remote and version. */
+  cacheDir: string;
+  githubApiUrl: string;
+  githubToken: string | undefined;
+  /** Timeout of one HTTP request to a source. */
+  fetchTimeoutMs: number;
+  /** Timeout of a whole remote load: resolve, download, evaluate, validate. */
+  loadTimeoutMs: number;
+  /** Largest request body accepted by the generated API. */
+  bodyLimitBytes: number;
+  /** Largest page size of list requests. */
+  maxPageSize: number;
+  defaultPageSize: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `expected an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+}
+
+/** Reads the configuration; throws ConfigError naming the variable on bad input. */
+export function readConfig(env: Env = process.env, cwd: string = process.cwd()): HostConfig {
+  const apiUrl = text(env, 'GITHUB_API_URL', 'https://api.github.com').replace(/\/+$/, '');
+  try {
+    new URL(apiUrl);
+  } catch {
+    throw new ConfigError('GITHUB_API_URL', `not a URL: "${apiUrl}"`);
+  }
+  const defaultPageSize = integer(env, 'DEFAULT_PAGE_SIZE', 20, 1, 10_000);
+  const maxPageSize = integer(env, 'MAX_PAGE_SIZE', 100, 1, 10_000);
+  if (defaultPageSize > maxPageSize) throw new ConfigError('DEFAULT_PAGE_SIZE', `must not exceed MAX_PAGE_SIZE (${maxPageSize})`);
+  return {
+    port: integer(env, 'PORT', 8070, 0, 65_535),
+    host: text(env, 'HOST', '0.0.0.0'),
+    remoteEntriesPath: path.resolve(cwd, text(env, 'REMOTE_ENTRIES', 'remoteEntries.js')),
+    defaultDatasource: text(env, 'DATASOURCE_ADAPTER', 'file'),
+    dataDir: path.resolve(cwd, text(env, 'DATA_DIR', 'data')),
+    cacheDir: path.resolve(cwd, text(env, 'REMOTE_CACHE_DIR', '.cache/remotes')),
+    githubApiUrl: apiUrl,
+    githubToken: env.GITHUB_TOKEN?.trim() || undefined,
+    fetchTimeoutMs: integer(env, 'FETCH_TIMEOUT_MS', 10_000, 1, 600_000),
+    loadTimeoutMs: integer(env, 'LOAD_TIMEOUT_MS', 30_000, 1, 3_600_000),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1, 1_073_741_824),
+    maxPageSize,
+    defaultPageSize,
+    logLevel: text(env, 'LOG_LEVEL', 'info'),
+  };
+}

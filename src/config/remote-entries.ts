@@ -1,0 +1,167 @@
+/**
+ * Reads `remoteEntries.js`: which remotes the host streams and where each one's
+ * build output lives. Accepts this project's format and the original MicroLib's
+ * (`url`, `owner`, `repo`, `filedir`, `branch`, one entry per `type`).
+ */
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+
+export interface LocalSourceConfig {
+  kind: 'local';
+  /** Folder holding remoteEntry.js and its chunks. */
+  path: string;
+}
+
+export interface HttpSourceConfig {
+  kind: 'http';
+  /** URL of the folder holding remoteEntry.js (and mf-manifest.json). */
+  url: string;
+  /** Extra request headers, e.g. an authorization header for a private server. */
+  headers?: Record<string, string>;
+}
+
+export interface GitHubSourceConfig {
+  kind: 'github';
+  owner: string;
+  repo: string;
+  /** Branch, tag or commit to load. */
+  ref: string;
+  /** Folder of the build output in the repository (`filedir` in the original format). */
+  dir: string;
+  /** REST API base URL: https://api.github.com or `https://<ghe-host>/api/v3`. Defaults to GITHUB_API_URL. */
+  apiUrl?: string;
+}
+
+export type SourceConfig = LocalSourceConfig | HttpSourceConfig | GitHubSourceConfig;
+
+export interface RemoteEntry {
+  /** Unique name of the remote on this host; letters, digits, `_` and `-`. */
+  name: string;
+  source: SourceConfig;
+  /** Exposed modules to load, in this order. Default: `./models`, `./adapters`, `./services`. */
+  exposes: string[];
+  /** Exposes that may be missing from the build without failing the load. Default: adapters and services. */
+  optionalExposes: string[];
+}
+
+export class RemoteEntriesError extends Error {
+  constructor(where: string, message: string) {
+    super(`remoteEntries ${where}: ${message}`);
+    this.name = 'RemoteEntriesError';
+  }
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+const DEFAULT_EXPOSES = ['./models', './adapters', './services'];
+const DEFAULT_OPTIONAL = ['./adapters', './services'];
+/** Original MicroLib `type` values and the expose each one named. */
+const ORIGINAL_TYPE_EXPOSE: Record<string, string> = { model: './models', adapter: './adapters', service: './services' };
+
+type Raw = Record<string, unknown>;
+
+function str(raw: Raw, key: string, where: string, required = true): string | undefined {
+  const value = raw[key];
+  if (value === undefined || value === null || value === '') {
+    if (required) throw new RemoteEntriesError(where, `"${key}" is required`);
+    return undefined;
+  }
+  if (typeof value !== 'string') throw new RemoteEntriesError(where, `"${key}" must be a string`);
+  return value;
+}
+
+function safeSegment(value: string, key: string, where: string): string {
+  if (value.includes('..') || value.startsWith('/') || /[\\\0]/.test(value)) {
+    throw new RemoteEntriesError(where, `"${key}" must be a relative path inside the repository`);
+  }
+  return value.replace(/^\.\/?/, '').replace(/\/+$/, '');
+}
+
+function sourceOf(raw: Raw, where: string, baseDir: string): SourceConfig {
+  const nested = raw.source;
+  const spec: Raw = nested && typeof nested === 'object' ? (nested as Raw) : raw;
+  const kind = str(spec, 'kind', where, false) ?? inferKind(spec, where);
+  switch (kind) {
+    case 'local':
+      return { kind, path: path.resolve(baseDir, str(spec, 'path', where)!) };
+    case 'http': {
+      const url = str(spec, 'url', where)!;
+      if (!/^https?:\/\//.test(url)) throw new RemoteEntriesError(where, `"url" must be an http(s) URL, got "${url}"`);
+      const headers = spec.headers;
+      if (headers !== undefined && (typeof headers !== 'object' || headers === null)) {
+        throw new RemoteEntriesError(where, '"headers" must be an object of strings');
+      }
+      return { kind, url: url.endsWith('/') ? url : `${url}/`, ...(headers ? { headers: headers as Record<string, string> } : {}) };
+    }
+    case 'github': {
+      const owner = str(spec, 'owner', where)!;
+      const repo = str(spec, 'repo', where)!;
+      for (const [key, value] of [['owner', owner], ['repo', repo]] as const) {
+        if (!/^[A-Za-z0-9_.-]+$/.test(value) || value === '.' || value === '..') {
+          throw new RemoteEntriesError(where, `"${key}" is not a valid GitHub name: "${value}"`);
+        }
+      }
+      const ref = str(spec, 'ref', where, false) ?? str(spec, 'branch', where, false) ?? 'main';
+      const dir = safeSegment(str(spec, 'dir', where, false) ?? str(spec, 'filedir', where, false) ?? 'dist', 'dir', where);
+      // The original format put the API base in `url`; ours calls it `apiUrl`.
+      const apiUrl = str(spec, 'apiUrl', where, false) ?? str(spec, 'url', where, false);
+      return { kind, owner, repo, ref, dir, ...(apiUrl ? { apiUrl: apiUrl.replace(/\/+$/, '') } : {}) };
+    }
+    default:
+      throw new RemoteEntriesError(where, `unknown source kind "${kind}" (expected local, http or github)`);
+  }
+}
+
+function inferKind(spec: Raw, where: string): string {
+  if (typeof spec.owner === 'string' && typeof spec.repo === 'string') return 'github';
+  if (typeof spec.url === 'string') return 'http';
+  if (typeof spec.path === 'string') return 'local';
+  throw new RemoteEntriesError(where, 'cannot tell the source: give "kind" (local, http or github)');
+}
+
+function exposesOf(raw: Raw, where: string): { exposes: string[]; optional: string[] } {
+  if (raw.exposes === undefined) {
+    const typeExpose = typeof raw.type === 'string' ? ORIGINAL_TYPE_EXPOSE[raw.type] : undefined;
+    if (typeExpose) return { exposes: [typeExpose], optional: [] };
+    return { exposes: [...DEFAULT_EXPOSES], optional: [...DEFAULT_OPTIONAL] };
+  }
+  if (!Array.isArray(raw.exposes) || raw.exposes.some((e) => typeof e !== 'string' || !e.startsWith('./'))) {
+    throw new RemoteEntriesError(where, '"exposes" must be an array of "./name" strings');
+  }
+  return { exposes: [...(raw.exposes as string[])], optional: [] };
+}
+
+/** Validates and normalises the entries; entries of one name (original format) merge their exposes. */
+export function normaliseRemoteEntries(list: unknown, baseDir: string): RemoteEntry[] {
+  if (!Array.isArray(list)) throw new RemoteEntriesError('file', 'must export an array of remote entries');
+  const byName = new Map<string, RemoteEntry>();
+  list.forEach((item, index) => {
+    const where = `entry ${index}`;
+    if (!item || typeof item !== 'object') throw new RemoteEntriesError(where, 'must be an object');
+    const raw = item as Raw;
+    const name = str(raw, 'name', where)!;
+    if (!NAME.test(name)) throw new RemoteEntriesError(where, `"name" must match ${NAME}, got "${name}"`);
+    const source = sourceOf(raw, `${where} (${name})`, baseDir);
+    const { exposes, optional } = exposesOf(raw, `${where} (${name})`);
+    const existing = byName.get(name);
+    if (!existing) {
+      byName.set(name, { name, source, exposes, optionalExposes: optional });
+      return;
+    }
+    if (JSON.stringify(existing.source) !== JSON.stringify(source)) {
+      throw new RemoteEntriesError(where, `remote "${name}" is listed twice with different sources`);
+    }
+    for (const expose of exposes) if (!existing.exposes.includes(expose)) existing.exposes.push(expose);
+  });
+  return [...byName.values()];
+}
+
+/** Imports the entries file (an ES module whose default export is the array). */
+export async function readRemoteEntries(file: string): Promise<RemoteEntry[]> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (error) {
+    throw new RemoteEntriesError('file', `cannot import ${file}: ${(error as Error).message}`);
+  }
+  return normaliseRemoteEntries(mod.default, path.dirname(file));
+}

@@ -1,0 +1,72 @@
+/**
+ * The persistence port. Every datasource (memory, file, and later MongoDB or one a
+ * remote brings) implements it and must pass the shared conformance suite in
+ * `test/datasource-conformance.ts`.
+ */
+import type { Json, StoredRecord } from './model-spec.js';
+
+/** One sort key. Records with equal keys are ordered by `id` ascending. */
+export interface SortKey {
+  field: string;
+  direction: 1 | -1;
+}
+
+/**
+ * A validated list query. The HTTP layer has already checked field names and
+ * coerced values to the field types, so a datasource never sees raw user input.
+ */
+export interface ListQuery {
+  /** Equality filters: a record matches when every listed field equals the value (deep equality for objects). */
+  filter: Readonly<Record<string, Json>>;
+  /** Sort keys, most significant first. Empty: creation order (ties by id). */
+  sort: readonly SortKey[];
+  /** Page size, at least 1. */
+  limit: number;
+  /** Records to skip. Ignored when `cursor` is given. */
+  offset: number;
+  /** Opaque cursor from a previous page's `nextCursor`, same filter and sort. */
+  cursor?: string;
+  /** Also return the number of records matching the filter. */
+  count: boolean;
+}
+
+export interface Page {
+  records: StoredRecord[];
+  /** Present when the query asked for `count`. */
+  total?: number;
+  /** Present when more records follow this page. */
+  nextCursor?: string;
+}
+
+export interface Datasource {
+  /** Datasource kind, e.g. `memory` or `file`. */
+  readonly kind: string;
+  /** Prepares the datasource (open files, replay logs, connect). Called once before use. */
+  open(): Promise<void>;
+  get(id: string): Promise<StoredRecord | undefined>;
+  /** Stores a new record. Rejects with `MLB_ERR_CONFLICT` if the id exists. Resolves once the write is durable. */
+  create(record: StoredRecord): Promise<StoredRecord>;
+  /**
+   * Replaces a stored record. When `expectedRevision` is given and the stored
+   * record's `revision` differs, rejects with `MLB_ERR_CONFLICT`; rejects with
+   * `MLB_ERR_NOT_FOUND` when the id does not exist.
+   */
+  replace(record: StoredRecord, expectedRevision?: number): Promise<StoredRecord>;
+  /** Deletes a record and returns it, or undefined when there was none. Same revision rule as `replace`. */
+  delete(id: string, expectedRevision?: number): Promise<StoredRecord | undefined>;
+  list(query: ListQuery): Promise<Page>;
+  /** Flushes pending writes and releases resources. */
+  close(): Promise<void>;
+}
+
+/** Options every datasource factory receives. */
+export interface DatasourceOptions {
+  /** Name of the collection, usually the model name. */
+  collection: string;
+  /** Folder for datasources that keep files. */
+  dataDir: string;
+  /** Anything else from the model spec's `datasource` object. */
+  [option: string]: unknown;
+}
+
+export type DatasourceFactory = (options: DatasourceOptions) => Datasource;

@@ -1,0 +1,147 @@
+/**
+ * Turns a model's field specs into validators (Ajv, compiled once per loaded
+ * version) and answers which fields can be filtered and sorted on. Errors name
+ * the offending field, e.g. `items[0].quantity`.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FieldSpec } from './model-spec.js';
+import { validationError } from './errors.js';
+
+// ajv-formats is CommonJS; its default export arrives wrapped under ESM.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
+
+/** Fields the host sets; a body may not write them (except `id` on create). */
+export const HOST_FIELDS = ['id', 'createdAt', 'updatedAt', 'revision'] as const;
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+type JsonSchema = Record<string, unknown>;
+
+function toJsonSchema(field: FieldSpec, forPatch: boolean): JsonSchema {
+  const schema: JsonSchema = {};
+  if (field.type === 'date') Object.assign(schema, { type: 'string', format: 'date-time' });
+  else schema.type = field.type;
+  for (const key of ['enum', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'format'] as const) {
+    if (field[key] !== undefined) schema[key] = field[key];
+  }
+  if (field.default !== undefined && !forPatch) schema.default = field.default;
+  if (field.type === 'array' && field.items) schema.items = toJsonSchema(field.items, false);
+  if (field.type === 'object' && field.properties) Object.assign(schema, objectSchema(field.properties, false, true));
+  return schema;
+}
+
+function objectSchema(fields: Record<string, FieldSpec>, forPatch: boolean, additional: boolean): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  const required: string[] = [];
+  for (const [name, field] of Object.entries(fields)) {
+    properties[name] = toJsonSchema(field, forPatch);
+    if (field.required && !forPatch) required.push(name);
+  }
+  return { type: 'object', properties, ...(required.length ? { required } : {}), additionalProperties: additional };
+}
+
+/** `/items/0/quantity` → `items[0].quantity`. */
+function fieldPath(error: ErrorObject): string {
+  const parts = error.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const extra = (error.params as { missingProperty?: string; additionalProperty?: string });
+  const leaf = extra.missingProperty ?? extra.additionalProperty;
+  if (leaf !== undefined) parts.push(leaf);
+  return parts.reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+}
+
+function describe(error: ErrorObject, field: string): string {
+  switch (error.keyword) {
+    case 'required':
+      return `"${field}" is required`;
+    case 'additionalProperties':
+      return `"${field}" is not a field of this model`;
+    case 'enum':
+      return `"${field}" must be one of ${JSON.stringify((error.params as { allowedValues: unknown[] }).allowedValues)}`;
+    default:
+      return `"${field}" ${error.message ?? 'is invalid'}`;
+  }
+}
+
+export interface FieldSchema {
+  /** True when the spec declares `fields`; false accepts any JSON object. */
+  readonly declared: boolean;
+  /** Validates a create body in place (applies defaults). Throws a validation error naming the field. */
+  checkCreate(body: Record<string, unknown>): void;
+  /** Validates a patch body. Throws on read-only or unknown fields. */
+  checkPatch(patch: Record<string, unknown>): void;
+  /** The type of a field usable in filters and sort, or undefined when it is not one. */
+  queryableType(field: string): 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'any' | undefined;
+}
+
+const SCALARS = new Set(['string', 'number', 'integer', 'boolean', 'date']);
+const SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** Compiles the field specs of one model; throws a plain Error describing a bad spec. */
+export function compileFieldSchema(fields: Record<string, FieldSpec> | undefined, additionalFields: boolean): FieldSchema {
+  const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false, coerceTypes: false });
+  addFormats(ajv);
+  const hostFieldSet = new Set<string>(HOST_FIELDS);
+  let createValidator: ValidateFunction | undefined;
+  let patchValidator: ValidateFunction | undefined;
+  const readOnly = new Set<string>();
+  if (fields) {
+    for (const [name, field] of Object.entries(fields)) {
+      if (hostFieldSet.has(name)) throw new Error(`field "${name}" is set by the host and cannot be declared`);
+      if (!SAFE_NAME.test(name)) throw new Error(`field name "${name}" must be a plain identifier`);
+      if (field.readOnly) readOnly.add(name);
+    }
+    const additional = additionalFields;
+    try {
+      createValidator = ajv.compile(objectSchema(fields, false, additional));
+      patchValidator = ajv.compile(objectSchema(fields, true, additional));
+    } catch (error) {
+      throw new Error(`invalid field schema: ${(error as Error).message}`);
+    }
+  }
+
+  const run = (validator: ValidateFunction | undefined, body: Record<string, unknown>) => {
+    if (!validator || validator(body)) return;
+    const error = validator.errors![0]!;
+    const field = fieldPath(error);
+    throw validationError(describe(error, field), field || undefined);
+  };
+
+  const rejectHostFields = (body: Record<string, unknown>, allowId: boolean) => {
+    for (const name of HOST_FIELDS) {
+      if (!(name in body)) continue;
+      if (name === 'id' && allowId) {
+        if (typeof body.id !== 'string' || !ID_PATTERN.test(body.id)) {
+          throw validationError('"id" must be 1 to 64 letters, digits, "_" or "-"', 'id');
+        }
+        continue;
+      }
+      throw validationError(`"${name}" is set by the host and cannot be written`, name);
+    }
+  };
+
+  return {
+    declared: fields !== undefined,
+    checkCreate(body) {
+      rejectHostFields(body, true);
+      // `id` is checked above; the schema of declared fields does not list it.
+      const { id: _id, ...rest } = body;
+      run(createValidator, rest);
+      Object.assign(body, rest);
+    },
+    checkPatch(patch) {
+      rejectHostFields(patch, false);
+      for (const name of Object.keys(patch)) {
+        if (readOnly.has(name)) throw validationError(`"${name}" is read-only and cannot be changed`, name);
+      }
+      run(patchValidator, patch);
+    },
+    queryableType(field) {
+      if (field === 'id' || field === 'createdAt' || field === 'updatedAt') return field === 'id' ? 'string' : 'date';
+      if (field === 'revision') return 'integer';
+      if (!fields) return SAFE_NAME.test(field) ? 'any' : undefined;
+      const spec = fields[field];
+      if (!spec || !SCALARS.has(spec.type)) return undefined;
+      return spec.type as 'string' | 'number' | 'integer' | 'boolean' | 'date';
+    },
+  };
+}

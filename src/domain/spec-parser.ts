@@ -1,0 +1,72 @@
+/**
+ * Checks what a remote's `./models` expose resolves to before anything of it is
+ * served: each spec must have a model name, a URL-safe endpoint and a factory,
+ * and options of the right shape. A bad spec fails the whole version's load.
+ */
+import type { ModelSpecification } from './model-spec.js';
+
+export class SpecError extends Error {
+  constructor(model: string, message: string) {
+    super(`model spec ${model}: ${message}`);
+    this.name = 'SpecError';
+  }
+}
+
+const ENDPOINT = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const MODEL_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+const FUNCTION_OPTIONS = ['validate', 'onUpdate', 'onDelete'] as const;
+const OBJECT_OPTIONS = ['fields', 'dependencies', 'relations', 'commands', 'ports'] as const;
+
+function isSpecLike(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && 'modelName' in value;
+}
+
+/** Collects specs from a module: an array, named exports, or a default export of either. */
+function collect(mod: unknown): unknown[] {
+  if (Array.isArray(mod)) return mod;
+  if (isSpecLike(mod)) return [mod];
+  if (typeof mod !== 'object' || mod === null) return [];
+  const values = Object.entries(mod as Record<string, unknown>)
+    .filter(([key]) => key !== '__esModule')
+    .flatMap(([key, value]) => (key === 'default' ? collect(value) : [value]));
+  return values.filter(isSpecLike);
+}
+
+export function parseModelSpecs(mod: unknown): ModelSpecification[] {
+  const candidates = collect(mod);
+  if (candidates.length === 0) throw new SpecError('(none)', 'the models module exports no model specification (objects with modelName, endpoint, factory)');
+  const seen = new Map<string, string>();
+  return candidates.map((candidate, index) => {
+    const raw = candidate as Record<string, unknown>;
+    const label = typeof raw.modelName === 'string' ? `"${raw.modelName}"` : `#${index}`;
+    if (typeof raw.modelName !== 'string' || !MODEL_NAME.test(raw.modelName)) {
+      throw new SpecError(label, `"modelName" must match ${MODEL_NAME}`);
+    }
+    if (typeof raw.endpoint !== 'string' || !ENDPOINT.test(raw.endpoint)) {
+      throw new SpecError(label, `"endpoint" must be lowercase letters, digits, "-" or "_" (got ${JSON.stringify(raw.endpoint)})`);
+    }
+    if (typeof raw.factory !== 'function') throw new SpecError(label, '"factory" must be a function');
+    for (const key of FUNCTION_OPTIONS) {
+      if (raw[key] !== undefined && typeof raw[key] !== 'function') throw new SpecError(label, `"${key}" must be a function`);
+    }
+    for (const key of OBJECT_OPTIONS) {
+      const value = raw[key];
+      if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+        throw new SpecError(label, `"${key}" must be an object`);
+      }
+    }
+    if (raw.eventHandlers !== undefined && (!Array.isArray(raw.eventHandlers) || raw.eventHandlers.some((h) => typeof h !== 'function'))) {
+      throw new SpecError(label, '"eventHandlers" must be an array of functions');
+    }
+    const datasource = raw.datasource;
+    if (datasource !== undefined && typeof datasource !== 'string' && (typeof datasource !== 'object' || datasource === null || typeof (datasource as { adapter?: unknown }).adapter !== 'string')) {
+      throw new SpecError(label, '"datasource" must be a name such as "file" or an object with an "adapter" name');
+    }
+    for (const [key, other] of [['modelName', raw.modelName], ['endpoint', raw.endpoint]] as const) {
+      const id = `${key}:${other}`;
+      if (seen.has(id)) throw new SpecError(label, `${key} "${other}" is used twice in this remote`);
+      seen.set(id, label);
+    }
+    return raw as ModelSpecification;
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * The Module Federation runtime of the host. One `@module-federation/runtime`
+ * instance; our transport plugin answers `loadEntry` by evaluating remoteEntry.js
+ * from a snapshot folder, so the stock loader (which evaluates any response
+ * body, and waits minutes on a hung server) is never used. Chunks are then read
+ * from the same folder by the remote's node runtime plugin.
+ *
+ * Each loaded version gets its own container name, so an old version keeps
+ * serving while a new one loads, and each can be disposed on its own.
+ */
+import { createInstance } from '@module-federation/runtime';
+import type { RemoteEntryExports } from '@module-federation/runtime/types';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import vm from 'node:vm';
+import { REMOTE_ENTRY_FILE } from './sources/source.js';
+
+/** What remoteEntry.js of a `commonjs-module` federation build exports. */
+type RemoteContainer = RemoteEntryExports;
+
+export interface LoadedContainer {
+  /** Name of the container inside the runtime: `<remote>__<version>`. */
+  readonly containerName: string;
+  /** Exposed module → its exports. Optional exposes that the build lacks are absent. */
+  readonly modules: ReadonlyMap<string, unknown>;
+  dispose(): void;
+}
+
+const hostRequire = createRequire(import.meta.url);
+
+/**
+ * webpack's async-node chunk loader evaluates a chunk inside an fs.readFile
+ * callback, so a chunk that throws would be an uncaught exception and take the
+ * host down. Remotes get an fs whose readFile hands such a throw back to the
+ * same callback as an error, which rejects the chunk's load instead.
+ */
+const guardedFs: typeof fs = {
+  ...fs,
+  readFile: ((file: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
+    const callback = rest.pop() as (error: unknown, data?: unknown) => void;
+    const settle = (error: unknown, data?: unknown) => {
+      if (error) return callback(error);
+      try {
+        callback(null, data);
+      } catch (thrown) {
+        callback(thrown);
+      }
+    };
+    (fs.readFile as (...args: unknown[]) => void)(file, ...rest, settle);
+  }) as typeof fs.readFile,
+};
+
+/** The `require` remotes see: Node built-ins and the host's packages, with fs guarded. */
+const remoteRequire = Object.assign((id: string): unknown => (id === 'fs' || id === 'node:fs' ? guardedFs : hostRequire(id)), {
+  resolve: hostRequire.resolve,
+  cache: hostRequire.cache,
+  main: hostRequire.main,
+  extensions: hostRequire.extensions,
+});
+/** Synchronous top-level code of remoteEntry.js must finish within this. */
+const ENTRY_EVAL_TIMEOUT_MS = 5_000;
+
+export class FederationRuntime {
+  private readonly entryFiles = new Map<string, string>();
+  private readonly instance = createInstance({
+    name: 'microlib_host',
+    remotes: [],
+    plugins: [
+      {
+        name: 'microlib-transport',
+        loadEntry: async ({ remoteInfo }) => this.evaluateEntry(remoteInfo.name),
+      },
+    ],
+  });
+
+  private async evaluateEntry(containerName: string): Promise<RemoteContainer> {
+    const file = this.entryFiles.get(containerName);
+    if (!file) throw new Error(`no snapshot registered for container ${containerName}`);
+    const code = await readFile(file, 'utf8');
+    const module: { exports: unknown } = { exports: {} };
+    const wrapper = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${code}\n})`, { filename: file });
+    const run = wrapper.runInThisContext({ timeout: ENTRY_EVAL_TIMEOUT_MS }) as (...args: unknown[]) => void;
+    run(module.exports, remoteRequire, module, file, path.dirname(file));
+    const container = module.exports as Partial<RemoteContainer> | undefined;
+    if (typeof container?.get !== 'function' || typeof container.init !== 'function') {
+      throw new Error(`${REMOTE_ENTRY_FILE} does not export a federation container (build it with library type "commonjs-module")`);
+    }
+    return container as RemoteContainer;
+  }
+
+  /**
+   * Loads a container from a snapshot folder and every listed expose.
+   * Missing optional exposes are skipped; any other failure rejects.
+   */
+  async load(containerName: string, dir: string, exposes: readonly string[], optional: readonly string[]): Promise<LoadedContainer> {
+    const entryFile = path.join(dir, REMOTE_ENTRY_FILE);
+    this.entryFiles.set(containerName, entryFile);
+    const dispose = () => this.forget(containerName);
+    try {
+      this.instance.registerRemotes([{ name: containerName, entry: `file://${entryFile}` }], { force: true });
+      const modules = new Map<string, unknown>();
+      for (const expose of exposes) {
+        const id = `${containerName}/${expose.replace(/^\.\//, '')}`;
+        try {
+          modules.set(expose, await this.instance.loadRemote(id));
+        } catch (error) {
+          if (optional.includes(expose) && isMissingExpose(error)) continue;
+          throw new Error(`loading ${expose} failed: ${firstLine(error)}`, { cause: error });
+        }
+      }
+      return { containerName, modules, dispose };
+    } catch (error) {
+      dispose();
+      throw error;
+    }
+  }
+
+  /** Drops every reference the runtime holds to a container, so it can be collected. */
+  private forget(containerName: string): void {
+    this.entryFiles.delete(containerName);
+    this.instance.moduleCache.delete(containerName);
+    this.instance.options.remotes = this.instance.options.remotes.filter((remote) => remote.name !== containerName);
+  }
+}
+
+function isMissingExpose(error: unknown): boolean {
+  return /does not exist in container|not exist|Cannot find module/i.test(String((error as Error)?.message ?? error));
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0] ?? 'unknown error';
+}

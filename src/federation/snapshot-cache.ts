@@ -1,0 +1,94 @@
+/**
+ * Downloaded builds on disk, one folder per remote and version. A folder appears
+ * only once complete (written under a temporary name, then renamed), so a crash
+ * mid-download never leaves a half snapshot that looks whole. The last version
+ * that loaded is remembered, so a restart while the source is unreachable still
+ * serves it.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ResolvedVersion } from './sources/source.js';
+
+const VERSION = /^[A-Za-z0-9._-]{1,128}$/;
+const LAST_GOOD = 'last-good.json';
+
+export interface LastGood {
+  version: string;
+  loadedAt: string;
+}
+
+export class SnapshotCache {
+  constructor(private readonly root: string) {}
+
+  private remoteDir(remote: string): string {
+    return path.join(this.root, remote);
+  }
+
+  dirFor(remote: string, version: string): string {
+    if (!VERSION.test(version) || version.startsWith('.')) throw new Error(`invalid version name "${version}"`);
+    return path.join(this.remoteDir(remote), version);
+  }
+
+  /** The snapshot folder of `resolved`, downloading it first if it is not cached. */
+  async ensure(remote: string, resolved: ResolvedVersion, signal: AbortSignal): Promise<{ dir: string; downloaded: boolean }> {
+    const dir = this.dirFor(remote, resolved.version);
+    if (await exists(dir)) return { dir, downloaded: false };
+    await mkdir(this.remoteDir(remote), { recursive: true });
+    const temp = await mkdtemp(path.join(this.remoteDir(remote), '.download-'));
+    try {
+      await resolved.materialize(temp, signal);
+      await rename(temp, dir).catch(async (error: NodeJS.ErrnoException) => {
+        // Another load of the same version finished first: theirs is as good as ours.
+        if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+        await rm(temp, { recursive: true, force: true });
+      });
+      return { dir, downloaded: true };
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** The cached folder of a version, if present. */
+  async cached(remote: string, version: string): Promise<string | undefined> {
+    const dir = this.dirFor(remote, version);
+    return (await exists(dir)) ? dir : undefined;
+  }
+
+  async lastGood(remote: string): Promise<LastGood | undefined> {
+    try {
+      const parsed = JSON.parse(await readFile(path.join(this.remoteDir(remote), LAST_GOOD), 'utf8')) as LastGood;
+      return VERSION.test(parsed.version) ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async markGood(remote: string, version: string): Promise<void> {
+    const file = path.join(this.remoteDir(remote), LAST_GOOD);
+    const temp = `${file}.${process.pid}.tmp`;
+    await writeFile(temp, JSON.stringify({ version, loadedAt: new Date().toISOString() } satisfies LastGood));
+    await rename(temp, file);
+  }
+
+  /** Removes cached versions of a remote except the `keep` newest by mtime and those in `pinned`. */
+  async prune(remote: string, keep: number, pinned: readonly string[]): Promise<void> {
+    const root = this.remoteDir(remote);
+    const names = (await readdir(root).catch(() => [] as string[])).filter((n) => VERSION.test(n) && !n.startsWith('.'));
+    const dated = await Promise.all(names.map(async (name) => ({ name, mtime: (await stat(path.join(root, name))).mtimeMs })));
+    dated.sort((a, b) => b.mtime - a.mtime);
+    const stale = dated.slice(keep).filter((d) => !pinned.includes(d.name));
+    await Promise.all(stale.map((d) => rm(path.join(root, d.name), { recursive: true, force: true })));
+    // Leftovers of downloads interrupted by a crash; recent ones may still be in progress.
+    const partial = (await readdir(root).catch(() => [] as string[])).filter((n) => n.startsWith('.download-'));
+    const hourAgo = Date.now() - 3_600_000;
+    for (const name of partial) {
+      const info = await stat(path.join(root, name)).catch(() => undefined);
+      if (info && info.mtimeMs < hourAgo) await rm(path.join(root, name), { recursive: true, force: true });
+    }
+  }
+}
+
+async function exists(dir: string): Promise<boolean> {
+  return stat(dir).then((s) => s.isDirectory(), () => false);
+}

@@ -1,0 +1,111 @@
+/**
+ * A remote whose build output is committed to a GitHub (or GitHub Enterprise)
+ * repository. The ref is resolved to one commit; every file of the load is a
+ * blob of that commit's tree, checked against its git blob SHA.
+ */
+import { createHash } from 'node:crypto';
+import type { GitHubSourceConfig } from '../../config/remote-entries.js';
+import { fetchChecked, SourceFetchError, type FetchedResponse } from '../fetch-checked.js';
+import { REMOTE_ENTRY_FILE, type RemoteSource, type ResolvedVersion } from './source.js';
+import { writeSnapshotFile } from './snapshot-files.js';
+
+export interface GitHubSourceOptions {
+  /** Default API base when the entry names none (GITHUB_API_URL). */
+  apiUrl: string;
+  token: string | undefined;
+  timeoutMs: number;
+  /** Blob downloads in flight at once. */
+  concurrency?: number;
+}
+
+interface TreeEntry {
+  path: string;
+  type: string;
+  sha: string;
+  size?: number;
+}
+
+const SHA = /^[0-9a-f]{40}$/;
+
+/** The SHA git gives a blob: sha1 over "blob <size>\0" and the bytes. */
+export function gitBlobSha(bytes: Uint8Array): string {
+  return createHash('sha1').update(`blob ${bytes.byteLength}\0`).update(bytes).digest('hex');
+}
+
+export function createGitHubSource(config: GitHubSourceConfig, options: GitHubSourceOptions): RemoteSource {
+  const apiUrl = (config.apiUrl ?? options.apiUrl).replace(/\/+$/, '');
+  const repoUrl = `${apiUrl}/repos/${encodeURIComponent(config.owner)}/${encodeURIComponent(config.repo)}`;
+  const prefix = config.dir ? `${config.dir}/` : '';
+
+  async function call(path: string, accept: string, signal: AbortSignal): Promise<FetchedResponse> {
+    const headers: Record<string, string> = {
+      accept,
+      'user-agent': 'microlib-host',
+      'x-github-api-version': '2022-11-28',
+    };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    try {
+      return await fetchChecked(`${repoUrl}${path}`, { timeoutMs: options.timeoutMs, headers, signal });
+    } catch (error) {
+      throw explain(error);
+    }
+  }
+
+  function explain(error: unknown): unknown {
+    if (!(error instanceof SourceFetchError)) return error;
+    const where = `${config.owner}/${config.repo}`;
+    if (error.status === 401) return new Error(`GitHub refused the token for ${where} (401 Bad credentials): check GITHUB_TOKEN`, { cause: error });
+    if ((error.status === 403 || error.status === 429) && /rate limit/i.test(error.message)) {
+      return new Error(`GitHub rate limit exhausted while reading ${where}${options.token ? '' : ' (set GITHUB_TOKEN for a higher limit)'}: ${error.message}`, { cause: error });
+    }
+    if (error.status === 404) return new Error(`${error.message} (is ${where} right, and does the token see it?)`, { cause: error });
+    return error;
+  }
+
+  async function resolveCommit(signal: AbortSignal): Promise<string> {
+    const response = await call(`/commits/${encodeURIComponent(config.ref)}`, 'application/vnd.github.sha', signal);
+    const sha = response.body.toString('utf8').trim();
+    if (!SHA.test(sha)) throw new Error(`GitHub answered "${sha.slice(0, 60)}" for ref ${config.ref}, not a commit SHA`);
+    return sha;
+  }
+
+  async function listFiles(commit: string, signal: AbortSignal): Promise<TreeEntry[]> {
+    const response = await call(`/git/trees/${commit}?recursive=1`, 'application/vnd.github+json', signal);
+    const tree = JSON.parse(response.body.toString('utf8')) as { tree?: TreeEntry[]; truncated?: boolean };
+    if (tree.truncated) throw new Error(`the tree of ${commit} is too large for one GitHub response; keep the build output in a smaller repository`);
+    const files = (tree.tree ?? []).filter((entry) => entry.type === 'blob' && entry.path.startsWith(prefix));
+    if (!files.some((file) => file.path === `${prefix}${REMOTE_ENTRY_FILE}`)) {
+      throw new Error(`no ${prefix}${REMOTE_ENTRY_FILE} in ${config.owner}/${config.repo} at ${commit.slice(0, 12)} (ref ${config.ref})`);
+    }
+    return files;
+  }
+
+  async function download(file: TreeEntry, dir: string, signal: AbortSignal): Promise<void> {
+    // The raw media type also works for blobs above the 1 MB limit of JSON content.
+    const response = await call(`/git/blobs/${file.sha}`, 'application/vnd.github.raw+json', signal);
+    const actual = gitBlobSha(response.body);
+    if (actual !== file.sha) {
+      throw new Error(`integrity check failed for ${file.path}: expected blob ${file.sha}, received ${actual}`);
+    }
+    await writeSnapshotFile(dir, file.path.slice(prefix.length), response.body);
+  }
+
+  return {
+    kind: 'github',
+    describe: () => `github:${config.owner}/${config.repo}@${config.ref}${config.dir ? `/${config.dir}` : ''}${config.apiUrl ? ` (${apiUrl})` : ''}`,
+    async resolve(signal): Promise<ResolvedVersion> {
+      const commit = await resolveCommit(signal);
+      return {
+        version: commit,
+        async materialize(dir, materializeSignal) {
+          const files = await listFiles(commit, materializeSignal);
+          const queue = [...files];
+          const workers = Array.from({ length: Math.min(options.concurrency ?? 8, queue.length) }, async () => {
+            for (let file = queue.shift(); file; file = queue.shift()) await download(file, dir, materializeSignal);
+          });
+          await Promise.all(workers);
+        },
+      };
+    },
+  };
+}

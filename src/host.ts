@@ -1,0 +1,111 @@
+/**
+ * The composition root: the one place that knows every implementation and wires
+ * them. Config → sources and loader → deployment; each loaded version →
+ * models → datasources → model services → route table → HTTP server.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { HostConfig } from './config/env.js';
+import { readRemoteEntries } from './config/remote-entries.js';
+import { parseModelSpecs } from './domain/spec-parser.js';
+import { Model } from './domain/model.js';
+import { ModelService, type ServiceClock } from './domain/model-service.js';
+import { Deployment } from './federation/deployment.js';
+import { FederationRuntime } from './federation/federation-runtime.js';
+import type { LoadedRemote } from './federation/remote-loader.js';
+import { SnapshotCache } from './federation/snapshot-cache.js';
+import { createAdminApp } from './adapters/http/admin-app.js';
+import { createHttpServer } from './adapters/http/http-server.js';
+import { createModelRouter, MODELS_PREFIX } from './adapters/http/model-router.js';
+import { RouteTableRef, type ModelRoute } from './adapters/http/route-table.js';
+import { builtInDatasources, DatasourceRegistry } from './adapters/persistence/datasource-registry.js';
+import type { Logger } from './adapters/logging/logger.js';
+
+export interface Host {
+  readonly server: Server;
+  readonly deployment: Deployment;
+  /** Loads the remotes and starts listening; resolves with the bound port. */
+  start(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const systemClock: ServiceClock = { now: () => new Date().toISOString(), newId: () => randomUUID() };
+
+export async function createHost(config: HostConfig, logger: Logger): Promise<Host> {
+  const entries = await readRemoteEntries(config.remoteEntriesPath);
+  const datasources = new DatasourceRegistry(builtInDatasources, { kind: config.defaultDatasource, dataDir: config.dataDir });
+  const table = new RouteTableRef();
+  const datasourceKinds = new Map<string, string>();
+
+  /** Builds the routes of one loaded version and swaps them in, or throws and changes nothing. */
+  async function activate(remote: string, loaded: LoadedRemote): Promise<void> {
+    const modelsModule = loaded.modules.get('./models');
+    const specs = modelsModule === undefined ? [] : parseModelSpecs(modelsModule);
+    const models = specs.map((spec) => new Model(spec, { remote, version: loaded.version }));
+    const services = await Promise.all(
+      models.map(async (model) => {
+        const datasource = await datasources.forModel(model.name, model.spec.datasource);
+        return { model, service: new ModelService(model, datasource, systemClock) } satisfies ModelRoute;
+      }),
+    );
+    // From here on synchronous: read the current table and replace it in one step.
+    const routes = new Map([...table.current.routes].filter(([, route]) => route.model.identity.remote !== remote));
+    const names = new Map([...routes.values()].map((route) => [route.model.name, route.model.identity.remote]));
+    for (const route of services) {
+      const taken = routes.get(route.model.endpoint);
+      if (taken) throw new Error(`endpoint "${route.model.endpoint}" is already served by remote "${taken.model.identity.remote}"`);
+      const owner = names.get(route.model.name);
+      if (owner) throw new Error(`model "${route.model.name}" is already served by remote "${owner}"`);
+      routes.set(route.model.endpoint, route);
+      names.set(route.model.name, remote);
+    }
+    for (const route of services) datasourceKinds.set(route.model.name, route.service.datasource.kind);
+    table.current = { routes };
+    for (const { model } of services) {
+      logger.info({ remote, model: model.name, route: `${MODELS_PREFIX}${model.endpoint}`, datasource: datasourceKinds.get(model.name) }, 'serving model');
+    }
+  }
+
+  const deployment = new Deployment(entries, {
+    runtime: new FederationRuntime(),
+    cache: new SnapshotCache(config.cacheDir),
+    sources: { githubApiUrl: config.githubApiUrl, githubToken: config.githubToken, fetchTimeoutMs: config.fetchTimeoutMs },
+    loadTimeoutMs: config.loadTimeoutMs,
+    logger,
+    activate,
+  });
+
+  const handleModelRequest = createModelRouter(table, {
+    bodyLimitBytes: config.bodyLimitBytes,
+    defaultPageSize: config.defaultPageSize,
+    maxPageSize: config.maxPageSize,
+    onInternalError: (error, req) => logger.error({ err: error, method: req.method, url: req.url }, 'request failed'),
+  });
+  const adminApp = createAdminApp({ table, deployment, datasourceKindOf: (model) => datasourceKinds.get(model) ?? 'unknown' });
+  const server = createHttpServer({ handleModelRequest, adminApp });
+
+  return {
+    server,
+    deployment,
+    async start() {
+      await deployment.loadAll();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return (server.address() as AddressInfo).port;
+    },
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await datasources.closeAll();
+      deployment.dispose();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * `npm start`: reads the configuration, starts the host, stops it cleanly on
+ * SIGTERM/SIGINT. Follow `createHost` for everything else.
+ */
+import { readConfig } from './config/env.js';
+import { createLogger } from './adapters/logging/logger.js';
+import { createHost } from './host.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = readConfig();
+  } catch (error) {
+    console.error(`microlib: configuration error: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  const logger = createLogger(config.logLevel);
+  const host = await createHost(config, logger);
+  const port = await host.start();
+  const remotes = host.deployment.remotes();
+  logger.info(
+    {
+      port,
+      remotes: remotes.map((r) => ({ name: r.entry.name, status: r.status, version: r.current?.version ?? null })),
+    },
+    `listening on http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    host.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`microlib: failed to start: ${(error as Error)?.stack ?? String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,231 @@
+// The generated REST API of the example remote, driven over HTTP against a host child process.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { exampleRemoteDist, removeDir, request, startHost, makeWorkDir, type HostProcess } from './support/host-process.js';
+
+describe('generated CRUD API (example remote from a local folder)', () => {
+  let host: HostProcess;
+  let workDir: string;
+  let api: string;
+
+  before(async () => {
+    workDir = await makeWorkDir();
+    host = await startHost({ workDir, remotes: [{ name: 'orderService', kind: 'local', path: exampleRemoteDist }] });
+    api = `${host.url}/microlib/api/models`;
+  });
+  after(async () => {
+    await host?.stop();
+    await removeDir(workDir);
+  });
+
+  const newCustomer = async (email = 'ada@example.com') => {
+    const created = await request(`${api}/customers`, { method: 'POST', body: { firstName: 'Ada', lastName: 'Lovelace', email } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    return created.body as { id: string };
+  };
+
+  it('logs the remotes, models and routes it serves', () => {
+    const serving = host.logs.filter((l) => l.msg === 'serving model').map((l) => l.route).sort();
+    assert.deepEqual(serving, ['/microlib/api/models/customers', '/microlib/api/models/orders']);
+    const listening = host.logs.find((l) => String(l.msg).startsWith('listening')) as { remotes: Array<{ name: string; status: string }> };
+    assert.deepEqual(listening.remotes.map((r) => [r.name, r.status]), [['orderService', 'ready']]);
+  });
+
+  it('lists the loaded models in /microlib/api/config', async () => {
+    const { status, body } = await request(`${host.url}/microlib/api/config`);
+    assert.equal(status, 200);
+    const order = body.models.find((m: { name: string }) => m.name === 'order');
+    assert.equal(order.endpoint, 'orders');
+    assert.equal(order.remote, 'orderService');
+    assert.match(order.version, /^sha256-/);
+    assert.equal(order.datasource, 'file');
+    assert.deepEqual(order.relations.customer, { type: 'manyToOne', modelName: 'customer', foreignKey: 'customerId' });
+    assert.deepEqual(order.commands, ['approve']);
+  });
+
+  it('creates, reads, updates and deletes a record', async () => {
+    const customer = await newCustomer();
+    const created = await request(`${api}/orders`, {
+      method: 'POST',
+      body: { customerId: customer.id, items: [{ sku: 'A1', quantity: 2, price: 2.5 }, { sku: 'B2', quantity: 1, price: 10 }] },
+    });
+    assert.equal(created.status, 201);
+    const order = created.body;
+    assert.equal(created.headers.get('location'), `/microlib/api/models/orders/${order.id}`);
+    assert.equal(created.headers.get('etag'), '"1"');
+    assert.equal(order.total, 15, 'the factory computes the total');
+    assert.equal(order.status, 'pending', 'the field default applies');
+    assert.equal(order.revision, 1);
+    assert.ok(Date.parse(order.createdAt));
+
+    const read = await request(`${api}/orders/${order.id}`);
+    assert.equal(read.status, 200);
+    assert.deepEqual(read.body, order);
+
+    const patched = await request(`${api}/orders/${order.id}`, { method: 'PATCH', body: { items: [{ sku: 'A1', quantity: 4, price: 2.5 }] } });
+    assert.equal(patched.status, 200);
+    assert.equal(patched.body.total, 10, 'validate() recomputes the total from the new items');
+    assert.equal(patched.body.customerId, customer.id);
+    assert.equal(patched.body.revision, 2);
+    assert.equal(patched.body.createdAt, order.createdAt);
+
+    const deleted = await request(`${api}/orders/${order.id}`, { method: 'DELETE' });
+    assert.equal(deleted.status, 204);
+    assert.equal((await request(`${api}/orders/${order.id}`)).status, 404);
+  });
+
+  it('lists with paging, filters, sort, count and a cursor', async () => {
+    const customers = [];
+    for (let i = 0; i < 7; i++) customers.push(await newCustomer(`p${i}@example.com`));
+    const owner = customers[0]!.id;
+    for (let i = 0; i < 5; i++) {
+      const res = await request(`${api}/orders`, { method: 'POST', body: { customerId: owner, items: [{ sku: `S${i}`, quantity: i + 1, price: 1 }] } });
+      assert.equal(res.status, 201);
+    }
+    const page = await request(`${api}/orders?customerId=${owner}&sort=-total&limit=2&count`);
+    assert.equal(page.status, 200);
+    assert.equal(page.body.total, 5);
+    assert.equal(page.headers.get('x-total-count'), '5');
+    assert.deepEqual(page.body.data.map((o: { total: number }) => o.total), [5, 4]);
+    assert.equal(page.body.limit, 2);
+
+    const offset = await request(`${api}/orders?customerId=${owner}&sort=total&limit=2&offset=2`);
+    assert.deepEqual(offset.body.data.map((o: { total: number }) => o.total), [3, 4]);
+
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    for (let round = 0; round < 10; round++) {
+      const res = await request(`${api}/orders?customerId=${owner}&sort=total&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      assert.equal(res.status, 200);
+      seen.push(...res.body.data.map((o: { total: number }) => o.total));
+      cursor = res.body.nextCursor;
+      if (!cursor) break;
+    }
+    assert.deepEqual(seen, [1, 2, 3, 4, 5]);
+
+    const numeric = await request(`${api}/orders?customerId=${owner}&total=3`);
+    assert.deepEqual(numeric.body.data.map((o: { total: number }) => o.total), [3], 'numeric filter values are coerced by field type');
+  });
+
+  it('answers schema violations with 400 naming the field', async () => {
+    const missing = await request(`${api}/customers`, { method: 'POST', body: { firstName: 'A', lastName: 'B' } });
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.error.code, 'MLB_ERR_VALIDATION');
+    assert.equal(missing.body.error.field, 'email');
+
+    const nested = await request(`${api}/orders`, { method: 'POST', body: { customerId: 'c1', items: [{ sku: 'A', quantity: 0, price: 1 }] } });
+    assert.equal(nested.status, 400);
+    assert.equal(nested.body.error.field, 'items[0].quantity');
+
+    const unknown = await request(`${api}/customers`, { method: 'POST', body: { firstName: 'A', lastName: 'B', email: 'a@b.co', shoeSize: 44 } });
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.body.error.field, 'shoeSize');
+
+    const badEnum = await request(`${api}/customers`, { method: 'POST', body: { firstName: 'A', lastName: 'B', email: 'a@b.co', tier: 'platinum' } });
+    assert.equal(badEnum.body.error.field, 'tier');
+
+    const customer = await newCustomer('ro@example.com');
+    const order = (await request(`${api}/orders`, { method: 'POST', body: { customerId: customer.id, items: [{ sku: 'A', quantity: 1, price: 1 }] } })).body;
+    const readOnly = await request(`${api}/orders/${order.id}`, { method: 'PATCH', body: { customerId: 'someone-else' } });
+    assert.equal(readOnly.status, 400);
+    assert.equal(readOnly.body.error.field, 'customerId');
+
+    const hostField = await request(`${api}/orders/${order.id}`, { method: 'PATCH', body: { revision: 99 } });
+    assert.equal(hostField.status, 400);
+    assert.equal(hostField.body.error.field, 'revision');
+
+    const rule = await request(`${api}/orders`, { method: 'POST', body: { customerId: customer.id, items: [] } });
+    assert.equal(rule.status, 400);
+    assert.match(rule.body.error.message, /at least one item/, "the spec's validate() message reaches the client");
+
+    const proto = await request(`${api}/customers`, { method: 'POST', rawBody: '{"firstName":"A","lastName":"B","email":"a@b.co","__proto__":{"admin":true}}', headers: { 'content-type': 'application/json' } });
+    assert.equal(proto.status, 400);
+    assert.equal(proto.body.error.field, '__proto__');
+  });
+
+  it('answers bad requests with the documented error codes', async () => {
+    const notFound = await request(`${api}/orders/does-not-exist`);
+    assert.equal(notFound.status, 404);
+    assert.equal(notFound.body.error.code, 'MLB_ERR_NOT_FOUND');
+
+    const noModel = await request(`${api}/invoices`);
+    assert.equal(noModel.status, 404);
+
+    const method = await request(`${api}/orders`, { method: 'PUT', body: {} });
+    assert.equal(method.status, 405);
+    assert.equal(method.headers.get('allow'), 'GET, HEAD, POST');
+
+    const itemMethod = await request(`${api}/orders/x1`, { method: 'POST', body: {} });
+    assert.equal(itemMethod.status, 405);
+
+    const text = await request(`${api}/customers`, { method: 'POST', rawBody: 'firstName=A', headers: { 'content-type': 'text/plain' } });
+    assert.equal(text.status, 415);
+    assert.equal(text.body.error.code, 'MLB_ERR_UNSUPPORTED_MEDIA_TYPE');
+
+    const syntax = await request(`${api}/customers`, { method: 'POST', rawBody: '{"firstName":', headers: { 'content-type': 'application/json' } });
+    assert.equal(syntax.status, 400);
+    assert.equal(syntax.body.error.code, 'MLB_ERR_BAD_JSON');
+
+    const array = await request(`${api}/customers`, { method: 'POST', body: [1, 2] });
+    assert.equal(array.status, 400);
+
+    const huge = await request(`${api}/customers`, { method: 'POST', rawBody: JSON.stringify({ firstName: 'x'.repeat(2_000_000) }), headers: { 'content-type': 'application/json' } });
+    assert.equal(huge.status, 413);
+    assert.equal(huge.body.error.code, 'MLB_ERR_PAYLOAD_TOO_LARGE');
+
+    const dup = await newCustomer('dup@example.com');
+    const conflict = await request(`${api}/customers`, { method: 'POST', body: { id: dup.id, firstName: 'A', lastName: 'B', email: 'a@b.co' } });
+    assert.equal(conflict.status, 409);
+    assert.equal(conflict.body.error.code, 'MLB_ERR_CONFLICT');
+
+    const operator = await request(`${api}/orders?total[$gt]=5`);
+    assert.equal(operator.status, 400);
+    assert.match(operator.body.error.message, /operator/);
+    const mongoish = await request(`${api}/orders?$where=1`);
+    assert.equal(mongoish.status, 400);
+    const unknownField = await request(`${api}/orders?shoeSize=4`);
+    assert.equal(unknownField.status, 400);
+    assert.equal(unknownField.body.error.field, 'shoeSize');
+    const badLimit = await request(`${api}/orders?limit=100000`);
+    assert.equal(badLimit.status, 400);
+    assert.equal(badLimit.body.error.field, 'limit');
+    const badType = await request(`${api}/orders?total=abc`);
+    assert.equal(badType.status, 400);
+    const badSort = await request(`${api}/orders?sort=items`);
+    assert.equal(badSort.status, 400);
+    const badCursor = await request(`${api}/orders?cursor=not-a-cursor`);
+    assert.equal(badCursor.status, 400);
+    assert.equal(badCursor.body.error.field, 'cursor');
+    const badId = await request(`${api}/orders/${encodeURIComponent('../../etc/passwd')}`);
+    assert.equal(badId.status, 400);
+  });
+
+  it('refuses a delete the spec forbids with 409 and keeps the record', async () => {
+    const customer = await newCustomer('ship@example.com');
+    const order = (await request(`${api}/orders`, { method: 'POST', body: { customerId: customer.id, items: [{ sku: 'A', quantity: 1, price: 1 }] } })).body;
+    const shipped = await request(`${api}/orders/${order.id}`, { method: 'PATCH', body: { status: 'shipped' } });
+    assert.equal(shipped.status, 200);
+    const refused = await request(`${api}/orders/${order.id}`, { method: 'DELETE' });
+    assert.equal(refused.status, 409);
+    assert.match(refused.body.error.message, /shipped order cannot be deleted/);
+    assert.equal((await request(`${api}/orders/${order.id}`)).status, 200);
+  });
+
+  it('checks If-Match against the revision (412 when stale)', async () => {
+    const customer = await newCustomer('etag@example.com');
+    const stale = await request(`${api}/customers/${customer.id}`, { method: 'PATCH', body: { tier: 'gold' }, headers: { 'if-match': '"7"' } });
+    assert.equal(stale.status, 412);
+    assert.equal(stale.body.error.code, 'MLB_ERR_PRECONDITION_FAILED');
+    const fresh = await request(`${api}/customers/${customer.id}`, { method: 'PATCH', body: { tier: 'gold' }, headers: { 'if-match': '"1"' } });
+    assert.equal(fresh.status, 200);
+    assert.equal(fresh.headers.get('etag'), '"2"');
+    const notModified = await fetch(`${api}/customers/${customer.id}`, { headers: { 'if-none-match': '"2"' } });
+    assert.equal(notModified.status, 304);
+  });
+
+  it('answers unknown host routes with a JSON 404', async () => {
+    const res = await request(`${host.url}/microlib/nothing-here`);
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error.code, 'MLB_ERR_NOT_FOUND');
+  });
+});

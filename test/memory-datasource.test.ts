@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { InMemoryCollection } from '../src/adapters/persistence/in-memory-collection.js';
+import { compareJson, jsonEquals } from '../src/adapters/persistence/json-order.js';
+import { encodeCursor } from '../src/adapters/persistence/list-cursor.js';
+import { createMemoryDatasource } from '../src/adapters/persistence/memory-datasource.js';
+import { SmallestK } from '../src/adapters/persistence/smallest-k.js';
+import type { Json, StoredRecord } from '../src/domain/model-spec.js';
+import { datasourceConformance, listQuery, makeRecord, rejectsWithCode } from './datasource-conformance.js';
+
+datasourceConformance('memory', async () => ({
+  ds: createMemoryDatasource({ collection: 'conformance', dataDir: '' }),
+  cleanup: async () => undefined,
+}));
+
+/** A collection filled with `records` in order. */
+function collectionOf(records: readonly StoredRecord[]): InMemoryCollection {
+  const collection = new InMemoryCollection();
+  for (const record of records) collection.insert(structuredClone(record), collection.allocateSeq());
+  return collection;
+}
+
+/** Deterministic pseudo-random numbers, so a failing case can be replayed. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+describe('memory datasource', () => {
+  it('has kind "memory" and refuses use before open', async () => {
+    const ds = createMemoryDatasource({ collection: 'x', dataDir: '' });
+    assert.equal(ds.kind, 'memory');
+    await rejectsWithCode(ds.get('a'), 'MLB_ERR_UNAVAILABLE');
+    await ds.open();
+    await ds.close();
+    await ds.close();
+  });
+});
+
+describe('JSON ordering and equality', () => {
+  it('orders types like MongoDB: null < numbers < strings < objects < arrays < booleans', () => {
+    const ordered: (Json | undefined)[] = [undefined, null, -5, 0, 1.5, '', 'Z', 'a', { a: 1 }, { b: 0 }, [], [1], false, true];
+    for (let i = 0; i < ordered.length; i++) {
+      for (let j = 0; j < ordered.length; j++) {
+        const expected = i === j || (i < 2 && j < 2) ? 0 : Math.sign(i - j);
+        assert.equal(Math.sign(compareJson(ordered[i], ordered[j])), expected, `${JSON.stringify(ordered[i])} vs ${JSON.stringify(ordered[j])}`);
+      }
+    }
+  });
+
+  it('compares strings by UTF-16 code unit, not by locale or code point', () => {
+    assert.ok(compareJson('B', 'a') < 0);
+    assert.ok(compareJson('a', 'é') < 0);
+    // U+1F600 is stored as the surrogates D83D DE00, below U+FF5E.
+    assert.ok(compareJson('😀', '～') < 0);
+  });
+
+  it('compares nested objects and arrays element by element', () => {
+    assert.ok(compareJson({ a: 1, b: 2 }, { a: 1, b: 3 }) < 0);
+    assert.ok(compareJson({ a: 1 }, { a: 1, b: 0 }) < 0);
+    assert.ok(compareJson([1, 'x'], [1, 'y']) < 0);
+    assert.ok(compareJson([2], [1, 9]) > 0);
+    assert.equal(compareJson({ a: [1, { b: null }] }, { a: [1, { b: null }] }), 0);
+  });
+
+  it('treats objects with the same fields in another order as equal in filters', () => {
+    assert.ok(jsonEquals({ a: 1, b: { c: [1, 2] } }, { b: { c: [1, 2] }, a: 1 }));
+    assert.ok(!jsonEquals({ a: 1 }, { a: 1, b: null }));
+    assert.ok(!jsonEquals([1, 2], [2, 1]));
+    assert.ok(!jsonEquals({ 0: 'x' }, ['x']));
+  });
+});
+
+describe('in-memory collection queries', () => {
+  it('sorts objects and arrays after strings and before booleans', () => {
+    const collection = collectionOf([
+      makeRecord('a', { v: true }),
+      makeRecord('b', { v: [0] }),
+      makeRecord('c', { v: { k: 1 } }),
+      makeRecord('d', { v: 'text' }),
+      makeRecord('e', { v: 3 }),
+    ]);
+    const page = collection.list(listQuery({ sort: [{ field: 'v', direction: 1 }] }));
+    assert.deepEqual(
+      page.records.map((record) => record.id),
+      ['e', 'd', 'c', 'b', 'a'],
+    );
+  });
+
+  it('does not read fields from the object prototype', () => {
+    const collection = collectionOf([makeRecord('a'), makeRecord('b', { constructor: 'x' })]);
+    assert.deepEqual(
+      collection.list(listQuery({ filter: { constructor: null } })).records.map((record) => record.id),
+      ['a'],
+    );
+  });
+
+  it('keeps a "__proto__" field as data', () => {
+    const record = JSON.parse('{"id":"p","createdAt":"","updatedAt":"","revision":1,"__proto__":{"polluted":true}}') as StoredRecord;
+    const collection = collectionOf([record]);
+    const copy = collection.get('p') as StoredRecord;
+    assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value, { polluted: true });
+  });
+
+  it('refuses a cursor made for another sort', () => {
+    const collection = collectionOf([makeRecord('a', { n: 1 }), makeRecord('b', { n: 2 })]);
+    const cursor = encodeCursor([{ field: 'n', direction: 1 }], [1], 'a');
+    assert.throws(
+      () => collection.list(listQuery({ cursor, sort: [{ field: 'n', direction: -1 }] })),
+      (error: unknown) => (error as { code?: string; field?: string }).code === 'MLB_ERR_BAD_QUERY' && (error as { field?: string }).field === 'cursor',
+    );
+    assert.deepEqual(
+      collection.list(listQuery({ cursor, sort: [{ field: 'n', direction: 1 }] })).records.map((record) => record.id),
+      ['b'],
+    );
+  });
+
+  it('rejects a limit below 1 and a negative offset', () => {
+    const collection = collectionOf([]);
+    assert.throws(() => collection.list(listQuery({ limit: 0 })), { code: 'MLB_ERR_BAD_QUERY', field: 'limit' });
+    assert.throws(() => collection.list(listQuery({ limit: 1.5 })), { code: 'MLB_ERR_BAD_QUERY', field: 'limit' });
+    assert.throws(() => collection.list(listQuery({ offset: -1 })), { code: 'MLB_ERR_BAD_QUERY', field: 'offset' });
+  });
+
+  it('pages sorted queries exactly like a full sort would (randomised, seeded)', () => {
+    const random = seededRandom(42);
+    const records = Array.from({ length: 300 }, (_, i) =>
+      makeRecord(`r${Math.floor(random() * 1e6)}-${i}`, { a: Math.floor(random() * 5), b: random() < 0.2 ? null : Math.floor(random() * 50) }),
+    );
+    const collection = collectionOf(records);
+    const sort = [
+      { field: 'a', direction: -1 as const },
+      { field: 'b', direction: 1 as const },
+    ];
+    const expected = [...records]
+      .sort((x, y) => compareJson(y['a'], x['a']) || compareJson(x['b'], y['b']) || (x.id < y.id ? -1 : 1))
+      .map((record) => record.id);
+    for (const [offset, limit] of [
+      [0, 1],
+      [0, 17],
+      [13, 40],
+      [290, 20],
+      [0, 300],
+    ] as const) {
+      const page = collection.list(listQuery({ sort, offset, limit }));
+      assert.deepEqual(
+        page.records.map((record) => record.id),
+        expected.slice(offset, offset + limit),
+        `offset ${offset} limit ${limit}`,
+      );
+      assert.equal(page.nextCursor !== undefined, offset + limit < expected.length);
+    }
+  });
+});
+
+describe('bounded selection', () => {
+  it('keeps the k smallest items in order', () => {
+    const random = seededRandom(7);
+    const items = Array.from({ length: 500 }, () => Math.floor(random() * 100));
+    for (const k of [0, 1, 2, 10, 499, 500, 800]) {
+      const selection = new SmallestK<number>(k, (a, b) => a - b);
+      for (const item of items) selection.offer(item);
+      assert.deepEqual(selection.sorted(), [...items].sort((a, b) => a - b).slice(0, k));
+    }
+  });
+});

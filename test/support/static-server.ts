@@ -1,0 +1,41 @@
+/** A plain HTTP file server over a folder (the `http` source's counterpart), with a hang switch. */
+import http from 'node:http';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+
+export interface StaticServer {
+  url: string;
+  /** Paths requested so far. */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+export async function startStaticServer(root: string, options: { hang?: boolean } = {}): Promise<StaticServer> {
+  const requests: string[] = [];
+  const server = http.createServer((req, res) => {
+    const urlPath = decodeURIComponent((req.url ?? '/').split('?')[0]!);
+    requests.push(urlPath);
+    if (options.hang) return; // never answer
+    const file = path.join(root, path.normalize(urlPath).replace(/^(\.\.[/\\])+/, ''));
+    if (!file.startsWith(root)) {
+      res.writeHead(403).end();
+      return;
+    }
+    readFile(file).then(
+      (bytes) => res.writeHead(200, { 'content-type': 'application/javascript' }).end(bytes),
+      () => res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>404 Not Found</body></html>'),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
