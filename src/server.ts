@@ -2,7 +2,9 @@
  * `npm start`: reads the configuration, starts the host, stops it cleanly on
  * SIGTERM/SIGINT. Follow `createHost` for everything else.
  */
-import { readConfig } from './config/env.js';
+import { ConfigError, readConfig } from './config/env.js';
+import { RemoteEntriesError } from './config/remote-entries.js';
+import { UnknownDatasourceError } from './adapters/persistence/datasource-registry.js';
 import { createLogger } from './adapters/logging/logger.js';
 import { createHost } from './host.js';
 
@@ -44,6 +46,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`microlib: failed to start: ${(error as Error)?.stack ?? String(error)}`);
+  // Mistakes in configuration get their message alone; anything else its stack.
+  const known = error instanceof ConfigError || error instanceof RemoteEntriesError || error instanceof UnknownDatasourceError;
+  console.error(`microlib: failed to start: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}`);
   process.exit(1);
 });

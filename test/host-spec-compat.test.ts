@@ -1,0 +1,99 @@
+// Specs written for the original MicroLib are served unchanged; configuration mistakes fail fast and clearly.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { makeWorkDir, removeDir, request, serverScript, startHost } from './support/host-process.js';
+import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
+
+// The shape of the original MicroLib-Example order spec: factory(dependencies) returns an
+// async create function producing a frozen object with methods; validate(model, changes).
+const legacySpec = `[{
+  modelName: 'legacyOrder',
+  endpoint: 'legacy-orders',
+  dependencies: { uuid: () => 'ORD-' + Math.floor(Math.random() * 1e6) },
+  factory: (dependencies) => async function createOrder({ customerId, orderItems = [] }) {
+    return Object.freeze({ customerId, orderItems, orderNo: dependencies.uuid(), total() { return orderItems.length; } });
+  },
+  validate: (model, changes) => { if (changes.orderItems && !Array.isArray(changes.orderItems)) throw new Error('orderItems must be a list'); return model; },
+  onDelete: (model) => { if (model.orderStatus === 'COMPLETE') throw new Error('completed orders are kept'); return model; },
+  mixins: [],
+  eventHandlers: [],
+}]`;
+
+describe('original MicroLib specs', () => {
+  it('serves modelName/endpoint/factory/validate/onDelete as written', async () => {
+    const workDir = await makeWorkDir();
+    const remote = await writeRemoteEntry(path.join(workDir, 'legacy'), containerSource(legacySpec));
+    const host = await startHost({ workDir, remotes: [{ name: 'legacy', kind: 'local', path: remote }] });
+    try {
+      const api = `${host.url}/microlib/api/models/legacy-orders`;
+      const created = await request(api, { method: 'POST', body: { customerId: 'c1', orderItems: [{ sku: 'x' }] } });
+      assert.equal(created.status, 201);
+      assert.match(created.body.orderNo, /^ORD-/, 'dependencies reach the factory');
+      assert.equal(created.body.total, undefined, 'methods are not stored');
+      const invalid = await request(`${api}/${created.body.id}`, { method: 'PATCH', body: { orderItems: 'nope' } });
+      assert.equal(invalid.status, 400);
+      assert.match(invalid.body.error.message, /orderItems must be a list/);
+      const completed = await request(`${api}/${created.body.id}`, { method: 'PATCH', body: { orderStatus: 'COMPLETE' } });
+      assert.equal(completed.status, 200);
+      assert.equal((await request(`${api}/${created.body.id}`, { method: 'DELETE' })).status, 409);
+    } finally {
+      await host.stop();
+      await removeDir(workDir);
+    }
+  });
+
+  it('refuses a spec naming an unknown datasource, and says so', async () => {
+    const workDir = await makeWorkDir();
+    const remote = await writeRemoteEntry(path.join(workDir, 'odd'), containerSource(`[{ modelName: 'thing', endpoint: 'things', datasource: 'cassandra', factory: () => (x) => x }]`));
+    const host = await startHost({ workDir, remotes: [{ name: 'odd', kind: 'local', path: remote }] });
+    try {
+      const { body } = await request(`${host.url}/microlib/api/remotes`);
+      assert.equal(body.remotes[0].status, 'failed');
+      assert.match(body.remotes[0].lastError.message, /datasource "cassandra" is not one of: memory, file/);
+    } finally {
+      await host.stop();
+      await removeDir(workDir);
+    }
+  });
+});
+
+describe('configuration errors', () => {
+  const run = (env: Record<string, string>) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [serverScript], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr });
+      });
+    });
+
+  it('exits non-zero naming the bad variable', async () => {
+    const port = await run({ PORT: 'eighty' });
+    assert.equal(port.code, 1);
+    assert.match(port.stderr, /PORT: expected an integer/);
+    const workDir = await makeWorkDir();
+    try {
+      const entries = path.join(workDir, 'remoteEntries.js');
+      await writeFile(entries, 'export default [];\n');
+      const datasource = await run({ PORT: '0', DATASOURCE_ADAPTER: 'oracle', REMOTE_ENTRIES: entries, DATA_DIR: workDir });
+      assert.equal(datasource.code, 1);
+      assert.match(datasource.stderr, /DATASOURCE_ADAPTER "oracle" is not one of: memory, file/);
+      assert.doesNotMatch(datasource.stderr, /    at /, 'a configuration mistake prints no stack trace');
+      const missing = await run({ PORT: '0', REMOTE_ENTRIES: path.join(workDir, 'nope.js') });
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /cannot import .*nope\.js/);
+      await writeFile(entries, 'export default [{ name: "x", kind: "ftp" }];\n');
+      const badEntry = await run({ PORT: '0', REMOTE_ENTRIES: entries });
+      assert.equal(badEntry.code, 1);
+      assert.match(badEntry.stderr, /entry 0 \(x\): unknown source kind "ftp"/);
+    } finally {
+      await removeDir(workDir);
+    }
+  });
+});
