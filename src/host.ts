@@ -34,7 +34,11 @@ const systemClock: ServiceClock = { now: () => new Date().toISOString(), newId: 
 
 export async function createHost(config: HostConfig, logger: Logger): Promise<Host> {
   const entries = await readRemoteEntries(config.remoteEntriesPath);
-  const datasources = new DatasourceRegistry(builtInDatasources, { kind: config.defaultDatasource, dataDir: config.dataDir });
+  const datasources = new DatasourceRegistry(builtInDatasources, {
+    kind: config.defaultDatasource,
+    dataDir: config.dataDir,
+    logger: logger.child({ component: 'datasource' }),
+  });
   const table = new RouteTableRef();
   const datasourceKinds = new Map<string, string>();
 

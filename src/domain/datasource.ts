@@ -38,6 +38,10 @@ export interface Page {
   nextCursor?: string;
 }
 
+/**
+ * Calls before `open()` or after `close()` reject with `MLB_ERR_UNAVAILABLE`;
+ * `close()` may be called more than once.
+ */
 export interface Datasource {
   /** Datasource kind, e.g. `memory` or `file`. */
   readonly kind: string;
@@ -52,7 +56,11 @@ export interface Datasource {
    * `MLB_ERR_NOT_FOUND` when the id does not exist.
    */
   replace(record: StoredRecord, expectedRevision?: number): Promise<StoredRecord>;
-  /** Deletes a record and returns it, or undefined when there was none. Same revision rule as `replace`. */
+  /**
+   * Deletes a record and returns it, or undefined when there was none (whatever
+   * `expectedRevision` says). When the record exists and its revision differs
+   * from `expectedRevision`, rejects with `MLB_ERR_CONFLICT`.
+   */
   delete(id: string, expectedRevision?: number): Promise<StoredRecord | undefined>;
   list(query: ListQuery): Promise<Page>;
   /** Flushes pending writes and releases resources. */
@@ -65,8 +73,14 @@ export interface DatasourceOptions {
   collection: string;
   /** Folder for datasources that keep files. */
   dataDir: string;
+  /** Receives warnings the datasource recovered from (e.g. a repaired log). */
+  logger?: DatasourceLogger;
   /** Anything else from the model spec's `datasource` object. */
   [option: string]: unknown;
+}
+
+export interface DatasourceLogger {
+  warn(details: Record<string, unknown>, message: string): void;
 }
 
 export type DatasourceFactory = (options: DatasourceOptions) => Datasource;

@@ -4,7 +4,7 @@
  * so stored records outlive any version of the code. New kinds plug in through
  * the factory map.
  */
-import type { Datasource, DatasourceFactory } from '../../domain/datasource.js';
+import type { Datasource, DatasourceFactory, DatasourceLogger } from '../../domain/datasource.js';
 import type { DatasourceSpec } from '../../domain/model-spec.js';
 import { createFileDatasource } from './file-datasource.js';
 import { createMemoryDatasource } from './memory-datasource.js';
@@ -21,7 +21,7 @@ export class DatasourceRegistry {
 
   constructor(
     private readonly factories: Readonly<Record<string, DatasourceFactory>>,
-    private readonly defaults: { kind: string; dataDir: string },
+    private readonly defaults: { kind: string; dataDir: string; logger?: DatasourceLogger },
   ) {
     if (!factories[defaults.kind]) {
       throw new UnknownDatasourceError(`DATASOURCE_ADAPTER "${defaults.kind}" is not one of: ${Object.keys(factories).join(', ')}`);
@@ -46,7 +46,12 @@ export class DatasourceRegistry {
     let datasource = this.open.get(key);
     if (!datasource) {
       const options = typeof spec === 'object' ? spec : {};
-      const created = this.factories[kind]!({ ...options, collection: modelName, dataDir: this.defaults.dataDir });
+      const created = this.factories[kind]!({
+        ...options,
+        collection: modelName,
+        dataDir: this.defaults.dataDir,
+        ...(this.defaults.logger ? { logger: this.defaults.logger } : {}),
+      });
       datasource = created.open().then(() => created);
       // A datasource that failed to open is retried on the next load, not cached broken.
       datasource.catch(() => this.open.delete(key));

@@ -16,7 +16,7 @@ import { conflictError, MicrolibError, validationError } from '../../domain/erro
 import type { StoredRecord } from '../../domain/model-spec.js';
 import { checkCollectionName } from './collection-name.js';
 import { DatasourceLifecycle } from './datasource-lifecycle.js';
-import { syncDirectory, writeFully } from './file-io.js';
+import { syncCreatedDirectories, syncDirectory, writeFully } from './file-io.js';
 import { GroupCommitWriter } from './group-commit-writer.js';
 import { InMemoryCollection } from './in-memory-collection.js';
 import { cloneJson } from './json-order.js';
@@ -216,7 +216,7 @@ class FileDatasourceImpl implements FileDatasource {
     openLogs.add(logPath);
     let file: FileHandle | undefined;
     try {
-      await mkdir(dataDir, { recursive: true });
+      await syncCreatedDirectories(dataDir, await mkdir(dataDir, { recursive: true }));
       // A leftover snapshot means a compaction was interrupted before its rename: the log itself is intact.
       await rm(tempPath, { force: true });
       file = await open(logPath, 'a+');

@@ -1,5 +1,6 @@
 /** Small durable-file helpers the file datasource's writer and compaction share. */
 import { open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /** Writes all of `data` at the handle's position (the end, for an append handle), however many calls it takes. */
 export async function writeFully(file: FileHandle, data: Uint8Array): Promise<void> {
@@ -18,5 +19,19 @@ export async function syncDirectory(path: string): Promise<void> {
     await directory.sync();
   } finally {
     await directory.close();
+  }
+}
+
+/**
+ * After `mkdir(path, { recursive: true })` created directories starting at
+ * `firstCreated`, makes each new directory's entry in its parent durable, so a
+ * crash cannot take the data folder (and the log in it) away.
+ */
+export async function syncCreatedDirectories(path: string, firstCreated: string | undefined): Promise<void> {
+  if (firstCreated === undefined) return;
+  for (let current = path; ; current = dirname(current)) {
+    const parent = dirname(current);
+    await syncDirectory(parent);
+    if (current === firstCreated || parent === current) return;
   }
 }

@@ -8,7 +8,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { MicrolibError } from '../../domain/errors.js';
 import { writeFully } from './file-io.js';
 
-/** Largest batch appended with one write call; bounds the memory one flush needs. */
+/** Largest batch (in characters, near enough to bytes) appended with one write call; bounds the memory one flush needs. */
 const MAX_BATCH_BYTES = 4 << 20;
 
 interface QueuedAppend {

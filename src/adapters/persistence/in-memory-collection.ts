@@ -3,11 +3,11 @@
  * shares: the memory datasource is just this, and the file datasource keeps
  * this in front of its log, so both answer reads at exactly the same cost.
  */
-import type { ListQuery, Page, SortKey } from '../../domain/datasource.js';
+import type { ListQuery, Page } from '../../domain/datasource.js';
 import { badQueryError } from '../../domain/errors.js';
 import type { Json, StoredRecord } from '../../domain/model-spec.js';
 import { cloneJson, compareJson, jsonEquals, type FieldValue } from './json-order.js';
-import { decodeCursor, encodeCursor, type CursorPosition } from './list-cursor.js';
+import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { SmallestK } from './smallest-k.js';
 
 /** A stored record and its creation sequence number (the "creation order" sort key). */
@@ -16,9 +16,16 @@ export interface CollectionEntry {
   readonly seq: number;
 }
 
-/** Reads a field without reaching into the prototype (a record may lack `constructor` or `__proto__`). */
-function fieldOf(record: StoredRecord, field: string): FieldValue {
-  return Object.hasOwn(record, field) ? record[field] : undefined;
+type FieldReader = (record: StoredRecord) => FieldValue;
+
+/**
+ * Reads one field of records without reaching into the prototype (a record may
+ * lack `constructor` or `__proto__`). Plain property access is several times
+ * faster than `Object.hasOwn`, and safe for every name Object.prototype lacks.
+ */
+function fieldReader(field: string): FieldReader {
+  if (!(field in Object.prototype)) return (record) => record[field];
+  return (record) => (Object.hasOwn(record, field) ? record[field] : undefined);
 }
 
 function compareIds(a: string, b: string): number {
@@ -163,14 +170,24 @@ export class InMemoryCollection {
 
   private listSorted(query: ListQuery, matches: (record: StoredRecord) => boolean): Page {
     const sort = query.sort;
+    const keys = sort.map((key) => ({ read: fieldReader(key.field), direction: key.direction }));
     const compare = (a: CollectionEntry, b: CollectionEntry): number => {
-      for (const key of sort) {
-        const order = compareJson(fieldOf(a.record, key.field), fieldOf(b.record, key.field));
+      for (const key of keys) {
+        const order = compareJson(key.read(a.record), key.read(b.record));
         if (order !== 0) return key.direction * order;
       }
       return compareIds(a.record.id, b.record.id);
     };
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, sort, sort.length);
+    const isAfterCursor = (record: StoredRecord): boolean => {
+      if (!after) return true;
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as (typeof keys)[number];
+        const order = compareJson(key.read(record), after.values[i]);
+        if (order !== 0) return key.direction * order > 0;
+      }
+      return compareIds(record.id, after.id) > 0;
+    };
     const skip = after ? 0 : query.offset;
     // One extra record tells whether another page follows.
     const selection = new SmallestK<CollectionEntry>(skip + query.limit + 1, compare);
@@ -178,7 +195,7 @@ export class InMemoryCollection {
     for (const entry of this.entries.values()) {
       if (!matches(entry.record)) continue;
       total++;
-      if (after && compareToPosition(entry.record, after, sort) <= 0) continue;
+      if (!isAfterCursor(entry.record)) continue;
       selection.offer(entry);
     }
     const selected = selection.sorted();
@@ -189,7 +206,7 @@ export class InMemoryCollection {
       more && last
         ? encodeCursor(
             sort,
-            sort.map((key) => fieldOf(last.record, key.field)),
+            keys.map((key) => key.read(last.record)),
             last.record.id,
           )
         : undefined;
@@ -197,22 +214,12 @@ export class InMemoryCollection {
   }
 }
 
-/** Orders a record against the position a cursor names, with the same rules as the sort. */
-function compareToPosition(record: StoredRecord, position: CursorPosition, sort: readonly SortKey[]): number {
-  for (let i = 0; i < sort.length; i++) {
-    const key = sort[i] as SortKey;
-    const order = compareJson(fieldOf(record, key.field), position.values[i]);
-    if (order !== 0) return key.direction * order;
-  }
-  return compareIds(record.id, position.id);
-}
-
 function compileFilter(filter: Readonly<Record<string, Json>>): (record: StoredRecord) => boolean {
-  const conditions = Object.entries(filter);
+  const conditions = Object.entries(filter).map(([field, expected]) => ({ read: fieldReader(field), expected }));
   if (conditions.length === 0) return () => true;
   return (record) => {
-    for (const [field, expected] of conditions) {
-      const actual = fieldOf(record, field);
+    for (const { read, expected } of conditions) {
+      const actual = read(record);
       // null in a filter also matches a record that lacks the field.
       if (expected === null ? actual !== undefined && actual !== null : !jsonEquals(actual, expected)) return false;
     }

@@ -30,6 +30,8 @@ function typeRank(value: FieldValue): number {
  * code unit, never by locale, so every datasource and every host sorts alike.
  */
 export function compareJson(a: FieldValue, b: FieldValue): number {
+  // Fast path for the common case of two numbers or two strings.
+  if (typeof a === typeof b && (typeof a === 'number' || typeof a === 'string')) return a < (b as typeof a) ? -1 : a > (b as typeof a) ? 1 : 0;
   const rankA = typeRank(a);
   const rankB = typeRank(b);
   if (rankA !== rankB) return rankA - rankB;

@@ -5,63 +5,44 @@
 
 /**
  * Collects the `k` smallest items by `compare`, returned in ascending order.
- * Keeps a max-heap of size `k`: O(n log k) time, O(k) memory.
+ *
+ * Candidates go into a buffer of about 2k items; when it fills, it is sorted and
+ * cut back to k, and the k-th item becomes a threshold that later items must
+ * beat to get in. Unlike a heap this stays O(n) when the input arrives already
+ * ordered against the sort (e.g. newest first by creation time, the most common
+ * query), because the engine's sort handles presorted runs in linear time.
+ * `compare` must be a total order (never 0 for two different items).
  */
 export class SmallestK<T> {
-  private readonly heap: T[] = [];
+  private buffer: T[] = [];
+  private threshold: T | undefined;
+  private readonly capacity: number;
 
   constructor(
     private readonly k: number,
     private readonly compare: (a: T, b: T) => number,
-  ) {}
+  ) {
+    this.capacity = Math.max(2 * k, k + 128);
+  }
 
   /** Offers one item; it is kept only while it is among the `k` smallest seen. */
   offer(item: T): void {
-    const heap = this.heap;
-    if (heap.length < this.k) {
-      heap.push(item);
-      this.siftUp(heap.length - 1);
-    } else if (this.k > 0 && this.compare(item, heap[0] as T) < 0) {
-      heap[0] = item;
-      this.siftDown(0);
-    }
+    if (this.k <= 0) return;
+    if (this.threshold !== undefined && this.compare(item, this.threshold) >= 0) return;
+    this.buffer.push(item);
+    if (this.buffer.length >= this.capacity) this.prune();
   }
 
   /** The kept items, smallest first. */
   sorted(): T[] {
-    return this.heap.slice().sort(this.compare);
+    this.buffer.sort(this.compare);
+    if (this.buffer.length > this.k) this.buffer.length = this.k;
+    return this.buffer;
   }
 
-  private siftUp(index: number): void {
-    const heap = this.heap;
-    let child = index;
-    while (child > 0) {
-      const parent = (child - 1) >> 1;
-      if (this.compare(heap[child] as T, heap[parent] as T) <= 0) return;
-      this.swap(child, parent);
-      child = parent;
-    }
-  }
-
-  private siftDown(index: number): void {
-    const heap = this.heap;
-    let parent = index;
-    for (;;) {
-      const left = 2 * parent + 1;
-      const right = left + 1;
-      let largest = parent;
-      if (left < heap.length && this.compare(heap[left] as T, heap[largest] as T) > 0) largest = left;
-      if (right < heap.length && this.compare(heap[right] as T, heap[largest] as T) > 0) largest = right;
-      if (largest === parent) return;
-      this.swap(parent, largest);
-      parent = largest;
-    }
-  }
-
-  private swap(i: number, j: number): void {
-    const heap = this.heap;
-    const item = heap[i] as T;
-    heap[i] = heap[j] as T;
-    heap[j] = item;
+  private prune(): void {
+    this.buffer.sort(this.compare);
+    this.buffer.length = this.k;
+    this.threshold = this.buffer[this.k - 1];
   }
 }

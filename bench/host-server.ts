@@ -1,0 +1,38 @@
+/**
+ * Starts the real microlib host (`dist/src/server.js`) serving the example
+ * remote, with its data, cache and remoteEntries.js in a temp dir.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { tempDir } from './cleanup.js';
+import { exampleRemoteDist, hostScript } from './paths.js';
+import { startServer, type ServerProcess } from './server-process.js';
+
+export interface HostOptions {
+  datasource: 'memory' | 'file';
+  cpu: number;
+  nodeFlags?: string[];
+}
+
+export async function startHost(options: HostOptions): Promise<ServerProcess & { workDir: string }> {
+  const workDir = await tempDir(`host-${options.datasource}`);
+  const entries = path.join(workDir, 'remoteEntries.js');
+  const remotes = [{ name: 'orderService', kind: 'local', path: exampleRemoteDist }];
+  await writeFile(entries, `export default ${JSON.stringify(remotes)};\n`);
+  const server = await startServer({
+    label: `microlib host (${options.datasource})`,
+    script: hostScript,
+    cpu: options.cpu,
+    cwd: workDir,
+    nodeFlags: options.nodeFlags ?? [],
+    env: {
+      REMOTE_ENTRIES: entries,
+      DATASOURCE_ADAPTER: options.datasource,
+      DATA_DIR: path.join(workDir, 'data'),
+      REMOTE_CACHE_DIR: path.join(workDir, 'cache'),
+      // `info` is needed for the "listening" line; the host logs nothing per request.
+      LOG_LEVEL: 'info',
+    },
+  });
+  return { ...server, workDir };
+}
