@@ -11,14 +11,16 @@ import { readRemoteEntries } from './config/remote-entries.js';
 import { parseModelSpecs } from './domain/spec-parser.js';
 import { Model } from './domain/model.js';
 import { ModelService, type ServiceClock } from './domain/model-service.js';
-import { Deployment } from './federation/deployment.js';
+import { Deployment, type Activation } from './federation/deployment.js';
 import { FederationRuntime } from './federation/federation-runtime.js';
 import type { LoadedRemote } from './federation/remote-loader.js';
 import { SnapshotCache } from './federation/snapshot-cache.js';
 import { createAdminApp } from './adapters/http/admin-app.js';
+import { createReloadRoutes } from './adapters/http/reload-routes.js';
+import { Poller } from './federation/poller.js';
 import { createHttpServer } from './adapters/http/http-server.js';
 import { createModelRouter, MODELS_PREFIX } from './adapters/http/model-router.js';
-import { RouteTableRef, type ModelRoute } from './adapters/http/route-table.js';
+import { RouteTable, RouteTableRef, type ModelRoute } from './adapters/http/route-table.js';
 import { builtInDatasources, DatasourceRegistry } from './adapters/persistence/datasource-registry.js';
 import type { Logger } from './adapters/logging/logger.js';
 
@@ -43,18 +45,19 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
   const datasourceKinds = new Map<string, string>();
 
   /** Builds the routes of one loaded version and swaps them in, or throws and changes nothing. */
-  async function activate(remote: string, loaded: LoadedRemote): Promise<void> {
+  async function activate(remote: string, loaded: LoadedRemote): Promise<Activation> {
     const modelsModule = loaded.modules.get('./models');
     const specs = modelsModule === undefined ? [] : parseModelSpecs(modelsModule);
     const models = specs.map((spec) => new Model(spec, { remote, version: loaded.version }));
     const services = await Promise.all(
       models.map(async (model) => {
         const datasource = await datasources.forModel(model.name, model.spec.datasource);
-        return { model, service: new ModelService(model, datasource, systemClock) } satisfies ModelRoute;
+        return { model, service: new ModelService(model, datasource, systemClock), servedBy: `${remote}@${loaded.version}` } satisfies ModelRoute;
       }),
     );
     // From here on synchronous: read the current table and replace it in one step.
-    const routes = new Map([...table.current.routes].filter(([, route]) => route.model.identity.remote !== remote));
+    const replaced = table.current;
+    const routes = new Map([...replaced.routes].filter(([, route]) => route.model.identity.remote !== remote));
     const names = new Map([...routes.values()].map((route) => [route.model.name, route.model.identity.remote]));
     for (const route of services) {
       const taken = routes.get(route.model.endpoint);
@@ -65,10 +68,11 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       names.set(route.model.name, remote);
     }
     for (const route of services) datasourceKinds.set(route.model.name, route.service.datasource.kind);
-    table.current = { routes };
+    table.current = new RouteTable(routes);
     for (const { model } of services) {
       logger.info({ remote, model: model.name, route: `${MODELS_PREFIX}${model.endpoint}`, datasource: datasourceKinds.get(model.name) }, 'serving model');
     }
+    return { drained: replaced.whenIdle() };
   }
 
   const deployment = new Deployment(entries, {
@@ -78,6 +82,8 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     loadTimeoutMs: config.loadTimeoutMs,
     logger,
     activate,
+    keepVersions: config.keepVersions,
+    drainTimeoutMs: config.drainTimeoutMs,
   });
 
   const handleModelRequest = createModelRouter(table, {
@@ -86,14 +92,25 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     maxPageSize: config.maxPageSize,
     onInternalError: (error, req) => logger.error({ err: error, method: req.method, url: req.url }, 'request failed'),
   });
-  const adminApp = createAdminApp({ table, deployment, datasourceKindOf: (model) => datasourceKinds.get(model) ?? 'unknown' });
+  const reloadRoutes = createReloadRoutes({
+    deployment,
+    entries,
+    webhookSecret: config.webhookSecret,
+    adminToken: config.adminToken,
+    devMode: config.devMode,
+    logger,
+  });
+  const adminApp = createAdminApp({ table, deployment, reloadRoutes, datasourceKindOf: (model) => datasourceKinds.get(model) ?? 'unknown' });
+  const poller = new Poller(deployment, config.pollIntervalMs);
   const server = createHttpServer({ handleModelRequest, adminApp });
 
   return {
     server,
     deployment,
     async start() {
+      if (config.devMode) logger.warn({}, 'MICROLIB_DEV_MODE=true: reload and rollback need no credential; never run so in production');
       await deployment.loadAll();
+      poller.start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
@@ -104,12 +121,13 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       return (server.address() as AddressInfo).port;
     },
     async stop() {
+      poller.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await deployment.dispose();
       await datasources.closeAll();
-      deployment.dispose();
     },
   };
 }

@@ -26,6 +26,18 @@ export interface HostConfig {
   maxPageSize: number;
   defaultPageSize: number;
   logLevel: string;
+  /** Secret of GitHub push webhooks (X-Hub-Signature-256). */
+  webhookSecret: string | undefined;
+  /** Bearer token for manual reloads and rollbacks. */
+  adminToken: string | undefined;
+  /** Development mode: reload and rollback need no credential. Never in production. */
+  devMode: boolean;
+  /** Ask each remote's source for a new version this often (0: never). */
+  pollIntervalMs: number;
+  /** How long a replaced version may keep answering requests that started on it. */
+  drainTimeoutMs: number;
+  /** Previous versions kept per remote (cached on disk, listed, available to rollback). */
+  keepVersions: number;
 }
 
 export class ConfigError extends Error {
@@ -45,6 +57,21 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(name, `expected an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(name, `expected true or false, got "${env[name]}"`);
+}
+
+function secret(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  // A short secret can be guessed; refuse it rather than give a false sense of safety.
+  if (raw.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
+  return raw;
 }
 
 function text(env: Env, name: string, fallback: string): string {
@@ -78,5 +105,11 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxPageSize,
     defaultPageSize,
     logLevel: text(env, 'LOG_LEVEL', 'info'),
+    webhookSecret: secret(env, 'WEBHOOK_SECRET'),
+    adminToken: secret(env, 'ADMIN_TOKEN'),
+    devMode: flag(env, 'MICROLIB_DEV_MODE'),
+    pollIntervalMs: integer(env, 'POLL_INTERVAL_MS', 0, 0, 86_400_000),
+    drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', 30_000, 0, 600_000),
+    keepVersions: integer(env, 'KEEP_VERSIONS', 5, 1, 100),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
+import { validRange } from 'semver';
 
 export interface LocalSourceConfig {
   kind: 'local';
@@ -26,6 +27,11 @@ export interface GitHubSourceConfig {
   repo: string;
   /** Branch, tag or commit to load. */
   ref: string;
+  /**
+   * Evergreen deployment: load the highest tag satisfying this semver range
+   * (e.g. `^1.2.0`) instead of `ref`. Tags may carry a leading `v`.
+   */
+  semver?: string;
   /** Folder of the build output in the repository (`filedir` in the original format). */
   dir: string;
   /** REST API base URL: https://api.github.com or `https://<ghe-host>/api/v3`. Defaults to GITHUB_API_URL. */
@@ -42,6 +48,8 @@ export interface RemoteEntry {
   exposes: string[];
   /** Exposes that may be missing from the build without failing the load. Default: adapters and services. */
   optionalExposes: string[];
+  /** Poll the source for a new version this often (overrides POLL_INTERVAL_MS; 0: never). */
+  pollIntervalMs?: number;
 }
 
 export class RemoteEntriesError extends Error {
@@ -104,7 +112,9 @@ function sourceOf(raw: Raw, where: string, baseDir: string): SourceConfig {
       const dir = safeSegment(str(spec, 'dir', where, false) ?? str(spec, 'filedir', where, false) ?? 'dist', 'dir', where);
       // The original format put the API base in `url`; ours calls it `apiUrl`.
       const apiUrl = str(spec, 'apiUrl', where, false) ?? str(spec, 'url', where, false);
-      return { kind, owner, repo, ref, dir, ...(apiUrl ? { apiUrl: apiUrl.replace(/\/+$/, '') } : {}) };
+      const range = str(spec, 'semver', where, false);
+      if (range !== undefined && validRange(range) === null) throw new RemoteEntriesError(where, `"semver" is not a valid range: "${range}"`);
+      return { kind, owner, repo, ref, dir, ...(apiUrl ? { apiUrl: apiUrl.replace(/\/+$/, '') } : {}), ...(range ? { semver: range } : {}) };
     }
     default:
       throw new RemoteEntriesError(where, `unknown source kind "${kind}" (expected local, http or github)`);
@@ -142,9 +152,13 @@ export function normaliseRemoteEntries(list: unknown, baseDir: string): RemoteEn
     if (!NAME.test(name)) throw new RemoteEntriesError(where, `"name" must match ${NAME}, got "${name}"`);
     const source = sourceOf(raw, `${where} (${name})`, baseDir);
     const { exposes, optional } = exposesOf(raw, `${where} (${name})`);
+    const poll = raw.pollIntervalMs;
+    if (poll !== undefined && (typeof poll !== 'number' || !Number.isInteger(poll) || poll < 0)) {
+      throw new RemoteEntriesError(where, '"pollIntervalMs" must be a whole number of milliseconds (0: never)');
+    }
     const existing = byName.get(name);
     if (!existing) {
-      byName.set(name, { name, source, exposes, optionalExposes: optional });
+      byName.set(name, { name, source, exposes, optionalExposes: optional, ...(poll !== undefined ? { pollIntervalMs: poll } : {}) });
       return;
     }
     if (JSON.stringify(existing.source) !== JSON.stringify(source)) {

@@ -1,17 +1,50 @@
 /**
- * What the host serves: for each remote in remoteEntries.js, the version that is
- * active, its status and its last error. Loading a remote and activating it are
- * two steps; activation (building models and routes) is supplied by the
- * composition root, and a version that fails either step is never served.
+ * What the host serves: for each remote in remoteEntries.js, the active version,
+ * its status, last error and previous versions, and the reload pipeline that
+ * replaces a version: load the new one into its own container → activate it
+ * (models, routes; supplied by the composition root) → swap → let requests that
+ * started on the old version finish → dispose the old one. A version that fails
+ * any step is never served; the old one keeps serving.
+ *
+ * Reloads of one remote run one at a time; requests arriving meanwhile coalesce
+ * into a single follow-up reload of the newest target.
  */
+import { EventEmitter } from 'node:events';
 import type { RemoteEntry } from '../config/remote-entries.js';
 import type { FederationRuntime } from './federation-runtime.js';
-import { loadRemote, RemoteLoadError, type LoadedRemote } from './remote-loader.js';
+import { loadRemote, RemoteLoadError, type LoadedRemote, type LoadTarget } from './remote-loader.js';
 import type { SnapshotCache } from './snapshot-cache.js';
 import { createSource, type SourceSettings } from './sources/create-source.js';
 import type { RemoteSource } from './sources/source.js';
 
 export type RemoteStatus = 'loading' | 'ready' | 'failed';
+export type ReloadReason = 'startup' | 'webhook' | 'manual' | 'poll' | 'rollback';
+
+export interface ReloadRequest {
+  reason: ReloadReason;
+  /** Load this version (a pushed commit, a version to roll back to) instead of resolving the ref. */
+  version?: string;
+}
+
+export interface ReloadResult {
+  remote: string;
+  reason: ReloadReason;
+  outcome: 'reloaded' | 'unchanged' | 'failed';
+  /** Version active before, or null. */
+  from: string | null;
+  /** Version active after (the old one when the reload failed), or null. */
+  to: string | null;
+  /** The version that was tried, when known. */
+  attempted: string | null;
+  ms: number;
+  error?: string;
+}
+
+export interface PreviousVersion {
+  version: string;
+  loadedAt: string;
+  retiredAt: string;
+}
 
 export interface RemoteState {
   readonly entry: RemoteEntry;
@@ -19,6 +52,16 @@ export interface RemoteState {
   status: RemoteStatus;
   current: LoadedRemote | undefined;
   lastError: { message: string; at: string; version?: string } | undefined;
+  /** Versions served before the current one, newest first. */
+  history: PreviousVersion[];
+  /** Set by a rollback: polling leaves the remote alone until an explicit reload or a new push. */
+  pinned: string | undefined;
+  lastReload: ReloadResult | undefined;
+}
+
+/** What activating a version gives back: resolves once no request uses the routes it replaced. */
+export interface Activation {
+  drained: Promise<void>;
 }
 
 export interface DeploymentLogger {
@@ -34,25 +77,58 @@ export interface DeploymentDeps {
   loadTimeoutMs: number;
   logger: DeploymentLogger;
   /** Builds and publishes what a loaded version serves; throws to refuse the version. */
-  activate(remote: string, loaded: LoadedRemote): Promise<void>;
-  /** Cached versions kept per remote besides the active one. */
-  keepVersions?: number;
+  activate(remote: string, loaded: LoadedRemote): Promise<Activation>;
+  /** Previous versions kept per remote. */
+  keepVersions: number;
+  /** How long a replaced version may keep answering requests that started on it. */
+  drainTimeoutMs: number;
 }
 
-export class Deployment {
+interface Slot {
+  request: ReloadRequest;
+  promise: Promise<ReloadResult>;
+}
+
+interface Queue {
+  running: Promise<unknown> | undefined;
+  queued: Slot | undefined;
+}
+
+/**
+ * Emits `reloaded` and `reload-failed` with a ReloadResult, and `retired` with
+ * `{ remote, version }` once a replaced version is disposed.
+ */
+export class Deployment extends EventEmitter {
   private readonly states = new Map<string, RemoteState>();
+  private readonly queues = new Map<string, Queue>();
+  private readonly retiring = new Set<Promise<void>>();
 
   constructor(
     entries: readonly RemoteEntry[],
     private readonly deps: DeploymentDeps,
   ) {
+    super();
     for (const entry of entries) {
-      this.states.set(entry.name, { entry, source: createSource(entry.source, deps.sources), status: 'loading', current: undefined, lastError: undefined });
+      this.states.set(entry.name, {
+        entry,
+        source: createSource(entry.source, deps.sources),
+        status: 'loading',
+        current: undefined,
+        lastError: undefined,
+        history: [],
+        pinned: undefined,
+        lastReload: undefined,
+      });
+      this.queues.set(entry.name, { running: undefined, queued: undefined });
     }
   }
 
   remotes(): readonly RemoteState[] {
     return [...this.states.values()];
+  }
+
+  remote(name: string): RemoteState | undefined {
+    return this.states.get(name);
   }
 
   /**
@@ -62,50 +138,174 @@ export class Deployment {
    * others still serve.
    */
   async loadAll(): Promise<void> {
-    const loads = [...this.states.keys()].map((name) => ({ name, loading: this.fetchVersion(name) }));
-    for (const { name, loading } of loads) await this.activateVersion(name, await loading);
-  }
-
-  private async fetchVersion(name: string): Promise<LoadedRemote | Error> {
-    const state = this.states.get(name)!;
-    const { logger } = this.deps;
-    logger.info({ remote: name, source: state.source.describe() }, 'loading remote');
-    try {
-      return await loadRemote(state.entry, state.source, {
-        runtime: this.deps.runtime,
-        cache: this.deps.cache,
-        timeoutMs: this.deps.loadTimeoutMs,
-        onFallback: (remote, version, reason) =>
-          logger.warn({ remote, version, reason }, 'source unreachable: serving the last good cached version'),
-      });
-    } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
+    let previous: Promise<unknown> = Promise.resolve();
+    for (const state of this.states.values()) {
+      const started = performance.now();
+      const loading = this.load(state, { fallbackToCache: true });
+      const run = previous.then(async () => this.activateVersion(state, { reason: 'startup' }, await loading, started, null));
+      this.queues.get(state.entry.name)!.running = run;
+      previous = run;
     }
+    await previous;
   }
 
-  private async activateVersion(name: string, loaded: LoadedRemote | Error): Promise<void> {
-    const state = this.states.get(name)!;
+  /** Reloads one remote; concurrent calls for the same remote coalesce. */
+  reload(name: string, request: ReloadRequest): Promise<ReloadResult> {
+    const state = this.states.get(name);
+    if (!state) return Promise.reject(new Error(`no remote named "${name}"`));
+    const queue = this.queues.get(name)!;
+    if (queue.queued) {
+      // A newer request replaces the waiting one, except that a bare poll never
+      // displaces a request for a specific version (a pushed commit).
+      if (request.version !== undefined || queue.queued.request.version === undefined) queue.queued.request = request;
+      return queue.queued.promise;
+    }
+    const before = queue.running ?? Promise.resolve();
+    const slot: Slot = { request, promise: Promise.resolve(undefined as never) };
+    slot.promise = before
+      .catch(() => undefined)
+      .then(() => {
+        queue.queued = undefined;
+        const run = this.runReload(state, slot.request);
+        queue.running = run;
+        return run;
+      });
+    queue.queued = slot;
+    return slot.promise;
+  }
+
+  /** Returns to the newest previous version still in the cache, and pins it. */
+  async rollback(name: string): Promise<ReloadResult> {
+    const state = this.states.get(name);
+    if (!state) throw new Error(`no remote named "${name}"`);
+    const previous = state.history.find((h) => h.version !== state.current?.version);
+    if (!previous) throw new NoPreviousVersionError(`remote "${name}" has no previous version to roll back to`);
+    return this.reload(name, { reason: 'rollback', version: previous.version });
+  }
+
+  /** Whether a reload of the remote is running or waiting. */
+  busy(name: string): boolean {
+    const queue = this.queues.get(name);
+    return Boolean(queue?.queued);
+  }
+
+  private load(state: RemoteState, target: LoadTarget) {
     const { logger } = this.deps;
+    logger.info({ remote: state.entry.name, source: state.source.describe(), ...(target.version ? { version: target.version } : {}) }, 'loading remote');
+    return loadRemote(state.entry, state.source, {
+      runtime: this.deps.runtime,
+      cache: this.deps.cache,
+      timeoutMs: this.deps.loadTimeoutMs,
+      onFallback: (remote, version, reason) => logger.warn({ remote, version, reason }, 'source unreachable: serving the last good cached version'),
+    }, target).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+  }
+
+  private async runReload(state: RemoteState, request: ReloadRequest): Promise<ReloadResult> {
+    const started = performance.now();
+    const from = state.current?.version ?? null;
+    if (request.version !== undefined && request.version === from) {
+      return this.finish(state, request, { outcome: 'unchanged', from, attempted: from, started });
+    }
+    // A push or a rollback names its version; a poll or a manual reload asks the source.
+    const target: LoadTarget = request.version !== undefined ? { version: request.version } : from ? { unlessVersion: from } : {};
+    return this.activateVersion(state, request, await this.load(state, target), started, from);
+  }
+
+  private async activateVersion(
+    state: RemoteState,
+    request: ReloadRequest,
+    loaded: Awaited<ReturnType<Deployment['load']>>,
+    started: number,
+    from: string | null,
+  ): Promise<ReloadResult> {
+    const name = state.entry.name;
+    if (!(loaded instanceof Error) && 'unchanged' in loaded) {
+      return this.finish(state, request, { outcome: 'unchanged', from, attempted: loaded.unchanged, started });
+    }
+    const attempted = loaded instanceof Error ? ((loaded as RemoteLoadError).version ?? null) : loaded.version;
+    let activation: Activation;
     try {
       if (loaded instanceof Error) throw loaded;
-      await this.deps.activate(name, loaded);
-      state.current = loaded;
-      state.status = 'ready';
-      state.lastError = undefined;
-      await this.deps.cache.markGood(name, loaded.version);
-      await this.deps.cache.prune(name, this.deps.keepVersions ?? 5, [loaded.version]).catch(() => undefined);
-      logger.info({ remote: name, version: loaded.version, loadMs: loaded.loadMs, cacheFallback: loaded.fromCacheFallback }, 'remote loaded');
+      activation = await this.deps.activate(name, loaded);
     } catch (error) {
-      const version = loaded instanceof Error ? undefined : loaded.version;
       if (!(loaded instanceof Error)) loaded.dispose();
-      const message = error instanceof RemoteLoadError ? error.message : `remote "${name}"${version ? ` at ${version.slice(0, 12)}` : ''}: ${(error as Error)?.message ?? String(error)}`;
+      const message =
+        error instanceof RemoteLoadError
+          ? error.message
+          : `remote "${name}"${attempted ? ` at ${attempted.slice(0, 12)}` : ''}: ${(error as Error)?.message ?? String(error)}`;
       state.status = state.current ? 'ready' : 'failed';
-      state.lastError = { message, at: new Date().toISOString(), ...(version ? { version } : {}) };
-      logger.error({ remote: name, err: message }, 'remote failed to load');
+      state.lastError = { message, at: new Date().toISOString(), ...(attempted ? { version: attempted } : {}) };
+      return this.finish(state, request, { outcome: 'failed', from, attempted, started, error: message });
     }
+    const previous = state.current;
+    state.current = loaded;
+    state.status = 'ready';
+    state.lastError = undefined;
+    state.pinned = request.reason === 'rollback' ? loaded.version : undefined;
+    if (previous) {
+      if (request.reason === 'rollback') {
+        // The version rolled back to leaves the history; the one rolled back from is not offered again.
+        state.history = state.history.filter((h) => h.version !== loaded.version);
+      } else {
+        state.history.unshift({ version: previous.version, loadedAt: previous.loadedAt.toISOString(), retiredAt: new Date().toISOString() });
+        state.history = state.history.filter((h, i, all) => h.version !== loaded.version && all.findIndex((o) => o.version === h.version) === i);
+      }
+      state.history = state.history.slice(0, this.deps.keepVersions);
+      this.retire(name, previous, activation.drained);
+    }
+    await this.deps.cache.markGood(name, loaded.version).catch(() => undefined);
+    await this.deps.cache.prune(name, this.deps.keepVersions + 1, [loaded.version, ...state.history.map((h) => h.version)]).catch(() => undefined);
+    return this.finish(state, request, { outcome: 'reloaded', from, attempted: loaded.version, started });
   }
 
-  dispose(): void {
+  /** Disposes a replaced version once its in-flight requests are done (or the drain timeout passes). */
+  private retire(name: string, previous: LoadedRemote, drained: Promise<void>): void {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.deps.drainTimeoutMs);
+      timer.unref();
+    });
+    const done: Promise<void> = Promise.race([drained, timeout]).then(() => {
+      clearTimeout(timer);
+      previous.dispose();
+      this.retiring.delete(done);
+      this.emit('retired', { remote: name, version: previous.version });
+    });
+    this.retiring.add(done);
+  }
+
+  private finish(
+    state: RemoteState,
+    request: ReloadRequest,
+    details: { outcome: ReloadResult['outcome']; from: string | null; attempted: string | null; started: number; error?: string },
+  ): ReloadResult {
+    const { logger } = this.deps;
+    const result: ReloadResult = {
+      remote: state.entry.name,
+      reason: request.reason,
+      outcome: details.outcome,
+      from: details.from,
+      to: state.current?.version ?? null,
+      attempted: details.attempted,
+      ms: Math.round(performance.now() - details.started),
+      ...(details.error ? { error: details.error } : {}),
+    };
+    state.lastReload = result;
+    if (details.outcome === 'failed') {
+      logger.error({ remote: result.remote, reason: result.reason, attempted: result.attempted, err: result.error }, 'remote failed to load');
+      this.emit('reload-failed', result);
+    } else {
+      logger.info({ remote: result.remote, reason: result.reason, outcome: result.outcome, from: result.from, to: result.to, ms: result.ms }, details.outcome === 'reloaded' ? 'remote loaded' : 'remote unchanged');
+      if (details.outcome === 'reloaded') this.emit('reloaded', result);
+    }
+    return result;
+  }
+
+  /** Waits for retiring versions, then disposes every active one. */
+  async dispose(): Promise<void> {
+    await Promise.all(this.retiring);
     for (const state of this.states.values()) state.current?.dispose();
   }
 }
+
+export class NoPreviousVersionError extends Error {}

@@ -120,8 +120,14 @@ export class FederationRuntime {
   /** Drops every reference the runtime holds to a container, so it can be collected. */
   private forget(containerName: string): void {
     this.entryFiles.delete(containerName);
+    const remote = this.instance.options.remotes.find((r) => r.name === containerName);
+    // removeRemote clears the runtime's caches of the entry (global loading map, module cache,
+    // snapshots, the remote's runtime instance); without it every reload leaks ~70 KB. It is
+    // declared private in 2.9.2's types, hence the cast.
+    if (remote) (this.instance.remoteHandler as unknown as { removeRemote(r: typeof remote): void }).removeRemote(remote);
     this.instance.moduleCache.delete(containerName);
-    this.instance.options.remotes = this.instance.options.remotes.filter((remote) => remote.name !== containerName);
+    const ids = this.instance.remoteHandler.idToRemoteMap;
+    for (const id of Object.keys(ids)) if (ids[id]?.name === containerName) delete ids[id];
   }
 }
 

@@ -5,6 +5,7 @@
 // Served (GET/HEAD only), shapes as in GitHub's REST docs:
 //   /repos/{owner}/{repo}
 //   /repos/{owner}/{repo}/commits/{ref}          (Accept: application/vnd.github.sha → bare SHA)
+//   /repos/{owner}/{repo}/tags?per_page=&page=    (name and commit SHA of each tag)
 //   /repos/{owner}/{repo}/git/trees/{tree-ish}   (?recursive=<any value>)
 //   /repos/{owner}/{repo}/git/blobs/{sha}        (Accept: application/vnd.github.raw → bytes)
 //   /repos/{owner}/{repo}/contents/{path}?ref=   (raw media type → bytes)
@@ -401,6 +402,23 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
         committer: null,
         parents: c.parents.map((p) => ({ sha: p, url: `${api}/commits/${p}`, html_url: `${web}/commit/${p}` })),
       });
+    }
+
+    if (section === 'tags' && rest.length === 1) {
+      // Newest tags first is not guaranteed by GitHub either; callers must sort by version.
+      const lines = (await git(cwd, ['for-each-ref', '--format=%(refname:short) %(*objectname) %(objectname)', 'refs/tags'])).toString('utf8');
+      const tags = lines
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [name = '', peeled = '', object = ''] = line.split(' ');
+          // Annotated tags peel to their commit; lightweight ones name it directly.
+          const sha = peeled || object;
+          return { name, commit: { sha, url: `${api}/commits/${sha}` }, zipball_url: `${api}/zipball/refs/tags/${name}`, tarball_url: `${api}/tarball/refs/tags/${name}`, node_id: '' };
+        });
+      const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
+      const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+      return json(200, tags.slice((page - 1) * perPage, page * perPage));
     }
 
     if (section === 'git' && sub === 'trees' && rest.length >= 3) {

@@ -11,6 +11,8 @@ export interface AdminAppDeps {
   table: RouteTableRef;
   deployment: Deployment;
   datasourceKindOf(model: string): string;
+  /** Reload and rollback routes. */
+  reloadRoutes: express.Router;
 }
 
 export function createAdminApp(deps: AdminAppDeps): express.Express {
@@ -42,17 +44,24 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
     res.json({
       remotes: deps.deployment.remotes().map((state) => ({
         name: state.entry.name,
+        kind: state.entry.source.kind,
         source: state.source.describe(),
+        ref: state.entry.source.kind === 'github' ? (state.entry.source.semver ?? state.entry.source.ref) : null,
         status: state.status,
         version: state.current?.version ?? null,
         loadedAt: state.current?.loadedAt.toISOString() ?? null,
         loadMs: state.current?.loadMs ?? null,
         cacheFallback: state.current?.fromCacheFallback ?? false,
+        pinned: state.pinned ?? null,
         exposes: state.current ? [...state.current.modules.keys()] : [],
         lastError: state.lastError ?? null,
+        lastReload: state.lastReload ?? null,
+        previousVersions: state.history,
       })),
     });
   });
+
+  app.use(deps.reloadRoutes);
 
   app.use((req, res) => {
     res.status(404).json({ error: { code: 'MLB_ERR_NOT_FOUND', message: `no route ${req.method} ${req.path}` } });

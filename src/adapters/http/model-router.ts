@@ -34,6 +34,7 @@ function expectedRevision(req: IncomingMessage): number | undefined {
 
 export function createModelRouter(table: RouteTableRef, options: ModelRouterOptions) {
   async function handleCollection(req: IncomingMessage, res: ServerResponse, route: ModelRoute, endpoint: string, search: string) {
+    const version = { 'x-microlib-version': route.servedBy };
     switch (req.method) {
       case 'GET':
       case 'HEAD': {
@@ -43,12 +44,12 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
         if (query.cursor === undefined) body.offset = query.offset;
         if (page.total !== undefined) body.total = page.total;
         if (page.nextCursor !== undefined) body.nextCursor = page.nextCursor;
-        sendJson(res, 200, body, page.total !== undefined ? { 'x-total-count': String(page.total) } : undefined);
+        sendJson(res, 200, body, page.total !== undefined ? { ...version, 'x-total-count': String(page.total) } : version);
         return;
       }
       case 'POST': {
         const record = await route.service.create(await readJsonBody(req, options.bodyLimitBytes));
-        sendJson(res, 201, record, { location: `${MODELS_PREFIX}${endpoint}/${encodeURIComponent(record.id)}`, etag: etagOf(record) });
+        sendJson(res, 201, record, { ...version, location: `${MODELS_PREFIX}${endpoint}/${encodeURIComponent(record.id)}`, etag: etagOf(record) });
         return;
       }
       default:
@@ -57,22 +58,23 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
   }
 
   async function handleItem(req: IncomingMessage, res: ServerResponse, route: ModelRoute, id: string) {
+    const servedBy = route.servedBy;
     switch (req.method) {
       case 'GET':
       case 'HEAD': {
         const record = await route.service.get(id);
         const etag = etagOf(record);
-        if (req.headers['if-none-match'] === etag) return sendEmpty(res, 304, { etag });
-        return sendJson(res, 200, record, { etag });
+        if (req.headers['if-none-match'] === etag) return sendEmpty(res, 304, { etag, 'x-microlib-version': servedBy });
+        return sendJson(res, 200, record, { etag, 'x-microlib-version': servedBy });
       }
       case 'PATCH': {
         const patch = await readJsonBody(req, options.bodyLimitBytes);
         const record = await route.service.update(id, patch, expectedRevision(req));
-        return sendJson(res, 200, record, { etag: etagOf(record) });
+        return sendJson(res, 200, record, { etag: etagOf(record), 'x-microlib-version': servedBy });
       }
       case 'DELETE':
         await route.service.remove(id, expectedRevision(req));
-        return sendEmpty(res, 204);
+        return sendEmpty(res, 204, { 'x-microlib-version': servedBy });
       default:
         throw methodNotAllowed(req, ITEM_METHODS);
     }
@@ -81,7 +83,9 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
   /** Answers a request whose path starts with MODELS_PREFIX. */
   return async function handleModelRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // One table for the whole request, whatever a hot deploy does meanwhile.
-    const routes = table.current.routes;
+    const current = table.current;
+    const routes = current.routes;
+    current.enter();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
@@ -113,6 +117,8 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
       }
       options.onInternalError(error, req);
       sendError(res, new MicrolibError('MLB_ERR_INTERNAL', 'internal error; see the host log'));
+    } finally {
+      current.leave();
     }
   };
 }

@@ -2,6 +2,8 @@
  * The generated API's route table: endpoint → the model service answering it.
  * Requests read `current` once and use that table to the end, so a hot deploy
  * swaps every route in one assignment and no request sees a mix of versions.
+ * Each table counts the requests using it, so a replaced version is disposed
+ * only after they finish.
  */
 import type { Model } from '../../domain/model.js';
 import type { ModelService } from '../../domain/model-service.js';
@@ -9,14 +11,34 @@ import type { ModelService } from '../../domain/model-service.js';
 export interface ModelRoute {
   readonly model: Model;
   readonly service: ModelService;
+  /** `<remote>@<version>`, sent as `x-microlib-version` so clients see which build answered. */
+  readonly servedBy: string;
 }
 
-export interface RouteTable {
-  readonly routes: ReadonlyMap<string, ModelRoute>;
-}
+export class RouteTable {
+  private inflight = 0;
+  private idleWaiters: Array<() => void> = [];
 
-export const emptyRouteTable: RouteTable = { routes: new Map() };
+  constructor(readonly routes: ReadonlyMap<string, ModelRoute>) {}
+
+  enter(): void {
+    this.inflight++;
+  }
+
+  leave(): void {
+    if (--this.inflight === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  /** Resolves when no request is using this table. */
+  whenIdle(): Promise<void> {
+    return this.inflight === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+}
 
 export class RouteTableRef {
-  current: RouteTable = emptyRouteTable;
+  current = new RouteTable(new Map());
 }

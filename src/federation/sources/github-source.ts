@@ -4,6 +4,7 @@
  * blob of that commit's tree, checked against its git blob SHA.
  */
 import { createHash } from 'node:crypto';
+import { clean as semverClean, gt, satisfies } from 'semver';
 import type { GitHubSourceConfig } from '../../config/remote-entries.js';
 import { fetchChecked, SourceFetchError, type FetchedResponse } from '../fetch-checked.js';
 import { REMOTE_ENTRY_FILE, type RemoteSource, type ResolvedVersion } from './source.js';
@@ -37,15 +38,16 @@ export function createGitHubSource(config: GitHubSourceConfig, options: GitHubSo
   const repoUrl = `${apiUrl}/repos/${encodeURIComponent(config.owner)}/${encodeURIComponent(config.repo)}`;
   const prefix = config.dir ? `${config.dir}/` : '';
 
-  async function call(path: string, accept: string, signal: AbortSignal): Promise<FetchedResponse> {
+  async function call(path: string, accept: string, signal: AbortSignal, etag?: string): Promise<FetchedResponse> {
     const headers: Record<string, string> = {
       accept,
       'user-agent': 'microlib-host',
       'x-github-api-version': '2022-11-28',
     };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (etag) headers['if-none-match'] = etag;
     try {
-      return await fetchChecked(`${repoUrl}${path}`, { timeoutMs: options.timeoutMs, headers, signal });
+      return await fetchChecked(`${repoUrl}${path}`, { timeoutMs: options.timeoutMs, headers, signal, acceptStatus: etag ? [304] : [] });
     } catch (error) {
       throw explain(error);
     }
@@ -62,11 +64,50 @@ export function createGitHubSource(config: GitHubSourceConfig, options: GitHubSo
     return error;
   }
 
+  // The last answer for the ref: polling asks "changed since?" and a 304 costs no rate limit.
+  let lastRef: { etag: string; sha: string } | undefined;
+
   async function resolveCommit(signal: AbortSignal): Promise<string> {
-    const response = await call(`/commits/${encodeURIComponent(config.ref)}`, 'application/vnd.github.sha', signal);
+    const response = await call(`/commits/${encodeURIComponent(config.ref)}`, 'application/vnd.github.sha', signal, lastRef?.etag);
+    if (response.status === 304 && lastRef) return lastRef.sha;
     const sha = response.body.toString('utf8').trim();
     if (!SHA.test(sha)) throw new Error(`GitHub answered "${sha.slice(0, 60)}" for ref ${config.ref}, not a commit SHA`);
+    const etag = response.headers.get('etag');
+    lastRef = etag ? { etag, sha } : undefined;
     return sha;
+  }
+
+  /** The commit of the highest tag in the semver range (evergreen deployment). */
+  async function resolveSemver(range: string, signal: AbortSignal): Promise<string> {
+    let best: { version: string; sha: string; tag: string } | undefined;
+    // 10 pages of 100 tags bound the work; repositories with more should prune old tags.
+    for (let page = 1; page <= 10; page++) {
+      const response = await call(`/tags?per_page=100&page=${page}`, 'application/vnd.github+json', signal);
+      const tags = JSON.parse(response.body.toString('utf8')) as Array<{ name: string; commit: { sha: string } }>;
+      for (const tag of tags) {
+        const version = semverClean(tag.name);
+        if (version && satisfies(version, range) && (!best || gt(version, best.version))) best = { version, sha: tag.commit.sha, tag: tag.name };
+      }
+      if (tags.length < 100) break;
+    }
+    if (!best) throw new Error(`no tag of ${config.owner}/${config.repo} satisfies ${range}`);
+    if (!SHA.test(best.sha)) throw new Error(`tag ${best.tag} does not name a commit`);
+    return best.sha;
+  }
+
+  function versionAt(commit: string): ResolvedVersion {
+    if (!SHA.test(commit)) throw new Error(`"${commit}" is not a full commit SHA`);
+    return {
+      version: commit,
+      async materialize(dir, signal) {
+        const files = await listFiles(commit, signal);
+        const queue = [...files];
+        const workers = Array.from({ length: Math.min(options.concurrency ?? 8, queue.length) }, async () => {
+          for (let file = queue.shift(); file; file = queue.shift()) await download(file, dir, signal);
+        });
+        await Promise.all(workers);
+      },
+    };
   }
 
   async function listFiles(commit: string, signal: AbortSignal): Promise<TreeEntry[]> {
@@ -92,20 +133,10 @@ export function createGitHubSource(config: GitHubSourceConfig, options: GitHubSo
 
   return {
     kind: 'github',
-    describe: () => `github:${config.owner}/${config.repo}@${config.ref}${config.dir ? `/${config.dir}` : ''}${config.apiUrl ? ` (${apiUrl})` : ''}`,
+    describe: () => `github:${config.owner}/${config.repo}@${config.semver ?? config.ref}${config.dir ? `/${config.dir}` : ''}${config.apiUrl ? ` (${apiUrl})` : ''}`,
     async resolve(signal): Promise<ResolvedVersion> {
-      const commit = await resolveCommit(signal);
-      return {
-        version: commit,
-        async materialize(dir, materializeSignal) {
-          const files = await listFiles(commit, materializeSignal);
-          const queue = [...files];
-          const workers = Array.from({ length: Math.min(options.concurrency ?? 8, queue.length) }, async () => {
-            for (let file = queue.shift(); file; file = queue.shift()) await download(file, dir, materializeSignal);
-          });
-          await Promise.all(workers);
-        },
-      };
+      return versionAt(config.semver ? await resolveSemver(config.semver, signal) : await resolveCommit(signal));
     },
+    at: versionAt,
   };
 }

@@ -17,6 +17,11 @@ export interface RemoteSource {
   describe(): string;
   /** Finds the current version; `signal` aborts it. */
   resolve(signal: AbortSignal): Promise<ResolvedVersion>;
+  /**
+   * A given version without asking which is current (a commit named by a push
+   * webhook). Only sources whose versions are addressable have it.
+   */
+  at?(version: string): ResolvedVersion;
 }
 
 /** The file every remote build must contain. */

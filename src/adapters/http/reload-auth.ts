@@ -1,0 +1,37 @@
+/**
+ * Who may trigger a reload: GitHub, proven by the HMAC signature of the raw
+ * body with the webhook secret, or an operator with the admin token. Both
+ * comparisons are constant-time.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/** Checks `X-Hub-Signature-256: sha256=<hex>` against the raw body. */
+export function validWebhookSignature(rawBody: Buffer, header: string | undefined, secret: string): boolean {
+  if (!header?.startsWith('sha256=')) return false;
+  const given = Buffer.from(header.slice('sha256='.length), 'hex');
+  const expected = createHmac('sha256', secret).update(rawBody).digest();
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Checks `Authorization: Bearer <token>`; hashing first makes the comparison length-independent. */
+export function validAdminToken(authorization: string | undefined, token: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (!match) return false;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(match[1]!), digest(token));
+}
+
+/** Remembers recent webhook delivery ids, so a replayed delivery is ignored. */
+export class DeliveryLog {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly capacity = 1000) {}
+
+  /** True the first time an id is offered. */
+  firstTime(id: string): boolean {
+    if (this.seen.has(id)) return false;
+    this.seen.add(id);
+    if (this.seen.size > this.capacity) this.seen.delete(this.seen.values().next().value as string);
+    return true;
+  }
+}

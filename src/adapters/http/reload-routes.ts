@@ -1,0 +1,123 @@
+/**
+ * POST /microlib/reload (GitHub push webhooks, or an operator with the admin
+ * token) and POST /microlib/api/remotes/:name/rollback. GET never reloads.
+ */
+import express, { type Request, type Response } from 'express';
+import type { RemoteEntry } from '../../config/remote-entries.js';
+import { NoPreviousVersionError, type Deployment, type ReloadResult } from '../../federation/deployment.js';
+import { pushTargets } from '../../federation/push-targets.js';
+import { DeliveryLog, validAdminToken, validWebhookSignature } from './reload-auth.js';
+
+export interface ReloadRoutesDeps {
+  deployment: Deployment;
+  entries: readonly RemoteEntry[];
+  webhookSecret: string | undefined;
+  adminToken: string | undefined;
+  devMode: boolean;
+  logger: { info(details: object, message: string): void; warn(details: object, message: string): void };
+}
+
+const WEBHOOK_BODY_LIMIT = '5mb';
+
+function fail(res: Response, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  res.status(status).set(headers).json({ error: { code, message } });
+}
+
+/** 200 when nothing failed, 422 (the build, not the host, is at fault) otherwise. */
+function answer(res: Response, results: ReloadResult[], extra: Record<string, unknown> = {}): void {
+  res.status(results.some((r) => r.outcome === 'failed') ? 422 : 200).json({ ...extra, results });
+}
+
+export function createReloadRoutes(deps: ReloadRoutesDeps): express.Router {
+  const router = express.Router();
+  const deliveries = new DeliveryLog();
+  const raw = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT });
+
+  /** Admin check for manual reloads and rollbacks; answers and returns false when refused. */
+  function authorised(req: Request, res: Response): boolean {
+    if (deps.adminToken && validAdminToken(req.headers.authorization, deps.adminToken)) return true;
+    if (deps.devMode) return true;
+    if (!deps.adminToken) {
+      fail(res, 403, 'MLB_ERR_FORBIDDEN', 'reloads are disabled: set ADMIN_TOKEN (or WEBHOOK_SECRET for GitHub), or MICROLIB_DEV_MODE=true for local development');
+      return false;
+    }
+    fail(res, 401, 'MLB_ERR_UNAUTHORIZED', 'a valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)', { 'www-authenticate': 'Bearer realm="microlib"' });
+    return false;
+  }
+
+  async function onWebhook(req: Request, res: Response, event: string): Promise<void> {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (deps.webhookSecret) {
+      if (!validWebhookSignature(body, req.get('x-hub-signature-256'), deps.webhookSecret)) {
+        deps.logger.warn({ event, delivery: req.get('x-github-delivery') }, 'webhook refused: bad or missing signature');
+        return fail(res, 401, 'MLB_ERR_UNAUTHORIZED', 'invalid X-Hub-Signature-256 for this webhook secret');
+      }
+    } else if (!deps.devMode) {
+      return fail(res, 403, 'MLB_ERR_FORBIDDEN', 'webhooks are disabled: set WEBHOOK_SECRET to the secret configured on GitHub');
+    }
+    const delivery = req.get('x-github-delivery');
+    if (delivery && !deliveries.firstTime(delivery)) return void res.json({ ignored: `delivery ${delivery} was already processed` });
+    if (event === 'ping') return void res.json({ pong: true });
+    if (event !== 'push') return void res.status(202).json({ ignored: `event "${event}" does not deploy anything` });
+    if (!/^application\/json/i.test(req.get('content-type') ?? '')) {
+      return fail(res, 415, 'MLB_ERR_UNSUPPORTED_MEDIA_TYPE', 'set the webhook content type to application/json');
+    }
+    let push: { ref?: unknown; after?: unknown; repository?: { full_name?: unknown } };
+    try {
+      push = JSON.parse(body.toString('utf8')) as typeof push;
+    } catch {
+      return fail(res, 400, 'MLB_ERR_BAD_JSON', 'the push payload is not valid JSON');
+    }
+    const { ref, after } = push;
+    const repository = push.repository?.full_name;
+    if (typeof ref !== 'string' || typeof after !== 'string' || typeof repository !== 'string') {
+      return fail(res, 400, 'MLB_ERR_VALIDATION', 'a push payload needs ref, after and repository.full_name');
+    }
+    const targets = pushTargets(deps.entries, { repository, ref, after });
+    deps.logger.info({ repository, ref, after, remotes: targets.map((t) => t.remote), delivery }, 'push webhook');
+    if (targets.length === 0) return void res.json({ results: [], message: `no remote follows ${repository} ${ref}` });
+    const results = await Promise.all(
+      targets.map((t) => deps.deployment.reload(t.remote, t.version !== undefined ? { reason: 'webhook', version: t.version } : { reason: 'webhook' })),
+    );
+    answer(res, results);
+  }
+
+  router.post('/microlib/reload', raw, async (req, res, next) => {
+    try {
+      const event = req.get('x-github-event');
+      if (event) return await onWebhook(req, res, event);
+      if (!authorised(req, res)) return;
+      let remote = typeof req.query.remote === 'string' ? req.query.remote : undefined;
+      if (!remote && Buffer.isBuffer(req.body) && req.body.length > 0) {
+        try {
+          const parsed = JSON.parse(req.body.toString('utf8')) as { remote?: unknown };
+          if (parsed.remote !== undefined && typeof parsed.remote !== 'string') throw new Error();
+          remote = parsed.remote;
+        } catch {
+          return fail(res, 400, 'MLB_ERR_BAD_JSON', 'the body must be empty or {"remote": "<name>"}');
+        }
+      }
+      if (remote && !deps.deployment.remote(remote)) return fail(res, 404, 'MLB_ERR_NOT_FOUND', `no remote named "${remote}"`);
+      const names = remote ? [remote] : deps.deployment.remotes().map((r) => r.entry.name);
+      answer(res, await Promise.all(names.map((name) => deps.deployment.reload(name, { reason: 'manual' }))));
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.all('/microlib/reload', (_req, res) => fail(res, 405, 'MLB_ERR_METHOD_NOT_ALLOWED', 'use POST to reload', { allow: 'POST' }));
+
+  router.post('/microlib/api/remotes/:name/rollback', async (req, res, next) => {
+    try {
+      if (!authorised(req, res)) return;
+      const name = req.params.name;
+      if (!deps.deployment.remote(name)) return fail(res, 404, 'MLB_ERR_NOT_FOUND', `no remote named "${name}"`);
+      answer(res, [await deps.deployment.rollback(name)]);
+    } catch (error) {
+      if (error instanceof NoPreviousVersionError) return fail(res, 409, 'MLB_ERR_CONFLICT', error.message);
+      next(error);
+    }
+  });
+
+  return router;
+}

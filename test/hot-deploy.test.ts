@@ -1,0 +1,233 @@
+// Hot deployment end to end: a commit pushed to the remote's repository (a real git repository
+// behind the GitHub-compatible server), a signed webhook, and the new code serves.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
+import { createGitRepo, type TestRepo } from './support/git-repo.js';
+import { startGitHubApiServer, type GitHubApiServer } from './support/github-api-server.js';
+import { brokenBuild, exampleBuild } from './support/example-builds.js';
+import { pushPayload, sendWebhook } from './support/webhook.js';
+
+const SECRET = 'webhook-secret-0123456789';
+const ADMIN = 'admin-token-0123456789abcdef';
+const TOKEN = 'github-token-for-tests';
+
+type RemoteInfo = {
+  name: string;
+  status: string;
+  version: string | null;
+  pinned: string | null;
+  lastError: { message: string; version?: string } | null;
+  previousVersions: Array<{ version: string }>;
+};
+
+describe('hot deployment', () => {
+  let repo: TestRepo;
+  let github: GitHubApiServer;
+  let host: HostProcess;
+  let workDir: string;
+  const commits: Record<string, string> = {};
+
+  const remoteInfo = async (): Promise<RemoteInfo> => (await request(`${host.url}/microlib/api/remotes`)).body.remotes[0];
+  const createCustomer = () => request(`${host.url}/microlib/api/models/customers`, { method: 'POST', body: { firstName: 'H', lastName: 'D', email: 'h@d.io' } });
+  const push = (sha: string, extra: { secret?: string; signature?: string; delivery?: string } = {}) =>
+    sendWebhook(host.url, { payload: pushPayload('acme/orders', 'main', sha), secret: SECRET, ...extra });
+
+  before(async () => {
+    repo = await createGitRepo();
+    commits.one = await repo.commitFiles(await exampleBuild(1, 'dist/'), 'build 1');
+    github = await startGitHubApiServer({ repos: { 'acme/orders': repo.dir }, token: TOKEN });
+    workDir = await makeWorkDir();
+    host = await startHost({
+      workDir,
+      remotes: [{ name: 'orderService', kind: 'github', owner: 'acme', repo: 'orders', ref: 'main', dir: 'dist' }],
+      env: { GITHUB_API_URL: github.url, GITHUB_TOKEN: TOKEN, WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: ADMIN },
+    });
+  });
+  after(async () => {
+    await host?.stop();
+    await github?.close();
+    await repo?.cleanup();
+    await removeDir(workDir);
+  });
+
+  it('serves the pushed commit after a signed push webhook, keeping stored records', async () => {
+    const before = await createCustomer();
+    assert.equal(before.body.build, 1);
+    commits.two = await repo.commitFiles(await exampleBuild(2, 'dist/'), 'build 2');
+    const res = await push(commits.two);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(
+      res.body.results.map((r: { remote: string; outcome: string; from: string; to: string }) => [r.remote, r.outcome, r.from, r.to]),
+      [['orderService', 'reloaded', commits.one, commits.two]],
+    );
+    assert.ok(res.body.results[0].ms >= 0);
+    const created = await createCustomer();
+    assert.equal(created.body.build, 2, 'the new code creates the record');
+    assert.equal(created.headers.get('x-microlib-version'), `orderService@${commits.two}`);
+    const old = await request(`${host.url}/microlib/api/models/customers/${before.body.id}`);
+    assert.equal(old.status, 200, 'records survive the reload');
+    const info = await remoteInfo();
+    assert.equal(info.version, commits.two);
+    assert.equal(info.previousVersions[0]!.version, commits.one);
+  });
+
+  it('refuses unsigned or wrongly signed webhooks and changes nothing', async () => {
+    commits.unsigned = await repo.commitFiles(await exampleBuild(3, 'dist/'), 'build 3');
+    const wrong = await push(commits.unsigned, { signature: 'sha256=' + '0'.repeat(64) });
+    assert.equal(wrong.status, 401);
+    const otherSecret = await push(commits.unsigned, { secret: 'a-different-secret-value' });
+    assert.equal(otherSecret.status, 401);
+    const missing = await sendWebhook(host.url, { payload: pushPayload('acme/orders', 'main', commits.unsigned) });
+    assert.equal(missing.status, 401);
+    assert.equal((await remoteInfo()).version, commits.two);
+    assert.equal((await createCustomer()).body.build, 2);
+  });
+
+  it('answers ping, ignores replayed deliveries and other branches, never reloads on GET', async () => {
+    const ping = await sendWebhook(host.url, { event: 'ping', payload: { zen: 'hi' }, secret: SECRET });
+    assert.equal(ping.status, 200);
+    assert.equal(ping.body.pong, true);
+    const delivery = 'replayed-delivery-1';
+    const first = await push(commits.unsigned!, { delivery });
+    assert.equal(first.status, 200);
+    assert.equal(first.body.results[0].to, commits.unsigned);
+    const replay = await push(commits.two!, { delivery });
+    assert.equal(replay.status, 200);
+    assert.match(replay.body.ignored, /already processed/);
+    assert.equal((await remoteInfo()).version, commits.unsigned, 'the replay changed nothing');
+    const otherBranch = await sendWebhook(host.url, { payload: pushPayload('acme/orders', 'feature', commits.two!), secret: SECRET });
+    assert.equal(otherBranch.status, 200);
+    assert.deepEqual(otherBranch.body.results, []);
+    const get = await request(`${host.url}/microlib/reload`);
+    assert.equal(get.status, 405);
+    assert.equal((await remoteInfo()).version, commits.unsigned);
+  });
+
+  it('keeps the working version when a pushed build is broken, and says why', async () => {
+    const good = (await remoteInfo()).version!;
+    for (const kind of ['syntax', 'throws'] as const) {
+      const broken = await repo.commitFiles(await brokenBuild(kind, 'dist/', kind), `broken ${kind}`);
+      const res = await push(broken);
+      assert.equal(res.status, 422);
+      const result = res.body.results[0];
+      assert.equal(result.outcome, 'failed');
+      assert.equal(result.to, good);
+      assert.equal(result.attempted, broken);
+      assert.match(result.error, new RegExp(`remote "orderService" at ${broken.slice(0, 12)}`));
+      assert.match(result.error, kind === 'syntax' ? /SyntaxError|Unexpected/ : /models broke/);
+      const info = await remoteInfo();
+      assert.equal(info.status, 'ready');
+      assert.equal(info.version, good);
+      assert.equal(info.lastError?.version, broken);
+      assert.equal((await createCustomer()).status, 201, 'the working version keeps serving');
+    }
+  });
+
+  it('reloads by hand with the admin token only', async () => {
+    commits.four = await repo.commitFiles(await exampleBuild(4, 'dist/'), 'build 4');
+    const anonymous = await request(`${host.url}/microlib/reload`, { method: 'POST' });
+    assert.equal(anonymous.status, 401);
+    assert.ok(anonymous.headers.get('www-authenticate'));
+    const wrong = await request(`${host.url}/microlib/reload`, { method: 'POST', headers: { authorization: 'Bearer nope-nope-nope-nope' } });
+    assert.equal(wrong.status, 401);
+    const unknown = await request(`${host.url}/microlib/reload`, { method: 'POST', body: { remote: 'nope' }, headers: { authorization: `Bearer ${ADMIN}` } });
+    assert.equal(unknown.status, 404);
+    const manual = await request(`${host.url}/microlib/reload`, { method: 'POST', body: { remote: 'orderService' }, headers: { authorization: `Bearer ${ADMIN}` } });
+    assert.equal(manual.status, 200, JSON.stringify(manual.body));
+    assert.equal(manual.body.results[0].outcome, 'reloaded');
+    assert.equal(manual.body.results[0].to, commits.four);
+    const again = await request(`${host.url}/microlib/reload`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    assert.equal(again.body.results[0].outcome, 'unchanged');
+    assert.equal((await createCustomer()).body.build, 4);
+  });
+
+  it('rolls back to the previous good version and pins it', async () => {
+    const anonymous = await request(`${host.url}/microlib/api/remotes/orderService/rollback`, { method: 'POST' });
+    assert.equal(anonymous.status, 401);
+    const res = await request(`${host.url}/microlib/api/remotes/orderService/rollback`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.results[0].from, commits.four);
+    assert.equal(res.body.results[0].to, commits.unsigned);
+    assert.equal((await createCustomer()).body.build, 3);
+    const info = await remoteInfo();
+    assert.equal(info.pinned, commits.unsigned);
+    const none = await request(`${host.url}/microlib/api/remotes/nope/rollback`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    assert.equal(none.status, 404);
+  });
+
+  it('coalesces a burst of webhooks into a reload of the newest commit', async () => {
+    const burst: string[] = [];
+    for (let n = 5; n <= 8; n++) burst.push(await repo.commitFiles(await exampleBuild(n, 'dist/'), `build ${n}`));
+    github.clearRequests();
+    const answers = await Promise.all(burst.map((sha) => push(sha)));
+    assert.ok(answers.every((a) => a.status === 200));
+    const newest = burst[burst.length - 1]!;
+    assert.equal((await remoteInfo()).version, newest);
+    assert.equal((await remoteInfo()).pinned, null, 'a new push lifts the rollback pin');
+    assert.equal((await createCustomer()).body.build, 8);
+    const trees = github.requests.filter((r) => r.path.includes('/git/trees/')).length;
+    assert.ok(trees < burst.length, `${trees} tree downloads for ${burst.length} pushes`);
+  });
+});
+
+describe('evergreen and polling', () => {
+  it('follows the highest tag in a semver range, and polls a branch with conditional requests', async () => {
+    const repo = await createGitRepo();
+    const github = await startGitHubApiServer({ repos: { 'acme/orders': repo.dir }, token: TOKEN });
+    const workDir = await makeWorkDir();
+    let host: HostProcess | undefined;
+    try {
+      const v100 = await repo.commitFiles(await exampleBuild(100, 'dist/'), 'v1.0.0');
+      await repo.tag('v1.0.0');
+      const v110 = await repo.commitFiles(await exampleBuild(110, 'dist/'), 'v1.1.0');
+      await repo.tag('v1.1.0', { message: 'annotated release' });
+      await repo.commitFiles(await exampleBuild(200, 'dist/'), 'v2.0.0');
+      await repo.tag('v2.0.0');
+      host = await startHost({
+        workDir,
+        remotes: [
+          { name: 'evergreen', kind: 'github', owner: 'acme', repo: 'orders', semver: '^1.0.0', dir: 'dist', exposes: ['./models'] },
+        ],
+        env: { GITHUB_API_URL: github.url, GITHUB_TOKEN: TOKEN, WEBHOOK_SECRET: SECRET },
+      });
+      const info = (await request(`${host.url}/microlib/api/remotes`)).body.remotes[0];
+      assert.equal(info.version, v110, 'the highest 1.x tag, not 2.0.0');
+      assert.notEqual(info.version, v100);
+
+      const v120 = await repo.commitFiles(await exampleBuild(120, 'dist/'), 'v1.2.0');
+      await repo.tag('v1.2.0');
+      const tagPush = await sendWebhook(host.url, { payload: pushPayload('acme/orders', 'refs/tags/v1.2.0', v120), secret: SECRET });
+      assert.equal(tagPush.status, 200, JSON.stringify(tagPush.body));
+      assert.equal(tagPush.body.results[0].to, v120);
+      await host.stop();
+      host = undefined;
+
+      const polled = await startHost({
+        workDir,
+        remotes: [{ name: 'polled', kind: 'github', owner: 'acme', repo: 'orders', ref: 'main', dir: 'dist', pollIntervalMs: 150 }],
+        env: { GITHUB_API_URL: github.url, GITHUB_TOKEN: TOKEN },
+      });
+      host = polled;
+      github.clearRequests();
+      const next = await repo.commitFiles(await exampleBuild(300, 'dist/'), 'build 300');
+      const deadline = Date.now() + 15_000;
+      let version: string | null = null;
+      while (Date.now() < deadline && version !== next) {
+        await new Promise((r) => setTimeout(r, 100));
+        version = (await request(`${polled.url}/microlib/api/remotes`)).body.remotes[0].version;
+      }
+      assert.equal(version, next, 'polling picked up the new commit');
+      await new Promise((r) => setTimeout(r, 500));
+      const polls = github.requests.filter((r) => r.path === '/repos/acme/orders/commits/main');
+      assert.ok(polls.some((r) => r.status === 304), 'unchanged polls are answered 304 Not Modified');
+      const created = await request(`${polled.url}/microlib/api/models/customers`, { method: 'POST', body: { firstName: 'P', lastName: 'O', email: 'p@o.io' } });
+      assert.equal(created.body.build, 300);
+    } finally {
+      await host?.stop();
+      await github.close();
+      await repo.cleanup();
+      await removeDir(workDir);
+    }
+  });
+});
