@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import v8 from 'node:v8';
 import vm from 'node:vm';
 import { REMOTE_ENTRY_FILE } from './sources/source.js';
 
@@ -64,6 +65,14 @@ const ENTRY_EVAL_TIMEOUT_MS = 5_000;
 
 export class FederationRuntime {
   private readonly entryFiles = new Map<string, string>();
+
+  constructor() {
+    // V8's compilation cache keeps every compiled script keyed by source and file name,
+    // and each version of a remote is a new pair: with the cache on, every reload of a
+    // remote kept ~300 KB alive for good (measured: +45 MB over 150 reloads, flat without).
+    // The host compiles little else twice, so the cache buys nothing here.
+    v8.setFlagsFromString('--no-compilation-cache');
+  }
   private readonly instance = createInstance({
     name: 'microlib_host',
     remotes: [],

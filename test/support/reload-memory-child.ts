@@ -1,0 +1,63 @@
+/**
+ * Runs the real host in this process (started with --expose-gc), reloads the
+ * example remote N times with a changed build each time, serving a request on
+ * every version, and prints heap and RSS after GC at chosen reload counts as
+ * one JSON line. Used by the reload memory test and the benchmark.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { readConfig } from '../../src/config/env.js';
+import { createHost } from '../../src/host.js';
+import { exampleBuild } from './example-builds.js';
+
+const reloads = Number(process.argv[2] ?? 200);
+const checkpoints = new Set((process.argv[3] ?? '1,50,200').split(',').map(Number));
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with --expose-gc');
+
+const workDir = await mkdtemp(path.join(os.tmpdir(), 'microlib-reload-memory-'));
+const remoteDir = path.join(workDir, 'remote');
+
+async function writeBuild(n: number): Promise<void> {
+  for (const [name, bytes] of Object.entries(await exampleBuild(n, 'remote/'))) await writeFile(path.join(workDir, name), bytes);
+}
+
+try {
+  await import('node:fs/promises').then((fs) => fs.mkdir(remoteDir, { recursive: true }));
+  await writeBuild(0);
+  const entries = path.join(workDir, 'remoteEntries.js');
+  await writeFile(entries, `export default [{ name: 'orderService', kind: 'local', path: ${JSON.stringify(remoteDir)} }];\n`);
+  const config = readConfig({ PORT: '0', HOST: '127.0.0.1', REMOTE_ENTRIES: entries, DATA_DIR: path.join(workDir, 'data'), REMOTE_CACHE_DIR: path.join(workDir, 'cache'), DATASOURCE_ADAPTER: 'memory', DRAIN_TIMEOUT_MS: '1000' });
+  const host = await createHost(config, pino({ level: 'silent' }));
+  const port = await host.start();
+  const samples: Array<{ reloads: number; heapMB: number; rssMB: number; reloadMs: number }> = [];
+  let reloadMs = 0;
+  for (let i = 1; i <= reloads; i++) {
+    await writeBuild(i);
+    const result = await host.deployment.reload('orderService', { reason: 'manual' });
+    if (result.outcome !== 'reloaded') throw new Error(`reload ${i}: ${result.outcome} ${result.error ?? ''}`);
+    reloadMs += result.ms;
+    const res = await fetch(`http://127.0.0.1:${port}/microlib/api/models/customers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ firstName: 'M', lastName: 'E', email: 'm@e.io' }),
+    });
+    const body = (await res.json()) as { build?: number };
+    if (body.build !== i) throw new Error(`reload ${i} served build ${body.build}`);
+    if (checkpoints.has(i)) {
+      // Let the replaced version retire, then collect twice (weak references need a second pass).
+      await new Promise((r) => setTimeout(r, 50));
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+      gc();
+      const usage = process.memoryUsage();
+      samples.push({ reloads: i, heapMB: usage.heapUsed / 1_048_576, rssMB: usage.rss / 1_048_576, reloadMs: reloadMs / i });
+    }
+  }
+  await host.stop();
+  console.log(JSON.stringify({ samples }));
+} finally {
+  await rm(workDir, { recursive: true, force: true });
+}
