@@ -55,6 +55,7 @@ describe('hot deployment', () => {
     const before = await createCustomer();
     assert.equal(before.body.build, 1);
     commits.two = await repo.commitFiles(await exampleBuild(2, 'dist/'), 'build 2');
+    github.clearRequests();
     const res = await push(commits.two);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(
@@ -62,6 +63,9 @@ describe('hot deployment', () => {
       [['orderService', 'reloaded', commits.one, commits.two]],
     );
     assert.ok(res.body.results[0].ms >= 0);
+    const blobs = github.requests.filter((r) => r.path.includes('/git/blobs/'));
+    assert.equal(blobs.length, 1, 'only the changed file is downloaded; unchanged blobs are reused from the cache');
+    assert.ok(!github.requests.some((r) => r.path.includes('/commits/')), 'the pushed commit is loaded without resolving the branch');
     const created = await createCustomer();
     assert.equal(created.body.build, 2, 'the new code creates the record');
     assert.equal(created.headers.get('x-microlib-version'), `orderService@${commits.two}`);

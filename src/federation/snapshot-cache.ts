@@ -8,6 +8,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedVersion } from './sources/source.js';
+import { gitBlobSha } from './git-blob.js';
 
 const VERSION = /^[A-Za-z0-9._-]{1,128}$/;
 const LAST_GOOD = 'last-good.json';
@@ -18,7 +19,27 @@ export interface LastGood {
 }
 
 export class SnapshotCache {
+  /** Git blob SHA of each file in a complete snapshot; those files never change. */
+  private readonly blobShas = new Map<string, string>();
+
   constructor(private readonly root: string) {}
+
+  /** Finds a file with the given git blob SHA in the cached versions of a remote. */
+  private async findBlob(remote: string, blobSha: string): Promise<string | undefined> {
+    const root = this.remoteDir(remote);
+    const versions = (await readdir(root).catch(() => [] as string[])).filter((n) => VERSION.test(n) && !n.startsWith('.'));
+    for (const version of versions) {
+      for (const file of await listFiles(path.join(root, version))) {
+        let sha = this.blobShas.get(file);
+        if (sha === undefined) {
+          sha = gitBlobSha(await readFile(file));
+          this.blobShas.set(file, sha);
+        }
+        if (sha === blobSha) return file;
+      }
+    }
+    return undefined;
+  }
 
   private remoteDir(remote: string): string {
     return path.join(this.root, remote);
@@ -36,7 +57,7 @@ export class SnapshotCache {
     await mkdir(this.remoteDir(remote), { recursive: true });
     const temp = await mkdtemp(path.join(this.remoteDir(remote), '.download-'));
     try {
-      await resolved.materialize(temp, signal);
+      await resolved.materialize(temp, signal, (sha) => this.findBlob(remote, sha));
       await rename(temp, dir).catch(async (error: NodeJS.ErrnoException) => {
         // Another load of the same version finished first: theirs is as good as ours.
         if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
@@ -79,6 +100,10 @@ export class SnapshotCache {
     dated.sort((a, b) => b.mtime - a.mtime);
     const stale = dated.slice(keep).filter((d) => !pinned.includes(d.name));
     await Promise.all(stale.map((d) => rm(path.join(root, d.name), { recursive: true, force: true })));
+    for (const d of stale) {
+      const gone = path.join(root, d.name) + path.sep;
+      for (const file of this.blobShas.keys()) if (file.startsWith(gone)) this.blobShas.delete(file);
+    }
     // Leftovers of downloads interrupted by a crash; recent ones may still be in progress.
     const partial = (await readdir(root).catch(() => [] as string[])).filter((n) => n.startsWith('.download-'));
     const hourAgo = Date.now() - 3_600_000;
@@ -87,6 +112,17 @@ export class SnapshotCache {
       if (info && info.mtimeMs < hourAgo) await rm(path.join(root, name), { recursive: true, force: true });
     }
   }
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const files: string[] = [];
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await listFiles(full)));
+    else if (entry.isFile()) files.push(full);
+  }
+  return files;
 }
 
 async function exists(dir: string): Promise<boolean> {

@@ -3,12 +3,13 @@
  * repository. The ref is resolved to one commit; every file of the load is a
  * blob of that commit's tree, checked against its git blob SHA.
  */
-import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { clean as semverClean, gt, satisfies } from 'semver';
 import type { GitHubSourceConfig } from '../../config/remote-entries.js';
 import { fetchChecked, SourceFetchError, type FetchedResponse } from '../fetch-checked.js';
-import { REMOTE_ENTRY_FILE, type RemoteSource, type ResolvedVersion } from './source.js';
+import { REMOTE_ENTRY_FILE, type BlobReuse, type RemoteSource, type ResolvedVersion } from './source.js';
 import { writeSnapshotFile } from './snapshot-files.js';
+import { gitBlobSha } from '../git-blob.js';
 
 export interface GitHubSourceOptions {
   /** Default API base when the entry names none (GITHUB_API_URL). */
@@ -27,11 +28,6 @@ interface TreeEntry {
 }
 
 const SHA = /^[0-9a-f]{40}$/;
-
-/** The SHA git gives a blob: sha1 over "blob <size>\0" and the bytes. */
-export function gitBlobSha(bytes: Uint8Array): string {
-  return createHash('sha1').update(`blob ${bytes.byteLength}\0`).update(bytes).digest('hex');
-}
 
 export function createGitHubSource(config: GitHubSourceConfig, options: GitHubSourceOptions): RemoteSource {
   const apiUrl = (config.apiUrl ?? options.apiUrl).replace(/\/+$/, '');
@@ -99,11 +95,11 @@ export function createGitHubSource(config: GitHubSourceConfig, options: GitHubSo
     if (!SHA.test(commit)) throw new Error(`"${commit}" is not a full commit SHA`);
     return {
       version: commit,
-      async materialize(dir, signal) {
+      async materialize(dir, signal, reuse) {
         const files = await listFiles(commit, signal);
         const queue = [...files];
         const workers = Array.from({ length: Math.min(options.concurrency ?? 8, queue.length) }, async () => {
-          for (let file = queue.shift(); file; file = queue.shift()) await download(file, dir, signal);
+          for (let file = queue.shift(); file; file = queue.shift()) await download(file, dir, signal, reuse);
         });
         await Promise.all(workers);
       },
@@ -121,7 +117,13 @@ export function createGitHubSource(config: GitHubSourceConfig, options: GitHubSo
     return files;
   }
 
-  async function download(file: TreeEntry, dir: string, signal: AbortSignal): Promise<void> {
+  async function download(file: TreeEntry, dir: string, signal: AbortSignal, reuse: BlobReuse | undefined): Promise<void> {
+    const local = await reuse?.(file.sha);
+    if (local) {
+      // Unchanged since a cached version: its bytes were checked against this SHA when they arrived.
+      await writeSnapshotFile(dir, file.path.slice(prefix.length), await readFile(local));
+      return;
+    }
     // The raw media type also works for blobs above the 1 MB limit of JSON content.
     const response = await call(`/git/blobs/${file.sha}`, 'application/vnd.github.raw+json', signal);
     const actual = gitBlobSha(response.body);

@@ -7,9 +7,16 @@
 export interface ResolvedVersion {
   /** Commit SHA or content hash; names the cached snapshot. Letters, digits, `.`, `_`, `-`. */
   version: string;
-  /** Writes every file of this version into `dir` (exists, empty). */
-  materialize(dir: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Writes every file of this version into `dir` (exists, empty). `reuse` finds
+   * a file already on disk whose git blob SHA is the given one, so a source that
+   * knows blob SHAs can copy unchanged files instead of downloading them.
+   */
+  materialize(dir: string, signal: AbortSignal, reuse?: BlobReuse): Promise<void>;
 }
+
+/** Path of a local file with this git blob SHA, if one is known. */
+export type BlobReuse = (blobSha: string) => Promise<string | undefined>;
 
 export interface RemoteSource {
   readonly kind: 'local' | 'http' | 'github';
