@@ -69,6 +69,11 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     }
     for (const route of services) datasourceKinds.set(route.model.name, route.service.datasource.kind);
     table.current = new RouteTable(routes);
+    for (const route of replaced.routes.values()) {
+      if (route.model.identity.remote === remote && !routes.has(route.model.endpoint)) {
+        logger.warn({ remote, model: route.model.name, route: `${MODELS_PREFIX}${route.model.endpoint}` }, 'model no longer served; its data is kept');
+      }
+    }
     for (const { model } of services) {
       logger.info({ remote, model: model.name, route: `${MODELS_PREFIX}${model.endpoint}`, datasource: datasourceKinds.get(model.name) }, 'serving model');
     }

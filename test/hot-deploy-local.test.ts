@@ -1,0 +1,61 @@
+// Hot deployment of a local-folder remote in development mode: models come and go with the
+// code, their data stays; without credentials or development mode, reloads are refused.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { makeWorkDir, removeDir, request, startHost } from './support/host-process.js';
+import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
+
+const both = `[
+  { modelName: 'thing', endpoint: 'things', datasource: 'file', factory: () => (x) => ({ ...x }) },
+  { modelName: 'gadget', endpoint: 'gadgets', datasource: 'file', factory: () => (x) => ({ ...x }) },
+]`;
+const thingsOnly = `[{ modelName: 'thing', endpoint: 'things', datasource: 'file', factory: () => (x) => ({ ...x, v: 2 }) }]`;
+
+describe('hot deployment of a local remote', () => {
+  it('stops serving a removed model, keeps its data, and serves it again when it returns', async () => {
+    const workDir = await makeWorkDir();
+    const remoteDir = path.join(workDir, 'remote');
+    await writeRemoteEntry(remoteDir, containerSource(both));
+    const host = await startHost({ workDir, remotes: [{ name: 'kit', kind: 'local', path: remoteDir }], env: { MICROLIB_DEV_MODE: 'true' } });
+    try {
+      assert.ok(host.logs.some((l) => String(l.msg).includes('MICROLIB_DEV_MODE=true')), 'development mode is announced');
+      const gadget = await request(`${host.url}/microlib/api/models/gadgets`, { method: 'POST', body: { name: 'g1' } });
+      assert.equal(gadget.status, 201);
+
+      await writeRemoteEntry(remoteDir, containerSource(thingsOnly));
+      const reload = await request(`${host.url}/microlib/reload`, { method: 'POST' });
+      assert.equal(reload.status, 200, JSON.stringify(reload.body));
+      assert.equal(reload.body.results[0].outcome, 'reloaded');
+      assert.equal((await request(`${host.url}/microlib/api/models/gadgets/${gadget.body.id}`)).status, 404);
+      const thing = await request(`${host.url}/microlib/api/models/things`, { method: 'POST', body: {} });
+      assert.equal(thing.body.v, 2, 'the new code serves');
+
+      await writeRemoteEntry(remoteDir, containerSource(both));
+      assert.equal((await request(`${host.url}/microlib/reload`, { method: 'POST' })).status, 200);
+      const back = await request(`${host.url}/microlib/api/models/gadgets/${gadget.body.id}`);
+      assert.equal(back.status, 200, 'the data of a removed model was kept');
+      assert.equal(back.body.name, 'g1');
+    } finally {
+      await host.stop();
+      await removeDir(workDir);
+    }
+  });
+
+  it('refuses reloads when neither a credential nor development mode is configured', async () => {
+    const workDir = await makeWorkDir();
+    const remoteDir = await writeRemoteEntry(path.join(workDir, 'remote'), containerSource(both));
+    const host = await startHost({ workDir, remotes: [{ name: 'kit', kind: 'local', path: remoteDir }] });
+    try {
+      const manual = await request(`${host.url}/microlib/reload`, { method: 'POST' });
+      assert.equal(manual.status, 403);
+      assert.match(manual.body.error.message, /ADMIN_TOKEN/);
+      const hook = await request(`${host.url}/microlib/reload`, { method: 'POST', body: {}, headers: { 'x-github-event': 'push' } });
+      assert.equal(hook.status, 403);
+      assert.match(hook.body.error.message, /WEBHOOK_SECRET/);
+    } finally {
+      await host.stop();
+      await removeDir(workDir);
+    }
+  });
+});
