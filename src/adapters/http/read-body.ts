@@ -34,6 +34,14 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<Recor
       if (!failed) reject(new MicrolibError('MLB_ERR_BAD_JSON', `request body could not be read: ${error.message}`));
       failed = true;
     });
+    // A client that disconnects mid-body must not leave the request (and the
+    // route table it holds) waiting for ever.
+    req.on('close', () => {
+      if (!req.complete && !failed) {
+        failed = true;
+        reject(new MicrolibError('MLB_ERR_BAD_JSON', 'the client closed the connection before the body was complete'));
+      }
+    });
     req.on('end', () => {
       if (failed) return;
       try {
