@@ -30,6 +30,11 @@ export function cleanupAll(): Promise<void> {
   return running;
 }
 
+/** True once cleanup has begun (e.g. after Ctrl-C): loops stop starting new work. */
+export function cleanupStarted(): boolean {
+  return running !== undefined;
+}
+
 /** A temp dir removed at cleanup. */
 export async function tempDir(label: string): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `microlib-bench-${label}-`));

@@ -5,8 +5,10 @@
 import os from 'node:os';
 
 export interface BenchConfig {
-  /** Measured wrk duration of each case, in seconds. */
+  /** Measured wrk duration of each case and server, in seconds (split into `rounds`). */
   seconds: number;
+  /** Interleaved measured rounds per case; each figure is the median round. */
+  rounds: number;
   /** Discarded wrk run before each measured one, in seconds (JIT warm-up, connection setup). */
   warmupSeconds: number;
   connections: number;
@@ -15,6 +17,8 @@ export interface BenchConfig {
   /** Core the servers are pinned to, and the core of the load generator. */
   serverCpu: number;
   clientCpu: number;
+  /** Disturbed rounds that may be rerun in one run. */
+  maxReruns: number;
   /** Seconds the colleague's datasource-level write bench may run (0 skips it). */
   datasourceSeconds: number;
 }
@@ -34,12 +38,14 @@ export function readBenchConfig(): BenchConfig {
   // With one core there is no second one to keep the load generator off the server's.
   const clientCpu = positive('BENCH_CLIENT_CPU', Math.min(1, cpus - 1), { integer: true, allowZero: true });
   return {
-    seconds: positive('BENCH_SECONDS', 10),
+    seconds: positive('BENCH_SECONDS', 10, { integer: true }),
+    rounds: positive('BENCH_ROUNDS', 5, { integer: true }),
     warmupSeconds: positive('BENCH_WARMUP_SECONDS', 3),
     connections: positive('BENCH_CONNECTIONS', 50, { integer: true }),
     records: positive('BENCH_RECORDS', 10_000, { integer: true }),
     serverCpu,
     clientCpu,
-    datasourceSeconds: positive('BENCH_DATASOURCE_SECONDS', 5, { allowZero: true }),
+    maxReruns: positive('BENCH_MAX_RERUNS', 5, { integer: true, allowZero: true }),
+    datasourceSeconds: positive('BENCH_DATASOURCE_SECONDS', 3, { allowZero: true }),
   };
 }

@@ -1,23 +1,30 @@
 /** Renders docs/benchmarks.md from one run: environment, method, figures, targets. */
-import { CASE_LABELS, PAGE_SIZE, type CaseKind } from './measure.js';
-import { ratioToCeiling, type BenchResults } from './results.js';
+import { CASE_LABELS, DISTURBED_LOAD, PAGE_SIZE, percent, type CaseKind } from './measure.js';
+import { cpuRatioToCeiling, ratioToCeiling, type BenchResults } from './results.js';
 import { SERVERS } from './servers.js';
 import type { TargetOutcome } from './targets.js';
 import { errorCount } from './wrk.js';
 
 const KINDS: CaseKind[] = ['get', 'post', 'list'];
 
+const times = (ratio: number | undefined) => (ratio === undefined ? '–' : `${ratio.toFixed(2)}×`);
+const rate = (value: number) => Math.round(value).toLocaleString('en-US');
+
 function figuresTable(results: BenchResults): string[] {
-  const rows = ['| case | server | req/s | p50 | p99 | × node:http | errors |', '|---|---|---:|---:|---:|---:|---:|'];
+  const rows = [
+    '| case | server | req/s | range of rounds | p50 | p99 | × node:http | CPU µs/req | × node:http by CPU | server CPU | other load on bench cores | wrk core busy | errors |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
   for (const kind of KINDS) {
     for (const server of SERVERS) {
-      const result = results.cases.get(server.key)?.get(kind);
-      if (!result) continue;
+      const f = results.cases.get(server.key)?.get(kind);
+      if (!f) continue;
       const ratio = ratioToCeiling(results, server.key, kind);
-      const errors = errorCount(result);
+      const cpuRatio = cpuRatioToCeiling(results, server.key, kind);
+      const errors = errorCount(f) === 0 ? '0' : `**${f.non2xx} non-2xx, ${f.socketErrors} socket, ${f.timeouts} timeouts**`;
       rows.push(
-        `| ${CASE_LABELS[kind]} | ${server.label} | ${Math.round(result.requestsPerSecond).toLocaleString('en-US')} | ${result.p50Ms.toFixed(2)} ms | ${result.p99Ms.toFixed(2)} ms | ` +
-          `${ratio === undefined ? '–' : ratio.toFixed(2)} | ${errors === 0 ? '0' : `**${result.non2xx} non-2xx, ${result.socketErrors} socket, ${result.timeouts} timeouts**`} |`,
+        `| ${CASE_LABELS[kind]} | ${server.label} | **${rate(f.requestsPerSecond)}** | ${rate(f.minRequestsPerSecond)}–${rate(f.maxRequestsPerSecond)} | ` +
+          `${f.p50Ms.toFixed(2)} ms | ${f.p99Ms.toFixed(2)} ms | ${times(ratio)} | ${f.cpuMicrosPerRequest?.toFixed(1) ?? '?'} | ${times(cpuRatio)} | ${percent(f.serverCpu)} | ${percent(f.otherLoad)} | ${percent(f.clientCore)} | ${errors} |`,
       );
     }
   }
@@ -45,21 +52,28 @@ export function renderReport(results: BenchResults, outcomes: TargetOutcome[]): 
     '',
     '## Method',
     '',
-    `- Four servers, one after the other, each its own process pinned to core ${config.serverCpu} (\`taskset -c ${config.serverCpu}\`): ` +
+    `- Four servers, all started up front, each its own process pinned to core ${config.serverCpu} (\`taskset -c ${config.serverCpu}\`); only one is under load at a time: ` +
       'a hand-written node:http server (the ceiling, bench/baseline-node-http.ts), the same routes in Express 5 (bench/baseline-express.ts, etag and x-powered-by off), ' +
-      'and the real host (`node dist/src/server.js`) serving the example remote\'s `customers` model with `DATASOURCE_ADAPTER=memory`, then `file` (DATA_DIR in a temp dir).',
+      'and the real host (`node dist/src/server.js`) serving the example remote\'s `customers` model with `DATASOURCE_ADAPTER=memory`, and a second host with `file` (DATA_DIR in a temp dir).',
     `- Each server is seeded with ${config.records.toLocaleString('en-US')} customers through its own POST route, then checked (GET /:id, a page of ${PAGE_SIZE}, a POST with Location) before any timing.`,
-    `- wrk pinned to core ${config.clientCpu} (\`taskset -c ${config.clientCpu} wrk -t1 -c${config.connections} --latency\`), keep-alive, ${config.warmupSeconds} s warm-up run discarded, then ${config.seconds} s measured per case.`,
+    `- wrk pinned to core ${config.clientCpu} (\`taskset -c ${config.clientCpu} wrk -t1 -c${config.connections} --latency\`), keep-alive. Per case, a ${config.warmupSeconds} s warm-up run on each server (discarded), ` +
+      `then ${config.seconds} s measured per server, split into ${config.rounds} rounds in which the servers take turns (order rotating each round). ` +
+      'The virtual machine this runs on drifts by tens of percent between back-to-back runs, so req/s and p99 are the **median round** and the range shows the spread; ratios divide medians.',
+    '- "CPU µs/req" is the server process\'s CPU time (from /proc) over the requests served, and "× node:http by CPU" compares that cost with the ceiling\'s: unlike req/s it barely moves when other processes share the core, so it is the steadier comparison when the machine is busy.',
+    '- "server CPU" is the server process\'s CPU time over wall time (≈100%: it was the bottleneck). "other load on bench cores" is the larger of: the server core\'s busy time not used by the server, ' +
+      'and the wrk core\'s busy time not used by wrk, i.e. other processes on this machine (it is shared: other builds and test runs may be going on) slowing the server or the load generator. ' +
+      `A round with more than ${Math.round(DISTURBED_LOAD * 100)}% of other load is run again (at most ${config.maxReruns} times per run). "wrk core busy" well below 100% shows the load generator was not the limit.`,
     '- GET /:id walks the seeded ids of that server in order (a Lua script reading them from a file), so every request hits a different record; the same scheme for all servers.',
     `- POST sends \`{"firstName":"A","lastName":"B","email":"a@b.co"}\` with \`Content-Type: application/json\`; reads are measured before the POSTs grow the store. The list case is \`GET ?limit=${PAGE_SIZE}\`.`,
     '- Errors are wrk\'s own counts: "Non-2xx or 3xx responses", socket errors and timeouts. Any error fails the targets that use that run.',
-    '- Durations come from `BENCH_SECONDS`, `BENCH_WARMUP_SECONDS`, `BENCH_CONNECTIONS`, `BENCH_RECORDS`, `BENCH_SERVER_CPU`, `BENCH_CLIENT_CPU`, `BENCH_DATASOURCE_SECONDS`.',
+    '- Durations come from `BENCH_SECONDS`, `BENCH_ROUNDS`, `BENCH_MAX_RERUNS`, `BENCH_WARMUP_SECONDS`, `BENCH_CONNECTIONS`, `BENCH_RECORDS`, `BENCH_SERVER_CPU`, `BENCH_CLIENT_CPU`, `BENCH_DATASOURCE_SECONDS`.',
     '',
     '## Figures',
     '',
     ...figuresTable(results),
     '',
   ];
+  lines.push(`Disturbed rounds rerun: ${results.reruns}.`, '');
   if (results.failures.size > 0) {
     lines.push('Not measured:', '', ...[...results.failures].map(([server, why]) => `- ${server}: ${why.split('\n')[0]}`), '');
   }

@@ -5,25 +5,34 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { cleanupAll, cleanupOnSignals, tempDir } from './cleanup.js';
+import { cleanupAll, cleanupOnSignals, cleanupStarted, tempDir } from './cleanup.js';
 import { readBenchConfig } from './config.js';
 import { runDatasourceWrites } from './datasource-writes.js';
-import { measureServer } from './measure.js';
+import { measureCase, type CaseKind, type PreparedServer } from './measure.js';
 import { docsFile, exampleRemoteDist, hostScript } from './paths.js';
+import { prepareServer } from './prepare.js';
 import { renderReport } from './report.js';
+import { measureReloads, reloadTargetsPassed, renderReloadSection } from './reload-bench.js';
 import type { BenchResults } from './results.js';
-import { SERVERS } from './servers.js';
+import { SERVERS, type ServerKey } from './servers.js';
+import type { ServerProcess } from './server-process.js';
 import { systemInfo } from './system-info.js';
 import { evaluateTargets } from './targets.js';
-import { findWrk, WRK_INSTALL } from './wrk.js';
+import { findExecutable, findWrk, WRK_INSTALL } from './wrk.js';
 import { writeWrkScripts } from './wrk-scripts.js';
 
 const log = (line: string) => console.log(line);
+/** Reads before POST, so reads see exactly the seeded store. */
+const CASE_ORDER: CaseKind[] = ['get', 'list', 'post'];
 
 async function main(): Promise<number> {
   const wrk = findWrk();
   if (!wrk) {
-    console.error(`bench: wrk is not installed. Install it with:\n\n  ${WRK_INSTALL}\n\n(as root, or with sudo; then run npm run bench again)`);
+    console.error(`bench: wrk is not installed. Install it with:\n\n  ${WRK_INSTALL}\n\n(as root or with sudo), then run npm run bench again.`);
+    return 2;
+  }
+  if (!findExecutable('taskset')) {
+    console.error('bench: taskset is not installed (it pins servers and wrk to cores). Install it with:\n\n  apt-get install -y util-linux\n');
     return 2;
   }
   for (const needed of [hostScript, `${exampleRemoteDist}/remoteEntry.js`]) {
@@ -33,37 +42,72 @@ async function main(): Promise<number> {
     }
   }
   const config = readBenchConfig();
-  const results: BenchResults = { config, system: systemInfo(wrk), cases: new Map(), failures: new Map(), datasource: { summary: 'not run', writesPerSecond: undefined } };
-  log(`bench: ${config.records} records, wrk -t1 -c${config.connections}, ${config.warmupSeconds} s warm-up + ${config.seconds} s per case, servers on core ${config.serverCpu}, wrk on core ${config.clientCpu}`);
+  const results: BenchResults = { config, system: systemInfo(wrk), cases: new Map(), failures: new Map(), datasource: { summary: 'not run', writesPerSecond: undefined }, reruns: 0 };
+  log(
+    `bench: ${config.records} records; wrk -t1 -c${config.connections} on core ${config.clientCpu}, servers on core ${config.serverCpu}; ` +
+      `per case ${config.warmupSeconds} s warm-up + ${config.seconds} s in ${config.rounds} rounds per server`,
+  );
 
   const dir = await tempDir('wrk');
   const scripts = await writeWrkScripts(dir);
+  const processes: ServerProcess[] = [];
+  const prepared: PreparedServer[] = [];
+  log('starting and seeding the servers');
   for (const definition of SERVERS) {
-    log(`${definition.label}`);
-    let server;
+    if (cleanupStarted()) return 130;
     try {
-      server = await definition.start(config);
-      results.cases.set(definition.key, await measureServer(definition.key, server, definition.kinds, { config, scripts, dir, log }));
+      const server = await definition.start(config);
+      processes.push(server);
+      prepared.push(await prepareServer(definition.key, definition.label, server, config.records, dir, log));
     } catch (error) {
       // One broken server is reported as such; the others are still measured.
-      const message = (error as Error).message;
-      results.failures.set(definition.key, message);
-      console.error(`  FAILED: ${message}`);
-    } finally {
-      await server?.stop();
+      results.failures.set(definition.key, (error as Error).message);
+      console.error(`  ${definition.label} FAILED: ${(error as Error).message}`);
     }
   }
+
+  const reruns = { left: config.maxReruns };
+  for (const kind of CASE_ORDER) {
+    if (cleanupStarted()) return 130;
+    const servers = prepared.filter((p) => SERVERS.find((s) => s.key === p.key)!.kinds.includes(kind));
+    try {
+      const figures = await measureCase(kind, servers, { config, scripts, reruns, log });
+      for (const [key, f] of figures) {
+        const byKind = results.cases.get(key as ServerKey) ?? new Map();
+        results.cases.set(key as ServerKey, byKind.set(kind, f));
+      }
+    } catch (error) {
+      results.failures.set(kind, (error as Error).message);
+      console.error(`  FAILED: ${(error as Error).message}`);
+    }
+  }
+  results.reruns = config.maxReruns - reruns.left;
+  // Core 0 must be free again for the datasource-level bench.
+  await Promise.all(processes.map((p) => p.stop()));
 
   log('file datasource without HTTP (bench/file-datasource-writes.ts)');
   results.datasource = await runDatasourceWrites(config.datasourceSeconds, config.serverCpu);
   log(`  ${results.datasource.summary}`);
 
+  log('hot deployment (bench/reload-bench.ts)');
+  let reloadSection: string;
+  let reloadsPassed = false;
+  try {
+    const reloads = await measureReloads(log);
+    reloadSection = renderReloadSection(reloads);
+    reloadsPassed = reloadTargetsPassed(reloads);
+  } catch (error) {
+    reloadSection = `## Hot deployment\n\nFAILED: ${(error as Error).message}\n`;
+    console.error(`  FAILED: ${(error as Error).message}`);
+  }
+
   const outcomes = evaluateTargets(results);
-  await writeFile(docsFile, renderReport(results, outcomes));
+  await writeFile(docsFile, `${renderReport(results, outcomes).trimEnd()}\n\n${reloadSection}`);
   log('\ntargets:');
   for (const outcome of outcomes) log(`  ${outcome.pass ? 'PASS' : 'FAIL'}  ${outcome.target}: ${outcome.measured}${outcome.note ? ` (${outcome.note})` : ''}`);
+  log(`  ${reloadsPassed ? 'PASS' : 'FAIL'}  hot deployment targets (see the report)`);
   log(`\nwrote ${docsFile}`);
-  return outcomes.every((o) => o.pass) ? 0 : 1;
+  return outcomes.every((o) => o.pass) && reloadsPassed ? 0 : 1;
 }
 
 cleanupOnSignals();

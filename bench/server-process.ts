@@ -38,8 +38,11 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let exitCode: number | null | undefined;
-  const exited = new Promise<void>((resolve) => child.once('exit', (code) => ((exitCode = code), resolve())));
-  child.once('error', () => undefined);
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code) => ((exitCode = code), resolve()));
+    // A process that could not be spawned never emits 'exit'.
+    child.once('error', () => ((exitCode = -1), resolve()));
+  });
 
   const stop = async (graceMs = 5000): Promise<void> => {
     if (exitCode !== undefined) return;

@@ -27,7 +27,8 @@ function cpuModel(): string {
 function wrkVersion(wrk: string): string {
   // `wrk -v` prints its version line and exits non-zero; only the first line matters.
   const out = spawnSync(wrk, ['-v'], { encoding: 'utf8', timeout: 5000 });
-  return `${out.stdout ?? ''}${out.stderr ?? ''}`.split('\n')[0]?.trim() || 'unknown';
+  const first = `${out.stdout ?? ''}${out.stderr ?? ''}`.split('\n')[0] ?? '';
+  return first.replace(/\s*Copyright.*$/, '').trim() || 'unknown';
 }
 
 export function systemInfo(wrk: string): SystemInfo {

@@ -1,9 +1,11 @@
 /**
- * The targets of the brief, judged on one run. A target whose runs had any
- * error (non-2xx, socket error, timeout) fails whatever its throughput.
+ * The targets of the brief, judged on one run's req/s. A target whose runs had
+ * any error (non-2xx, socket error, timeout) fails whatever its throughput.
+ * The CPU-cost ratio is shown beside each ratio: on this shared machine it is
+ * the steadier figure, and tells a real gap from a disturbed run.
  */
-import { ratioToCeiling, resultOf, type BenchResults } from './results.js';
-import type { CaseKind } from './measure.js';
+import { DISTURBED_LOAD, percent, type CaseKind } from './measure.js';
+import { cpuRatioToCeiling, ratioToCeiling, resultOf, type BenchResults } from './results.js';
 import type { ServerKey } from './servers.js';
 import { errorCount } from './wrk.js';
 
@@ -19,44 +21,72 @@ export const SAME_COST_FLOOR = 0.9;
 export const CEILING_FLOOR = 0.6;
 export const FILE_WRITES_FLOOR = 5000;
 
-function errorsIn(results: BenchResults, runs: Array<[ServerKey, CaseKind]>): string | undefined {
-  const bad = runs.filter(([server, kind]) => {
-    const result = resultOf(results, server, kind);
-    return result !== undefined && errorCount(result) > 0;
-  });
-  return bad.length ? `errors in ${bad.map(([s, k]) => `${s} ${k}`).join(', ')}` : undefined;
+type Run = [ServerKey, CaseKind];
+
+/** Why the runs behind a target cannot be trusted or must fail, if they cannot. */
+function notes(results: BenchResults, runs: Run[]): { errors?: string; disturbed?: string } {
+  const label = ([server, kind]: Run) => `${server} ${kind}`;
+  const withErrors = runs.filter((run) => errorCount(resultOf(results, ...run) ?? { non2xx: 0, socketErrors: 0, timeouts: 0 }) > 0);
+  const disturbed = runs.filter((run) => (resultOf(results, ...run)?.otherLoad ?? 0) > DISTURBED_LOAD);
+  return {
+    ...(withErrors.length ? { errors: `errors in ${withErrors.map(label).join(', ')}` } : {}),
+    ...(disturbed.length ? { disturbed: `other processes loaded the machine during ${disturbed.map((r) => `${label(r)} (${percent(resultOf(results, ...r)?.otherLoad)})`).join(', ')}` } : {}),
+  };
 }
 
-function judge(target: string, value: number | undefined, floor: number, format: (v: number) => string, results: BenchResults, runs: Array<[ServerKey, CaseKind]>): TargetOutcome {
-  if (value === undefined) return { target, measured: 'not measured', pass: false, note: 'a run is missing; see the failures above' };
-  const errors = errorsIn(results, runs);
-  return { target, measured: format(value), pass: value >= floor && !errors, ...(errors ? { note: errors } : {}) };
+function judge(target: string, value: number | undefined, floor: number, measured: (v: number) => string, results: BenchResults, runs: Run[]): TargetOutcome {
+  if (value === undefined) return { target, measured: 'not measured', pass: false, note: 'a run is missing; see "Not measured" above' };
+  const { errors, disturbed } = notes(results, runs);
+  const note = [errors, disturbed].filter(Boolean).join('; ');
+  return { target, measured: measured(value), pass: value >= floor && !errors, ...(note ? { note } : {}) };
 }
 
-const times = (v: number) => `${v.toFixed(2)}×`;
+const times = (v: number | undefined) => (v === undefined ? '?' : `${v.toFixed(2)}×`);
 
 export function evaluateTargets(results: BenchResults): TargetOutcome[] {
   const fileWrites = resultOf(results, 'microlibFile', 'post');
   // Acknowledged writes only: a refused POST is not a durable write.
-  const acknowledged = fileWrites ? (fileWrites.requests - fileWrites.non2xx) / fileWrites.seconds : undefined;
+  const acknowledged = fileWrites && fileWrites.requests > 0 ? (fileWrites.requestsPerSecond * (fileWrites.requests - fileWrites.non2xx)) / fileWrites.requests : undefined;
   const fileGet = resultOf(results, 'microlibFile', 'get');
   const memoryGet = resultOf(results, 'microlib', 'get');
+  const fileOverMemoryCpu = fileGet?.cpuMicrosPerRequest && memoryGet?.cpuMicrosPerRequest ? memoryGet.cpuMicrosPerRequest / fileGet.cpuMicrosPerRequest : undefined;
 
   const outcomes = [
-    judge(`generated GET /:id ≥ ${CEILING_FLOOR}× node:http`, ratioToCeiling(results, 'microlib', 'get'), CEILING_FLOOR, times, results, [['microlib', 'get'], ['nodeHttp', 'get']]),
-    judge(`generated POST ≥ ${CEILING_FLOOR}× node:http`, ratioToCeiling(results, 'microlib', 'post'), CEILING_FLOOR, times, results, [['microlib', 'post'], ['nodeHttp', 'post']]),
-    judge(`file datasource: acknowledged (201) writes ≥ ${FILE_WRITES_FLOOR}/s`, acknowledged, FILE_WRITES_FLOOR, (v) => `${Math.round(v)}/s`, results, [['microlibFile', 'post']]),
+    judge(
+      `generated GET /:id ≥ ${CEILING_FLOOR}× node:http (req/s)`,
+      ratioToCeiling(results, 'microlib', 'get'),
+      CEILING_FLOOR,
+      (v) => `${times(v)} (by CPU cost: ${times(cpuRatioToCeiling(results, 'microlib', 'get'))})`,
+      results,
+      [['microlib', 'get'], ['nodeHttp', 'get']],
+    ),
+    judge(
+      `generated POST ≥ ${CEILING_FLOOR}× node:http (req/s)`,
+      ratioToCeiling(results, 'microlib', 'post'),
+      CEILING_FLOOR,
+      (v) => `${times(v)} (by CPU cost: ${times(cpuRatioToCeiling(results, 'microlib', 'post'))})`,
+      results,
+      [['microlib', 'post'], ['nodeHttp', 'post']],
+    ),
+    judge(
+      `file datasource: acknowledged (201) writes ≥ ${FILE_WRITES_FLOOR.toLocaleString('en-US')}/s over HTTP`,
+      acknowledged,
+      FILE_WRITES_FLOOR,
+      (v) => `${Math.round(v).toLocaleString('en-US')}/s`,
+      results,
+      [['microlibFile', 'post']],
+    ),
     judge(
       `file datasource GET /:id costs the same as memory (≥ ${SAME_COST_FLOOR}× its req/s)`,
       fileGet && memoryGet ? fileGet.requestsPerSecond / memoryGet.requestsPerSecond : undefined,
       SAME_COST_FLOOR,
-      times,
+      (v) => `${times(v)} (by CPU cost: ${times(fileOverMemoryCpu)})`,
       results,
       [['microlibFile', 'get'], ['microlib', 'get']],
     ),
   ];
-  const all: Array<[ServerKey, CaseKind]> = [...results.cases].flatMap(([server, kinds]) => [...kinds.keys()].map((kind): [ServerKey, CaseKind] => [server, kind]));
-  const errors = errorsIn(results, all);
+  const all: Run[] = [...results.cases].flatMap(([server, kinds]) => [...kinds.keys()].map((kind): Run => [server, kind]));
+  const { errors } = notes(results, all);
   const missing = results.failures.size > 0 ? `not measured: ${[...results.failures.keys()].join(', ')}` : undefined;
   outcomes.push({
     target: 'every run free of errors (non-2xx, socket errors, timeouts)',

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { onCleanup } from './cleanup.js';
+import { processCpuSeconds } from './cpu-usage.js';
 import { RESULT_MARKER } from './wrk-scripts.js';
 
 export const WRK_INSTALL = 'apt-get install -y wrk';
@@ -29,13 +30,15 @@ export interface WrkResult {
   non2xx: number;
   socketErrors: number;
   timeouts: number;
+  /** CPU seconds wrk itself used, when /proc could tell. */
+  cpuSeconds?: number;
 }
 
-/** The wrk executable on PATH, or undefined. */
-export function findWrk(): string | undefined {
+/** An executable on PATH, or undefined. */
+export function findExecutable(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (dir === '') continue;
-    const candidate = path.join(dir, 'wrk');
+    const candidate = path.join(dir, name);
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -45,6 +48,8 @@ export function findWrk(): string | undefined {
   }
   return undefined;
 }
+
+export const findWrk = () => findExecutable('wrk');
 
 export function runWrk(run: WrkRun): Promise<WrkResult> {
   // One thread: wrk gets one core, and a second thread would only compete for it.
@@ -57,7 +62,12 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  let cpuSeconds: number | undefined;
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    // The result line comes after the run, while wrk is still alive (or not yet reaped): its CPU time is final.
+    if (cpuSeconds === undefined && stdout.includes(RESULT_MARKER)) cpuSeconds = processCpuSeconds(child.pid!);
+  });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise<WrkResult>((resolve, reject) => {
     // wrk stops itself after -d; this bounds a wedged run.
@@ -68,7 +78,7 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
       clearTimeout(limit);
       if (code !== 0) return reject(new Error(`wrk ${run.url} ended with ${code ?? signal}\n${stderr}${stdout}`));
       try {
-        resolve(parseWrkOutput(stdout));
+        resolve({ ...parseWrkOutput(stdout), ...(cpuSeconds !== undefined ? { cpuSeconds } : {}) });
       } catch (error) {
         reject(new Error(`${(error as Error).message}\n${stdout}${stderr}`));
       }
@@ -100,6 +110,6 @@ export function parseWrkOutput(stdout: string): WrkResult {
   };
 }
 
-export function errorCount(result: WrkResult): number {
+export function errorCount(result: Pick<WrkResult, 'non2xx' | 'socketErrors' | 'timeouts'>): number {
   return result.non2xx + result.socketErrors + result.timeouts;
 }

@@ -32,7 +32,20 @@ export interface Host {
   stop(): Promise<void>;
 }
 
-const systemClock: ServiceClock = { now: () => new Date().toISOString(), newId: () => randomUUID() };
+/** ISO time of the current millisecond, formatted once per millisecond (it is per request otherwise). */
+let clockMs = 0;
+let clockIso = '';
+const systemClock: ServiceClock = {
+  now() {
+    const ms = Date.now();
+    if (ms !== clockMs) {
+      clockMs = ms;
+      clockIso = new Date(ms).toISOString();
+    }
+    return clockIso;
+  },
+  newId: () => randomUUID(),
+};
 
 export async function createHost(config: HostConfig, logger: Logger): Promise<Host> {
   const entries = await readRemoteEntries(config.remoteEntriesPath);

@@ -76,10 +76,43 @@ export interface FieldSchema {
 const SCALARS = new Set(['string', 'number', 'integer', 'boolean', 'date']);
 const SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-/** Compiles the field specs of one model; throws a plain Error describing a bad spec. */
-export function compileFieldSchema(fields: Record<string, FieldSpec> | undefined, additionalFields: boolean): FieldSchema {
+interface Validators {
+  create: ValidateFunction;
+  patch: ValidateFunction;
+}
+
+/**
+ * Compiled validators by schema text. A reload usually keeps a model's schema,
+ * and compiling is most of a reload's CPU time, so identical schemas reuse their
+ * validators. Bounded, because each entry holds its own Ajv instance.
+ */
+const compiled = new Map<string, Validators>();
+const COMPILED_MAX = 256;
+
+function validatorsFor(fields: Record<string, FieldSpec>, additional: boolean): Validators {
+  const createSchema = objectSchema(fields, false, additional);
+  // A client may choose the id on create; it is checked before the schema runs.
+  (createSchema.properties as Record<string, JsonSchema>).id = {};
+  const patchSchema = objectSchema(fields, true, additional);
+  const key = JSON.stringify([createSchema, patchSchema]);
+  const hit = compiled.get(key);
+  if (hit) {
+    // Refresh its place: the map's order is least recently used first.
+    compiled.delete(key);
+    compiled.set(key, hit);
+    return hit;
+  }
+  // One Ajv instance per schema: a shared one would keep every schema it ever compiled.
   const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false, coerceTypes: false });
   addFormats(ajv);
+  const validators = { create: ajv.compile(createSchema), patch: ajv.compile(patchSchema) };
+  compiled.set(key, validators);
+  if (compiled.size > COMPILED_MAX) compiled.delete(compiled.keys().next().value as string);
+  return validators;
+}
+
+/** Compiles the field specs of one model; throws a plain Error describing a bad spec. */
+export function compileFieldSchema(fields: Record<string, FieldSpec> | undefined, additionalFields: boolean): FieldSchema {
   const hostFieldSet = new Set<string>(HOST_FIELDS);
   let createValidator: ValidateFunction | undefined;
   let patchValidator: ValidateFunction | undefined;
@@ -90,10 +123,8 @@ export function compileFieldSchema(fields: Record<string, FieldSpec> | undefined
       if (!SAFE_NAME.test(name)) throw new Error(`field name "${name}" must be a plain identifier`);
       if (field.readOnly) readOnly.add(name);
     }
-    const additional = additionalFields;
     try {
-      createValidator = ajv.compile(objectSchema(fields, false, additional));
-      patchValidator = ajv.compile(objectSchema(fields, true, additional));
+      ({ create: createValidator, patch: patchValidator } = validatorsFor(fields, additionalFields));
     } catch (error) {
       throw new Error(`invalid field schema: ${(error as Error).message}`);
     }
@@ -123,10 +154,7 @@ export function compileFieldSchema(fields: Record<string, FieldSpec> | undefined
     declared: fields !== undefined,
     checkCreate(body) {
       rejectHostFields(body, true);
-      // `id` is checked above; the schema of declared fields does not list it.
-      const { id: _id, ...rest } = body;
-      run(createValidator, rest);
-      Object.assign(body, rest);
+      run(createValidator, body);
     },
     checkPatch(patch) {
       rejectHostFields(patch, false);

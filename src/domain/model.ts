@@ -15,20 +15,28 @@ export interface ModelIdentity {
   version: string;
 }
 
-/** A spec hook that throws rejects the request with its message; host errors pass through. */
-async function runHook<T>(what: string, hook: () => T | Promise<T>, toError = validationError): Promise<T> {
-  try {
-    return await hook();
-  } catch (error) {
-    if (error instanceof MicrolibError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw toError(`${what}: ${message}`);
-  }
+function hookError(what: string, error: unknown, toError: (message: string) => MicrolibError): MicrolibError {
+  if (error instanceof MicrolibError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return toError(`${what}: ${message}`);
 }
 
-/** Keeps only JSON data: functions and undefined go, dates become ISO strings. */
-function toData(value: ModelInstance): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/**
+ * Runs a spec hook; one that throws (or rejects) fails the request with its
+ * message, host errors pass through. Synchronous hooks stay synchronous: most
+ * are, and a promise per hook is measurable on the hot path.
+ */
+function runHook<T>(what: string, hook: () => T | Promise<T>, toError: (message: string) => MicrolibError = validationError): T | Promise<T> {
+  try {
+    const result = hook();
+    return isPromise(result) ? result.catch((error: unknown) => Promise.reject(hookError(what, error, toError))) : result;
+  } catch (error) {
+    throw hookError(what, error, toError);
+  }
 }
 
 export class Model {
@@ -49,18 +57,27 @@ export class Model {
     this.createInstance = create;
   }
 
-  /** Builds a new record from a create body. */
+  /**
+   * Builds a new record from a create body (which it may change: the body is
+   * the request's own). Functions and undefined values in the result are
+   * dropped when the datasource serialises it.
+   */
   async createRecord(body: Record<string, unknown>, id: string, now: string): Promise<StoredRecord> {
     this.schema.checkCreate(body);
-    const { id: _ignored, ...input } = body;
-    let instance = await runHook(`${this.name} factory`, () => this.createInstance(input));
+    // The id is the host's business, not the factory's.
+    if (body.id !== undefined) delete body.id;
+    const input = body;
+    let instance = runHook(`${this.name} factory`, () => this.createInstance(input));
+    if (isPromise(instance)) instance = await instance;
     if (typeof instance !== 'object' || instance === null) throw validationError(`${this.name} factory did not return an object`);
     if (this.spec.validate) {
       const validate = this.spec.validate;
-      const replaced = await runHook(`${this.name} is invalid`, () => validate(instance, input));
+      const created = instance;
+      let replaced = runHook(`${this.name} is invalid`, () => validate(created, input));
+      if (isPromise(replaced)) replaced = await replaced;
       if (replaced && typeof replaced === 'object') instance = replaced;
     }
-    return { ...toData(instance), id, createdAt: now, updatedAt: now, revision: 1 };
+    return { ...instance, id, createdAt: now, updatedAt: now, revision: 1 } as StoredRecord;
   }
 
   /** Applies a patch to a stored record. */
@@ -80,7 +97,7 @@ export class Model {
       if (replaced && typeof replaced === 'object') merged = replaced;
     }
     return {
-      ...toData(merged),
+      ...merged,
       id: existing.id,
       createdAt: existing.createdAt,
       updatedAt: now,
@@ -91,6 +108,6 @@ export class Model {
   /** Asks the spec whether a record may be deleted; a refusal is a conflict. */
   async checkDelete(existing: StoredRecord): Promise<void> {
     const onDelete = this.spec.onDelete;
-    if (onDelete) await runHook(`${this.name} cannot be deleted`, () => onDelete({ ...existing }), (m) => conflictError(m));
+    if (onDelete) await runHook(`${this.name} cannot be deleted`, () => onDelete({ ...existing }), (message) => conflictError(message));
   }
 }

@@ -62,7 +62,11 @@ export async function startHost(options: HostOptions): Promise<HostProcess> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`host did not listen within ${options.startTimeoutMs ?? 30_000} ms\n${stderr}`)), options.startTimeoutMs ?? 30_000);
+    const timer = setTimeout(() => {
+      // A host that never listens must not outlive the test that started it.
+      child.kill('SIGKILL');
+      reject(new Error(`host did not listen within ${options.startTimeoutMs ?? 30_000} ms\n${stderr}`));
+    }, options.startTimeoutMs ?? 30_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       let newline;

@@ -34,7 +34,7 @@ function expectedRevision(req: IncomingMessage): number | undefined {
 
 export function createModelRouter(table: RouteTableRef, options: ModelRouterOptions) {
   async function handleCollection(req: IncomingMessage, res: ServerResponse, route: ModelRoute, endpoint: string, search: string) {
-    const version = { 'x-microlib-version': route.servedBy };
+
     switch (req.method) {
       case 'GET':
       case 'HEAD': {
@@ -44,12 +44,14 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
         if (query.cursor === undefined) body.offset = query.offset;
         if (page.total !== undefined) body.total = page.total;
         if (page.nextCursor !== undefined) body.nextCursor = page.nextCursor;
-        sendJson(res, 200, body, page.total !== undefined ? { ...version, 'x-total-count': String(page.total) } : version);
+        const headers: Record<string, string> = { 'x-microlib-version': route.servedBy };
+        if (page.total !== undefined) headers['x-total-count'] = String(page.total);
+        sendJson(res, 200, body, headers);
         return;
       }
       case 'POST': {
         const record = await route.service.create(await readJsonBody(req, options.bodyLimitBytes));
-        sendJson(res, 201, record, { ...version, location: `${MODELS_PREFIX}${endpoint}/${encodeURIComponent(record.id)}`, etag: etagOf(record) });
+        sendJson(res, 201, record, { 'x-microlib-version': route.servedBy, location: `${MODELS_PREFIX}${endpoint}/${encodeURIComponent(record.id)}`, etag: etagOf(record) });
         return;
       }
       default:

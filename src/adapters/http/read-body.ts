@@ -30,22 +30,17 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<Recor
       }
       chunks.push(chunk);
     });
+    // A client that disconnects mid-body surfaces here ("aborted"), so the request
+    // (and the route table it holds) never waits for ever.
     req.on('error', (error) => {
       if (!failed) reject(new MicrolibError('MLB_ERR_BAD_JSON', `request body could not be read: ${error.message}`));
       failed = true;
     });
-    // A client that disconnects mid-body must not leave the request (and the
-    // route table it holds) waiting for ever.
-    req.on('close', () => {
-      if (!req.complete && !failed) {
-        failed = true;
-        reject(new MicrolibError('MLB_ERR_BAD_JSON', 'the client closed the connection before the body was complete'));
-      }
-    });
     req.on('end', () => {
       if (failed) return;
       try {
-        resolve(parseObject(Buffer.concat(chunks, size).toString('utf8')));
+        const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+        resolve(parseObject(bytes.toString('utf8')));
       } catch (error) {
         reject(error);
       }

@@ -1,6 +1,7 @@
 /** Writing JSON answers and errors straight to node:http responses (no framework on the hot path). */
 import type { ServerResponse } from 'node:http';
 import { MicrolibError, type ErrorCode } from '../../domain/errors.js';
+import { jsonOf } from '../../domain/record-json.js';
 
 const STATUS: Record<ErrorCode, number> = {
   MLB_ERR_VALIDATION: 400,
@@ -20,13 +21,17 @@ export function statusOf(code: ErrorCode): number {
   return STATUS[code];
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
+/**
+ * Sends `body` as JSON. `headers`, when given, must be an object the caller
+ * made for this response: the content headers are added to it (no copy on the
+ * hot path).
+ */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | number> = {}): void {
+  // A record fresh from a datasource may carry its JSON text already.
+  const text = (typeof body === 'object' && body !== null && jsonOf(body)) || JSON.stringify(body);
+  headers['content-type'] = 'application/json; charset=utf-8';
+  headers['content-length'] = Buffer.byteLength(text);
+  res.writeHead(status, headers);
   res.end(text);
 }
 
@@ -40,7 +45,7 @@ export function errorBody(error: MicrolibError): { error: { code: string; messag
   return { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
 }
 
-export function sendError(res: ServerResponse, error: MicrolibError, headers?: Record<string, string>): void {
+export function sendError(res: ServerResponse, error: MicrolibError, headers?: Record<string, string | number>): void {
   if (res.headersSent) {
     res.destroy();
     return;

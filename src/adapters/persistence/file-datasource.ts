@@ -20,6 +20,7 @@ import { syncCreatedDirectories, syncDirectory, writeFully } from './file-io.js'
 import { GroupCommitWriter } from './group-commit-writer.js';
 import { InMemoryCollection } from './in-memory-collection.js';
 import { cloneJson } from './json-order.js';
+import { withJson } from '../../domain/record-json.js';
 import { LiveBytes } from './live-bytes.js';
 import { encodeDeleteLine, encodeHeaderLine, encodePutLine } from './log-codec.js';
 import { installSnapshot } from './log-compaction.js';
@@ -148,7 +149,7 @@ class FileDatasourceImpl implements FileDatasource {
         this.pending.settle(id);
         this.collection.insert(record, seq);
         this.live.set(id, Buffer.byteLength(line));
-        return cloneJson(record);
+        return withJson(cloneJson(record), json);
       },
       () => this.pending.settle(id),
     );
@@ -169,7 +170,7 @@ class FileDatasourceImpl implements FileDatasource {
         this.pending.settle(id);
         if (!this.collection.replace(record)) this.collection.insert(record, seq);
         this.live.set(id, Buffer.byteLength(line));
-        return cloneJson(record);
+        return withJson(cloneJson(record), json);
       },
       () => this.pending.settle(id),
     );

@@ -107,3 +107,38 @@ export function cloneJson<T>(value: T): T {
   }
   return copy as T;
 }
+
+/**
+ * Copies any value into the plain JSON value `JSON.parse(JSON.stringify(value))`
+ * would give (functions and undefined dropped, or null inside arrays; `toJSON`
+ * applied, so dates become ISO strings; non-finite numbers become null), in one
+ * pass and without the parse. Returns undefined where JSON would omit the value.
+ */
+export function toPlainJson(value: unknown): Json | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : null;
+    case 'object': {
+      if (value === null) return null;
+      const withToJson = value as { toJSON?: unknown };
+      if (typeof withToJson.toJSON === 'function') return toPlainJson((withToJson.toJSON as () => unknown).call(value));
+      if (Array.isArray(value)) return value.map((item) => toPlainJson(item) ?? null);
+      const copy: { [key: string]: Json } = {};
+      for (const key of Object.keys(value)) {
+        const item = toPlainJson((value as Record<string, unknown>)[key]);
+        if (item === undefined) continue;
+        if (key === '__proto__') Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+        else copy[key] = item;
+      }
+      return copy;
+    }
+    case 'bigint':
+      // JSON.stringify throws on a bigint; so does this, with the same kind of error.
+      throw new TypeError('Do not know how to serialize a BigInt');
+    default:
+      return undefined;
+  }
+}

@@ -7,6 +7,7 @@ import { conflictError } from '../../domain/errors.js';
 import { DatasourceLifecycle } from './datasource-lifecycle.js';
 import { InMemoryCollection } from './in-memory-collection.js';
 import { cloneJson } from './json-order.js';
+import { withJson } from '../../domain/record-json.js';
 import { normalizeRecord } from './record-copy.js';
 import { checkRevision } from './revision-check.js';
 
@@ -31,18 +32,18 @@ export function createMemoryDatasource(options: DatasourceOptions): Datasource {
 
     async create(input) {
       lifecycle.assertOpen();
-      const { record } = normalizeRecord(input);
+      const { record, json } = normalizeRecord(input);
       if (records.peek(record.id)) throw conflictError(`A record with id "${record.id}" already exists in ${collectionName}`, 'id');
       records.insert(record, records.allocateSeq());
-      return cloneJson(record);
+      return withJson(cloneJson(record), json);
     },
 
     async replace(input, expectedRevision) {
       lifecycle.assertOpen();
-      const { record } = normalizeRecord(input);
+      const { record, json } = normalizeRecord(input);
       checkRevision(collectionName, record.id, records.peek(record.id), expectedRevision, 'replace');
       records.replace(record);
-      return cloneJson(record);
+      return withJson(cloneJson(record), json);
     },
 
     async delete(id, expectedRevision) {
