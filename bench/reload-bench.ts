@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createGitRepo } from '../test/support/git-repo.js';
+import { createGitRepo, type TestRepo } from '../test/support/git-repo.js';
 import { startGitHubApiServer } from '../test/support/github-api-server.js';
 import { makeWorkDir, removeDir, startHost, type HostProcess } from '../test/support/host-process.js';
 import { brokenBuild, exampleBuild } from '../test/support/example-builds.js';
@@ -53,20 +53,33 @@ async function untilServing(host: HostProcess, version: string, t0: number, time
   throw new Error(`version ${version} did not answer within ${timeoutMs} ms`);
 }
 
-async function githubLatency(reloads: number, log: (line: string) => void): Promise<LatencyFigures> {
+/** A host following a fresh git repository (build 0 committed) through the GitHub-compatible server. */
+async function withGitHubHost<T>(run: (repo: TestRepo, host: HostProcess) => Promise<T>): Promise<T> {
   const repo = await createGitRepo();
   const github = await startGitHubApiServer({ repos: { 'acme/orders': repo.dir }, rateLimit: 1_000_000, unauthenticatedRateLimit: 1_000_000 });
   const workDir = await makeWorkDir();
   let host: HostProcess | undefined;
   try {
     await repo.commitFiles(await exampleBuild(0, 'dist/'), 'build 0');
-    const commits: string[] = [];
-    for (let i = 1; i <= reloads; i++) commits.push(await repo.commitFiles(await exampleBuild(i, 'dist/'), `build ${i}`));
     host = await startHost({
       workDir,
       remotes: [{ name: 'orderService', kind: 'github', owner: 'acme', repo: 'orders', ref: 'main', dir: 'dist' }],
       env: { GITHUB_API_URL: github.url, WEBHOOK_SECRET: SECRET, DATASOURCE_ADAPTER: 'memory' },
     });
+    return await run(repo, host);
+  } finally {
+    await host?.stop();
+    await github.close();
+    await repo.cleanup();
+    await removeDir(workDir);
+  }
+}
+
+async function githubLatency(reloads: number, log: (line: string) => void): Promise<LatencyFigures> {
+  return withGitHubHost(async (repo, host) => {
+    // Committed after the host started on build 0, so every webhook names a new version.
+    const commits: string[] = [];
+    for (let i = 1; i <= reloads; i++) commits.push(await repo.commitFiles(await exampleBuild(i, 'dist/'), `build ${i}`));
     const samples: number[] = [];
     for (const sha of commits) {
       const t0 = performance.now();
@@ -76,12 +89,7 @@ async function githubLatency(reloads: number, log: (line: string) => void): Prom
     }
     log(`  github source: ${reloads} webhook reloads measured`);
     return figures(samples);
-  } finally {
-    await host?.stop();
-    await github.close();
-    await repo.cleanup();
-    await removeDir(workDir);
-  }
+  });
 }
 
 async function localLatency(reloads: number, log: (line: string) => void): Promise<LatencyFigures> {
@@ -113,18 +121,7 @@ async function localLatency(reloads: number, log: (line: string) => void): Promi
 }
 
 async function underLoad(reloads: number, clients: number, log: (line: string) => void): Promise<ReloadFigures['underLoad']> {
-  const repo = await createGitRepo();
-  const github = await startGitHubApiServer({ repos: { 'acme/orders': repo.dir }, rateLimit: 1_000_000, unauthenticatedRateLimit: 1_000_000 });
-  const workDir = await makeWorkDir();
-  let host: HostProcess | undefined;
-  try {
-    await repo.commitFiles(await exampleBuild(0, 'dist/'), 'build 0');
-    // The host starts on build 0; the deploys are committed afterwards (before the load starts).
-    host = await startHost({
-      workDir,
-      remotes: [{ name: 'orderService', kind: 'github', owner: 'acme', repo: 'orders', ref: 'main', dir: 'dist' }],
-      env: { GITHUB_API_URL: github.url, WEBHOOK_SECRET: SECRET, DATASOURCE_ADAPTER: 'memory' },
-    });
+  return withGitHubHost(async (repo, host) => {
     const commits: string[] = [];
     for (let i = 1; i <= reloads; i++) {
       commits.push(await repo.commitFiles(i % 2 ? await exampleBuild(i, 'dist/') : await brokenBuild('throws', 'dist/', String(i)), `deploy ${i}`));
@@ -170,12 +167,7 @@ async function underLoad(reloads: number, clients: number, log: (line: string) =
     await Promise.all([deployer(), ...Array.from({ length: clients }, client)]);
     log(`  under load: ${requests} requests across ${reloads} reloads${reasons.size ? `; failures: ${JSON.stringify(Object.fromEntries(reasons))}` : ''}`);
     return { reloads, requests, failed, serverErrors, clients };
-  } finally {
-    await host?.stop();
-    await github.close();
-    await repo.cleanup();
-    await removeDir(workDir);
-  }
+  });
 }
 
 async function memory(log: (line: string) => void): Promise<ReloadFigures['memory']> {

@@ -92,6 +92,8 @@ interface Slot {
 interface Queue {
   running: Promise<unknown> | undefined;
   queued: Slot | undefined;
+  /** Reloads started or waiting and not yet finished. */
+  pending: number;
 }
 
 /**
@@ -119,7 +121,7 @@ export class Deployment extends EventEmitter {
         pinned: undefined,
         lastReload: undefined,
       });
-      this.queues.set(entry.name, { running: undefined, queued: undefined });
+      this.queues.set(entry.name, { running: undefined, queued: undefined, pending: 0 });
     }
   }
 
@@ -161,7 +163,8 @@ export class Deployment extends EventEmitter {
       return queue.queued.promise;
     }
     const before = queue.running ?? Promise.resolve();
-    const slot: Slot = { request, promise: Promise.resolve(undefined as never) };
+    queue.pending++;
+    const slot = { request } as Slot;
     slot.promise = before
       .catch(() => undefined)
       .then(() => {
@@ -169,7 +172,8 @@ export class Deployment extends EventEmitter {
         const run = this.runReload(state, slot.request);
         queue.running = run;
         return run;
-      });
+      })
+      .finally(() => queue.pending--);
     queue.queued = slot;
     return slot.promise;
   }
@@ -185,8 +189,7 @@ export class Deployment extends EventEmitter {
 
   /** Whether a reload of the remote is running or waiting. */
   busy(name: string): boolean {
-    const queue = this.queues.get(name);
-    return Boolean(queue?.queued);
+    return (this.queues.get(name)?.pending ?? 0) > 0;
   }
 
   private load(state: RemoteState, target: LoadTarget) {
