@@ -28,10 +28,15 @@ export class ModelService {
     if (!ID_PATTERN.test(id)) throw validationError('"id" must be 1 to 64 letters, digits, "_" or "-"', 'id');
   }
 
-  async create(body: Record<string, unknown>): Promise<StoredRecord> {
-    const id = typeof body.id === 'string' ? body.id : this.clock.newId();
-    const record = await this.model.createRecord(body, id, this.clock.now());
-    return this.datasource.create(record);
+  create(body: Record<string, unknown>): Promise<StoredRecord> {
+    // Not `async`: the common, synchronous model path then costs no extra promise.
+    try {
+      const id = typeof body.id === 'string' ? body.id : this.clock.newId();
+      const record = this.model.createRecord(body, id, this.clock.now());
+      return isPromise(record) ? record.then((r) => this.datasource.create(r)) : this.datasource.create(record);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async get(id: string): Promise<StoredRecord> {
@@ -80,6 +85,10 @@ export class ModelService {
       }
     }
   }
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function isConflict(error: unknown): boolean {

@@ -30,13 +30,32 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
  * message, host errors pass through. Synchronous hooks stay synchronous: most
  * are, and a promise per hook is measurable on the hot path.
  */
-function runHook<T>(what: string, hook: () => T | Promise<T>, toError: (message: string) => MicrolibError = validationError): T | Promise<T> {
+function runHook<T, A extends unknown[]>(
+  what: string,
+  hook: (...args: A) => T | Promise<T>,
+  args: A,
+  toError: (message: string) => MicrolibError = validationError,
+): T | Promise<T> {
   try {
-    const result = hook();
+    const result = hook(...args);
     return isPromise(result) ? result.catch((error: unknown) => Promise.reject(hookError(what, error, toError))) : result;
   } catch (error) {
     throw hookError(what, error, toError);
   }
+}
+
+/**
+ * A copy of `instance` with the host's fields set last (they win over any the
+ * spec's code set). Object.assign, not a spread: V8 builds `{ ...a, b: 1 }` in a
+ * slow path that cost ~3 µs per record, a tenth of a request.
+ */
+function withHostFields(instance: ModelInstance, id: string, createdAt: string, updatedAt: string, revision: number): StoredRecord {
+  const record = Object.assign({}, instance) as StoredRecord;
+  record.id = id;
+  record.createdAt = createdAt;
+  record.updatedAt = updatedAt;
+  record.revision = revision;
+  return record;
 }
 
 export class Model {
@@ -44,6 +63,8 @@ export class Model {
   readonly endpoint: string;
   readonly schema: FieldSchema;
   private readonly createInstance: (input: Record<string, unknown>) => ModelInstance | Promise<ModelInstance>;
+  /** Prefixes of hook error messages, built once rather than per request. */
+  private readonly labels: { factory: string; invalid: string; updateRefused: string; cannotDelete: string };
 
   constructor(
     readonly spec: ModelSpecification,
@@ -55,59 +76,55 @@ export class Model {
     const create = spec.factory(spec.dependencies ?? {});
     if (typeof create !== 'function') throw new Error(`factory of ${spec.modelName} must return a create function`);
     this.createInstance = create;
+    const name = spec.modelName;
+    this.labels = { factory: `${name} factory`, invalid: `${name} is invalid`, updateRefused: `${name} update refused`, cannotDelete: `${name} cannot be deleted` };
   }
 
   /**
    * Builds a new record from a create body (which it may change: the body is
    * the request's own). Functions and undefined values in the result are
-   * dropped when the datasource serialises it.
+   * dropped when the datasource serialises it. Synchronous unless a spec hook
+   * returns a promise: creates are the hot path.
    */
-  async createRecord(body: Record<string, unknown>, id: string, now: string): Promise<StoredRecord> {
+  createRecord(body: Record<string, unknown>, id: string, now: string): StoredRecord | Promise<StoredRecord> {
     this.schema.checkCreate(body);
     // The id is the host's business, not the factory's.
     if (body.id !== undefined) delete body.id;
-    const input = body;
-    let instance = runHook(`${this.name} factory`, () => this.createInstance(input));
-    if (isPromise(instance)) instance = await instance;
+    const instance = runHook(this.labels.factory, this.createInstance, [body]);
+    return isPromise(instance) ? instance.then((value) => this.validateCreated(value, body, id, now)) : this.validateCreated(instance, body, id, now);
+  }
+
+  private validateCreated(instance: ModelInstance, input: Record<string, unknown>, id: string, now: string): StoredRecord | Promise<StoredRecord> {
     if (typeof instance !== 'object' || instance === null) throw validationError(`${this.name} factory did not return an object`);
-    if (this.spec.validate) {
-      const validate = this.spec.validate;
-      const created = instance;
-      let replaced = runHook(`${this.name} is invalid`, () => validate(created, input));
-      if (isPromise(replaced)) replaced = await replaced;
-      if (replaced && typeof replaced === 'object') instance = replaced;
-    }
-    return { ...instance, id, createdAt: now, updatedAt: now, revision: 1 } as StoredRecord;
+    const finish = (replaced: ModelInstance | void): StoredRecord =>
+      withHostFields(replaced && typeof replaced === 'object' ? replaced : instance, id, now, now, 1);
+    if (!this.spec.validate) return finish(undefined);
+    const replaced = runHook(this.labels.invalid, this.spec.validate, [instance, input]);
+    return isPromise(replaced) ? replaced.then(finish) : finish(replaced);
   }
 
   /** Applies a patch to a stored record. */
   async updateRecord(existing: StoredRecord, patch: Record<string, unknown>, now: string): Promise<StoredRecord> {
     this.schema.checkPatch(patch);
-    let merged: ModelInstance = { ...existing, ...patch };
+    let merged: ModelInstance = Object.assign({}, existing, patch);
     if (this.spec.onUpdate) {
       const onUpdate = this.spec.onUpdate;
       const current = merged;
-      const replaced = await runHook(`${this.name} update refused`, () => onUpdate(current, patch));
+      const replaced = await runHook(this.labels.updateRefused, onUpdate, [current, patch]);
       if (replaced && typeof replaced === 'object') merged = replaced;
     }
     if (this.spec.validate) {
       const validate = this.spec.validate;
       const current = merged;
-      const replaced = await runHook(`${this.name} is invalid`, () => validate(current, patch));
+      const replaced = await runHook(this.labels.invalid, validate, [current, patch]);
       if (replaced && typeof replaced === 'object') merged = replaced;
     }
-    return {
-      ...merged,
-      id: existing.id,
-      createdAt: existing.createdAt,
-      updatedAt: now,
-      revision: existing.revision + 1,
-    };
+    return withHostFields(merged, existing.id, existing.createdAt, now, existing.revision + 1);
   }
 
   /** Asks the spec whether a record may be deleted; a refusal is a conflict. */
   async checkDelete(existing: StoredRecord): Promise<void> {
     const onDelete = this.spec.onDelete;
-    if (onDelete) await runHook(`${this.name} cannot be deleted`, () => onDelete({ ...existing }), (message) => conflictError(message));
+    if (onDelete) await runHook(this.labels.cannotDelete, onDelete, [{ ...existing }], (message) => conflictError(message));
   }
 }
