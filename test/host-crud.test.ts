@@ -223,6 +223,45 @@ describe('generated CRUD API (example remote from a local folder)', () => {
     assert.equal(notModified.status, 304);
   });
 
+  it('follows relations across models, both ways', async () => {
+    const customer = await newCustomer('rel@example.com');
+    const orders = [];
+    for (let i = 1; i <= 3; i++) {
+      orders.push((await request(`${api}/orders`, { method: 'POST', body: { customerId: customer.id, items: [{ sku: `R${i}`, quantity: i, price: 1 }] } })).body);
+    }
+    const owner = await request(`${api}/orders/${orders[0].id}/customer`);
+    assert.equal(owner.status, 200);
+    assert.equal(owner.body.id, customer.id);
+    const many = await request(`${api}/customers/${customer.id}/orders?limit=2&count&sort=createdAt`);
+    assert.equal(many.status, 200);
+    assert.equal(many.body.total, 3);
+    assert.equal(many.body.data.length, 2);
+    assert.ok(many.body.data.every((o: { customerId: string }) => o.customerId === customer.id));
+    assert.equal((await request(`${api}/orders/${orders[0].id}/nope`)).status, 404);
+    const dangling = (await request(`${api}/orders`, { method: 'POST', body: { customerId: 'gone', items: [{ sku: 'D', quantity: 1, price: 1 }] } })).body;
+    const none = await request(`${api}/orders/${dangling.id}/customer`);
+    assert.equal(none.status, 404);
+    assert.match(none.body.error.message, /has no customer/);
+    assert.equal((await request(`${api}/orders/${orders[0].id}/customer`, { method: 'DELETE' })).status, 405);
+  });
+
+  it('runs a model command, with the rules of its code', async () => {
+    const customer = await newCustomer('cmd@example.com');
+    const order = (await request(`${api}/orders`, { method: 'POST', body: { customerId: customer.id, items: [{ sku: 'C', quantity: 1, price: 5 }] } })).body;
+    const approved = await request(`${api}/orders/${order.id}/commands/approve`, { method: 'POST' });
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+    assert.equal(approved.body.status, 'approved');
+    assert.equal(approved.body.revision, 2);
+    assert.equal(approved.headers.get('etag'), '"2"');
+    const again = await request(`${api}/orders/${order.id}/commands/approve`, { method: 'POST' });
+    assert.equal(again.status, 400);
+    assert.match(again.body.error.message, /only a pending order can be approved/);
+    assert.equal((await request(`${api}/orders/${order.id}/commands/explode`, { method: 'POST' })).status, 404);
+    const get = await request(`${api}/orders/${order.id}/commands/approve`);
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get('allow'), 'POST');
+  });
+
   it('answers unknown host routes with a JSON 404', async () => {
     const res = await request(`${host.url}/microlib/nothing-here`);
     assert.equal(res.status, 404);

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'MLB_ERR_UNSUPPORTED_MEDIA_TYPE'
   | 'MLB_ERR_BAD_JSON'
   | 'MLB_ERR_UNAVAILABLE'
+  | 'MLB_ERR_NOT_IMPLEMENTED'
   | 'MLB_ERR_INTERNAL';
 
 export class MicrolibError extends Error {

@@ -69,6 +69,23 @@ export class ModelService {
     }
   }
 
+  /** Runs a command of the model on a record; concurrent writes are retried like updates. */
+  async command(id: string, name: string, input: unknown, expectedRevision?: number): Promise<StoredRecord> {
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.get(id);
+      if (expectedRevision !== undefined && existing.revision !== expectedRevision) throw stale(this.model.name, id, existing.revision);
+      const next = await this.model.commandRecord(existing, name, input, this.clock.now());
+      if (!next) return existing;
+      try {
+        return await this.datasource.replace(next, existing.revision);
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+        if (expectedRevision !== undefined) throw stale(this.model.name, id);
+        if (attempt >= UPDATE_ATTEMPTS) throw error;
+      }
+    }
+  }
+
   async remove(id: string, expectedRevision?: number): Promise<StoredRecord> {
     for (let attempt = 1; ; attempt++) {
       const existing = await this.get(id);

@@ -122,6 +122,29 @@ export class Model {
     return withHostFields(merged, existing.id, existing.createdAt, now, existing.revision + 1);
   }
 
+  /**
+   * Runs a named command of the spec on a stored record. A command returning an
+   * object changes the record (commands are the model's own code, so read-only
+   * fields are theirs to change); `validate` still has the last word.
+   * Resolves with the next record, or undefined when nothing changed.
+   */
+  async commandRecord(existing: StoredRecord, name: string, input: unknown, now: string): Promise<StoredRecord | undefined> {
+    const commands = this.spec.commands;
+    const command = commands && Object.hasOwn(commands, name) ? commands[name] : undefined;
+    if (!command) throw new MicrolibError('MLB_ERR_NOT_FOUND', `${this.name} has no command "${name}"`);
+    if (typeof command.command !== 'function') {
+      throw new MicrolibError('MLB_ERR_NOT_IMPLEMENTED', `command "${name}" names "${String(command.command)}"; commands that call ports arrive with ports`);
+    }
+    const changes = await runHook(`${this.name} ${name} refused`, command.command, [Object.assign({}, existing), input]);
+    if (!changes || typeof changes !== 'object') return undefined;
+    let merged: ModelInstance = Object.assign({}, existing, changes);
+    if (this.spec.validate) {
+      const replaced = await runHook(this.labels.invalid, this.spec.validate, [merged, changes as Record<string, unknown>]);
+      if (replaced && typeof replaced === 'object') merged = replaced;
+    }
+    return withHostFields(merged, existing.id, existing.createdAt, now, existing.revision + 1);
+  }
+
   /** Asks the spec whether a record may be deleted; a refusal is a conflict. */
   async checkDelete(existing: StoredRecord): Promise<void> {
     const onDelete = this.spec.onDelete;

@@ -9,7 +9,12 @@ import type { StoredRecord } from '../../domain/model-spec.js';
 import { parseListQuery, type PageLimits } from './list-query.js';
 import { readJsonBody } from './read-body.js';
 import { sendEmpty, sendError, sendJson } from './respond.js';
-import type { ModelRoute, RouteTableRef } from './route-table.js';
+import type { ModelRoute, RouteTable, RouteTableRef } from './route-table.js';
+import { resolveRelation } from '../../domain/relations.js';
+import { compileFieldSchema } from '../../domain/field-schema.js';
+
+/** Paging parameters of relation pages are checked against no particular model. */
+const ANY_FIELDS = compileFieldSchema({}, false);
 
 export const MODELS_PREFIX = '/microlib/api/models/';
 
@@ -82,6 +87,31 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
     }
   }
 
+  /** `GET /<endpoint>/:id/<relation>`: the related record, or a page of related records. */
+  async function handleRelation(req: IncomingMessage, res: ServerResponse, route: ModelRoute, table: RouteTable, id: string, relation: string, search: string) {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(req, 'GET, HEAD');
+    const query = parseListQuery(search, ANY_FIELDS, options);
+    const result = await resolveRelation(route.service, id, relation, (name) => table.byModelName.get(name)?.service, query);
+    if (result.kind === 'one') {
+      if (!result.record) throw new MicrolibError('MLB_ERR_NOT_FOUND', `${route.model.name} ${id} has no ${relation}`);
+      return sendJson(res, 200, result.record, { 'x-microlib-version': route.servedBy });
+    }
+    const body: Record<string, unknown> = { data: result.page.records, limit: query.limit };
+    if (query.cursor === undefined) body.offset = query.offset;
+    if (result.page.total !== undefined) body.total = result.page.total;
+    if (result.page.nextCursor !== undefined) body.nextCursor = result.page.nextCursor;
+    return sendJson(res, 200, body, { 'x-microlib-version': route.servedBy });
+  }
+
+  /** `POST /<endpoint>/:id/commands/<name>`: runs a command of the model; the body (optional) is its input. */
+  async function handleCommand(req: IncomingMessage, res: ServerResponse, route: ModelRoute, id: string, name: string) {
+    if (req.method !== 'POST') throw methodNotAllowed(req, 'POST');
+    const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+    const input = hasBody ? await readJsonBody(req, options.bodyLimitBytes) : undefined;
+    const record = await route.service.command(id, name, input, expectedRevision(req));
+    return sendJson(res, 200, record, { etag: etagOf(record), 'x-microlib-version': route.servedBy });
+  }
+
   /** Answers a request whose path starts with MODELS_PREFIX. */
   return async function handleModelRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // One table for the whole request, whatever a hot deploy does meanwhile.
@@ -100,17 +130,21 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
       const route = routes.get(endpoint);
       if (!route) throw new MicrolibError('MLB_ERR_NOT_FOUND', `no model is served at ${MODELS_PREFIX}${endpoint}`);
       if (tail === '') return await handleCollection(req, res, route, endpoint, search);
-      if (tail.includes('/')) throw new MicrolibError('MLB_ERR_NOT_FOUND', `no route ${path}`);
-      let id: string;
+      const segments = tail.split('/');
+      let decoded: string[];
       try {
-        id = decodeURIComponent(tail);
+        decoded = segments.map(decodeURIComponent);
       } catch {
-        throw new MicrolibError('MLB_ERR_VALIDATION', 'the id in the path is not valid percent-encoding', 'id');
+        throw new MicrolibError('MLB_ERR_VALIDATION', 'the path is not valid percent-encoding', 'id');
       }
-      await handleItem(req, res, route, id);
+      const [id, second, third] = decoded as [string, string?, string?];
+      if (segments.length === 1) return await handleItem(req, res, route, id);
+      if (segments.length === 2) return await handleRelation(req, res, route, current, id, second!, search);
+      if (segments.length === 3 && second === 'commands') return await handleCommand(req, res, route, id, third!);
+      throw new MicrolibError('MLB_ERR_NOT_FOUND', `no route ${path}`);
     } catch (error) {
       if (error instanceof MicrolibError) {
-        const headers = error.code === 'MLB_ERR_METHOD_NOT_ALLOWED' ? { allow: tail === '' ? COLLECTION_METHODS : ITEM_METHODS } : undefined;
+        const headers = error instanceof MethodNotAllowed ? { allow: error.allow } : undefined;
         // A refused body may still be arriving; closing is cheaper than reading it.
         if (error.code === 'MLB_ERR_PAYLOAD_TOO_LARGE') res.setHeader('connection', 'close');
         sendError(res, error, headers);
@@ -125,6 +159,15 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
   };
 }
 
+class MethodNotAllowed extends MicrolibError {
+  constructor(
+    method: string | undefined,
+    readonly allow: string,
+  ) {
+    super('MLB_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${allow}`);
+  }
+}
+
 function methodNotAllowed(req: IncomingMessage, allowed: string): MicrolibError {
-  return new MicrolibError('MLB_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allowed}`);
+  return new MethodNotAllowed(req.method, allowed);
 }

@@ -19,7 +19,12 @@ export class RouteTable {
   private inflight = 0;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(readonly routes: ReadonlyMap<string, ModelRoute>) {}
+  /** The same routes by model name, for relations across models. */
+  readonly byModelName: ReadonlyMap<string, ModelRoute>;
+
+  constructor(readonly routes: ReadonlyMap<string, ModelRoute>) {
+    this.byModelName = new Map([...routes.values()].map((route) => [route.model.name, route]));
+  }
 
   enter(): void {
     this.inflight++;

@@ -54,6 +54,13 @@ export const Order: ModelSpecification = {
     customer: { type: 'manyToOne', modelName: 'customer', foreignKey: 'customerId' },
   },
   commands: {
-    approve: { command: 'approve', acl: ['write'] },
+    // POST /microlib/api/models/orders/:id/commands/approve
+    approve: {
+      command: (order) => {
+        if (order.status !== 'pending') throw new Error(`only a pending order can be approved, this one is ${String(order.status)}`);
+        return { status: 'approved' };
+      },
+      acl: ['write'],
+    },
   },
 };
