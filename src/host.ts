@@ -11,7 +11,8 @@ import { readRemoteEntries } from './config/remote-entries.js';
 import { parseModelSpecs } from './domain/spec-parser.js';
 import { Model } from './domain/model.js';
 import { ModelService, type ServiceClock } from './domain/model-service.js';
-import { Deployment, type Activation } from './federation/deployment.js';
+import { Deployment, type Activation, type ReloadResult } from './federation/deployment.js';
+import { EventBroker, forModel, makeEvent } from './domain/events/index.js';
 import { FederationRuntime } from './federation/federation-runtime.js';
 import type { LoadedRemote } from './federation/remote-loader.js';
 import { SnapshotCache } from './federation/snapshot-cache.js';
@@ -27,6 +28,7 @@ import type { Logger } from './adapters/logging/logger.js';
 export interface Host {
   readonly server: Server;
   readonly deployment: Deployment;
+  readonly events: EventBroker;
   /** Loads the remotes and starts listening; resolves with the bound port. */
   start(): Promise<number>;
   stop(): Promise<void>;
@@ -56,16 +58,36 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
   });
   const table = new RouteTableRef();
   const datasourceKinds = new Map<string, string>();
+  const broker = new EventBroker({
+    onHandlerError: (error, event, subscription) =>
+      logger.error({ err: error, event: event.eventName, eventId: event.id, pattern: subscription.pattern, owner: subscription.owner }, 'event handler failed'),
+  });
+  /** The broker owner of each active version: its subscriptions end with it. */
+  const owners = new WeakMap<LoadedRemote, string>();
+  let activations = 0;
 
   /** Builds the routes of one loaded version and swaps them in, or throws and changes nothing. */
   async function activate(remote: string, loaded: LoadedRemote): Promise<Activation> {
+    const owner = `${remote}@${loaded.version}#${++activations}`;
+    try {
+      const activation = await build(remote, loaded, owner);
+      owners.set(loaded, owner);
+      return activation;
+    } catch (error) {
+      // Whatever the refused version subscribed (its factories may listen) goes with it.
+      broker.disposeOwner(owner);
+      throw error;
+    }
+  }
+
+  async function build(remote: string, loaded: LoadedRemote, owner: string): Promise<Activation> {
     const modelsModule = loaded.modules.get('./models');
     const specs = modelsModule === undefined ? [] : parseModelSpecs(modelsModule);
-    const models = specs.map((spec) => new Model(spec, { remote, version: loaded.version }));
+    const models = specs.map((spec) => new Model(spec, { remote, version: loaded.version }, { events: forModel(broker, spec.modelName, owner) }));
     const services = await Promise.all(
       models.map(async (model) => {
         const datasource = await datasources.forModel(model.name, model.spec.datasource);
-        return { model, service: new ModelService(model, datasource, systemClock), servedBy: `${remote}@${loaded.version}` } satisfies ModelRoute;
+        return { model, service: new ModelService(model, datasource, systemClock, broker), servedBy: `${remote}@${loaded.version}` } satisfies ModelRoute;
       }),
     );
     // From here on synchronous: read the current table and replace it in one step.
@@ -81,6 +103,12 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       names.set(route.model.name, remote);
     }
     for (const route of services) datasourceKinds.set(route.model.name, route.service.datasource.kind);
+    for (const { model } of services) {
+      // A spec's eventHandlers receive that model's own events.
+      for (const handler of model.spec.eventHandlers ?? []) {
+        broker.subscribe('*', (event) => (event.modelName === model.name ? handler(event) : undefined), { owner });
+      }
+    }
     table.current = new RouteTable(routes);
     for (const route of replaced.routes.values()) {
       if (route.model.identity.remote === remote && !routes.has(route.model.endpoint)) {
@@ -110,6 +138,14 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     maxPageSize: config.maxPageSize,
     onInternalError: (error, req) => logger.error({ err: error, method: req.method, url: req.url }, 'request failed'),
   });
+  deployment.on('retired', ({ loaded }: { loaded: LoadedRemote }) => {
+    const owner = owners.get(loaded);
+    if (owner) broker.disposeOwner(owner);
+  });
+  // Deploys are events too: listeners (and later the dashboard and other hosts) see them.
+  deployment.on('reloaded', (result: ReloadResult) => void broker.publish(makeEvent('remoteReloaded', { data: result })));
+  deployment.on('reload-failed', (result: ReloadResult) => void broker.publish(makeEvent('remoteReloadFailed', { data: result })));
+
   const reloadRoutes = createReloadRoutes({
     deployment,
     entries,
@@ -125,6 +161,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
   return {
     server,
     deployment,
+    events: broker,
     async start() {
       if (config.devMode) logger.warn({}, 'MICROLIB_DEV_MODE=true: reload and rollback need no credential; never run so in production');
       await deployment.loadAll();

@@ -8,6 +8,7 @@ import { MicrolibError, notFoundError, validationError } from './errors.js';
 import { ID_PATTERN } from './field-schema.js';
 import type { Model } from './model.js';
 import type { StoredRecord } from './model-spec.js';
+import { crudEventName, makeEvent, type CrudOperation, type DomainEvent } from './events/index.js';
 
 export interface ServiceClock {
   now(): string;
@@ -17,12 +18,39 @@ export interface ServiceClock {
 /** Concurrent updates of one record retry this often before giving up with 409. */
 const UPDATE_ATTEMPTS = 5;
 
+/** Where a service announces its writes (the host's event broker). */
+export interface WriteEvents {
+  publish(event: DomainEvent): unknown;
+  hasSubscribers(eventName: string): boolean;
+}
+
 export class ModelService {
+  private readonly eventNames: Record<CrudOperation, string>;
+
   constructor(
     readonly model: Model,
     readonly datasource: Datasource,
     private readonly clock: ServiceClock,
-  ) {}
+    private readonly events?: WriteEvents,
+  ) {
+    this.eventNames = { create: crudEventName(model.name, 'create'), update: crudEventName(model.name, 'update'), delete: crudEventName(model.name, 'delete') };
+  }
+
+  /**
+   * Announces a write as `<model>Created|Updated|Deleted` with the id and the
+   * changes. Not awaited: local handlers must not slow or fail the request, and
+   * the broker reports their errors itself.
+   */
+  private announce(operation: CrudOperation, record: StoredRecord, changes: unknown): StoredRecord {
+    const eventName = this.eventNames[operation];
+    if (this.events?.hasSubscribers(eventName)) {
+      const modelName = this.model.name;
+      void this.events.publish(makeEvent(eventName, { modelName, data: { id: record.id, revision: record.revision, changes } }));
+    }
+    return record;
+  }
+
+
 
   private checkId(id: string): void {
     if (!ID_PATTERN.test(id)) throw validationError('"id" must be 1 to 64 letters, digits, "_" or "-"', 'id');
@@ -33,7 +61,8 @@ export class ModelService {
     try {
       const id = typeof body.id === 'string' ? body.id : this.clock.newId();
       const record = this.model.createRecord(body, id, this.clock.now());
-      return isPromise(record) ? record.then((r) => this.datasource.create(r)) : this.datasource.create(record);
+      const stored = isPromise(record) ? record.then((r) => this.datasource.create(r)) : this.datasource.create(record);
+      return this.events?.hasSubscribers(this.eventNames.create) ? stored.then((r) => this.announce('create', r, r)) : stored;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -60,7 +89,7 @@ export class ModelService {
       if (expectedRevision !== undefined && existing.revision !== expectedRevision) throw stale(this.model.name, id, existing.revision);
       const next = await this.model.updateRecord(existing, { ...patch }, this.clock.now());
       try {
-        return await this.datasource.replace(next, existing.revision);
+        return this.announce('update', await this.datasource.replace(next, existing.revision), patch);
       } catch (error) {
         if (!isConflict(error)) throw error;
         if (expectedRevision !== undefined) throw stale(this.model.name, id);
@@ -77,7 +106,7 @@ export class ModelService {
       const next = await this.model.commandRecord(existing, name, input, this.clock.now());
       if (!next) return existing;
       try {
-        return await this.datasource.replace(next, existing.revision);
+        return this.announce('update', await this.datasource.replace(next, existing.revision), { command: name });
       } catch (error) {
         if (!isConflict(error)) throw error;
         if (expectedRevision !== undefined) throw stale(this.model.name, id);
@@ -94,7 +123,7 @@ export class ModelService {
       try {
         const removed = await this.datasource.delete(id, existing.revision);
         if (!removed) throw notFoundError(`${this.model.name} ${id} not found`);
-        return removed;
+        return this.announce('delete', removed, removed);
       } catch (error) {
         if (!isConflict(error)) throw error;
         if (expectedRevision !== undefined) throw stale(this.model.name, id);

@@ -9,6 +9,11 @@
  * @packageDocumentation
  */
 
+import type { DomainEvent } from './events/domain-event.js';
+import type { ModelEvents } from './events/model-events.js';
+
+export type { DomainEvent, ModelEvents };
+
 /** A JSON value as stored by a datasource. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -60,8 +65,12 @@ export interface FieldSpec {
   description?: string;
 }
 
-/** Anything a model receives from the host or its remote at creation time. */
-export type Dependencies = Record<string, unknown>;
+/**
+ * What a model's factory receives: the spec's own `dependencies`, plus `events`
+ * (`listen(eventName, handler)` / `notify(eventName, data)` on the host's broker;
+ * subscriptions end when this version of the remote is replaced).
+ */
+export type Dependencies = Record<string, unknown> & { events?: ModelEvents };
 
 /** The object a factory returns: the model's data, and possibly methods (which are not stored). */
 export type ModelInstance = Record<string, unknown>;
@@ -111,8 +120,8 @@ export interface PortSpec {
 /** Where a model's records are kept: `memory`, `file`, or a datasource a later release or a remote adds. */
 export type DatasourceSpec = string | { adapter: string; [option: string]: unknown };
 
-/** An event handler a model registers with the host's broker. */
-export type EventHandler = (event: { eventName: string; modelName: string; [key: string]: unknown }) => unknown;
+/** An event handler a model registers with the host's broker: it receives the model's own events. */
+export type EventHandler = (event: DomainEvent) => unknown;
 
 /** The specification of one model. */
 export interface ModelSpecification {

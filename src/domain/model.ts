@@ -6,7 +6,7 @@
  */
 import { compileFieldSchema, type FieldSchema } from './field-schema.js';
 import { conflictError, MicrolibError, validationError } from './errors.js';
-import type { ModelInstance, ModelSpecification, StoredRecord } from './model-spec.js';
+import type { Dependencies, ModelInstance, ModelSpecification, StoredRecord } from './model-spec.js';
 
 export interface ModelIdentity {
   /** Remote that serves the model. */
@@ -69,11 +69,13 @@ export class Model {
   constructor(
     readonly spec: ModelSpecification,
     readonly identity: ModelIdentity,
+    /** Host services handed to the factory next to the spec's own dependencies. */
+    injected: Dependencies = {},
   ) {
     this.name = spec.modelName;
     this.endpoint = spec.endpoint;
     this.schema = compileFieldSchema(spec.fields, spec.additionalFields === true);
-    const create = spec.factory(spec.dependencies ?? {});
+    const create = spec.factory(Object.assign({}, spec.dependencies, injected));
     if (typeof create !== 'function') throw new Error(`factory of ${spec.modelName} must return a create function`);
     this.createInstance = create;
     const name = spec.modelName;

@@ -98,7 +98,7 @@ interface Queue {
 
 /**
  * Emits `reloaded` and `reload-failed` with a ReloadResult, and `retired` with
- * `{ remote, version }` once a replaced version is disposed.
+ * `{ remote, version, loaded }` once a replaced version is disposed.
  */
 export class Deployment extends EventEmitter {
   private readonly states = new Map<string, RemoteState>();
@@ -272,7 +272,7 @@ export class Deployment extends EventEmitter {
       clearTimeout(timer);
       previous.dispose();
       this.retiring.delete(done);
-      this.emit('retired', { remote: name, version: previous.version });
+      this.emit('retired', { remote: name, version: previous.version, loaded: previous });
     });
     this.retiring.add(done);
   }
