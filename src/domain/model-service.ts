@@ -80,16 +80,26 @@ export class ModelService {
   }
 
   /**
-   * Merges a patch. With `expectedRevision` (If-Match) a stale revision fails with
-   * 412; without it, a concurrent write is retried on the fresh record.
+   * The optimistic write loop every change of a stored record shares: read the
+   * record, check If-Match, let `prepare` apply the model's rules (outside the
+   * retry: a rule's refusal is final), then `commit` with the revision it read.
+   * With `expectedRevision` a stale revision fails with 412; without it, a
+   * concurrent write is retried on the fresh record. `prepare` returning
+   * undefined means nothing to write: the record is returned as it is.
    */
-  async update(id: string, patch: Record<string, unknown>, expectedRevision?: number): Promise<StoredRecord> {
+  private async writeFresh<P>(
+    id: string,
+    expectedRevision: number | undefined,
+    prepare: (existing: StoredRecord) => Promise<P | undefined>,
+    commit: (prepared: P, existing: StoredRecord) => Promise<StoredRecord>,
+  ): Promise<StoredRecord> {
     for (let attempt = 1; ; attempt++) {
       const existing = await this.get(id);
       if (expectedRevision !== undefined && existing.revision !== expectedRevision) throw stale(this.model.name, id, existing.revision);
-      const next = await this.model.updateRecord(existing, { ...patch }, this.clock.now());
+      const prepared = await prepare(existing);
+      if (prepared === undefined) return existing;
       try {
-        return this.announce('update', await this.datasource.replace(next, existing.revision), patch);
+        return await commit(prepared, existing);
       } catch (error) {
         if (!isConflict(error)) throw error;
         if (expectedRevision !== undefined) throw stale(this.model.name, id);
@@ -98,38 +108,41 @@ export class ModelService {
     }
   }
 
-  /** Runs a command of the model on a record; concurrent writes are retried like updates. */
-  async command(id: string, name: string, input: unknown, expectedRevision?: number): Promise<StoredRecord> {
-    for (let attempt = 1; ; attempt++) {
-      const existing = await this.get(id);
-      if (expectedRevision !== undefined && existing.revision !== expectedRevision) throw stale(this.model.name, id, existing.revision);
-      const next = await this.model.commandRecord(existing, name, input, this.clock.now());
-      if (!next) return existing;
-      try {
-        return this.announce('update', await this.datasource.replace(next, existing.revision), { command: name });
-      } catch (error) {
-        if (!isConflict(error)) throw error;
-        if (expectedRevision !== undefined) throw stale(this.model.name, id);
-        if (attempt >= UPDATE_ATTEMPTS) throw error;
-      }
-    }
+  /** Merges a patch (see writeFresh for If-Match and concurrent writes). */
+  update(id: string, patch: Record<string, unknown>, expectedRevision?: number): Promise<StoredRecord> {
+    return this.writeFresh(
+      id,
+      expectedRevision,
+      (existing) => this.model.updateRecord(existing, { ...patch }, this.clock.now()),
+      async (next, existing) => this.announce('update', await this.datasource.replace(next, existing.revision), patch),
+    );
   }
 
-  async remove(id: string, expectedRevision?: number): Promise<StoredRecord> {
-    for (let attempt = 1; ; attempt++) {
-      const existing = await this.get(id);
-      if (expectedRevision !== undefined && existing.revision !== expectedRevision) throw stale(this.model.name, id, existing.revision);
-      await this.model.checkDelete(existing);
-      try {
+  /** Runs a command of the model on a record. */
+  command(id: string, name: string, input: unknown, expectedRevision?: number): Promise<StoredRecord> {
+    return this.writeFresh(
+      id,
+      expectedRevision,
+      (existing) => this.model.commandRecord(existing, name, input, this.clock.now()),
+      async (next, existing) => this.announce('update', await this.datasource.replace(next, existing.revision), { command: name }),
+    );
+  }
+
+  /** Deletes a record the model agrees to delete. */
+  remove(id: string, expectedRevision?: number): Promise<StoredRecord> {
+    return this.writeFresh(
+      id,
+      expectedRevision,
+      async (existing) => {
+        await this.model.checkDelete(existing);
+        return true;
+      },
+      async (_, existing) => {
         const removed = await this.datasource.delete(id, existing.revision);
         if (!removed) throw notFoundError(`${this.model.name} ${id} not found`);
         return this.announce('delete', removed, removed);
-      } catch (error) {
-        if (!isConflict(error)) throw error;
-        if (expectedRevision !== undefined) throw stale(this.model.name, id);
-        if (attempt >= UPDATE_ATTEMPTS) throw error;
-      }
-    }
+      },
+    );
   }
 }
 
