@@ -1,2 +1,5 @@
 // Public types for remote authors: `import type { ModelSpecification } from 'microlib'`.
 export type * from './domain/model-spec.js';
+// Property rules remote authors compose in a spec's `mixins` (bundled into the remote).
+export { freezeProperties, requireProperties, updateProperties, validateProperties } from './domain/mixins/properties.js';
+export type { PropertyCheck } from './domain/mixins/properties.js';

@@ -211,6 +211,16 @@ describe('generated CRUD API (example remote from a local folder)', () => {
     assert.equal((await request(`${api}/orders/${order.id}`)).status, 200);
   });
 
+  it("applies the spec's mixins (a completed order's note is frozen)", async () => {
+    const customer = await newCustomer('mixin@example.com');
+    const order = (await request(`${api}/orders`, { method: 'POST', body: { customerId: customer.id, items: [{ sku: 'M', quantity: 1, price: 1 }], note: 'leave at door' } })).body;
+    assert.equal((await request(`${api}/orders/${order.id}`, { method: 'PATCH', body: { note: 'ring twice' } })).status, 200);
+    assert.equal((await request(`${api}/orders/${order.id}`, { method: 'PATCH', body: { status: 'completed' } })).status, 200);
+    const frozen = await request(`${api}/orders/${order.id}`, { method: 'PATCH', body: { note: 'too late' } });
+    assert.equal(frozen.status, 400);
+    assert.match(frozen.body.error.message, /"note" cannot be changed/);
+  });
+
   it('checks If-Match against the revision (412 when stale)', async () => {
     const customer = await newCustomer('etag@example.com');
     const stale = await request(`${api}/customers/${customer.id}`, { method: 'PATCH', body: { tier: 'gold' }, headers: { 'if-match': '"7"' } });

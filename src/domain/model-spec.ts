@@ -11,8 +11,9 @@
 
 import type { DomainEvent } from './events/domain-event.js';
 import type { ModelEvents } from './events/model-events.js';
+import type { Mixin } from './mixins/mixin.js';
 
-export type { DomainEvent, ModelEvents };
+export type { DomainEvent, ModelEvents, Mixin };
 
 /** A JSON value as stored by a datasource. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -152,6 +153,8 @@ export interface ModelSpecification {
   ports?: Record<string, PortSpec>;
   datasource?: DatasourceSpec;
   eventHandlers?: readonly EventHandler[];
+  /** Property rules applied on create and update, in order (see requireProperties and friends). */
+  mixins?: readonly Mixin[];
   /** Any further options a later release understands are accepted and ignored here. */
   [option: string]: unknown;
 }

@@ -5,6 +5,7 @@
  * or transport.
  */
 import { compileFieldSchema, type FieldSchema } from './field-schema.js';
+import { applyMixins } from './mixins/mixin.js';
 import { conflictError, MicrolibError, validationError } from './errors.js';
 import type { Dependencies, ModelInstance, ModelSpecification, StoredRecord } from './model-spec.js';
 
@@ -98,10 +99,12 @@ export class Model {
 
   private validateCreated(instance: ModelInstance, input: Record<string, unknown>, id: string, now: string): StoredRecord | Promise<StoredRecord> {
     if (typeof instance !== 'object' || instance === null) throw validationError(`${this.name} factory did not return an object`);
+    if (this.spec.mixins?.length) instance = runHook(this.labels.invalid, applyMixins, [this.spec.mixins, 'create', instance, input]) as ModelInstance;
+    const built = instance;
     const finish = (replaced: ModelInstance | void): StoredRecord =>
-      withHostFields(replaced && typeof replaced === 'object' ? replaced : instance, id, now, now, 1);
+      withHostFields(replaced && typeof replaced === 'object' ? replaced : built, id, now, now, 1);
     if (!this.spec.validate) return finish(undefined);
-    const replaced = runHook(this.labels.invalid, this.spec.validate, [instance, input]);
+    const replaced = runHook(this.labels.invalid, this.spec.validate, [built, input]);
     return isPromise(replaced) ? replaced.then(finish) : finish(replaced);
   }
 
@@ -115,6 +118,7 @@ export class Model {
       const replaced = await runHook(this.labels.updateRefused, onUpdate, [current, patch]);
       if (replaced && typeof replaced === 'object') merged = replaced;
     }
+    if (this.spec.mixins?.length) merged = runHook(this.labels.invalid, applyMixins, [this.spec.mixins, 'update', merged, patch, existing]) as ModelInstance;
     if (this.spec.validate) {
       const validate = this.spec.validate;
       const current = merged;

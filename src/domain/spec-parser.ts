@@ -58,6 +58,18 @@ export function parseModelSpecs(mod: unknown): ModelSpecification[] {
     if (raw.eventHandlers !== undefined && (!Array.isArray(raw.eventHandlers) || raw.eventHandlers.some((h) => typeof h !== 'function'))) {
       throw new SpecError(label, '"eventHandlers" must be an array of functions');
     }
+    if (raw.mixins !== undefined) {
+      if (!Array.isArray(raw.mixins)) throw new SpecError(label, '"mixins" must be an array');
+      raw.mixins.forEach((mixin: unknown, i: number) => {
+        if (typeof mixin === 'function') {
+          throw new SpecError(label, `mixins[${i}] is a function (the original MicroLib's form); use requireProperties, freezeProperties, updateProperties or validateProperties from microlib`);
+        }
+        const m = mixin as { onCreate?: unknown; onUpdate?: unknown } | null;
+        if (!m || typeof m !== 'object' || (m.onCreate !== undefined && typeof m.onCreate !== 'function') || (m.onUpdate !== undefined && typeof m.onUpdate !== 'function')) {
+          throw new SpecError(label, `mixins[${i}] must be an object with onCreate and/or onUpdate functions`);
+        }
+      });
+    }
     const datasource = raw.datasource;
     if (datasource !== undefined && typeof datasource !== 'string' && (typeof datasource !== 'object' || datasource === null || typeof (datasource as { adapter?: unknown }).adapter !== 'string')) {
       throw new SpecError(label, '"datasource" must be a name such as "file" or an object with an "adapter" name');

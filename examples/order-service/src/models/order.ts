@@ -1,4 +1,4 @@
-import type { ModelSpecification, ModelInstance } from '../../../../src/index.js';
+import { freezeProperties, type ModelSpecification, type ModelInstance } from '../../../../src/index.js';
 
 interface OrderItem {
   sku: string;
@@ -47,6 +47,8 @@ export const Order: ModelSpecification = {
       throw new Error(`items of a ${String(model.status)} order cannot change`);
     }
   },
+  // Rules composed from the host's helpers: the note is final once the order is completed.
+  mixins: [freezeProperties({ name: 'note', after: (order) => order.status === 'completed' })],
   onDelete: (model) => {
     if (model.status === 'shipped') throw new Error('a shipped order cannot be deleted');
   },

@@ -1,0 +1,32 @@
+/**
+ * Mixins: small, composable rules a spec lists in `mixins` (the original
+ * MicroLib's requireProperties, freezeProperties, updateProperties and
+ * validateProperties). They run after the field schema, in order, on create and
+ * on update; one that throws rejects the request with its message (400).
+ */
+import type { ModelInstance } from '../model-spec.js';
+
+export interface Mixin {
+  /** Shown in error messages. */
+  readonly name: string;
+  /** On create: may return a changed model. */
+  onCreate?(model: ModelInstance, input: Record<string, unknown>): ModelInstance | void;
+  /** On update: `model` is the merged record, `changes` the patch, `previous` the record before; may return a changed model. */
+  onUpdate?(model: ModelInstance, changes: Record<string, unknown>, previous: ModelInstance): ModelInstance | void;
+}
+
+/** Applies the mixins of a spec in order; each sees the previous one's result. */
+export function applyMixins(
+  mixins: readonly Mixin[],
+  phase: 'create' | 'update',
+  model: ModelInstance,
+  changes: Record<string, unknown>,
+  previous: ModelInstance = {},
+): ModelInstance {
+  let current = model;
+  for (const mixin of mixins) {
+    const next = phase === 'create' ? mixin.onCreate?.(current, changes) : mixin.onUpdate?.(current, changes, previous);
+    if (next && typeof next === 'object') current = next;
+  }
+  return current;
+}
