@@ -24,10 +24,11 @@ export class SnapshotCache {
 
   constructor(private readonly root: string) {}
 
-  /** Finds a file with the given git blob SHA in the cached versions of a remote. */
-  private async findBlob(remote: string, blobSha: string): Promise<string | undefined> {
+  /** Git blob SHA → a file with those bytes, over every cached version of a remote. */
+  private async blobIndex(remote: string): Promise<Map<string, string>> {
     const root = this.remoteDir(remote);
     const versions = (await readdir(root).catch(() => [] as string[])).filter((n) => VERSION.test(n) && !n.startsWith('.'));
+    const index = new Map<string, string>();
     for (const version of versions) {
       for (const file of await listFiles(path.join(root, version))) {
         let sha = this.blobShas.get(file);
@@ -35,10 +36,10 @@ export class SnapshotCache {
           sha = gitBlobSha(await readFile(file));
           this.blobShas.set(file, sha);
         }
-        if (sha === blobSha) return file;
+        index.set(sha, file);
       }
     }
-    return undefined;
+    return index;
   }
 
   private remoteDir(remote: string): string {
@@ -57,7 +58,9 @@ export class SnapshotCache {
     await mkdir(this.remoteDir(remote), { recursive: true });
     const temp = await mkdtemp(path.join(this.remoteDir(remote), '.download-'));
     try {
-      await resolved.materialize(temp, signal, (sha) => this.findBlob(remote, sha));
+      // Built on the first lookup and shared by every file of this download.
+      let index: Promise<Map<string, string>> | undefined;
+      await resolved.materialize(temp, signal, async (sha) => (await (index ??= this.blobIndex(remote))).get(sha));
       await rename(temp, dir).catch(async (error: NodeJS.ErrnoException) => {
         // Another load of the same version finished first: theirs is as good as ours.
         if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
