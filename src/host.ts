@@ -57,7 +57,6 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     logger: logger.child({ component: 'datasource' }),
   });
   const table = new RouteTableRef();
-  const datasourceKinds = new Map<string, string>();
   const broker = new EventBroker({
     onHandlerError: (error, event, subscription) =>
       logger.error({ err: error, event: event.eventName, eventId: event.id, pattern: subscription.pattern, owner: subscription.owner }, 'event handler failed'),
@@ -102,7 +101,6 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       routes.set(route.model.endpoint, route);
       names.set(route.model.name, remote);
     }
-    for (const route of services) datasourceKinds.set(route.model.name, route.service.datasource.kind);
     for (const { model } of services) {
       // A spec's eventHandlers receive that model's own events.
       for (const handler of model.spec.eventHandlers ?? []) {
@@ -115,8 +113,8 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
         logger.warn({ remote, model: route.model.name, route: `${MODELS_PREFIX}${route.model.endpoint}` }, 'model no longer served; its data is kept');
       }
     }
-    for (const { model } of services) {
-      logger.info({ remote, model: model.name, route: `${MODELS_PREFIX}${model.endpoint}`, datasource: datasourceKinds.get(model.name) }, 'serving model');
+    for (const { model, service } of services) {
+      logger.info({ remote, model: model.name, route: `${MODELS_PREFIX}${model.endpoint}`, datasource: service.datasource.kind }, 'serving model');
     }
     return { drained: replaced.whenIdle() };
   }
@@ -154,7 +152,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     devMode: config.devMode,
     logger,
   });
-  const adminApp = createAdminApp({ table, deployment, reloadRoutes, datasourceKindOf: (model) => datasourceKinds.get(model) ?? 'unknown' });
+  const adminApp = createAdminApp({ table, deployment, reloadRoutes });
   const poller = new Poller(deployment, config.pollIntervalMs);
   const server = createHttpServer({ handleModelRequest, adminApp });
 

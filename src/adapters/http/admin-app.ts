@@ -10,7 +10,6 @@ import { MODELS_PREFIX } from './model-router.js';
 export interface AdminAppDeps {
   table: RouteTableRef;
   deployment: Deployment;
-  datasourceKindOf(model: string): string;
   /** Reload and rollback routes. */
   reloadRoutes: express.Router;
 }
@@ -25,13 +24,13 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
   });
 
   app.get('/microlib/api/config', (_req, res) => {
-    const models = [...deps.table.current.routes.values()].map(({ model }) => ({
+    const models = [...deps.table.current.routes.values()].map(({ model, service }) => ({
       name: model.name,
       endpoint: model.endpoint,
       path: `${MODELS_PREFIX}${model.endpoint}`,
       remote: model.identity.remote,
       version: model.identity.version,
-      datasource: deps.datasourceKindOf(model.name),
+      datasource: service.datasource.kind,
       fields: model.spec.fields ?? null,
       relations: model.spec.relations ?? {},
       commands: Object.keys(model.spec.commands ?? {}),
