@@ -8,8 +8,13 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { HostConfig } from './config/env.js';
 import { readRemoteEntries } from './config/remote-entries.js';
+import { normalisePortOverrides } from './config/port-overrides.js';
 import { parseModelSpecs } from './domain/spec-parser.js';
 import { Model } from './domain/model.js';
+import { BreakerRegistry } from './domain/ports/breaker-registry.js';
+import { FlowRunner, type FlowWorld } from './domain/ports/flow-runner.js';
+import { parseAdapters, parseServices } from './domain/ports/binding-modules.js';
+import { BUILT_IN_SERVICES, builtInServices } from './adapters/ports/built-in-services.js';
 import { ModelService, type ServiceClock } from './domain/model-service.js';
 import { Deployment, type Activation, type ReloadResult } from './federation/deployment.js';
 import { EventBroker, forModel, makeEvent } from './domain/events/index.js';
@@ -21,7 +26,7 @@ import { createReloadRoutes } from './adapters/http/reload-routes.js';
 import { Poller } from './federation/poller.js';
 import { createHttpServer } from './adapters/http/http-server.js';
 import { createModelRouter, MODELS_PREFIX } from './adapters/http/model-router.js';
-import { RouteTable, RouteTableRef, type ModelRoute } from './adapters/http/route-table.js';
+import { RouteTable, RouteTableRef, type Bound, type ModelRoute } from './adapters/http/route-table.js';
 import { builtInDatasources, DatasourceRegistry } from './adapters/persistence/datasource-registry.js';
 import type { Logger } from './adapters/logging/logger.js';
 
@@ -29,6 +34,7 @@ export interface Host {
   readonly server: Server;
   readonly deployment: Deployment;
   readonly events: EventBroker;
+  readonly flows: FlowRunner;
   /** Loads the remotes and starts listening; resolves with the bound port. */
   start(): Promise<number>;
   stop(): Promise<void>;
@@ -50,7 +56,8 @@ const systemClock: ServiceClock = {
 };
 
 export async function createHost(config: HostConfig, logger: Logger): Promise<Host> {
-  const entries = await readRemoteEntries(config.remoteEntriesPath);
+  const { entries, ports: portsConfig } = await readRemoteEntries(config.remoteEntriesPath);
+  const portOverrides = normalisePortOverrides(portsConfig);
   const datasources = new DatasourceRegistry(builtInDatasources, {
     kind: config.defaultDatasource,
     dataDir: config.dataDir,
@@ -60,6 +67,40 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
   const broker = new EventBroker({
     onHandlerError: (error, event, subscription) =>
       logger.error({ err: error, event: event.eventName, eventId: event.id, pattern: subscription.pattern, owner: subscription.owner }, 'event handler failed'),
+  });
+  const breakers = new BreakerRegistry((model, port, change) =>
+    logger.warn({ model, port, from: change.from, to: change.to }, `circuit of port ${model}.${port} is ${change.to}`),
+  );
+  const hostServices = builtInServices({ publish: (event) => broker.publish(event), lookup: (name) => table.current.byModelName.get(name)?.service });
+  /** Ports bind when called, to the table of the moment; a replaced table is disposed after its users release it. */
+  const world: FlowWorld = {
+    acquire() {
+      const current = table.current;
+      current.enter();
+      const { adapters, services } = current.bindings;
+      return {
+        env: {
+          service: (name) => current.byModelName.get(name)?.service,
+          bindings: {
+            adapter: (name) => adapters.get(name)?.value,
+            service: (name) => {
+              const bound = services.get(name);
+              if (bound) return { found: true, value: bound.value };
+              return hostServices.has(name) ? { found: true, value: hostServices.get(name) } : { found: false, value: undefined };
+            },
+          },
+        },
+        release: () => current.leave(),
+      };
+    },
+  };
+  const flows = new FlowRunner({
+    world,
+    breakers,
+    publish: (event) => broker.publish(event),
+    onError: (error, where) => logger.error({ err: error, ...where }, 'flow stopped; it resumes when the host or the model comes back'),
+    onStep: ({ error, ...report }) =>
+      error === undefined ? logger.debug(report, 'flow step') : logger.warn({ ...report, err: error }, `flow step ${report.outcome}`),
   });
   /** The broker owner of each active version: its subscriptions end with it. */
   const owners = new WeakMap<LoadedRemote, string>();
@@ -82,15 +123,28 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
   async function build(remote: string, loaded: LoadedRemote, owner: string): Promise<Activation> {
     const modelsModule = loaded.modules.get('./models');
     const specs = modelsModule === undefined ? [] : parseModelSpecs(modelsModule);
-    const models = specs.map((spec) => new Model(spec, { remote, version: loaded.version }, { events: forModel(broker, spec.modelName, owner) }));
+    const portDefaults = { timeoutMs: config.portTimeoutMs };
+    const models = specs.map(
+      (spec) =>
+        new Model(spec, { remote, version: loaded.version }, { events: forModel(broker, spec.modelName, owner) }, { defaults: portDefaults, overrides: portOverrides.get(spec.modelName) }),
+    );
+    const adapters = parseAdapters(loaded.modules.get('./adapters'));
+    const exposedServices = parseServices(loaded.modules.get('./services'));
+    for (const name of exposedServices.keys()) {
+      if ((BUILT_IN_SERVICES as readonly string[]).includes(name)) throw new Error(`./services export "${name}" has the name of a host built-in service; rename it`);
+    }
     const services = await Promise.all(
       models.map(async (model) => {
         const datasource = await datasources.forModel(model.name, model.spec.datasource);
-        return { model, service: new ModelService(model, datasource, systemClock, broker), servedBy: `${remote}@${loaded.version}` } satisfies ModelRoute;
+        return { model, service: new ModelService(model, datasource, systemClock, broker, flows), servedBy: `${remote}@${loaded.version}` } satisfies ModelRoute;
       }),
     );
     // From here on synchronous: read the current table and replace it in one step.
     const replaced = table.current;
+    const bindings = {
+      adapters: mergeExports('adapter', replaced.bindings.adapters, adapters, remote),
+      services: mergeExports('service', replaced.bindings.services, exposedServices, remote),
+    };
     const routes = new Map([...replaced.routes].filter(([, route]) => route.model.identity.remote !== remote));
     const names = new Map([...routes.values()].map((route) => [route.model.name, route.model.identity.remote]));
     for (const route of services) {
@@ -101,13 +155,22 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       routes.set(route.model.endpoint, route);
       names.set(route.model.name, remote);
     }
-    for (const { model } of services) {
+    for (const { model, service } of services) {
       // A spec's eventHandlers receive that model's own events.
       for (const handler of model.spec.eventHandlers ?? []) {
         broker.subscribe('*', (event) => (event.modelName === model.name ? handler(event) : undefined), { owner });
       }
+      for (const trigger of flows.triggers(service)) broker.subscribe(trigger.eventName, trigger.handler, { owner });
     }
-    table.current = new RouteTable(routes);
+    table.current = new RouteTable(routes, bindings);
+    for (const { model, service } of services) {
+      // Flows of a model that was not served a moment ago (host start, or its remote is back) resume now.
+      if (replaced.byModelName.get(model.name)?.model.identity.remote === remote) continue;
+      flows.resume(service).then(
+        (count) => count > 0 && logger.info({ model: model.name, flows: count }, 'resuming unfinished flows'),
+        (error: unknown) => logger.error({ err: error, model: model.name }, 'could not list unfinished flows'),
+      );
+    }
     for (const route of replaced.routes.values()) {
       if (route.model.identity.remote === remote && !routes.has(route.model.endpoint)) {
         logger.warn({ remote, model: route.model.name, route: `${MODELS_PREFIX}${route.model.endpoint}` }, 'model no longer served; its data is kept');
@@ -152,7 +215,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     devMode: config.devMode,
     logger,
   });
-  const adminApp = createAdminApp({ table, deployment, reloadRoutes });
+  const adminApp = createAdminApp({ table, deployment, reloadRoutes, breakers, builtInServices: BUILT_IN_SERVICES });
   const poller = new Poller(deployment, config.pollIntervalMs);
   const server = createHttpServer({ handleModelRequest, adminApp });
 
@@ -160,6 +223,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     server,
     deployment,
     events: broker,
+    flows,
     async start() {
       if (config.devMode) logger.warn({}, 'MICROLIB_DEV_MODE=true: reload and rollback need no credential; never run so in production');
       await deployment.loadAll();
@@ -179,8 +243,25 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      // Steps in progress are interrupted; their flows resume on the next start.
+      await flows.stop(config.drainTimeoutMs);
       await deployment.dispose();
       await datasources.closeAll();
     },
   };
+}
+
+/**
+ * The adapters (or services) of every loaded version after `remote` exposes
+ * `exposed`: its previous exports go, another remote's export of the same name
+ * refuses the version.
+ */
+function mergeExports<T>(kind: string, current: ReadonlyMap<string, Bound<T>>, exposed: ReadonlyMap<string, T>, remote: string): Map<string, Bound<T>> {
+  const merged = new Map([...current].filter(([, bound]) => bound.remote !== remote));
+  for (const [name, value] of exposed) {
+    const taken = merged.get(name);
+    if (taken) throw new Error(`${kind} "${name}" is already exposed by remote "${taken.remote}"`);
+    merged.set(name, { value, remote });
+  }
+  return merged;
 }

@@ -38,6 +38,8 @@ export interface HostConfig {
   drainTimeoutMs: number;
   /** Previous versions kept per remote (cached on disk, listed, available to rollback). */
   keepVersions: number;
+  /** Deadline of one port call attempt when the port names none. */
+  portTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -110,6 +112,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     devMode: flag(env, 'MICROLIB_DEV_MODE'),
     pollIntervalMs: integer(env, 'POLL_INTERVAL_MS', 0, 0, 86_400_000),
     drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', 30_000, 0, 600_000),
+    portTimeoutMs: integer(env, 'PORT_TIMEOUT_MS', 30_000, 1, 86_400_000),
     keepVersions: integer(env, 'KEEP_VERSIONS', 5, 1, 100),
   };
 }

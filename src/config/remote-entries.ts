@@ -169,13 +169,13 @@ export function normaliseRemoteEntries(list: unknown, baseDir: string): RemoteEn
   return [...byName.values()];
 }
 
-/** Imports the entries file (an ES module whose default export is the array). */
-export async function readRemoteEntries(file: string): Promise<RemoteEntry[]> {
-  let mod: { default?: unknown };
+/** Imports the entries file (an ES module whose default export is the array, and whose `ports` export configures ports). */
+export async function readRemoteEntries(file: string): Promise<{ entries: RemoteEntry[]; ports: unknown }> {
+  let mod: { default?: unknown; ports?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    mod = (await import(pathToFileURL(file).href)) as { default?: unknown; ports?: unknown };
   } catch (error) {
     throw new RemoteEntriesError('file', `cannot import ${file}: ${(error as Error).message}`);
   }
-  return normaliseRemoteEntries(mod.default, path.dirname(file));
+  return { entries: normaliseRemoteEntries(mod.default, path.dirname(file)), ports: mod.ports };
 }

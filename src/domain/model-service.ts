@@ -7,7 +7,7 @@ import type { Datasource, ListQuery, Page } from './datasource.js';
 import { MicrolibError, notFoundError, validationError } from './errors.js';
 import { ID_PATTERN } from './field-schema.js';
 import type { Model } from './model.js';
-import type { StoredRecord } from './model-spec.js';
+import type { FlowState, ModelObject, StoredRecord } from './model-spec.js';
 import { crudEventName, makeEvent, type CrudOperation, type DomainEvent } from './events/index.js';
 
 export interface ServiceClock {
@@ -24,6 +24,26 @@ export interface WriteEvents {
   hasSubscribers(eventName: string): boolean;
 }
 
+/** Who asks for an operation. Until authentication lands, requests carry no permissions and ACLs are not checked. */
+export interface Caller {
+  /** Permissions of the caller; when present, a command's `acl` must be a subset of them. */
+  permissions?: readonly string[];
+}
+
+/** What the host's port machinery offers a service: record methods for model code, and flows. */
+export interface RecordMethods {
+  /** The record as model code sees it: with a method per port and per relation. */
+  objectOf(service: ModelService, record: StoredRecord): ModelObject;
+  /** Starts a flow at `port` on record `id`; resolves with the record after that first step. */
+  startPort(service: ModelService, id: string, port: string, input: unknown): Promise<StoredRecord>;
+}
+
+/** A flow transition computed from the fresh record: the next flow state and changes to merge. */
+export interface FlowTransition {
+  flow: FlowState;
+  changes?: Record<string, unknown>;
+}
+
 export class ModelService {
   private readonly eventNames: Record<CrudOperation, string>;
 
@@ -32,6 +52,7 @@ export class ModelService {
     readonly datasource: Datasource,
     private readonly clock: ServiceClock,
     private readonly events?: WriteEvents,
+    private readonly methods?: RecordMethods,
   ) {
     this.eventNames = { create: crudEventName(model.name, 'create'), update: crudEventName(model.name, 'update'), delete: crudEventName(model.name, 'delete') };
   }
@@ -118,14 +139,75 @@ export class ModelService {
     );
   }
 
-  /** Runs a command of the model on a record. */
-  command(id: string, name: string, input: unknown, expectedRevision?: number): Promise<StoredRecord> {
-    return this.writeFresh(
+  /**
+   * Runs a command of the model on a record: a function command's changes are
+   * stored; a command naming a port starts a flow there. With permissions in
+   * `caller`, the command's `acl` is enforced.
+   */
+  async command(id: string, name: string, input: unknown, expectedRevision?: number, caller?: Caller): Promise<StoredRecord> {
+    const command = this.model.command(name);
+    this.checkAcl(name, caller);
+    this.checkId(id);
+    if (typeof command === 'string') {
+      if (expectedRevision !== undefined) {
+        const existing = await this.get(id);
+        if (existing.revision !== expectedRevision) throw stale(this.model.name, id, existing.revision);
+      }
+      return this.startPort(id, command, input);
+    }
+    let unchanged = false;
+    const record = await this.writeFresh(
       id,
       expectedRevision,
-      (existing) => this.model.commandRecord(existing, name, input, this.clock.now()),
+      async (existing) => {
+        const next = await this.model.commandRecord(existing, name, input, this.clock.now(), this.methods?.objectOf(this, existing));
+        unchanged = next === undefined;
+        return next;
+      },
       async (next, existing) => this.announce('update', await this.datasource.replace(next, existing.revision), { command: name }),
     );
+    // A command that returned nothing may still have changed the record through its ports.
+    return unchanged ? this.get(id) : record;
+  }
+
+  private checkAcl(name: string, caller: Caller | undefined): void {
+    const permissions = caller?.permissions;
+    if (permissions === undefined) return;
+    const missing = (this.model.spec.commands?.[name]?.acl ?? []).filter((permission) => !permissions.includes(permission));
+    if (missing.length > 0) {
+      throw new MicrolibError('MLB_ERR_FORBIDDEN', `command "${name}" of ${this.model.name} needs the permission${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+    }
+  }
+
+  /** Runs a port on a record as the first step of a flow. */
+  startPort(id: string, port: string, input: unknown): Promise<StoredRecord> {
+    if (!this.methods) return Promise.reject(new MicrolibError('MLB_ERR_NOT_IMPLEMENTED', `ports are not available on this host`));
+    return this.methods.startPort(this, id, port, input);
+  }
+
+  /**
+   * Stores a flow transition computed from the fresh record (recomputed after a
+   * concurrent write). `compute` returning undefined leaves the record as it is.
+   */
+  transition(id: string, compute: (existing: StoredRecord) => FlowTransition | undefined): Promise<StoredRecord> {
+    return this.writeFresh(
+      id,
+      undefined,
+      async (existing) => {
+        const next = compute(existing);
+        return next === undefined ? undefined : this.model.applyChanges(existing, next.changes, this.clock.now(), next.flow);
+      },
+      async (next, existing) => this.announce('update', await this.datasource.replace(next, existing.revision), { flow: next.flow?.status }),
+    );
+  }
+
+  /** A new unique id (flows use it). */
+  newId(): string {
+    return this.clock.newId();
+  }
+
+  now(): string {
+    return this.clock.now();
   }
 
   /** Deletes a record the model agrees to delete. */

@@ -7,7 +7,18 @@
 import { compileFieldSchema, type FieldSchema } from './field-schema.js';
 import { applyMixins } from './mixins/mixin.js';
 import { conflictError, MicrolibError, validationError } from './errors.js';
-import type { Dependencies, ModelInstance, ModelSpecification, StoredRecord } from './model-spec.js';
+import type { Dependencies, FlowState, ModelInstance, ModelObject, ModelSpecification, StoredRecord } from './model-spec.js';
+import { portSettings, type PortDefaults, type PortOverride, type PortSettings } from './ports/port-settings.js';
+
+/** How the host configures the ports of a model. */
+export interface PortConfiguration {
+  defaults: PortDefaults;
+  /** Overrides keyed `<port>` for this model. */
+  overrides?: ReadonlyMap<string, PortOverride>;
+}
+
+/** Fields model code cannot set through changes it returns: the host owns them. */
+const HOST_OWNED = ['id', 'createdAt', 'updatedAt', 'revision', 'flow'] as const;
 
 export interface ModelIdentity {
   /** Remote that serves the model. */
@@ -63,6 +74,8 @@ export class Model {
   readonly name: string;
   readonly endpoint: string;
   readonly schema: FieldSchema;
+  /** Effective settings of each port (spec + host configuration + defaults). */
+  readonly ports: ReadonlyMap<string, PortSettings>;
   private readonly createInstance: (input: Record<string, unknown>) => ModelInstance | Promise<ModelInstance>;
   /** Prefixes of hook error messages, built once rather than per request. */
   private readonly labels: { factory: string; invalid: string; updateRefused: string; cannotDelete: string };
@@ -72,9 +85,13 @@ export class Model {
     readonly identity: ModelIdentity,
     /** Host services handed to the factory next to the spec's own dependencies. */
     injected: Dependencies = {},
+    portConfig: PortConfiguration = { defaults: { timeoutMs: 30_000 } },
   ) {
     this.name = spec.modelName;
     this.endpoint = spec.endpoint;
+    this.ports = new Map(
+      Object.entries(spec.ports ?? {}).map(([port, portSpec]) => [port, portSettings(spec.modelName, port, portSpec, portConfig.overrides?.get(port), portConfig.defaults)]),
+    );
     this.schema = compileFieldSchema(spec.fields, spec.additionalFields === true);
     const create = spec.factory(Object.assign({}, spec.dependencies, injected));
     if (typeof create !== 'function') throw new Error(`factory of ${spec.modelName} must return a create function`);
@@ -125,30 +142,55 @@ export class Model {
       const replaced = await runHook(this.labels.invalid, validate, [current, patch]);
       if (replaced && typeof replaced === 'object') merged = replaced;
     }
-    return withHostFields(merged, existing.id, existing.createdAt, now, existing.revision + 1);
+    const record = withHostFields(merged, existing.id, existing.createdAt, now, existing.revision + 1);
+    // The flow is the host's: a hook returning a fresh object does not drop it.
+    if (existing.flow !== undefined) record.flow = existing.flow;
+    return record;
   }
 
   /**
-   * Runs a named command of the spec on a stored record. A command returning an
-   * object changes the record (commands are the model's own code, so read-only
-   * fields are theirs to change); `validate` still has the last word.
-   * Resolves with the next record, or undefined when nothing changed.
+   * Runs a function command of the spec on a stored record. A command returning
+   * an object changes the record (commands are the model's own code, so
+   * read-only fields are theirs to change); `validate` still has the last word.
+   * `object` is the record as the command sees it (with port and relation
+   * methods). Resolves with the next record, or undefined when nothing changed.
    */
-  async commandRecord(existing: StoredRecord, name: string, input: unknown, now: string): Promise<StoredRecord | undefined> {
+  async commandRecord(existing: StoredRecord, name: string, input: unknown, now: string, object: ModelObject = Object.assign({}, existing)): Promise<StoredRecord | undefined> {
+    const command = this.command(name);
+    if (typeof command !== 'function') throw new Error(`command "${name}" of ${this.name} names a port; run it through the flow runner`);
+    const changes = await runHook(`${this.name} ${name} refused`, command, [object, input]);
+    if (!changes || typeof changes !== 'object') return undefined;
+    return this.applyChanges(existing, changes as Record<string, unknown>, now);
+  }
+
+  /** The command of that name (a function or a port name); a 404 when the spec has none. */
+  command(name: string): NonNullable<ModelSpecification['commands']>[string]['command'] {
     const commands = this.spec.commands;
     const command = commands && Object.hasOwn(commands, name) ? commands[name] : undefined;
     if (!command) throw new MicrolibError('MLB_ERR_NOT_FOUND', `${this.name} has no command "${name}"`);
-    if (typeof command.command !== 'function') {
-      throw new MicrolibError('MLB_ERR_NOT_IMPLEMENTED', `command "${name}" names "${String(command.command)}"; commands that call ports arrive with ports`);
+    return command.command;
+  }
+
+  /**
+   * Merges changes the model's own code returned (a command, a port callback or
+   * undo) into a stored record, lets `validate` have the last word, and sets the
+   * record's flow. Host-owned fields in `changes` are ignored.
+   */
+  async applyChanges(existing: StoredRecord, changes: Record<string, unknown> | undefined, now: string, flow: FlowState | undefined = existing.flow): Promise<StoredRecord> {
+    let merged: ModelInstance = Object.assign({}, existing);
+    if (changes) {
+      const own = Object.assign({}, changes);
+      for (const field of HOST_OWNED) delete own[field];
+      Object.assign(merged, own);
+      if (this.spec.validate) {
+        const replaced = await runHook(this.labels.invalid, this.spec.validate, [merged, own]);
+        if (replaced && typeof replaced === 'object') merged = replaced;
+      }
     }
-    const changes = await runHook(`${this.name} ${name} refused`, command.command, [Object.assign({}, existing), input]);
-    if (!changes || typeof changes !== 'object') return undefined;
-    let merged: ModelInstance = Object.assign({}, existing, changes);
-    if (this.spec.validate) {
-      const replaced = await runHook(this.labels.invalid, this.spec.validate, [merged, changes as Record<string, unknown>]);
-      if (replaced && typeof replaced === 'object') merged = replaced;
-    }
-    return withHostFields(merged, existing.id, existing.createdAt, now, existing.revision + 1);
+    const record = withHostFields(merged, existing.id, existing.createdAt, now, existing.revision + 1);
+    if (flow === undefined) delete record.flow;
+    else record.flow = flow;
+    return record;
   }
 
   /** Asks the spec whether a record may be deleted; a refusal is a conflict. */

@@ -4,6 +4,7 @@
  * and options of the right shape. A bad spec fails the whole version's load.
  */
 import type { ModelSpecification } from './model-spec.js';
+import { checkPortSpecs } from './ports/port-settings.js';
 
 export class SpecError extends Error {
   constructor(model: string, message: string) {
@@ -70,6 +71,14 @@ export function parseModelSpecs(mod: unknown): ModelSpecification[] {
         }
       });
     }
+    if (raw.ports !== undefined) {
+      try {
+        checkPortSpecs(raw.ports as Record<string, unknown>);
+      } catch (error) {
+        throw new SpecError(label, (error as Error).message);
+      }
+    }
+    checkCommands(label, raw.commands as Record<string, unknown> | undefined, raw.ports as Record<string, unknown> | undefined);
     const datasource = raw.datasource;
     if (datasource !== undefined && typeof datasource !== 'string' && (typeof datasource !== 'object' || datasource === null || typeof (datasource as { adapter?: unknown }).adapter !== 'string')) {
       throw new SpecError(label, '"datasource" must be a name such as "file" or an object with an "adapter" name');
@@ -81,4 +90,19 @@ export function parseModelSpecs(mod: unknown): ModelSpecification[] {
     }
     return raw as ModelSpecification;
   });
+}
+
+function checkCommands(label: string, commands: Record<string, unknown> | undefined, ports: Record<string, unknown> | undefined): void {
+  for (const [name, value] of Object.entries(commands ?? {})) {
+    const command = value as { command?: unknown; acl?: unknown } | null;
+    if (typeof command !== 'object' || command === null) throw new SpecError(label, `commands.${name} must be an object with a "command"`);
+    if (typeof command.command === 'string') {
+      if (!ports || !Object.hasOwn(ports, command.command)) throw new SpecError(label, `commands.${name} names port "${command.command}", which the spec does not declare`);
+    } else if (typeof command.command !== 'function') {
+      throw new SpecError(label, `commands.${name}.command must be a function or the name of a port`);
+    }
+    if (command.acl !== undefined && (!Array.isArray(command.acl) || command.acl.some((p) => typeof p !== 'string' || p === ''))) {
+      throw new SpecError(label, `commands.${name}.acl must be an array of permission names`);
+    }
+  }
 }

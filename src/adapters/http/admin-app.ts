@@ -6,12 +6,17 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Deployment } from '../../federation/deployment.js';
 import type { RouteTableRef } from './route-table.js';
 import { MODELS_PREFIX } from './model-router.js';
+import type { BreakerRegistry } from '../../domain/ports/breaker-registry.js';
 
 export interface AdminAppDeps {
   table: RouteTableRef;
   deployment: Deployment;
   /** Reload and rollback routes. */
   reloadRoutes: express.Router;
+  /** Circuit breakers of ports, whose state `/microlib/api/ports` shows. */
+  breakers: BreakerRegistry;
+  /** Names of the host's built-in services. */
+  builtInServices: readonly string[];
 }
 
 export function createAdminApp(deps: AdminAppDeps): express.Express {
@@ -37,6 +42,37 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
       ports: Object.keys(model.spec.ports ?? {}),
     }));
     res.json({ models });
+  });
+
+  // Every port of every served model: what it is bound to now, and its breaker.
+  app.get('/microlib/api/ports', (_req, res) => {
+    const { routes, bindings } = deps.table.current;
+    const ports = [...routes.values()].flatMap(({ model }) =>
+      [...model.ports.values()].map((port) => {
+        const adapter = port.adapter === undefined ? undefined : bindings.adapters.get(port.adapter);
+        const service = port.service === undefined ? undefined : bindings.services.get(port.service);
+        const serviceBound = port.service === undefined || service !== undefined || deps.builtInServices.includes(port.service);
+        const adapterBound = port.adapter === undefined ? port.type === 'inbound' : adapter !== undefined;
+        return {
+          model: model.name,
+          port: port.name,
+          type: port.type,
+          disabled: port.disabled,
+          adapter: port.adapter ?? null,
+          adapterRemote: adapter?.remote ?? null,
+          service: port.service ?? null,
+          serviceRemote: service?.remote ?? (port.service !== undefined && deps.builtInServices.includes(port.service) ? 'host' : null),
+          bound: adapterBound && serviceBound,
+          consumesEvent: port.consumesEvent ?? null,
+          producesEvent: port.producesEvent ?? null,
+          undo: typeof port.undo === 'string' ? port.undo : port.undo ? '(function)' : null,
+          timeoutMs: port.timeoutMs,
+          retries: port.retry.retries,
+          circuitBreaker: port.breaker ? { ...port.breaker, ...(deps.breakers.snapshot(model.name, port.name) ?? { state: 'closed', failures: 0, successes: 0, failureRate: 0 }) } : null,
+        };
+      }),
+    );
+    res.json({ ports });
   });
 
   app.get('/microlib/api/remotes', (_req, res) => {

@@ -12,6 +12,7 @@ import { sendEmpty, sendError, sendJson } from './respond.js';
 import type { ModelRoute, RouteTable, RouteTableRef } from './route-table.js';
 import { resolveRelation } from '../../domain/relations.js';
 import { compileFieldSchema } from '../../domain/field-schema.js';
+import { PortCallError } from '../../domain/ports/port-invoker.js';
 
 /** Paging parameters of relation pages are checked against no particular model. */
 const ANY_FIELDS = compileFieldSchema({}, false);
@@ -64,11 +65,14 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
     }
   }
 
-  async function handleItem(req: IncomingMessage, res: ServerResponse, route: ModelRoute, id: string) {
+  async function handleItem(req: IncomingMessage, res: ServerResponse, route: ModelRoute, table: RouteTable, id: string, search: string) {
     const servedBy = route.servedBy;
     switch (req.method) {
       case 'GET':
       case 'HEAD': {
+        // `?relation=customer` is the same as `/customer`.
+        const relation = search === '' ? null : new URLSearchParams(search).get('relation');
+        if (relation) return handleRelation(req, res, route, table, id, relation, search.replace(/(^|&)relation=[^&]*/, ''));
         const record = await route.service.get(id);
         const etag = etagOf(record);
         if (req.headers['if-none-match'] === etag) return sendEmpty(res, 304, { etag, 'x-microlib-version': servedBy });
@@ -103,12 +107,34 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
     return sendJson(res, 200, body, { 'x-microlib-version': route.servedBy });
   }
 
-  /** `POST /<endpoint>/:id/commands/<name>`: runs a command of the model; the body (optional) is its input. */
-  async function handleCommand(req: IncomingMessage, res: ServerResponse, route: ModelRoute, id: string, name: string) {
-    if (req.method !== 'POST') throw methodNotAllowed(req, 'POST');
+  async function optionalBody(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
-    const input = hasBody ? await readJsonBody(req, options.bodyLimitBytes) : undefined;
-    const record = await route.service.command(id, name, input, expectedRevision(req));
+    return hasBody ? readJsonBody(req, options.bodyLimitBytes) : undefined;
+  }
+
+  /** `POST /<endpoint>/:id/commands/<name>` (or `PATCH /<endpoint>/:id/<name>`): runs a command; the body (optional) is its input. */
+  async function handleCommand(req: IncomingMessage, res: ServerResponse, route: ModelRoute, id: string, name: string) {
+    const input = await optionalBody(req);
+    const record = await route.service.command(id, name, input, expectedRevision(req), callerOf(req));
+    return sendJson(res, 200, record, { etag: etagOf(record), 'x-microlib-version': route.servedBy });
+  }
+
+  /**
+   * `POST /<endpoint>/:id/ports/<port>`: runs an inbound port with the body as its
+   * input and answers when that step is done (the flow it starts goes on).
+   */
+  async function handlePort(req: IncomingMessage, res: ServerResponse, route: ModelRoute, id: string, name: string) {
+    if (req.method !== 'POST') throw methodNotAllowed(req, 'POST');
+    const port = route.model.ports.get(name);
+    if (!port) throw new MicrolibError('MLB_ERR_NOT_FOUND', `${route.model.name} has no port "${name}"`);
+    if (port.type !== 'inbound') throw new MicrolibError('MLB_ERR_FORBIDDEN', `port "${name}" of ${route.model.name} is outbound: only inbound ports can be called over HTTP`);
+    const input = await optionalBody(req);
+    const expected = expectedRevision(req);
+    if (expected !== undefined) {
+      const existing = await route.service.get(id);
+      if (existing.revision !== expected) throw new MicrolibError('MLB_ERR_PRECONDITION_FAILED', `${route.model.name} ${id} was changed by another request (current revision ${existing.revision})`, 'If-Match');
+    }
+    const record = await route.service.startPort(id, name, input);
     return sendJson(res, 200, record, { etag: etagOf(record), 'x-microlib-version': route.servedBy });
   }
 
@@ -138,13 +164,20 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
         throw new MicrolibError('MLB_ERR_VALIDATION', 'the path is not valid percent-encoding', 'id');
       }
       const [id, second, third] = decoded as [string, string?, string?];
-      if (segments.length === 1) return await handleItem(req, res, route, id);
-      if (segments.length === 2) return await handleRelation(req, res, route, current, id, second!, search);
-      if (segments.length === 3 && second === 'commands') return await handleCommand(req, res, route, id, third!);
+      if (segments.length === 1) return await handleItem(req, res, route, current, id, search);
+      if (segments.length === 2) {
+        if (req.method === 'PATCH') return await handleCommand(req, res, route, id, second!);
+        return await handleRelation(req, res, route, current, id, second!, search);
+      }
+      if (segments.length === 3 && second === 'commands') {
+        if (req.method !== 'POST') throw methodNotAllowed(req, 'POST');
+        return await handleCommand(req, res, route, id, third!);
+      }
+      if (segments.length === 3 && second === 'ports') return await handlePort(req, res, route, id, third!);
       throw new MicrolibError('MLB_ERR_NOT_FOUND', `no route ${path}`);
     } catch (error) {
       if (error instanceof MicrolibError) {
-        const headers = error instanceof MethodNotAllowed ? { allow: error.allow } : undefined;
+        const headers = error instanceof MethodNotAllowed ? { allow: error.allow } : retryAfter(error);
         // A refused body may still be arriving; closing is cheaper than reading it.
         if (error.code === 'MLB_ERR_PAYLOAD_TOO_LARGE') res.setHeader('connection', 'close');
         sendError(res, error, headers);
@@ -157,6 +190,17 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
       current.leave();
     }
   };
+}
+
+/** Who is asking. Authentication (a later release) attaches permissions; until then there are none to check. */
+function callerOf(req: IncomingMessage): { permissions?: readonly string[] } | undefined {
+  return (req as IncomingMessage & { caller?: { permissions?: readonly string[] } }).caller;
+}
+
+/** An open circuit tells clients when to come back. */
+function retryAfter(error: MicrolibError): Record<string, string> | undefined {
+  const ms = error instanceof PortCallError ? error.retryAfterMs : undefined;
+  return ms === undefined ? undefined : { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) };
 }
 
 class MethodNotAllowed extends MicrolibError {

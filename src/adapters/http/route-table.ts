@@ -1,5 +1,6 @@
 /**
- * The generated API's route table: endpoint → the model service answering it.
+ * The generated API's route table: endpoint → the model service answering it,
+ * and the adapters and services ports bind to.
  * Requests read `current` once and use that table to the end, so a hot deploy
  * swaps every route in one assignment and no request sees a mix of versions.
  * Each table counts the requests using it, so a replaced version is disposed
@@ -7,6 +8,19 @@
  */
 import type { Model } from '../../domain/model.js';
 import type { ModelService } from '../../domain/model-service.js';
+import type { Adapter } from '../../domain/model-spec.js';
+
+/** An adapter or service and the remote that exposes it. */
+export interface Bound<T> {
+  readonly value: T;
+  readonly remote: string;
+}
+
+/** The adapters and services the loaded versions expose, by name. */
+export interface Bindings {
+  readonly adapters: ReadonlyMap<string, Bound<Adapter>>;
+  readonly services: ReadonlyMap<string, Bound<unknown>>;
+}
 
 export interface ModelRoute {
   readonly model: Model;
@@ -22,7 +36,11 @@ export class RouteTable {
   /** The same routes by model name, for relations across models. */
   readonly byModelName: ReadonlyMap<string, ModelRoute>;
 
-  constructor(readonly routes: ReadonlyMap<string, ModelRoute>) {
+  constructor(
+    readonly routes: ReadonlyMap<string, ModelRoute>,
+    /** Ports bind to these when called, so a hot-replaced adapter serves the next call. */
+    readonly bindings: Bindings = { adapters: new Map(), services: new Map() },
+  ) {
     this.byModelName = new Map([...routes.values()].map((route) => [route.model.name, route]));
   }
 

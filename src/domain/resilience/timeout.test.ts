@@ -31,7 +31,7 @@ describe('withTimeout', () => {
     }, 10).catch((e: unknown) => e);
     assert.ok(error instanceof TimeoutError);
     assert.equal(error.ms, 10);
-    assert.equal(error.code, 'MLB_ERR_UNAVAILABLE');
+    assert.equal(error.code, 'MLB_ERR_TIMEOUT');
     assert.equal(error.name, 'TimeoutError');
     assert.equal(seen?.aborted, true);
     assert.equal(seen?.reason, error, 'the signal reason is the same TimeoutError');

@@ -10,14 +10,14 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Rejection of {@link withTimeout} when the operation took longer than `ms`.
  * It is also the `reason` of the signal the operation received. Code
- * `MLB_ERR_UNAVAILABLE`: the dependency did not answer in time.
+ * `MLB_ERR_TIMEOUT`: the dependency did not answer in time.
  */
 export class TimeoutError extends MicrolibError {
   /** The timeout that elapsed, in milliseconds. */
   readonly ms: number;
 
   constructor(ms: number) {
-    super('MLB_ERR_UNAVAILABLE', `Operation timed out after ${ms} ms`);
+    super('MLB_ERR_TIMEOUT', `Operation timed out after ${ms} ms`);
     this.name = 'TimeoutError';
     this.ms = ms;
   }
