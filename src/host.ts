@@ -11,6 +11,8 @@ import { readRemoteEntries } from './config/remote-entries.js';
 import { normalisePortOverrides } from './config/port-overrides.js';
 import { parseModelSpecs } from './domain/spec-parser.js';
 import { Model } from './domain/model.js';
+import type { FieldCipher } from './domain/field-protection.js';
+import { loadFieldCipher } from './config/encryption-keys.js';
 import { BreakerRegistry } from './domain/ports/breaker-registry.js';
 import { FlowRunner, type FlowWorld } from './domain/ports/flow-runner.js';
 import { parseAdapters, parseServices } from './domain/ports/binding-modules.js';
@@ -102,6 +104,13 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     onStep: ({ error, ...report }) =>
       error === undefined ? logger.debug(report, 'flow step') : logger.warn({ ...report, err: error }, `flow step ${report.outcome}`),
   });
+  /** The key of sensitive fields, derived once, when a model first needs it (scrypt takes ~100 ms). */
+  let cipherLoad: Promise<FieldCipher> | undefined;
+  const fieldCipher = () =>
+    (cipherLoad ??= loadFieldCipher({ password: config.encryptionPassword, dataDir: config.dataDir, warn: (message) => logger.warn({}, message) }).catch((error: unknown) => {
+      cipherLoad = undefined;
+      throw error;
+    }));
   /** The broker owner of each active version: its subscriptions end with it. */
   const owners = new WeakMap<LoadedRemote, string>();
   let activations = 0;
@@ -124,9 +133,13 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     const modelsModule = loaded.modules.get('./models');
     const specs = modelsModule === undefined ? [] : parseModelSpecs(modelsModule);
     const portDefaults = { timeoutMs: config.portTimeoutMs };
+    const cipher = specs.some((spec) => Object.values(spec.fields ?? {}).some((field) => field.sensitive)) ? await fieldCipher() : undefined;
     const models = specs.map(
       (spec) =>
-        new Model(spec, { remote, version: loaded.version }, { events: forModel(broker, spec.modelName, owner) }, { defaults: portDefaults, overrides: portOverrides.get(spec.modelName) }),
+        new Model(spec, { remote, version: loaded.version }, { events: forModel(broker, spec.modelName, owner) }, {
+          ports: { defaults: portDefaults, overrides: portOverrides.get(spec.modelName) },
+          cipher,
+        }),
     );
     const adapters = parseAdapters(loaded.modules.get('./adapters'));
     const exposedServices = parseServices(loaded.modules.get('./services'));

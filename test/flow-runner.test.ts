@@ -44,7 +44,7 @@ async function harness(ports: Record<string, PortSpec>, adapters: Record<string,
   };
   const runner = new FlowRunner({ world, breakers: new BreakerRegistry(), publish: (event) => published.push(event), onError: (error) => errors.push(error) });
   const spec: ModelSpecification = { modelName: 'order', endpoint: 'orders', factory: () => (input) => ({ ...input }), ports, ...more };
-  const model = new Model(spec, { remote: 'r', version: 'v1' }, {}, { defaults: { timeoutMs: 2_000 } });
+  const model = new Model(spec, { remote: 'r', version: 'v1' }, {}, { ports: { defaults: { timeoutMs: 2_000 } } });
   service = new ModelService(model, datasource, clock, undefined, runner);
   const svc = service;
   return {

@@ -26,7 +26,7 @@ describe('generated CRUD API (example remote from a local folder)', () => {
 
   it('logs the remotes, models and routes it serves', () => {
     const serving = host.logs.filter((l) => l.msg === 'serving model').map((l) => l.route).sort();
-    assert.deepEqual(serving, ['/microlib/api/models/customers', '/microlib/api/models/orders']);
+    assert.deepEqual(serving, ['/microlib/api/models/customers', '/microlib/api/models/orders', '/microlib/api/models/products']);
     const listening = host.logs.find((l) => String(l.msg).startsWith('listening')) as { remotes: Array<{ name: string; status: string }> };
     assert.deepEqual(listening.remotes.map((r) => [r.name, r.status]), [['orderService', 'ready']]);
   });
@@ -40,7 +40,7 @@ describe('generated CRUD API (example remote from a local folder)', () => {
     assert.match(order.version, /^sha256-/);
     assert.equal(order.datasource, 'file');
     assert.deepEqual(order.relations.customer, { type: 'manyToOne', modelName: 'customer', foreignKey: 'customerId' });
-    assert.deepEqual(order.commands, ['approve']);
+    assert.deepEqual(order.commands, ['approve', 'submit']);
   });
 
   it('creates, reads, updates and deletes a record', async () => {

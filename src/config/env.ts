@@ -40,6 +40,8 @@ export interface HostConfig {
   keepVersions: number;
   /** Deadline of one port call attempt when the port names none. */
   portTimeoutMs: number;
+  /** Password the key of sensitive fields is derived from; without it a generated key in DATA_DIR is used. */
+  encryptionPassword: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -113,6 +115,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     pollIntervalMs: integer(env, 'POLL_INTERVAL_MS', 0, 0, 86_400_000),
     drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', 30_000, 0, 600_000),
     portTimeoutMs: integer(env, 'PORT_TIMEOUT_MS', 30_000, 1, 86_400_000),
+    encryptionPassword: env.ENCRYPTION_PWD?.trim() || undefined,
     keepVersions: integer(env, 'KEEP_VERSIONS', 5, 1, 100),
   };
 }

@@ -15,6 +15,9 @@ export interface ServiceClock {
   newId(): string;
 }
 
+/** The command that reveals sensitive fields, and the permission it needs. */
+const DECRYPT = 'decrypt';
+
 /** Concurrent updates of one record retry this often before giving up with 409. */
 const UPDATE_ATTEMPTS = 5;
 
@@ -97,7 +100,13 @@ export class ModelService {
   }
 
   list(query: ListQuery): Promise<Page> {
-    return this.datasource.list(query);
+    const protection = this.model.protection;
+    if (!protection) return this.datasource.list(query);
+    try {
+      return this.datasource.list(protection.query(query));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -145,6 +154,7 @@ export class ModelService {
    * `caller`, the command's `acl` is enforced.
    */
   async command(id: string, name: string, input: unknown, expectedRevision?: number, caller?: Caller): Promise<StoredRecord> {
+    if (name === DECRYPT && this.model.protection && !Object.hasOwn(this.model.spec.commands ?? {}, DECRYPT)) return this.decrypt(id, caller);
     const command = this.model.command(name);
     this.checkAcl(name, caller);
     this.checkId(id);
@@ -170,10 +180,16 @@ export class ModelService {
     return unchanged ? this.get(id) : record;
   }
 
-  private checkAcl(name: string, caller: Caller | undefined): void {
+  /** The built-in `decrypt` command of a model with sensitive fields: the record in clear, written nowhere. */
+  private async decrypt(id: string, caller: Caller | undefined): Promise<StoredRecord> {
+    this.checkAcl(DECRYPT, caller, [DECRYPT]);
+    return this.model.reveal(await this.get(id));
+  }
+
+  private checkAcl(name: string, caller: Caller | undefined, acl: readonly string[] = this.model.spec.commands?.[name]?.acl ?? []): void {
     const permissions = caller?.permissions;
     if (permissions === undefined) return;
-    const missing = (this.model.spec.commands?.[name]?.acl ?? []).filter((permission) => !permissions.includes(permission));
+    const missing = acl.filter((permission) => !permissions.includes(permission));
     if (missing.length > 0) {
       throw new MicrolibError('MLB_ERR_FORBIDDEN', `command "${name}" of ${this.model.name} needs the permission${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
     }

@@ -9,12 +9,20 @@ import { applyMixins } from './mixins/mixin.js';
 import { conflictError, MicrolibError, validationError } from './errors.js';
 import type { Dependencies, FlowState, ModelInstance, ModelObject, ModelSpecification, StoredRecord } from './model-spec.js';
 import { portSettings, type PortDefaults, type PortOverride, type PortSettings } from './ports/port-settings.js';
+import { FieldProtection, type FieldCipher } from './field-protection.js';
 
 /** How the host configures the ports of a model. */
 export interface PortConfiguration {
   defaults: PortDefaults;
   /** Overrides keyed `<port>` for this model. */
   overrides?: ReadonlyMap<string, PortOverride>;
+}
+
+/** What the host provides a model beyond its spec. */
+export interface ModelOptions {
+  ports?: PortConfiguration;
+  /** Encrypts `sensitive` fields; required when the spec declares any. */
+  cipher?: FieldCipher;
 }
 
 /** Fields model code cannot set through changes it returns: the host owns them. */
@@ -76,6 +84,8 @@ export class Model {
   readonly schema: FieldSchema;
   /** Effective settings of each port (spec + host configuration + defaults). */
   readonly ports: ReadonlyMap<string, PortSettings>;
+  /** Encryption of the spec's sensitive fields, when it has any. */
+  readonly protection: FieldProtection | undefined;
   private readonly createInstance: (input: Record<string, unknown>) => ModelInstance | Promise<ModelInstance>;
   /** Prefixes of hook error messages, built once rather than per request. */
   private readonly labels: { factory: string; invalid: string; updateRefused: string; cannotDelete: string };
@@ -85,14 +95,16 @@ export class Model {
     readonly identity: ModelIdentity,
     /** Host services handed to the factory next to the spec's own dependencies. */
     injected: Dependencies = {},
-    portConfig: PortConfiguration = { defaults: { timeoutMs: 30_000 } },
+    options: ModelOptions = {},
   ) {
+    const portConfig = options.ports ?? { defaults: { timeoutMs: 30_000 } };
     this.name = spec.modelName;
     this.endpoint = spec.endpoint;
     this.ports = new Map(
       Object.entries(spec.ports ?? {}).map(([port, portSpec]) => [port, portSettings(spec.modelName, port, portSpec, portConfig.overrides?.get(port), portConfig.defaults)]),
     );
     this.schema = compileFieldSchema(spec.fields, spec.additionalFields === true);
+    this.protection = FieldProtection.of(spec.modelName, spec.fields, options.cipher);
     const create = spec.factory(Object.assign({}, spec.dependencies, injected));
     if (typeof create !== 'function') throw new Error(`factory of ${spec.modelName} must return a create function`);
     this.createInstance = create;
@@ -108,6 +120,7 @@ export class Model {
    */
   createRecord(body: Record<string, unknown>, id: string, now: string): StoredRecord | Promise<StoredRecord> {
     this.schema.checkCreate(body);
+    this.protection?.checkInput(body);
     // The id is the host's business, not the factory's.
     if (body.id !== undefined) delete body.id;
     const instance = runHook(this.labels.factory, this.createInstance, [body]);
@@ -118,8 +131,11 @@ export class Model {
     if (typeof instance !== 'object' || instance === null) throw validationError(`${this.name} factory did not return an object`);
     if (this.spec.mixins?.length) instance = runHook(this.labels.invalid, applyMixins, [this.spec.mixins, 'create', instance, input]) as ModelInstance;
     const built = instance;
-    const finish = (replaced: ModelInstance | void): StoredRecord =>
-      withHostFields(replaced && typeof replaced === 'object' ? replaced : built, id, now, now, 1);
+    const protection = this.protection;
+    const finish = (replaced: ModelInstance | void): StoredRecord => {
+      const record = withHostFields(replaced && typeof replaced === 'object' ? replaced : built, id, now, now, 1);
+      return protection ? protection.seal(record) : record;
+    };
     if (!this.spec.validate) return finish(undefined);
     const replaced = runHook(this.labels.invalid, this.spec.validate, [built, input]);
     return isPromise(replaced) ? replaced.then(finish) : finish(replaced);
@@ -128,7 +144,9 @@ export class Model {
   /** Applies a patch to a stored record. */
   async updateRecord(existing: StoredRecord, patch: Record<string, unknown>, now: string): Promise<StoredRecord> {
     this.schema.checkPatch(patch);
-    let merged: ModelInstance = Object.assign({}, existing, patch);
+    this.protection?.checkInput(patch);
+    // Model code sees sensitive values in clear; they are encrypted again below.
+    let merged: ModelInstance = Object.assign({}, this.reveal(existing), patch);
     if (this.spec.onUpdate) {
       const onUpdate = this.spec.onUpdate;
       const current = merged;
@@ -145,7 +163,7 @@ export class Model {
     const record = withHostFields(merged, existing.id, existing.createdAt, now, existing.revision + 1);
     // The flow is the host's: a hook returning a fresh object does not drop it.
     if (existing.flow !== undefined) record.flow = existing.flow;
-    return record;
+    return this.protection ? this.protection.seal(record) : record;
   }
 
   /**
@@ -155,7 +173,7 @@ export class Model {
    * `object` is the record as the command sees it (with port and relation
    * methods). Resolves with the next record, or undefined when nothing changed.
    */
-  async commandRecord(existing: StoredRecord, name: string, input: unknown, now: string, object: ModelObject = Object.assign({}, existing)): Promise<StoredRecord | undefined> {
+  async commandRecord(existing: StoredRecord, name: string, input: unknown, now: string, object: ModelObject = this.reveal(existing)): Promise<StoredRecord | undefined> {
     const command = this.command(name);
     if (typeof command !== 'function') throw new Error(`command "${name}" of ${this.name} names a port; run it through the flow runner`);
     const changes = await runHook(`${this.name} ${name} refused`, command, [object, input]);
@@ -177,7 +195,7 @@ export class Model {
    * record's flow. Host-owned fields in `changes` are ignored.
    */
   async applyChanges(existing: StoredRecord, changes: Record<string, unknown> | undefined, now: string, flow: FlowState | undefined = existing.flow): Promise<StoredRecord> {
-    let merged: ModelInstance = Object.assign({}, existing);
+    let merged: ModelInstance = changes ? Object.assign({}, this.reveal(existing)) : existing;
     if (changes) {
       const own = Object.assign({}, changes);
       for (const field of HOST_OWNED) delete own[field];
@@ -190,7 +208,12 @@ export class Model {
     const record = withHostFields(merged, existing.id, existing.createdAt, now, existing.revision + 1);
     if (flow === undefined) delete record.flow;
     else record.flow = flow;
-    return record;
+    return changes && this.protection ? this.protection.seal(record) : record;
+  }
+
+  /** The record as model code and adapters see it: sensitive values in clear. */
+  reveal(record: StoredRecord): StoredRecord {
+    return this.protection ? this.protection.reveal(record) : Object.assign({}, record);
   }
 
   /** Asks the spec whether a record may be deleted; a refusal is a conflict. */

@@ -18,11 +18,19 @@ export async function writeRemoteEntry(dir: string, source: string): Promise<str
  * expression evaluated when the expose is loaded.
  */
 export function containerSource(modelsSource: string): string {
+  return containerOf({ './models': modelsSource });
+}
+
+/** A hand-written container exposing each key of `modules`, whose value is a JS expression evaluated on load. */
+export function containerOf(modules: Record<string, string>): string {
+  const cases = Object.entries(modules)
+    .map(([id, source]) => `    if (id === ${JSON.stringify(id)}) return Promise.resolve(() => (${source}));`)
+    .join('\n');
   return `module.exports = {
   init() {},
   get(id) {
-    if (id !== './models') return Promise.reject(new Error('Module ' + id + ' does not exist in container.'));
-    return Promise.resolve(() => (${modelsSource}));
+${cases}
+    return Promise.reject(new Error('Module ' + id + ' does not exist in container.'));
   },
 };\n`;
 }

@@ -27,6 +27,8 @@ export interface HostProcess {
 export interface HostOptions {
   /** remoteEntries.js contents (an array serialised to an ES module). */
   remotes: unknown[];
+  /** The `ports` export of remoteEntries.js (port configuration keyed `<model>.<port>`). */
+  ports?: Record<string, unknown>;
   /** Folder for data and cache; made if absent. Reuse it across starts to keep data. */
   workDir?: string;
   env?: Record<string, string>;
@@ -41,7 +43,8 @@ export async function makeWorkDir(): Promise<string> {
 export async function startHost(options: HostOptions): Promise<HostProcess> {
   const workDir = options.workDir ?? (await makeWorkDir());
   const entriesFile = path.join(workDir, 'remoteEntries.js');
-  await writeFile(entriesFile, `export default ${JSON.stringify(options.remotes, null, 2)};\n`);
+  const ports = options.ports ? `export const ports = ${JSON.stringify(options.ports, null, 2)};\n` : '';
+  await writeFile(entriesFile, `export default ${JSON.stringify(options.remotes, null, 2)};\n${ports}`);
   const child = spawn(process.execPath, [serverScript], {
     cwd: workDir,
     env: {

@@ -97,7 +97,7 @@ export class FlowRunner implements RecordMethods {
 
   /** The record with a method per enabled port (starting a flow) and per relation. */
   objectOf(service: ModelService, record: StoredRecord): ModelObject {
-    const object = Object.assign({}, record) as Record<string, unknown>;
+    const object = service.model.reveal(record) as Record<string, unknown>;
     const modelName = service.model.name;
     for (const [name, settings] of service.model.ports) {
       if (settings.disabled) continue;
@@ -282,10 +282,10 @@ export class FlowRunner implements RecordMethods {
     let failure: unknown;
     try {
       if (!settings) throw new MicrolibError('MLB_ERR_UNAVAILABLE', `${service.model.name} has no port "${step.port}" any more`);
-      outcome = await invokePort({ settings, model: record, input: step.input, idempotencyKey: `${flow.id}:${index}`, signal: this.shutdown.signal }, env.bindings, this.options.breakers);
+      outcome = await invokePort({ settings, model: service.model.reveal(record), input: step.input, idempotencyKey: `${flow.id}:${index}`, signal: this.shutdown.signal }, env.bindings, this.options.breakers);
       if (settings.callback) {
         const result = outcome.result;
-        changes = changesOf(await invokeModelCode(`callback of port ${step.port}`, () => settings.callback!({ model: { ...record }, result, input: step.input })));
+        changes = changesOf(await invokeModelCode(`callback of port ${step.port}`, () => settings.callback!({ model: service.model.reveal(record), result, input: step.input })));
       }
     } catch (error) {
       failure = error;
@@ -325,7 +325,7 @@ export class FlowRunner implements RecordMethods {
       await service.transition(record.id, (existing) => (compensating(existing) ? { flow: finishCompensation(existing.flow!, service.now()) } : undefined));
       return true;
     }
-    const result = await this.undo(env, service, record, target.step.port, target.step.result, `${flow.id}:${target.index}:undo`);
+    const result = await this.undo(env, service, service.model.reveal(record), target.step.port, target.step.result, `${flow.id}:${target.index}:undo`);
     if (result.outcome === 'failed' && this.stopping) return false;
     const undone = (existing: StoredRecord) => compensating(existing) && existing.flow!.steps[target.index]?.undo === undefined;
     await service.transition(record.id, (existing) => {

@@ -1,5 +1,5 @@
-// The `./adapters` expose. Adapters implement a port's interface; the host binds them by name.
-/** Writes a one-line summary of an order event. Bound to ports by a later release. */
-export const logAdapter = (service: { log: (line: string) => void }) => async (event: { eventName: string; id?: string }) => {
-  service.log(`${event.eventName} ${event.id ?? ''}`.trim());
-};
+// The `./adapters` expose: the host binds each port to one of these by name. Every
+// export must be an adapter, `(call: PortCall<Service>) => Promise<Json>`.
+export { authorizePayment, capturePayment, refundPayment } from './payment.js';
+export { checkInventory, pickItems, releaseItems } from './inventory.js';
+export { shipOrder, trackShipment, verifyDelivery, cancelShipment } from './shipping.js';

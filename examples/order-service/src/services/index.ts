@@ -1,3 +1,5 @@
-// The `./services` expose. A service is the outward end of an adapter, usually a client library.
-/** A console-backed service for `logAdapter`. */
-export const consoleService = { log: (line: string) => console.log(`[order-service] ${line}`) };
+// The `./services` expose: the outward end of the adapters, bound to ports by name.
+// Each simulates an external system in memory (see simulator.ts for the environment it reads).
+export { paymentService } from './payment.js';
+export { inventoryService } from './inventory.js';
+export { shippingService } from './shipping.js';

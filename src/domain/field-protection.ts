@@ -1,0 +1,59 @@
+/**
+ * The sensitive fields of one model bound to the host's cipher: what the model
+ * applies to request bodies (no ciphertext or hash smuggled in), to records
+ * before they are stored (encrypted), to records model code and adapters see
+ * (in clear) and to list queries (lookups through the keyed hash).
+ */
+import type { ListQuery } from './datasource.js';
+import { badQueryError, validationError } from './errors.js';
+import type { FieldSpec, StoredRecord } from './model-spec.js';
+import { decryptFields, encryptFields, hashFieldName, lookupFilter, sensitiveFieldsOf, type FieldCipher, type SensitiveFields } from './sensitive-fields.js';
+
+export type { FieldCipher };
+
+export class FieldProtection {
+  private constructor(
+    private readonly sensitive: SensitiveFields,
+    private readonly cipher: FieldCipher,
+  ) {}
+
+  /** The protection of a model's fields, or undefined when none is sensitive. Throws for a bad spec or a missing key. */
+  static of(modelName: string, fields: Record<string, FieldSpec> | undefined, cipher: FieldCipher | undefined): FieldProtection | undefined {
+    const sensitive = sensitiveFieldsOf(fields);
+    if (sensitive.names.length === 0) return undefined;
+    if (!cipher) throw new Error(`model ${modelName} declares sensitive fields, but this host has no field encryption key`);
+    return new FieldProtection(sensitive, cipher);
+  }
+
+  /**
+   * Refuses a body that carries ciphertext or a lookup hash: a client copying
+   * another record's encrypted value into its own could otherwise read it
+   * through `decrypt`.
+   */
+  checkInput(body: Record<string, unknown>): void {
+    for (const name of this.sensitive.names) {
+      if (this.cipher.isEnvelope(body[name])) throw validationError(`"${name}" must be sent in clear; the host encrypts it`, name);
+      const hash = hashFieldName(name);
+      if (hash in body) throw validationError(`"${hash}" is set by the host and cannot be written`, hash);
+    }
+  }
+
+  /** Encrypts the record's sensitive values in place (values already encrypted stay as they are). */
+  seal<T extends Record<string, unknown>>(record: T): T {
+    encryptFields(record, this.sensitive, this.cipher);
+    return record;
+  }
+
+  /** A copy of the record with its sensitive values in clear and without hash fields. */
+  reveal(record: StoredRecord): StoredRecord {
+    return decryptFields(record, this.sensitive, this.cipher);
+  }
+
+  /** The query with equality filters on lookup fields turned into hash lookups; sorting on an encrypted field is refused. */
+  query(query: ListQuery): ListQuery {
+    for (const key of query.sort) {
+      if (this.sensitive.names.includes(key.field)) throw badQueryError(`"${key.field}" is encrypted and cannot be sorted on`, 'sort');
+    }
+    return { ...query, filter: lookupFilter(query.filter, this.sensitive, this.cipher) };
+  }
+}
