@@ -242,6 +242,9 @@ describe('generated CRUD API (example remote from a local folder)', () => {
     const owner = await request(`${api}/orders/${orders[0].id}/customer`);
     assert.equal(owner.status, 200);
     assert.equal(owner.body.id, customer.id);
+    const byQuery = await request(`${api}/orders/${orders[0].id}?relation=customer`);
+    assert.equal(byQuery.status, 200);
+    assert.equal(byQuery.body.id, customer.id, '?relation= is the same as the relation path');
     const many = await request(`${api}/customers/${customer.id}/orders?limit=2&count&sort=createdAt`);
     assert.equal(many.status, 200);
     assert.equal(many.body.total, 3);
@@ -267,6 +270,10 @@ describe('generated CRUD API (example remote from a local folder)', () => {
     assert.equal(again.status, 400);
     assert.match(again.body.error.message, /only a pending order can be approved/);
     assert.equal((await request(`${api}/orders/${order.id}/commands/explode`, { method: 'POST' })).status, 404);
+    const other = (await request(`${api}/orders`, { method: 'POST', body: { customerId: customer.id, items: [{ sku: 'P', quantity: 1, price: 1 }] } })).body;
+    const patched = await request(`${api}/orders/${other.id}/approve`, { method: 'PATCH' });
+    assert.equal(patched.status, 200, 'PATCH /:id/<command> runs the command too');
+    assert.equal(patched.body.status, 'approved');
     const get = await request(`${api}/orders/${order.id}/commands/approve`);
     assert.equal(get.status, 405);
     assert.equal(get.headers.get('allow'), 'POST');

@@ -17,9 +17,11 @@ const shopModels = `[{
     audit: { adapter: 'quote' },
   },
   commands: { reprice: { command: 'price', acl: ['baskets:write'] } },
+  relations: { member: { type: 'manyToOne', modelName: 'member', foreignKey: 'owner' } },
 }]`;
 
 const pricing = (version: string) => containerOf({
+  './models': `[{ modelName: 'member', endpoint: 'members', datasource: 'memory', factory: () => (x) => ({ ...x }) }]`,
   './adapters': `({ quote: async (call) => '${version}:' + (call.model.owner || '?') + ':' + (typeof call.service.get) })`,
 });
 
@@ -37,7 +39,7 @@ describe('ports bound to another remote\'s adapters', () => {
       workDir,
       remotes: [
         { name: 'shop', kind: 'local', path: shopDir },
-        { name: 'pricing', kind: 'local', path: pricingDir, exposes: ['./adapters'] },
+        { name: 'pricing', kind: 'local', path: pricingDir, exposes: ['./models', './adapters'] },
       ],
       env: { MICROLIB_DEV_MODE: 'true', ENCRYPTION_PWD: 'a long enough test password' },
     });
@@ -61,6 +63,15 @@ describe('ports bound to another remote\'s adapters', () => {
     assert.equal(priced.body.quote, 'v1:ada:function');
     assert.equal(priced.body.flow.status, 'completed');
     assert.deepEqual(priced.body.flow.steps.map((s: { port: string; status: string }) => [s.port, s.status]), [['price', 'done']]);
+  });
+
+  it('resolves a relation to a model of the other remote', async () => {
+    const member = await request(`${host.url}/microlib/api/models/members`, { method: 'POST', body: { id: 'dee', name: 'Dee' } });
+    assert.equal(member.status, 201, JSON.stringify(member.body));
+    const basket = await newBasket({ owner: 'dee' });
+    const related = await request(`${api}/${basket.id}/member`);
+    assert.equal(related.status, 200, JSON.stringify(related.body));
+    assert.equal(related.body.name, 'Dee');
   });
 
   it('shows each port\'s binding in /microlib/api/ports', async () => {
@@ -98,7 +109,7 @@ describe('ports bound to another remote\'s adapters', () => {
     const v2 = await request(`${api}/${basket.id}/commands/reprice`, { method: 'POST' });
     assert.equal(v2.body.quote, 'v2:bob:function');
 
-    await writeRemoteEntry(pricingDir, containerOf({ './adapters': `({ quote: 'not a function' })` }));
+    await writeRemoteEntry(pricingDir, containerOf({ './models': `[{ modelName: 'member', endpoint: 'members', factory: () => (x) => x }]`, './adapters': `({ quote: 'not a function' })` }));
     const broken = await request(`${host.url}/microlib/reload`, { method: 'POST', body: { remote: 'pricing' } });
     assert.equal(broken.body.results[0].outcome, 'failed', JSON.stringify(broken.body));
     assert.match(JSON.stringify(broken.body.results[0]), /not a function/);

@@ -146,7 +146,7 @@ export class Model {
     this.schema.checkPatch(patch);
     this.protection?.checkInput(patch);
     // Model code sees sensitive values in clear; they are encrypted again below.
-    let merged: ModelInstance = Object.assign({}, this.reveal(existing), patch);
+    let merged: ModelInstance = Object.assign({}, this.protection ? this.protection.reveal(existing) : existing, patch);
     if (this.spec.onUpdate) {
       const onUpdate = this.spec.onUpdate;
       const current = merged;

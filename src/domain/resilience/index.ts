@@ -1,6 +1,7 @@
 /**
  * Resilience primitives for port calls: a timeout that cancels, retry with
- * backoff and jitter, a circuit breaker, and a compensating step runner (saga).
+ * backoff and jitter, and a circuit breaker. (Compensation is the flow runner's,
+ * in ../ports, because it persists every step.)
  * Pure domain code: no I/O, time only through timers or an injected clock.
  *
  * They compose from the inside out, e.g.
@@ -20,15 +21,4 @@ export {
   type CircuitStateChange,
   type CircuitStateListener,
 } from './circuit-breaker.js';
-export {
-  runSteps,
-  serializeError,
-  FlowFailedError,
-  type Step,
-  type RunStepsOptions,
-  type FlowCompleted,
-  type CompensationReport,
-  type FailedUndo,
-  type FlowFailedRecord,
-  type SerializedError,
-} from './saga.js';
+export { serializeError, type SerializedError } from './serialize-error.js';
