@@ -212,10 +212,8 @@ export class FlowRunner implements RecordMethods {
   private drive(model: string, id: string, flowId: string, first?: { resolve(record: StoredRecord): void; reject(error: unknown): void }): Promise<void> {
     const key = `${model}\u0000${id}`;
     const current = this.active.get(key);
-    if (current) {
-      first?.reject(new MicrolibError('MLB_ERR_CONFLICT', `a flow is already running on ${model} ${id}`));
-      return current;
-    }
+    // The previous driver may be between its last write and its exit: take over after it.
+    if (current) return current.then(() => this.drive(model, id, flowId, first));
     let settled = first === undefined;
     const settle = {
       resolve: (record: StoredRecord) => {
