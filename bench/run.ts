@@ -13,6 +13,7 @@ import { docsFile, exampleRemoteDist, hostScript } from './paths.js';
 import { prepareServer } from './prepare.js';
 import { renderReport } from './report.js';
 import { measureReloads, reloadTargetsPassed, renderReloadSection } from './reload-bench.js';
+import { flowTargetsPassed, measureFlows, renderFlowSection } from './flow-bench.js';
 import type { BenchResults } from './results.js';
 import { SERVERS, type ServerKey } from './servers.js';
 import type { ServerProcess } from './server-process.js';
@@ -101,13 +102,26 @@ async function main(): Promise<number> {
     console.error(`  FAILED: ${(error as Error).message}`);
   }
 
+  log('flows (bench/flow-bench.ts)');
+  let flowSection: string;
+  let flowsPassed = false;
+  try {
+    const flows = await measureFlows(log);
+    flowSection = renderFlowSection(flows);
+    flowsPassed = flowTargetsPassed(flows);
+  } catch (error) {
+    flowSection = `## Flows\n\nFAILED: ${(error as Error).message}\n`;
+    console.error(`  FAILED: ${(error as Error).message}`);
+  }
+
   const outcomes = evaluateTargets(results);
-  await writeFile(docsFile, `${renderReport(results, outcomes).trimEnd()}\n\n${reloadSection}`);
+  await writeFile(docsFile, `${renderReport(results, outcomes).trimEnd()}\n\n${reloadSection.trimEnd()}\n\n${flowSection}`);
   log('\ntargets:');
   for (const outcome of outcomes) log(`  ${outcome.pass ? 'PASS' : 'FAIL'}  ${outcome.target}: ${outcome.measured}${outcome.note ? ` (${outcome.note})` : ''}`);
   log(`  ${reloadsPassed ? 'PASS' : 'FAIL'}  hot deployment targets (see the report)`);
+  log(`  ${flowsPassed ? 'PASS' : 'FAIL'}  flow targets (see the report)`);
   log(`\nwrote ${docsFile}`);
-  return outcomes.every((o) => o.pass) && reloadsPassed ? 0 : 1;
+  return outcomes.every((o) => o.pass) && reloadsPassed && flowsPassed ? 0 : 1;
 }
 
 cleanupOnSignals();

@@ -100,7 +100,10 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     world,
     breakers,
     publish: (event) => broker.publish(event),
-    onError: (error, where) => logger.error({ err: error, ...where }, 'flow stopped; it resumes when the host or the model comes back'),
+    onError: (error, { phase, ...where }) =>
+      phase === 'start'
+        ? logger.warn({ err: error, ...where }, `event ${where.event} did not start a flow`)
+        : logger.error({ err: error, ...where }, 'flow stopped; it resumes when the host or the model comes back'),
     onStep: ({ error, ...report }) =>
       error === undefined ? logger.debug(report, 'flow step') : logger.warn({ ...report, err: error }, `flow step ${report.outcome}`),
   });

@@ -41,8 +41,12 @@ export interface FlowRunnerOptions {
   world: FlowWorld;
   breakers: BreakerRegistry;
   publish(event: DomainEvent): unknown;
-  /** A flow could not go on (a storage failure, say); it stays where it is and resumes on the next start. */
-  onError(error: unknown, where: { model: string; id: string; flowId: string }): void;
+  /**
+   * An event could not start a flow (`phase: 'start'`: no such record, a flow
+   * already running…), or a flow could not go on (`phase: 'run'`: a storage
+   * failure, its model not served); a flow that stopped resumes on the next start.
+   */
+  onError(error: unknown, where: { phase: 'start' | 'run'; model: string; id: string; flowId?: string; event?: string }): void;
   /** Each step's outcome, for the log. */
   onStep?(report: { model: string; id: string; flowId: string; port: string; outcome: 'done' | 'failed' | 'undone' | 'undo-failed'; error?: unknown }): void;
   /** Flows resumed at once after a restart. */
@@ -154,7 +158,7 @@ export class FlowRunner implements RecordMethods {
           if (event.modelName !== undefined && event.modelName !== model.name) return;
           const id = data.id;
           this.withService(model.name, service, (current) => this.startPort(current, id, port.name, data)).catch((error: unknown) =>
-            this.options.onError(error, { model: model.name, id, flowId: `(start at ${port.name} on ${eventName})` }),
+            this.options.onError(error, { phase: 'start', model: model.name, id, event: eventName }),
           );
         },
       });
@@ -228,11 +232,11 @@ export class FlowRunner implements RecordMethods {
     const run = this.loop(model, id, flowId, settle)
       .catch((error: unknown) => {
         settle.reject(error);
-        this.options.onError(error, { model, id, flowId });
+        this.options.onError(error, { phase: 'run', model, id, flowId });
       })
       .finally(() => {
         this.active.delete(key);
-        settle.reject(new MicrolibError('MLB_ERR_UNAVAILABLE', 'the flow was interrupted (the host is stopping); it resumes on the next start'));
+        settle.reject(new MicrolibError('MLB_ERR_UNAVAILABLE', 'the flow stopped before its first step finished (the host is stopping, or the record is gone); a stored flow resumes on the next start'));
       });
     this.active.set(key, run);
     return run;
