@@ -27,6 +27,7 @@ import { createAdminApp } from './adapters/http/admin-app.js';
 import { createReloadRoutes } from './adapters/http/reload-routes.js';
 import { Poller } from './federation/poller.js';
 import { createHttpServer } from './adapters/http/http-server.js';
+import { EVENTS_WS_PATH, EventStreamServer } from './adapters/ws/event-stream-server.js';
 import { createModelRouter, MODELS_PREFIX } from './adapters/http/model-router.js';
 import { RouteTable, RouteTableRef, type Bound, type ModelRoute } from './adapters/http/route-table.js';
 import { builtInDatasources, DatasourceRegistry } from './adapters/persistence/datasource-registry.js';
@@ -233,7 +234,20 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
   });
   const adminApp = createAdminApp({ table, deployment, reloadRoutes, breakers, builtInServices: BUILT_IN_SERVICES });
   const poller = new Poller(deployment, config.pollIntervalMs);
-  const server = createHttpServer({ handleModelRequest, adminApp });
+  const eventStream = new EventStreamServer({
+    broker,
+    knownModel: (name) => table.current.byModelName.has(name),
+    logger: logger.child({ component: 'ws' }),
+    maxBufferedBytes: config.wsMaxBufferedBytes,
+    maxSubscriptions: config.wsMaxSubscriptions,
+    maxMessageBytes: 65_536,
+    heartbeatMs: 30_000,
+  });
+  const server = createHttpServer({
+    handleModelRequest,
+    adminApp,
+    upgrades: new Map([[EVENTS_WS_PATH, (req, socket, head) => eventStream.handleUpgrade(req, socket, head)]]),
+  });
 
   return {
     server,
@@ -255,6 +269,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     },
     async stop() {
       poller.stop();
+      await eventStream.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -42,6 +42,9 @@ export interface HostConfig {
   portTimeoutMs: number;
   /** Password the key of sensitive fields is derived from; without it a generated key in DATA_DIR is used. */
   encryptionPassword: string | undefined;
+  /** WebSocket clients: unsent bytes after which a slow client is dropped, and subscriptions per connection. */
+  wsMaxBufferedBytes: number;
+  wsMaxSubscriptions: number;
 }
 
 export class ConfigError extends Error {
@@ -116,6 +119,8 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', 30_000, 0, 600_000),
     portTimeoutMs: integer(env, 'PORT_TIMEOUT_MS', 30_000, 1, 86_400_000),
     encryptionPassword: env.ENCRYPTION_PWD?.trim() || undefined,
+    wsMaxBufferedBytes: integer(env, 'WS_MAX_BUFFERED_BYTES', 4_194_304, 1_024, 1_073_741_824),
+    wsMaxSubscriptions: integer(env, 'WS_MAX_SUBSCRIPTIONS', 100, 1, 10_000),
     keepVersions: integer(env, 'KEEP_VERSIONS', 5, 1, 100),
   };
 }

@@ -61,20 +61,19 @@ export class ModelService {
   }
 
   /**
-   * Announces a write as `<model>Created|Updated|Deleted` with the id and the
-   * changes. Not awaited: local handlers must not slow or fail the request, and
-   * the broker reports their errors itself.
+   * Announces a write as `<model>Created|Updated|Deleted` with the id, the
+   * changes and the record as stored (as deleted, for a delete), so listeners
+   * and other hosts need not read it back. Not awaited: local handlers must not
+   * slow or fail the request, and the broker reports their errors itself.
    */
   private announce(operation: CrudOperation, record: StoredRecord, changes: unknown): StoredRecord {
     const eventName = this.eventNames[operation];
     if (this.events?.hasSubscribers(eventName)) {
       const modelName = this.model.name;
-      void this.events.publish(makeEvent(eventName, { modelName, data: { id: record.id, revision: record.revision, changes } }));
+      void this.events.publish(makeEvent(eventName, { modelName, data: { id: record.id, revision: record.revision, changes, record } }));
     }
     return record;
   }
-
-
 
   private checkId(id: string): void {
     if (!ID_PATTERN.test(id)) throw validationError('"id" must be 1 to 64 letters, digits, "_" or "-"', 'id');

@@ -1,19 +1,28 @@
 /**
  * One node:http server: generated model routes go to the model router, all
- * else to the Express admin app.
+ * else to the Express admin app; WebSocket upgrades go to the handler of their path.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { MODELS_PREFIX } from './model-router.js';
 
 export interface HttpServerDeps {
   handleModelRequest(req: IncomingMessage, res: ServerResponse): Promise<void>;
   adminApp(req: IncomingMessage, res: ServerResponse): void;
+  /** WebSocket endpoints by path. */
+  upgrades?: ReadonlyMap<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
 }
 
 export function createHttpServer(deps: HttpServerDeps): http.Server {
   const server = http.createServer((req, res) => {
     if (req.url?.startsWith(MODELS_PREFIX)) void deps.handleModelRequest(req, res);
     else deps.adminApp(req, res);
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const handle = deps.upgrades?.get(path);
+    if (handle) return handle(req, socket, head);
+    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   });
   // Bound slow clients: headers within 20 s, whole request within 60 s.
   server.headersTimeout = 20_000;

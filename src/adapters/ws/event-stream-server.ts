@@ -1,0 +1,137 @@
+/**
+ * `GET /microlib/ws/events` (WebSocket): clients subscribe to events and get
+ * each one as it happens, in the order the broker published them. A client
+ * that reads slower than events come is dropped once its send buffer passes a
+ * bound, rather than buffered without limit; a dead one is found by ping.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { crudEventName, type DomainEvent, type EventBroker } from '../../domain/events/index.js';
+import type { Logger } from '../logging/logger.js';
+import { ClientMessageError, matches, parseClientMessage, type Subscription } from './client-subscription.js';
+
+export const EVENTS_WS_PATH = '/microlib/ws/events';
+
+export interface EventStreamOptions {
+  broker: EventBroker;
+  /** Whether a model of that name is served now. */
+  knownModel(modelName: string): boolean;
+  logger: Logger;
+  /** A client whose unsent data passes this is dropped (close 1013). */
+  maxBufferedBytes: number;
+  /** Subscriptions one connection may hold. */
+  maxSubscriptions: number;
+  /** Largest message a client may send. */
+  maxMessageBytes: number;
+  /** Ping interval; a client that did not answer the previous ping is dropped. */
+  heartbeatMs: number;
+}
+
+const OPERATION = { created: 'create', updated: 'update', deleted: 'delete' } as const;
+const eventNameOf = (model: string, kind: keyof typeof OPERATION) => crudEventName(model, OPERATION[kind]);
+
+/** Close codes clients see. */
+export const CLOSE_SLOW_CLIENT = 1013;
+
+export class EventStreamServer {
+  private readonly wss: WebSocketServer;
+  private readonly heartbeat: NodeJS.Timeout;
+  private connections = 0;
+  private dropped = 0;
+
+  constructor(private readonly options: EventStreamOptions) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false });
+    this.wss.on('connection', (socket: WebSocket, req: IncomingMessage) => this.serve(socket, req));
+    const alive = new WeakSet<WebSocket>();
+    this.heartbeat = setInterval(() => {
+      for (const socket of this.wss.clients) {
+        if (!alive.has(socket)) {
+          socket.terminate();
+          continue;
+        }
+        alive.delete(socket);
+        socket.ping();
+      }
+    }, options.heartbeatMs);
+    this.heartbeat.unref();
+    this.wss.on('connection', (socket: WebSocket) => {
+      alive.add(socket);
+      socket.on('pong', () => alive.add(socket));
+    });
+  }
+
+  /** Takes over an upgrade request for {@link EVENTS_WS_PATH}. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+  }
+
+  stats(): { connections: number; dropped: number } {
+    return { connections: this.connections, dropped: this.dropped };
+  }
+
+  /** Closes every connection (1001, going away). */
+  close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const socket of this.wss.clients) socket.close(1001, 'host stopping');
+    return new Promise((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private serve(socket: WebSocket, req: IncomingMessage): void {
+    const { broker, logger, maxBufferedBytes } = this.options;
+    const owner = `ws:${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}#${++this.connections}`;
+    const subscriptions = new Map<string, () => void>();
+    let open = true;
+
+    const send = (message: unknown) => {
+      if (!open) return;
+      // Dropping is the bound: a client that cannot keep up must reconnect and catch up by reading the API.
+      if (socket.bufferedAmount > maxBufferedBytes) {
+        open = false;
+        this.dropped++;
+        logger.warn({ client: owner, bufferedBytes: socket.bufferedAmount }, 'slow WebSocket client dropped');
+        socket.close(CLOSE_SLOW_CLIENT, 'too slow: events were not read in time');
+        // A client that does not read will not read the close frame either.
+        setTimeout(() => socket.terminate(), 1_000).unref();
+        return;
+      }
+      socket.send(JSON.stringify(message));
+    };
+
+    const subscribe = (subscription: Subscription) => {
+      subscriptions.get(subscription.sub)?.();
+      const handler = (event: DomainEvent) => {
+        if (matches(subscription, event)) send({ type: 'event', sub: subscription.sub, event });
+      };
+      const unsubscribers = subscription.patterns.map((pattern) => broker.subscribe(pattern, handler, { owner }));
+      subscriptions.set(subscription.sub, () => unsubscribers.forEach((unsubscribe) => unsubscribe()));
+    };
+
+    socket.on('message', (data, isBinary) => {
+      try {
+        if (isBinary) throw new ClientMessageError('send JSON text frames');
+        const message = parseClientMessage(data.toString(), eventNameOf, this.options.knownModel);
+        if (message.type === 'ping') return send({ type: 'pong' });
+        if (message.type === 'unsubscribe') {
+          subscriptions.get(message.sub)?.();
+          subscriptions.delete(message.sub);
+          return send({ type: 'unsubscribed', sub: message.sub });
+        }
+        if (!subscriptions.has(message.subscription.sub) && subscriptions.size >= this.options.maxSubscriptions) {
+          throw new ClientMessageError(`a connection may hold ${this.options.maxSubscriptions} subscriptions`, 'sub', message.subscription.sub);
+        }
+        subscribe(message.subscription);
+        send({ type: 'subscribed', sub: message.subscription.sub, events: message.subscription.patterns });
+      } catch (error) {
+        const e = error instanceof ClientMessageError ? error : new ClientMessageError('the message could not be handled');
+        send({ type: 'error', message: e.message, ...(e.field ? { field: e.field } : {}), ...(e.sub ? { sub: e.sub } : {}) });
+      }
+    });
+    socket.on('error', (error) => logger.debug({ client: owner, err: error }, 'WebSocket client error'));
+    socket.on('close', () => {
+      open = false;
+      broker.disposeOwner(owner);
+      subscriptions.clear();
+    });
+  }
+}

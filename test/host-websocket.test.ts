@@ -1,0 +1,153 @@
+// The WebSocket event stream for clients, against a host child process: subscriptions,
+// filters, order of events, bad messages, and a slow client dropped instead of buffered.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
+import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
+
+const models = `[{ modelName: 'thing', endpoint: 'things', datasource: 'memory', factory: () => (x) => ({ ...x }) }]`;
+
+/** A client that records every message; `next(n)` waits (bounded) for n more. */
+async function connect(url: string) {
+  const socket = new WebSocket(url);
+  const messages: Array<Record<string, any>> = [];
+  const waiters: Array<() => void> = [];
+  socket.on('message', (data) => {
+    messages.push(JSON.parse(data.toString()) as Record<string, any>);
+    waiters.splice(0).forEach((wake) => wake());
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  return {
+    socket,
+    messages,
+    send: (message: unknown) => socket.send(typeof message === 'string' ? message : JSON.stringify(message)),
+    async until(count: number, what: string) {
+      const deadline = Date.now() + 5_000;
+      while (messages.length < count) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(messages)}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100);
+        });
+      }
+      return messages;
+    },
+  };
+}
+
+describe('WebSocket event stream', () => {
+  let host: HostProcess;
+  let workDir: string;
+  let api: string;
+  let wsUrl: string;
+
+  before(async () => {
+    workDir = await makeWorkDir();
+    const dir = await writeRemoteEntry(path.join(workDir, 'remote'), containerSource(models));
+    host = await startHost({ workDir, remotes: [{ name: 'kit', kind: 'local', path: dir }], env: { WS_MAX_BUFFERED_BYTES: '65536' } });
+    api = `${host.url}/microlib/api/models/things`;
+    wsUrl = `ws://127.0.0.1:${host.port}/microlib/ws/events`;
+  });
+  after(async () => {
+    await host?.stop();
+    await removeDir(workDir);
+  });
+
+  it('streams created, updated and deleted events in order, filtered by id or field values', async () => {
+    const client = await connect(wsUrl);
+    client.send({ type: 'subscribe', sub: 'all', model: 'thing' });
+    client.send({ type: 'subscribe', sub: 'red', model: 'thing', where: { color: 'red' } });
+    await client.until(2, 'subscribed');
+    assert.deepEqual(client.messages.map((m) => [m.type, m.sub]), [['subscribed', 'all'], ['subscribed', 'red']]);
+
+    const blue = (await request(api, { method: 'POST', body: { color: 'blue' } })).body;
+    const red = (await request(api, { method: 'POST', body: { color: 'red' } })).body;
+    client.send({ type: 'subscribe', sub: 'one', model: 'thing', id: blue.id, events: ['updated', 'deleted'] });
+    await client.until(6, 'creates and the third subscription');
+    await request(`${api}/${blue.id}`, { method: 'PATCH', body: { color: 'green' } });
+    await request(`${api}/${red.id}`, { method: 'PATCH', body: { size: 3 } });
+    await request(`${api}/${blue.id}`, { method: 'DELETE' });
+    const all = await client.until(12, 'every event');
+    const events = all.filter((m) => m.type === 'event').map((m) => `${m.sub}:${m.event.eventName}:${m.event.data.id === blue.id ? 'blue' : 'red'}`);
+    assert.deepEqual(events, [
+      'all:thingCreated:blue',
+      'all:thingCreated:red',
+      'red:thingCreated:red',
+      'all:thingUpdated:blue',
+      'one:thingUpdated:blue',
+      'all:thingUpdated:red',
+      'red:thingUpdated:red',
+      'all:thingDeleted:blue',
+      'one:thingDeleted:blue',
+    ]);
+    const updated = all.find((m) => m.type === 'event' && m.sub === 'one' && m.event.eventName === 'thingUpdated')!;
+    assert.equal(updated.event.data.record.color, 'green', 'events carry the record as stored');
+    assert.deepEqual(updated.event.data.changes, { color: 'green' });
+
+    client.send({ type: 'unsubscribe', sub: 'all' });
+    await client.until(13, 'unsubscribed');
+    await request(api, { method: 'POST', body: { color: 'red' } });
+    const after = await client.until(14, 'the red create');
+    assert.deepEqual(after.slice(12).map((m) => [m.type, m.sub]), [['unsubscribed', 'all'], ['event', 'red']]);
+    client.socket.close();
+  });
+
+  it('answers bad messages with an error naming the field, and keeps the connection', async () => {
+    const client = await connect(wsUrl);
+    client.send('not json');
+    client.send({ type: 'subscribe', sub: 'x', model: 'nope' });
+    client.send({ type: 'subscribe', model: 'thing' });
+    client.send({ type: 'subscribe', sub: 'x', model: 'thing', events: ['exploded'] });
+    client.send({ type: 'subscribe', sub: 'x', model: 'thing', where: { color: { $ne: 'red' } } });
+    client.send({ type: 'ping' });
+    const messages = await client.until(6, 'six answers');
+    assert.deepEqual(messages.map((m) => [m.type, m.field ?? null]), [
+      ['error', null],
+      ['error', 'model'],
+      ['error', 'sub'],
+      ['error', 'events'],
+      ['error', 'where.color'],
+      ['pong', null],
+    ]);
+    assert.match(messages[1]!.message, /no model "nope"/);
+    client.socket.close();
+  });
+
+  it('drops a client that does not read, instead of buffering its events without bound', async () => {
+    const slow = await connect(wsUrl);
+    slow.send({ type: 'subscribe', sub: 'all', model: 'thing' });
+    await slow.until(1, 'subscribed');
+    const closed = new Promise<number>((resolve) => slow.socket.once('close', (code) => resolve(code)));
+    // Stop reading: the kernel buffers fill, then the host's send buffer grows.
+    (slow.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    const payload = 'x'.repeat(4_096);
+    let writes = 0;
+    const deadline = Date.now() + 30_000;
+    while (!host.logs.some((l) => l.msg === 'slow WebSocket client dropped') && writes < 20_000 && Date.now() < deadline) {
+      await Promise.all(Array.from({ length: 20 }, () => request(api, { method: 'POST', body: { payload } })));
+      writes += 20;
+    }
+    const drop = host.logs.find((l) => l.msg === 'slow WebSocket client dropped');
+    assert.ok(drop, `the slow client was not dropped after ${writes} writes`);
+    assert.ok((drop.bufferedBytes as number) <= 65_536 + 16_384, `dropped with ${String(drop.bufferedBytes)} bytes buffered`);
+    (slow.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+    assert.ok([1013, 1006].includes(await closed));
+    assert.equal((await request(`${host.url}/microlib/health`)).status, 200);
+    // Others are unaffected.
+    const fresh = await connect(wsUrl);
+    fresh.send({ type: 'subscribe', sub: 's', model: 'thing' });
+    await fresh.until(1, 'subscribed');
+    fresh.socket.close();
+  });
+
+  it('answers an upgrade on an unknown path with 404', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${host.port}/microlib/ws/nope`);
+    const status = await new Promise<number>((resolve) => socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)).once('error', () => resolve(-1)));
+    assert.equal(status, 404);
+  });
+});
