@@ -28,6 +28,7 @@ import { createReloadRoutes } from './adapters/http/reload-routes.js';
 import { Poller } from './federation/poller.js';
 import { createHttpServer } from './adapters/http/http-server.js';
 import { EVENTS_WS_PATH, EventStreamServer } from './adapters/ws/event-stream-server.js';
+import { SWITCH_PATH, WebSwitchHub, WebSwitchPeer } from './adapters/events/webswitch.js';
 import { createModelRouter, MODELS_PREFIX } from './adapters/http/model-router.js';
 import { RouteTable, RouteTableRef, type Bound, type ModelRoute } from './adapters/http/route-table.js';
 import { builtInDatasources, DatasourceRegistry } from './adapters/persistence/datasource-registry.js';
@@ -243,11 +244,12 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     maxMessageBytes: 65_536,
     heartbeatMs: 30_000,
   });
-  const server = createHttpServer({
-    handleModelRequest,
-    adminApp,
-    upgrades: new Map([[EVENTS_WS_PATH, (req, socket, head) => eventStream.handleUpgrade(req, socket, head)]]),
-  });
+  const switchOptions = { broker, logger: logger.child({ component: 'webswitch' }), hostId: config.hostId, share: config.eventsShare, secret: config.webswitchSecret ?? '' };
+  const hub = config.webswitchHub ? new WebSwitchHub(switchOptions) : undefined;
+  let peer: WebSwitchPeer | undefined;
+  const upgrades = new Map([[EVENTS_WS_PATH, eventStream.handleUpgrade.bind(eventStream)]]);
+  if (hub) upgrades.set(SWITCH_PATH, hub.handleUpgrade.bind(hub));
+  const server = createHttpServer({ handleModelRequest, adminApp, upgrades });
 
   return {
     server,
@@ -258,6 +260,8 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       if (config.devMode) logger.warn({}, 'MICROLIB_DEV_MODE=true: reload and rollback need no credential; never run so in production');
       await deployment.loadAll();
       poller.start();
+      // Other hosts' events start arriving once this host's models are loaded.
+      if (config.webswitchUrl) peer = new WebSwitchPeer(switchOptions, config.webswitchUrl);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
@@ -269,6 +273,8 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     },
     async stop() {
       poller.stop();
+      await peer?.close();
+      await hub?.close();
       await eventStream.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -4,41 +4,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import WebSocket from 'ws';
+import { connect } from './support/ws-client.js';
 import { makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
 import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
 
 const models = `[{ modelName: 'thing', endpoint: 'things', datasource: 'memory', factory: () => (x) => ({ ...x }) }]`;
-
-/** A client that records every message; `next(n)` waits (bounded) for n more. */
-async function connect(url: string) {
-  const socket = new WebSocket(url);
-  const messages: Array<Record<string, any>> = [];
-  const waiters: Array<() => void> = [];
-  socket.on('message', (data) => {
-    messages.push(JSON.parse(data.toString()) as Record<string, any>);
-    waiters.splice(0).forEach((wake) => wake());
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  return {
-    socket,
-    messages,
-    send: (message: unknown) => socket.send(typeof message === 'string' ? message : JSON.stringify(message)),
-    async until(count: number, what: string) {
-      const deadline = Date.now() + 5_000;
-      while (messages.length < count) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(messages)}`);
-        await new Promise<void>((resolve) => {
-          waiters.push(resolve);
-          setTimeout(resolve, 100);
-        });
-      }
-      return messages;
-    },
-  };
-}
 
 describe('WebSocket event stream', () => {
   let host: HostProcess;

@@ -2,6 +2,7 @@
  * Host configuration from environment variables. Every variable, its default
  * and meaning is listed in `.env.example`; keep the two in step.
  */
+import os from 'node:os';
 import path from 'node:path';
 
 export interface HostConfig {
@@ -45,6 +46,16 @@ export interface HostConfig {
   /** WebSocket clients: unsent bytes after which a slow client is dropped, and subscriptions per connection. */
   wsMaxBufferedBytes: number;
   wsMaxSubscriptions: number;
+  /** This host's id in events it shares with others. */
+  hostId: string;
+  /** Local event patterns shared with other hosts (over Kafka or the webswitch). */
+  eventsShare: string[];
+  /** Serve `/microlib/switch` for other hosts' events. */
+  webswitchHub: boolean;
+  /** Hub to connect to, e.g. ws://10.0.0.5:8070/microlib/switch. */
+  webswitchUrl: string | undefined;
+  /** Secret between the hub and its peers. */
+  webswitchSecret: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +77,13 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+/** A comma-separated list; empty entries are ignored. */
+function list(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
 function flag(env: Env, name: string): boolean {
   const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
@@ -84,6 +102,24 @@ function secret(env: Env, name: string): string | undefined {
 function text(env: Env, name: string, fallback: string): string {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+}
+
+function webswitch(env: Env): Pick<HostConfig, 'webswitchHub' | 'webswitchUrl' | 'webswitchSecret'> {
+  const webswitchHub = flag(env, 'WEBSWITCH_HUB');
+  const webswitchUrl = env.WEBSWITCH_URL?.trim() || undefined;
+  const webswitchSecret = secret(env, 'WEBSWITCH_SECRET');
+  if (webswitchUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(webswitchUrl);
+    } catch {
+      throw new ConfigError('WEBSWITCH_URL', `not a URL: "${webswitchUrl}"`);
+    }
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new ConfigError('WEBSWITCH_URL', 'must be a ws:// or wss:// URL');
+  }
+  // An open hub would let anyone on the network inject events into every host.
+  if ((webswitchHub || webswitchUrl) && !webswitchSecret) throw new ConfigError('WEBSWITCH_SECRET', 'is required with WEBSWITCH_HUB or WEBSWITCH_URL');
+  return { webswitchHub, webswitchUrl, webswitchSecret };
 }
 
 /** Reads the configuration; throws ConfigError naming the variable on bad input. */
@@ -121,6 +157,9 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     encryptionPassword: env.ENCRYPTION_PWD?.trim() || undefined,
     wsMaxBufferedBytes: integer(env, 'WS_MAX_BUFFERED_BYTES', 4_194_304, 1_024, 1_073_741_824),
     wsMaxSubscriptions: integer(env, 'WS_MAX_SUBSCRIPTIONS', 100, 1, 10_000),
+    hostId: text(env, 'HOST_ID', `${os.hostname()}-${process.pid}`),
+    eventsShare: list(env, 'EVENTS_SHARE', ['*']),
+    ...webswitch(env),
     keepVersions: integer(env, 'KEEP_VERSIONS', 5, 1, 100),
   };
 }

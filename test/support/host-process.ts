@@ -3,7 +3,7 @@
  * waits until it listens. Tests then talk to it over HTTP like any client.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,7 @@ export async function makeWorkDir(): Promise<string> {
 
 export async function startHost(options: HostOptions): Promise<HostProcess> {
   const workDir = options.workDir ?? (await makeWorkDir());
+  await mkdir(workDir, { recursive: true });
   const entriesFile = path.join(workDir, 'remoteEntries.js');
   const ports = options.ports ? `export const ports = ${JSON.stringify(options.ports, null, 2)};\n` : '';
   await writeFile(entriesFile, `export default ${JSON.stringify(options.remotes, null, 2)};\n${ports}`);
