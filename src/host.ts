@@ -9,6 +9,8 @@ import type { Server } from 'node:http';
 import type { HostConfig } from './config/env.js';
 import { readRemoteEntries } from './config/remote-entries.js';
 import { normalisePortOverrides } from './config/port-overrides.js';
+import { normaliseRemoteModels } from './config/remote-models.js';
+import { RemoteModelClient } from './adapters/http/remote-model-client.js';
 import { parseModelSpecs } from './domain/spec-parser.js';
 import { Model } from './domain/model.js';
 import type { FieldCipher } from './domain/field-protection.js';
@@ -60,8 +62,14 @@ const systemClock: ServiceClock = {
 };
 
 export async function createHost(config: HostConfig, logger: Logger): Promise<Host> {
-  const { entries, ports: portsConfig } = await readRemoteEntries(config.remoteEntriesPath);
+  const { entries, ports: portsConfig, remoteModels: remoteModelsConfig } = await readRemoteEntries(config.remoteEntriesPath);
   const portOverrides = normalisePortOverrides(portsConfig);
+  const remoteModels = new Map(
+    [...normaliseRemoteModels(remoteModelsConfig)].map(([name, { url, headers }]) => [
+      name,
+      new RemoteModelClient({ modelName: name, url, timeoutMs: config.relationTimeoutMs, ...(headers ? { headers } : {}) }),
+    ]),
+  );
   const datasources = new DatasourceRegistry(builtInDatasources, {
     kind: config.defaultDatasource,
     dataDir: config.dataDir,
@@ -85,6 +93,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       return {
         env: {
           service: (name) => current.byModelName.get(name)?.service,
+          remoteModel: (name) => remoteModels.get(name),
           bindings: {
             adapter: (name) => adapters.get(name)?.value,
             service: (name) => {
@@ -215,6 +224,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     bodyLimitBytes: config.bodyLimitBytes,
     defaultPageSize: config.defaultPageSize,
     maxPageSize: config.maxPageSize,
+    remoteModel: (name) => remoteModels.get(name),
     onInternalError: (error, req) => logger.error({ err: error, method: req.method, url: req.url }, 'request failed'),
   });
   deployment.on('retired', ({ loaded }: { loaded: LoadedRemote }) => {

@@ -56,6 +56,8 @@ export interface HostConfig {
   webswitchUrl: string | undefined;
   /** Secret between the hub and its peers. */
   webswitchSecret: string | undefined;
+  /** Deadline of a read from another host's model (relations across hosts). */
+  relationTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -160,6 +162,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     hostId: text(env, 'HOST_ID', `${os.hostname()}-${process.pid}`),
     eventsShare: list(env, 'EVENTS_SHARE', ['*']),
     ...webswitch(env),
+    relationTimeoutMs: integer(env, 'RELATION_TIMEOUT_MS', 5_000, 1, 600_000),
     keepVersions: integer(env, 'KEEP_VERSIONS', 5, 1, 100),
   };
 }

@@ -8,8 +8,25 @@ import { MicrolibError, notFoundError } from './errors.js';
 import type { ModelService } from './model-service.js';
 import type { Json, StoredRecord } from './model-spec.js';
 
-/** Finds the service of a model by its name among what the host serves now. */
-export type ServiceLookup = (modelName: string) => ModelService | undefined;
+/**
+ * Where related records are read: a model this host serves (its ModelService),
+ * or one another host serves (read over HTTP).
+ */
+export interface RelationTarget {
+  /** The record, or a MLB_ERR_NOT_FOUND rejection. */
+  get(id: string): Promise<StoredRecord>;
+  list(query: ListQuery): Promise<Page>;
+  /** False when `field` cannot be filtered on; undefined when the target cannot tell (another host checks itself). */
+  canFilter?(field: string): boolean;
+}
+
+/** Finds a model by its name among what this host serves now, or among the models of other hosts it knows. */
+export type ServiceLookup = (modelName: string) => ModelService | RelationTarget | undefined;
+
+function canFilter(target: ModelService | RelationTarget, field: string): boolean | undefined {
+  if ('model' in target) return target.model.schema.queryableType(field) !== undefined;
+  return target.canFilter?.(field);
+}
 
 export type RelationResult = { kind: 'one'; record: StoredRecord | null } | { kind: 'many'; page: Page };
 
@@ -18,7 +35,8 @@ export async function resolveRelation(
   id: string,
   relationName: string,
   lookup: ServiceLookup,
-  page: Pick<ListQuery, 'limit' | 'offset' | 'cursor' | 'count' | 'sort'>,
+  /** Paging, sort and extra filters of a `oneToMany` page (the foreign key filter is added). */
+  page: Pick<ListQuery, 'limit' | 'offset' | 'cursor' | 'count' | 'sort'> & { filter?: ListQuery['filter'] },
 ): Promise<RelationResult> {
   const relation = source.model.spec.relations?.[relationName];
   if (!relation || !Object.hasOwn(source.model.spec.relations!, relationName)) {
@@ -28,10 +46,10 @@ export async function resolveRelation(
   if (!target) throw new MicrolibError('MLB_ERR_UNAVAILABLE', `relation "${relationName}" needs model "${relation.modelName}", which no loaded remote serves`);
   const record = await source.get(id);
   if (relation.type === 'oneToMany') {
-    if (!target.model.schema.queryableType(relation.foreignKey)) {
+    if (canFilter(target, relation.foreignKey) === false) {
       throw new MicrolibError('MLB_ERR_INTERNAL', `relation "${relationName}": ${relation.modelName}.${relation.foreignKey} is not a filterable field`);
     }
-    const filter: Record<string, Json> = { [relation.foreignKey]: record.id };
+    const filter: Record<string, Json> = { ...page.filter, [relation.foreignKey]: record.id };
     return { kind: 'many', page: await target.list({ ...page, filter }) };
   }
   const key = record[relation.foreignKey];

@@ -29,6 +29,8 @@ export interface HostOptions {
   remotes: unknown[];
   /** The `ports` export of remoteEntries.js (port configuration keyed `<model>.<port>`). */
   ports?: Record<string, unknown>;
+  /** The `remoteModels` export of remoteEntries.js (models other hosts serve). */
+  remoteModels?: Record<string, unknown>;
   /** Folder for data and cache; made if absent. Reuse it across starts to keep data. */
   workDir?: string;
   env?: Record<string, string>;
@@ -44,8 +46,11 @@ export async function startHost(options: HostOptions): Promise<HostProcess> {
   const workDir = options.workDir ?? (await makeWorkDir());
   await mkdir(workDir, { recursive: true });
   const entriesFile = path.join(workDir, 'remoteEntries.js');
-  const ports = options.ports ? `export const ports = ${JSON.stringify(options.ports, null, 2)};\n` : '';
-  await writeFile(entriesFile, `export default ${JSON.stringify(options.remotes, null, 2)};\n${ports}`);
+  const named = Object.entries({ ports: options.ports, remoteModels: options.remoteModels })
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => `export const ${name} = ${JSON.stringify(value, null, 2)};\n`)
+    .join('');
+  await writeFile(entriesFile, `export default ${JSON.stringify(options.remotes, null, 2)};\n${named}`);
   const child = spawn(process.execPath, [serverScript], {
     cwd: workDir,
     env: {

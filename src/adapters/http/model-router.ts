@@ -10,17 +10,19 @@ import { parseListQuery, type PageLimits } from './list-query.js';
 import { readJsonBody } from './read-body.js';
 import { sendEmpty, sendError, sendJson } from './respond.js';
 import type { ModelRoute, RouteTable, RouteTableRef } from './route-table.js';
-import { resolveRelation } from '../../domain/relations.js';
+import { resolveRelation, type RelationTarget } from '../../domain/relations.js';
 import { compileFieldSchema } from '../../domain/field-schema.js';
 import { PortCallError } from '../../domain/ports/port-invoker.js';
 
-/** Paging parameters of relation pages are checked against no particular model. */
-const ANY_FIELDS = compileFieldSchema({}, false);
+/** A related model another host serves checks its own query: any plain field name passes here. */
+const REMOTE_FIELDS = compileFieldSchema(undefined, true);
 
 export const MODELS_PREFIX = '/microlib/api/models/';
 
 export interface ModelRouterOptions extends PageLimits {
   bodyLimitBytes: number;
+  /** Models other hosts serve, for relations to them. */
+  remoteModel?(modelName: string): RelationTarget | undefined;
   onInternalError(error: unknown, req: IncomingMessage): void;
 }
 
@@ -94,8 +96,11 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
   /** `GET /<endpoint>/:id/<relation>`: the related record, or a page of related records. */
   async function handleRelation(req: IncomingMessage, res: ServerResponse, route: ModelRoute, table: RouteTable, id: string, relation: string, search: string) {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(req, 'GET, HEAD');
-    const query = parseListQuery(search, ANY_FIELDS, options);
-    const result = await resolveRelation(route.service, id, relation, (name) => table.byModelName.get(name)?.service, query);
+    // Sort and filters of a related page are checked against the related model when it is served here.
+    const related = route.model.spec.relations?.[relation];
+    const target = related && Object.hasOwn(route.model.spec.relations!, relation) ? table.byModelName.get(related.modelName) : undefined;
+    const query = parseListQuery(search, target ? target.model.schema : REMOTE_FIELDS, options);
+    const result = await resolveRelation(route.service, id, relation, (name) => table.byModelName.get(name)?.service ?? options.remoteModel?.(name), query);
     if (result.kind === 'one') {
       if (!result.record) throw new MicrolibError('MLB_ERR_NOT_FOUND', `${route.model.name} ${id} has no ${relation}`);
       return sendJson(res, 200, result.record, { 'x-microlib-version': route.servedBy });

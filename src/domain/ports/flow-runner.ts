@@ -11,7 +11,7 @@ import { MicrolibError, notFoundError, validationError } from '../errors.js';
 import { makeEvent, type DomainEvent } from '../events/index.js';
 import type { ModelService, RecordMethods } from '../model-service.js';
 import type { Json, ModelObject, PortChanges, StoredRecord } from '../model-spec.js';
-import { resolveRelation } from '../relations.js';
+import { resolveRelation, type RelationTarget } from '../relations.js';
 import type { BreakerRegistry } from './breaker-registry.js';
 import {
   beginFlow,
@@ -29,6 +29,8 @@ import { successorOf, type PortSettings } from './port-settings.js';
 /** The versions loaded now: model services and the adapters and services ports bind to. */
 export interface FlowEnvironment {
   service(modelName: string): ModelService | undefined;
+  /** Models of other hosts, for relations. */
+  remoteModel?(modelName: string): RelationTarget | undefined;
   readonly bindings: PortBindings;
 }
 
@@ -122,7 +124,7 @@ export class FlowRunner implements RecordMethods {
   private async relation(service: ModelService, id: string, name: string): Promise<unknown> {
     const { env, release } = this.options.world.acquire();
     try {
-      const result = await resolveRelation(service, id, name, (model) => env.service(model), { limit: 1000, offset: 0, count: false, sort: [] });
+      const result = await resolveRelation(service, id, name, (model) => env.service(model) ?? env.remoteModel?.(model), { limit: 1000, offset: 0, count: false, sort: [] });
       return result.kind === 'one' ? result.record : result.page.records;
     } finally {
       release();
