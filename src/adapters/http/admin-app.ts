@@ -2,6 +2,7 @@
  * The host's own endpoints (config, remotes, health), on Express: they are not
  * on the hot path, and later features (auth, dashboard) plug in as middleware.
  */
+import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deployment } from '../../federation/deployment.js';
 import type { RouteTableRef } from './route-table.js';
@@ -19,10 +20,17 @@ export interface AdminAppDeps {
   builtInServices: readonly string[];
 }
 
+const LIVE_PAGE = fileURLToPath(new URL('../../../../public/live.html', import.meta.url));
+
 export function createAdminApp(deps: AdminAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+
+  // The live page: a browser example of the WebSocket event stream.
+  app.get('/microlib/live', (_req, res) => {
+    res.sendFile(LIVE_PAGE);
+  });
 
   app.get('/microlib/health', (_req, res) => {
     res.json({ status: 'ok' });
