@@ -31,6 +31,7 @@ import { Poller } from './federation/poller.js';
 import { createHttpServer } from './adapters/http/http-server.js';
 import { EVENTS_WS_PATH, EventStreamServer } from './adapters/ws/event-stream-server.js';
 import { SWITCH_PATH, WebSwitchHub, WebSwitchPeer } from './adapters/events/webswitch.js';
+import { KafkaBridge } from './adapters/events/kafka-bridge.js';
 import { createModelRouter, MODELS_PREFIX } from './adapters/http/model-router.js';
 import { RouteTable, RouteTableRef, type Bound, type ModelRoute } from './adapters/http/route-table.js';
 import { builtInDatasources, DatasourceRegistry } from './adapters/persistence/datasource-registry.js';
@@ -74,6 +75,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     kind: config.defaultDatasource,
     dataDir: config.dataDir,
     logger: logger.child({ component: 'datasource' }),
+    options: { defaultUrl: config.mongodbUrl, defaultDatabase: config.mongodbDatabase },
   });
   const table = new RouteTableRef();
   const broker = new EventBroker({
@@ -256,6 +258,21 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
   });
   const switchOptions = { broker, logger: logger.child({ component: 'webswitch' }), hostId: config.hostId, share: config.eventsShare, secret: config.webswitchSecret ?? '' };
   const hub = config.webswitchHub ? new WebSwitchHub(switchOptions) : undefined;
+  const kafka = config.kafka;
+  const bridge = kafka
+    ? new KafkaBridge(broker, {
+        brokers: kafka.brokers,
+        clientId: kafka.clientId,
+        groupId: kafka.groupId,
+        topic: kafka.topic,
+        publish: config.eventsShare,
+        subscribe: kafka.subscribe,
+        fromBeginning: kafka.fromBeginning,
+        startTimeoutMs: kafka.startTimeoutMs,
+        consumer: { sessionTimeout: kafka.sessionTimeoutMs, heartbeatInterval: kafka.heartbeatIntervalMs, maxWaitTimeInMs: kafka.fetchMaxWaitMs },
+        logger: logger.child({ component: 'kafka' }),
+      })
+    : undefined;
   let peer: WebSwitchPeer | undefined;
   const upgrades = new Map([[EVENTS_WS_PATH, eventStream.handleUpgrade.bind(eventStream)]]);
   if (hub) upgrades.set(SWITCH_PATH, hub.handleUpgrade.bind(hub));
@@ -270,8 +287,9 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       if (config.devMode) logger.warn({}, 'MICROLIB_DEV_MODE=true: reload and rollback need no credential; never run so in production');
       await deployment.loadAll();
       poller.start();
-      // Other hosts' events start arriving once this host's models are loaded.
+      // Other hosts' events start arriving once this host's models are loaded: earlier, they would reach no listener.
       if (config.webswitchUrl) peer = new WebSwitchPeer(switchOptions, config.webswitchUrl);
+      await bridge?.start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
@@ -283,6 +301,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     },
     async stop() {
       poller.stop();
+      await bridge?.stop();
       await peer?.close();
       await hub?.close();
       await eventStream.close();

@@ -37,6 +37,9 @@ int main(int argc, char **argv) {
         if (!mc) return fprintf(stderr, "kafka-mock: cannot create the mock cluster\n"), 1;
         rd_kafka_mock_set_controller_id(mc, 1); /* kafkajs' admin client needs one */
         rd_kafka_mock_group_initial_rebalance_delay_ms(mc, 0);
+        /* LeaveGroup (key 13): the mock advertises v4 but parses only the v0-2 layout, so
+         * kafkajs' v3 leave is lost and the next member waits out a session timeout. */
+        rd_kafka_mock_set_apiversion(mc, 13, 0, 2);
         for (int i = first; i < argc; i++) {
                 char *colon = strrchr(argv[i], ':');
                 int partitions = colon ? atoi(colon + 1) : 1;

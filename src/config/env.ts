@@ -58,6 +58,26 @@ export interface HostConfig {
   webswitchSecret: string | undefined;
   /** Deadline of a read from another host's model (relations across hosts). */
   relationTimeoutMs: number;
+  /** MongoDB server of the `mongodb` datasource, and its database. */
+  mongodbUrl: string | undefined;
+  mongodbDatabase: string;
+  /** Events through Kafka, when KAFKA_BROKERS is set. */
+  kafka: KafkaConfig | undefined;
+}
+
+export interface KafkaConfig {
+  brokers: string[];
+  clientId: string;
+  /** One consumer group per service (not per process), so replicas share the work and never replay it all. */
+  groupId: string;
+  topic: string;
+  /** Topics consumed into the local broker (none: publish only). */
+  subscribe: string[];
+  fromBeginning: boolean;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  fetchMaxWaitMs: number;
+  startTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -124,6 +144,29 @@ function webswitch(env: Env): Pick<HostConfig, 'webswitchHub' | 'webswitchUrl' |
   return { webswitchHub, webswitchUrl, webswitchSecret };
 }
 
+function kafka(env: Env): KafkaConfig | undefined {
+  const brokers = list(env, 'KAFKA_BROKERS', []);
+  if (brokers.length === 0) return undefined;
+  for (const broker of brokers) {
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(broker)) throw new ConfigError('KAFKA_BROKERS', `"${broker}" is not host:port`);
+  }
+  const clientId = text(env, 'KAFKA_CLIENT_ID', 'microlib');
+  const topic = text(env, 'KAFKA_TOPIC', 'microlib-events');
+  const subscribe = env.KAFKA_SUBSCRIBE?.trim() === 'none' ? [] : list(env, 'KAFKA_SUBSCRIBE', [topic]);
+  return {
+    brokers,
+    clientId,
+    groupId: text(env, 'KAFKA_GROUP_ID', clientId),
+    topic,
+    subscribe,
+    fromBeginning: flag(env, 'KAFKA_FROM_BEGINNING'),
+    sessionTimeoutMs: integer(env, 'KAFKA_SESSION_TIMEOUT_MS', 30_000, 1_000, 3_600_000),
+    heartbeatIntervalMs: integer(env, 'KAFKA_HEARTBEAT_INTERVAL_MS', 3_000, 100, 600_000),
+    fetchMaxWaitMs: integer(env, 'KAFKA_FETCH_MAX_WAIT_MS', 5_000, 1, 600_000),
+    startTimeoutMs: integer(env, 'KAFKA_START_TIMEOUT_MS', 30_000, 1, 600_000),
+  };
+}
+
 /** Reads the configuration; throws ConfigError naming the variable on bad input. */
 export function readConfig(env: Env = process.env, cwd: string = process.cwd()): HostConfig {
   const apiUrl = text(env, 'GITHUB_API_URL', 'https://api.github.com').replace(/\/+$/, '');
@@ -132,6 +175,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
   } catch {
     throw new ConfigError('GITHUB_API_URL', `not a URL: "${apiUrl}"`);
   }
+  if (text(env, 'DATASOURCE_ADAPTER', 'file') === 'mongodb' && !env.MONGODB_URL?.trim()) throw new ConfigError('MONGODB_URL', 'is required with DATASOURCE_ADAPTER=mongodb');
   const defaultPageSize = integer(env, 'DEFAULT_PAGE_SIZE', 20, 1, 10_000);
   const maxPageSize = integer(env, 'MAX_PAGE_SIZE', 100, 1, 10_000);
   if (defaultPageSize > maxPageSize) throw new ConfigError('DEFAULT_PAGE_SIZE', `must not exceed MAX_PAGE_SIZE (${maxPageSize})`);
@@ -163,6 +207,9 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     eventsShare: list(env, 'EVENTS_SHARE', ['*']),
     ...webswitch(env),
     relationTimeoutMs: integer(env, 'RELATION_TIMEOUT_MS', 5_000, 1, 600_000),
+    mongodbUrl: env.MONGODB_URL?.trim() || undefined,
+    mongodbDatabase: text(env, 'MONGODB_DATABASE', 'microlib'),
+    kafka: kafka(env),
     keepVersions: integer(env, 'KEEP_VERSIONS', 5, 1, 100),
   };
 }

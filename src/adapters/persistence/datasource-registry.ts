@@ -8,10 +8,12 @@ import type { Datasource, DatasourceFactory, DatasourceLogger } from '../../doma
 import type { DatasourceSpec } from '../../domain/model-spec.js';
 import { createFileDatasource } from './file-datasource.js';
 import { createMemoryDatasource } from './memory-datasource.js';
+import { createMongoDatasource } from './mongodb-datasource.js';
 
 export const builtInDatasources: Readonly<Record<string, DatasourceFactory>> = {
   memory: createMemoryDatasource,
   file: createFileDatasource,
+  mongodb: createMongoDatasource,
 };
 
 export class UnknownDatasourceError extends Error {}
@@ -21,7 +23,13 @@ export class DatasourceRegistry {
 
   constructor(
     private readonly factories: Readonly<Record<string, DatasourceFactory>>,
-    private readonly defaults: { kind: string; dataDir: string; logger?: DatasourceLogger },
+    private readonly defaults: {
+      kind: string;
+      dataDir: string;
+      logger?: DatasourceLogger;
+      /** Host-wide options every datasource gets before the spec's own (e.g. MongoDB's defaultUrl). */
+      options?: Readonly<Record<string, unknown>>;
+    },
   ) {
     if (!factories[defaults.kind]) {
       throw new UnknownDatasourceError(`DATASOURCE_ADAPTER "${defaults.kind}" is not one of: ${Object.keys(factories).join(', ')}`);
@@ -47,6 +55,7 @@ export class DatasourceRegistry {
     if (!datasource) {
       const options = typeof spec === 'object' ? spec : {};
       const created = this.factories[kind]!({
+        ...this.defaults.options,
         ...options,
         collection: modelName,
         dataDir: this.defaults.dataDir,
