@@ -7,9 +7,10 @@ import path from 'node:path';
 import { tempDir } from './cleanup.js';
 import { exampleRemoteDist, hostScript } from './paths.js';
 import { startServer, type ServerProcess } from './server-process.js';
+import { mongoUrlForTests, type MongoForTests } from '../test/support/mongo-server.js';
 
 export interface HostOptions {
-  datasource: 'memory' | 'file';
+  datasource: 'memory' | 'file' | 'mongodb';
   cpu: number;
   nodeFlags?: string[];
 }
@@ -19,6 +20,9 @@ export async function startHost(options: HostOptions): Promise<ServerProcess & {
   const entries = path.join(workDir, 'remoteEntries.js');
   const remotes = [{ name: 'orderService', kind: 'local', path: exampleRemoteDist }];
   await writeFile(entries, `export default ${JSON.stringify(remotes)};\n`);
+  // MONGODB_URL names a real server to measure against; else the wire-protocol test server.
+  let mongo: MongoForTests | undefined;
+  if (options.datasource === 'mongodb') mongo = await mongoUrlForTests();
   const server = await startServer({
     label: `microlib host (${options.datasource})`,
     script: hostScript,
@@ -32,7 +36,17 @@ export async function startHost(options: HostOptions): Promise<ServerProcess & {
       REMOTE_CACHE_DIR: path.join(workDir, 'cache'),
       // `info` is needed for the "listening" line; the host logs nothing per request.
       LOG_LEVEL: 'info',
+      ...(mongo ? { MONGODB_URL: mongo.url, MONGODB_DATABASE: `bench_${process.pid}` } : {}),
     },
   });
-  return { ...server, workDir };
+  if (!mongo) return { ...server, workDir };
+  const started = mongo;
+  return {
+    ...server,
+    workDir,
+    async stop(graceMs?: number) {
+      await server.stop(graceMs);
+      await started.stop();
+    },
+  };
 }

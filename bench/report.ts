@@ -52,9 +52,10 @@ export function renderReport(results: BenchResults, outcomes: TargetOutcome[]): 
     '',
     '## Method',
     '',
-    `- Four servers, all started up front, each its own process pinned to core ${config.serverCpu} (\`taskset -c ${config.serverCpu}\`); only one is under load at a time: ` +
+    `- Five servers, all started up front, each its own process pinned to core ${config.serverCpu} (\`taskset -c ${config.serverCpu}\`); only one is under load at a time: ` +
       'a hand-written node:http server (the ceiling, bench/baseline-node-http.ts), the same routes in Express 5 (bench/baseline-express.ts, etag and x-powered-by off), ' +
-      'and the real host (`node dist/src/server.js`) serving the example remote\'s `customers` model with `DATASOURCE_ADAPTER=memory`, and a second host with `file` (DATA_DIR in a temp dir).',
+      'and the real host (`node dist/src/server.js`) serving the example remote\'s `customers` model with `DATASOURCE_ADAPTER=memory`, a second host with `file` (DATA_DIR in a temp dir), and a third with `mongodb` against the MongoDB wire-protocol test server of scripts/test-servers/mongo.mjs ' +
+      '(an in-memory JavaScript server in its own process, unpinned, not mongod: its figures show the adapter\'s overhead and round trips, not what a real MongoDB does; set MONGODB_URL to measure one).',
     `- Each server is seeded with ${config.records.toLocaleString('en-US')} customers through its own POST route, then checked (GET /:id, a page of ${PAGE_SIZE}, a POST with Location) before any timing.`,
     `- wrk pinned to core ${config.clientCpu} (\`taskset -c ${config.clientCpu} wrk -t1 -c${config.connections} --latency\`), keep-alive. Per case, a ${config.warmupSeconds} s warm-up run on each server (discarded), ` +
       `then ${config.seconds} s measured per server, split into ${config.rounds} rounds in which the servers take turns (order rotating each round). ` +

@@ -14,6 +14,7 @@ import { prepareServer } from './prepare.js';
 import { renderReport } from './report.js';
 import { measureReloads, reloadTargetsPassed, renderReloadSection } from './reload-bench.js';
 import { flowTargetsPassed, measureFlows, renderFlowSection } from './flow-bench.js';
+import { kafkaSetup, measureEvents, renderEventSection, webswitchSetup, type EventFigures } from './events-bench.js';
 import type { BenchResults } from './results.js';
 import { SERVERS, type ServerKey } from './servers.js';
 import type { ServerProcess } from './server-process.js';
@@ -114,14 +115,31 @@ async function main(): Promise<number> {
     console.error(`  FAILED: ${(error as Error).message}`);
   }
 
+  log('events between hosts (bench/events-bench.ts)');
+  const eventFigures: EventFigures[] = [];
+  let eventFailure = '';
+  try {
+    eventFigures.push(await measureEvents(webswitchSetup, log));
+    const kafka = await kafkaSetup();
+    try {
+      eventFigures.push(await measureEvents(kafka, log));
+    } finally {
+      await kafka.close();
+    }
+  } catch (error) {
+    eventFailure = `\nFAILED: ${(error as Error).message}\n`;
+    console.error(`  FAILED: ${(error as Error).message}`);
+  }
+  const eventSection = `${renderEventSection(eventFigures).trimEnd()}\n${eventFailure}`;
+
   const outcomes = evaluateTargets(results);
-  await writeFile(docsFile, `${renderReport(results, outcomes).trimEnd()}\n\n${reloadSection.trimEnd()}\n\n${flowSection}`);
+  await writeFile(docsFile, `${renderReport(results, outcomes).trimEnd()}\n\n${reloadSection.trimEnd()}\n\n${flowSection.trimEnd()}\n\n${eventSection}`);
   log('\ntargets:');
   for (const outcome of outcomes) log(`  ${outcome.pass ? 'PASS' : 'FAIL'}  ${outcome.target}: ${outcome.measured}${outcome.note ? ` (${outcome.note})` : ''}`);
   log(`  ${reloadsPassed ? 'PASS' : 'FAIL'}  hot deployment targets (see the report)`);
   log(`  ${flowsPassed ? 'PASS' : 'FAIL'}  flow targets (see the report)`);
   log(`\nwrote ${docsFile}`);
-  return outcomes.every((o) => o.pass) && reloadsPassed && flowsPassed ? 0 : 1;
+  return outcomes.every((o) => o.pass) && reloadsPassed && flowsPassed && eventFailure === '' ? 0 : 1;
 }
 
 cleanupOnSignals();

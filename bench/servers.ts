@@ -1,4 +1,4 @@
-/** The four servers of a run, how each starts, and which cases each is measured on. */
+/** The servers of a run, how each starts, and which cases each is measured on. */
 import path from 'node:path';
 import type { BenchConfig } from './config.js';
 import { startHost } from './host-server.js';
@@ -6,7 +6,7 @@ import type { CaseKind } from './measure.js';
 import { benchDist } from './paths.js';
 import { startServer, type ServerProcess } from './server-process.js';
 
-export type ServerKey = 'nodeHttp' | 'express' | 'microlib' | 'microlibFile';
+export type ServerKey = 'nodeHttp' | 'express' | 'microlib' | 'microlibFile' | 'microlibMongo';
 
 export interface ServerDefinition {
   key: ServerKey;
@@ -37,5 +37,11 @@ export const SERVERS: readonly ServerDefinition[] = [
     label: 'microlib generated routes, file (durable)',
     kinds: ['get', 'post'],
     start: (config) => startHost({ datasource: 'file', cpu: config.serverCpu }),
+  },
+  {
+    key: 'microlibMongo',
+    label: 'microlib generated routes, mongodb (wire-protocol test server)',
+    kinds: ['get', 'post'],
+    start: (config) => startHost({ datasource: 'mongodb', cpu: config.serverCpu }),
   },
 ];
