@@ -231,6 +231,26 @@ function applyCompatFixes(congo) {
   return { storage: new AnyIdStorage() };
 }
 
+/**
+ * 4. No `topologyVersion` in hello. With it, the driver monitors the server with streamed
+ *    ("exhaust") hellos, which CongoDB answers as plain replies: after ~10 s the driver sees
+ *    "Server ended moreToCome unexpectedly", clears its pool and fails operations. Without it
+ *    the driver polls, as it does with servers before MongoDB 4.4.
+ */
+function withoutStreamingMonitor(router) {
+  for (const name of ['hello', 'ismaster', 'isMaster']) {
+    const handler = router.handlers.get(name);
+    if (!handler) continue;
+    router.handlers.set(name, {
+      async handle(context) {
+        const response = await handler.handle(context);
+        delete response.topologyVersion;
+        return response;
+      },
+    });
+  }
+}
+
 function parseFlags(args) {
   const flags = { port: 0, stopOnStdinClose: false, maxSeconds: 0 };
   for (let i = 0; i < args.length; i++) {
@@ -255,6 +275,7 @@ export async function serve(args) {
   const { storage } = applyCompatFixes(congo);
   server.storage = storage;
   server.commandRouter = new congo.CommandRouter(storage, server);
+  withoutStreamingMonitor(server.commandRouter);
   await server.start();
   // CongoServer reports the port it was asked for, which is 0 for "any free port".
   const { port } = server.server.address();
