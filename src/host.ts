@@ -31,7 +31,7 @@ import { Poller } from './federation/poller.js';
 import { createHttpServer } from './adapters/http/http-server.js';
 import { EVENTS_WS_PATH, EventStreamServer } from './adapters/ws/event-stream-server.js';
 import { SWITCH_PATH, WebSwitchHub, WebSwitchPeer } from './adapters/events/webswitch.js';
-import { KafkaBridge } from './adapters/events/kafka-bridge.js';
+import { KafkaBridge, topicTemplate } from './adapters/events/kafka-bridge.js';
 import { createModelRouter, MODELS_PREFIX } from './adapters/http/model-router.js';
 import { RouteTable, RouteTableRef, type Bound, type ModelRoute } from './adapters/http/route-table.js';
 import { builtInDatasources, DatasourceRegistry } from './adapters/persistence/datasource-registry.js';
@@ -265,6 +265,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
         clientId: kafka.clientId,
         groupId: kafka.groupId,
         topic: kafka.topic,
+        ...(kafka.topic.includes('{') ? { topicOf: topicTemplate(kafka.topic) } : {}),
         publish: config.eventsShare,
         subscribe: kafka.subscribe,
         fromBeginning: kafka.fromBeginning,

@@ -152,6 +152,8 @@ function kafka(env: Env): KafkaConfig | undefined {
   }
   const clientId = text(env, 'KAFKA_CLIENT_ID', 'microlib');
   const topic = text(env, 'KAFKA_TOPIC', 'microlib-events');
+  // A template (microlib.{model}) names many topics: which to consume must be listed.
+  if (topic.includes('{') && !env.KAFKA_SUBSCRIBE?.trim()) throw new ConfigError('KAFKA_SUBSCRIBE', 'list the topics to consume (or "none") when KAFKA_TOPIC is a template');
   const subscribe = env.KAFKA_SUBSCRIBE?.trim() === 'none' ? [] : list(env, 'KAFKA_SUBSCRIBE', [topic]);
   return {
     brokers,

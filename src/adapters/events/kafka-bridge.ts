@@ -69,7 +69,7 @@ export interface KafkaBridgeOptions {
   topic?: string;
   /**
    * Chooses each outgoing event's topic. Default: always {@link topic}. See
-   * {@link topicPerModel} for one topic per model; the topics must exist or
+   * {@link topicTemplate} for one topic per model or event; the topics must exist or
    * the cluster must auto-create them.
    */
   topicOf?: (event: DomainEvent) => string;
@@ -142,13 +142,18 @@ const RETRY_MAX_MS = 30_000;
 const MAX_BATCH = 500;
 
 /**
- * A topic per model: `<prefix>.<modelName>`, or `<prefix>.host` for events of
- * no model. Keeps each record's events in order (they share a model) while
- * letting services subscribe only to the models they care about. Characters
- * Kafka does not allow in topic names become `_`.
+ * Topic naming per model or event: `{model}` and `{event}` in the template are
+ * replaced (`host` for events of no model), e.g. `microlib.{model}` or
+ * `orders.{event}`. Characters Kafka refuses become `_`. The topics must exist
+ * (or the cluster must create them) and consumers list them in `subscribe`.
  */
-export function topicPerModel(prefix = 'microlib'): (event: DomainEvent) => string {
-  return (event) => `${prefix}.${event.modelName ?? 'host'}`.replace(/[^a-zA-Z0-9._-]/g, '_').slice(0, 249);
+export function topicTemplate(template: string): (event: DomainEvent) => string {
+  return (event) =>
+    template
+      .replaceAll('{model}', event.modelName ?? 'host')
+      .replaceAll('{event}', event.eventName)
+      .replace(/[^a-zA-Z0-9._-]/g, '_')
+      .slice(0, 249);
 }
 
 /**

@@ -1,0 +1,42 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, readConfig } from './env.js';
+
+const config = (env: Record<string, string>) => readConfig(env, '/srv/app');
+
+describe('configuration from the environment', () => {
+  it('has working defaults with nothing set', () => {
+    const c = config({});
+    assert.equal(c.port, 8070);
+    assert.equal(c.defaultDatasource, 'file');
+    assert.equal(c.kafka, undefined);
+    assert.equal(c.webswitchHub, false);
+    assert.deepEqual(c.eventsShare, ['*']);
+    assert.equal(c.portTimeoutMs, 30_000);
+  });
+
+  it('refuses bad values, naming the variable', () => {
+    for (const [env, variable] of [
+      [{ PORT: 'eighty' }, 'PORT'],
+      [{ DATASOURCE_ADAPTER: 'mongodb' }, 'MONGODB_URL'],
+      [{ WEBSWITCH_HUB: 'true' }, 'WEBSWITCH_SECRET'],
+      [{ WEBSWITCH_URL: 'http://hub/microlib/switch', WEBSWITCH_SECRET: 'a-secret-of-enough-length' }, 'WEBSWITCH_URL'],
+      [{ WEBSWITCH_URL: 'ws://hub/microlib/switch', WEBSWITCH_SECRET: 'short' }, 'WEBSWITCH_SECRET'],
+      [{ KAFKA_BROKERS: 'not a broker' }, 'KAFKA_BROKERS'],
+      [{ KAFKA_BROKERS: 'k1:9092', KAFKA_TOPIC: 'microlib.{model}' }, 'KAFKA_SUBSCRIBE'],
+      [{ PORT_TIMEOUT_MS: '0' }, 'PORT_TIMEOUT_MS'],
+    ] as const) {
+      assert.throws(() => config(env), (error: unknown) => error instanceof ConfigError && error.message.startsWith(`${variable}:`), JSON.stringify(env));
+    }
+  });
+
+  it('reads Kafka settings: one group per service, the topic as default subscription, "none" to only publish', () => {
+    const c = config({ KAFKA_BROKERS: 'k1:9092, k2:9092', KAFKA_CLIENT_ID: 'orders' });
+    assert.deepEqual(c.kafka?.brokers, ['k1:9092', 'k2:9092']);
+    assert.equal(c.kafka?.groupId, 'orders');
+    assert.deepEqual(c.kafka?.subscribe, ['microlib-events']);
+    assert.deepEqual(config({ KAFKA_BROKERS: 'k1:9092', KAFKA_SUBSCRIBE: 'none' }).kafka?.subscribe, []);
+    const templated = config({ KAFKA_BROKERS: 'k1:9092', KAFKA_TOPIC: 'microlib.{model}', KAFKA_SUBSCRIBE: 'microlib.order,microlib.customer' });
+    assert.deepEqual(templated.kafka?.subscribe, ['microlib.order', 'microlib.customer']);
+  });
+});
