@@ -30,8 +30,7 @@ import { createReloadRoutes } from './adapters/http/reload-routes.js';
 import { Poller } from './federation/poller.js';
 import { createHttpServer } from './adapters/http/http-server.js';
 import { EVENTS_WS_PATH, EventStreamServer } from './adapters/ws/event-stream-server.js';
-import { SWITCH_PATH, WebSwitchHub, WebSwitchPeer } from './adapters/events/webswitch.js';
-import { KafkaBridge, topicTemplate } from './adapters/events/kafka-bridge.js';
+import { EventTransports } from './adapters/events/event-transports.js';
 import { createModelRouter, MODELS_PREFIX } from './adapters/http/model-router.js';
 import { RouteTable, RouteTableRef, type Bound, type ModelRoute } from './adapters/http/route-table.js';
 import { builtInDatasources, DatasourceRegistry } from './adapters/persistence/datasource-registry.js';
@@ -245,7 +244,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     devMode: config.devMode,
     logger,
   });
-  const adminApp = createAdminApp({ table, deployment, reloadRoutes, breakers, builtInServices: BUILT_IN_SERVICES });
+  const adminApp = createAdminApp({ table, deployment, reloadRoutes, breakers, builtInServices: BUILT_IN_SERVICES, eventStats: () => ({ ...transports.stats(), websocketClients: eventStream.stats() }) });
   const poller = new Poller(deployment, config.pollIntervalMs);
   const eventStream = new EventStreamServer({
     broker,
@@ -256,27 +255,17 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     maxMessageBytes: 65_536,
     heartbeatMs: 30_000,
   });
-  const switchOptions = { broker, logger: logger.child({ component: 'webswitch' }), hostId: config.hostId, share: config.eventsShare, secret: config.webswitchSecret ?? '' };
-  const hub = config.webswitchHub ? new WebSwitchHub(switchOptions) : undefined;
-  const kafka = config.kafka;
-  const bridge = kafka
-    ? new KafkaBridge(broker, {
-        brokers: kafka.brokers,
-        clientId: kafka.clientId,
-        groupId: kafka.groupId,
-        topic: kafka.topic,
-        ...(kafka.topic.includes('{') ? { topicOf: topicTemplate(kafka.topic) } : {}),
-        publish: config.eventsShare,
-        subscribe: kafka.subscribe,
-        fromBeginning: kafka.fromBeginning,
-        startTimeoutMs: kafka.startTimeoutMs,
-        consumer: { sessionTimeout: kafka.sessionTimeoutMs, heartbeatInterval: kafka.heartbeatIntervalMs, maxWaitTimeInMs: kafka.fetchMaxWaitMs },
-        logger: logger.child({ component: 'kafka' }),
-      })
-    : undefined;
-  let peer: WebSwitchPeer | undefined;
-  const upgrades = new Map([[EVENTS_WS_PATH, eventStream.handleUpgrade.bind(eventStream)]]);
-  if (hub) upgrades.set(SWITCH_PATH, hub.handleUpgrade.bind(hub));
+  const transports = new EventTransports({
+    broker,
+    logger,
+    hostId: config.hostId,
+    share: config.eventsShare,
+    webswitchHub: config.webswitchHub,
+    webswitchUrl: config.webswitchUrl,
+    webswitchSecret: config.webswitchSecret,
+    kafka: config.kafka,
+  });
+  const upgrades = new Map([[EVENTS_WS_PATH, eventStream.handleUpgrade.bind(eventStream)], ...transports.upgrades()]);
   const server = createHttpServer({ handleModelRequest, adminApp, upgrades });
 
   return {
@@ -288,9 +277,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       if (config.devMode) logger.warn({}, 'MICROLIB_DEV_MODE=true: reload and rollback need no credential; never run so in production');
       await deployment.loadAll();
       poller.start();
-      // Other hosts' events start arriving once this host's models are loaded: earlier, they would reach no listener.
-      if (config.webswitchUrl) peer = new WebSwitchPeer(switchOptions, config.webswitchUrl);
-      await bridge?.start();
+      await transports.start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
@@ -302,9 +289,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     },
     async stop() {
       poller.stop();
-      await bridge?.stop();
-      await peer?.close();
-      await hub?.close();
+      await transports.stop();
       await eventStream.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

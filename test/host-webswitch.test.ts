@@ -66,6 +66,10 @@ describe('webswitch: events between hosts over WebSocket', () => {
     const fromB = onC.messages.find((m) => m.type === 'event' && m.event.eventName === 'noteCreated')!;
     assert.equal(fromB.event.data.record.text, 'from b', 'the event arrives whole');
     for (const client of [onA, onB, onC]) client.socket.close();
+    const stats = await request(`${a.url}/microlib/api/events`);
+    assert.equal(stats.body.webswitchHub.peers, 2);
+    assert.ok(stats.body.webswitchHub.delivered >= 1, 'the hub counts what it received');
+    assert.equal((await request(`${b.url}/microlib/api/events`)).body.webswitchPeer.connected, true);
   });
 
   it('refuses a peer without the secret', async () => {

@@ -18,6 +18,8 @@ export interface AdminAppDeps {
   breakers: BreakerRegistry;
   /** Names of the host's built-in services. */
   builtInServices: readonly string[];
+  /** Counters of the event transports and WebSocket clients. */
+  eventStats(): Record<string, unknown>;
 }
 
 const LIVE_PAGE = fileURLToPath(new URL('../../../../public/live.html', import.meta.url));
@@ -81,6 +83,10 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
       }),
     );
     res.json({ ports });
+  });
+
+  app.get('/microlib/api/events', (_req, res) => {
+    res.json(deps.eventStats());
   });
 
   app.get('/microlib/api/remotes', (_req, res) => {
