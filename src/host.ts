@@ -31,6 +31,11 @@ import { Poller } from './federation/poller.js';
 import { createHttpServer } from './adapters/http/http-server.js';
 import { EVENTS_WS_PATH, EventStreamServer } from './adapters/ws/event-stream-server.js';
 import { EventTransports } from './adapters/events/event-transports.js';
+import { readAuthConfig } from './config/auth-config.js';
+import { createJwtVerifier } from './adapters/auth/jwt-verifier.js';
+import { createRequestAuthenticator } from './adapters/auth/request-authenticator.js';
+import { checkOperation, ownedBy } from './domain/access.js';
+import { MicrolibError } from './domain/errors.js';
 import { createModelRouter, MODELS_PREFIX } from './adapters/http/model-router.js';
 import { RouteTable, RouteTableRef, type Bound, type ModelRoute } from './adapters/http/route-table.js';
 import { builtInDatasources, DatasourceRegistry } from './adapters/persistence/datasource-registry.js';
@@ -221,7 +226,12 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     drainTimeoutMs: config.drainTimeoutMs,
   });
 
+  const auth = config.authEnabled ? await readAuthConfig(config.authKeySetPath) : undefined;
+  const authenticate = auth
+    ? createRequestAuthenticator({ verify: await createJwtVerifier(auth), logger: logger.child({ component: 'auth' }), maxFailuresPerMinute: config.authMaxFailuresPerMinute })
+    : undefined;
   const handleModelRequest = createModelRouter(table, {
+    ...(authenticate ? { authenticate } : {}),
     bodyLimitBytes: config.bodyLimitBytes,
     defaultPageSize: config.defaultPageSize,
     maxPageSize: config.maxPageSize,
@@ -244,7 +254,15 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     devMode: config.devMode,
     logger,
   });
-  const adminApp = createAdminApp({ table, deployment, reloadRoutes, breakers, builtInServices: BUILT_IN_SERVICES, eventStats: () => ({ ...transports.stats(), websocketClients: eventStream.stats() }) });
+  const adminApp = createAdminApp({
+    table,
+    deployment,
+    reloadRoutes,
+    breakers,
+    builtInServices: BUILT_IN_SERVICES,
+    eventStats: () => ({ ...transports.stats(), websocketClients: eventStream.stats() }),
+    ...(authenticate && auth ? { authenticate, adminPermission: auth.adminPermission } : {}),
+  });
   const poller = new Poller(deployment, config.pollIntervalMs);
   const eventStream = new EventStreamServer({
     broker,
@@ -254,6 +272,22 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     maxSubscriptions: config.wsMaxSubscriptions,
     maxMessageBytes: 65_536,
     heartbeatMs: 30_000,
+    ...(authenticate && auth
+      ? {
+          authenticate,
+          authorizeModel: (modelName: string, caller: Parameters<typeof ownedBy>[2]) => {
+            const access = table.current.byModelName.get(modelName)?.model.spec.access;
+            checkOperation(modelName, access, 'read', caller);
+            return ownedBy(modelName, access, caller);
+          },
+          authorizeEventNames: (caller: { permissions?: readonly string[] }) => {
+            // Events by name may carry any model's records: admins only.
+            if (!caller.permissions?.includes(auth.adminPermission) && !caller.permissions?.includes('*')) {
+              throw new MicrolibError('MLB_ERR_FORBIDDEN', `subscribing to events by name needs the permission ${auth.adminPermission}`);
+            }
+          },
+        }
+      : {}),
   });
   const transports = new EventTransports({
     broker,
@@ -275,6 +309,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     flows,
     async start() {
       if (config.devMode) logger.warn({}, 'MICROLIB_DEV_MODE=true: reload and rollback need no credential; never run so in production');
+      if (!config.authEnabled) logger.warn({}, 'AUTH_ENABLED is not set: the API and the WebSocket stream are open to anyone who can reach this host');
       await deployment.loadAll();
       poller.start();
       await transports.start();

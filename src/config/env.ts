@@ -63,6 +63,12 @@ export interface HostConfig {
   mongodbDatabase: string;
   /** Events through Kafka, when KAFKA_BROKERS is set. */
   kafka: KafkaConfig | undefined;
+  /** Bearer JWTs required on the whole API and the WebSocket endpoint. */
+  authEnabled: boolean;
+  /** The key set file (JWKS or public key, issuer, audience, algorithms). */
+  authKeySetPath: string;
+  /** Failed authentications allowed per client address and minute before 429. */
+  authMaxFailuresPerMinute: number;
 }
 
 export interface KafkaConfig {
@@ -212,6 +218,9 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     mongodbUrl: env.MONGODB_URL?.trim() || undefined,
     mongodbDatabase: text(env, 'MONGODB_DATABASE', 'microlib'),
     kafka: kafka(env),
+    authEnabled: flag(env, 'AUTH_ENABLED'),
+    authKeySetPath: path.resolve(cwd, text(env, 'AUTH_KEY_SET', 'auth/key-set.json')),
+    authMaxFailuresPerMinute: integer(env, 'AUTH_MAX_FAILURES_PER_MINUTE', 20, 1, 100_000),
     keepVersions: integer(env, 'KEEP_VERSIONS', 5, 1, 100),
   };
 }

@@ -12,7 +12,7 @@ import { validationError } from './errors.js';
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
 /** Fields the host sets; a body may not write them (except `id` on create). */
-export const HOST_FIELDS = ['id', 'createdAt', 'updatedAt', 'revision', 'flow'] as const;
+export const HOST_FIELDS = ['id', 'createdAt', 'updatedAt', 'revision', 'flow', 'owner'] as const;
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 type JsonSchema = Record<string, unknown>;
@@ -167,6 +167,7 @@ export function compileFieldSchema(fields: Record<string, FieldSpec> | undefined
       if (field === 'id' || field === 'createdAt' || field === 'updatedAt') return field === 'id' ? 'string' : 'date';
       if (field === 'revision') return 'integer';
       if (field === 'flow') return undefined;
+      if (field === 'owner') return 'string';
       if (!fields) return SAFE_NAME.test(field) ? 'any' : undefined;
       const spec = fields[field];
       if (!spec || !SCALARS.has(spec.type)) return undefined;

@@ -9,6 +9,7 @@ import { ID_PATTERN } from './field-schema.js';
 import type { Model } from './model.js';
 import type { FlowState, ModelObject, StoredRecord } from './model-spec.js';
 import { crudEventName, makeEvent, type CrudOperation, type DomainEvent } from './events/index.js';
+import { checkOperation, checkOwner, checkPermissions, ownedBy, type Caller, type Operation } from './access.js';
 
 export interface ServiceClock {
   now(): string;
@@ -27,11 +28,7 @@ export interface WriteEvents {
   hasSubscribers(eventName: string): boolean;
 }
 
-/** Who asks for an operation. Until authentication lands, requests carry no permissions and ACLs are not checked. */
-export interface Caller {
-  /** Permissions of the caller; when present, a command's `acl` must be a subset of them. */
-  permissions?: readonly string[];
-}
+export type { Caller };
 
 /** What the host's port machinery offers a service: record methods for model code, and flows. */
 export interface RecordMethods {
@@ -79,11 +76,20 @@ export class ModelService {
     if (!ID_PATTERN.test(id)) throw validationError('"id" must be 1 to 64 letters, digits, "_" or "-"', 'id');
   }
 
-  create(body: Record<string, unknown>): Promise<StoredRecord> {
+  /** Checks an operation for an authenticated caller; returns the owner the record must have, if the owner rule applies. */
+  private authorize(operation: Operation, caller: Caller | undefined): string | undefined {
+    if (caller === undefined) return undefined;
+    checkOperation(this.model.name, this.model.spec.access, operation, caller);
+    return ownedBy(this.model.name, this.model.spec.access, caller);
+  }
+
+  create(body: Record<string, unknown>, caller?: Caller): Promise<StoredRecord> {
     // Not `async`: the common, synchronous model path then costs no extra promise.
     try {
+      const owner = caller === undefined ? undefined : this.authorize('create', caller) ?? (this.model.spec.access?.owner ? caller.subject : undefined);
       const id = typeof body.id === 'string' ? body.id : this.clock.newId();
-      const record = this.model.createRecord(body, id, this.clock.now());
+      let record = this.model.createRecord(body, id, this.clock.now());
+      if (owner !== undefined) record = isPromise(record) ? record.then((r) => Object.assign(r, { owner })) : Object.assign(record, { owner });
       const stored = isPromise(record) ? record.then((r) => this.datasource.create(r)) : this.datasource.create(record);
       return this.events?.hasSubscribers(this.eventNames.create) ? stored.then((r) => this.announce('create', r, r)) : stored;
     } catch (error) {
@@ -91,17 +97,22 @@ export class ModelService {
     }
   }
 
-  async get(id: string): Promise<StoredRecord> {
+  async get(id: string, caller?: Caller): Promise<StoredRecord> {
+    const owner = this.authorize('read', caller);
     this.checkId(id);
     const record = await this.datasource.get(id);
     if (!record) throw notFoundError(`${this.model.name} ${id} not found`);
+    checkOwner(this.model.name, record, owner);
     return record;
   }
 
-  list(query: ListQuery): Promise<Page> {
+  list(query: ListQuery, caller?: Caller): Promise<Page> {
     const protection = this.model.protection;
-    if (!protection) return this.datasource.list(query);
     try {
+      const owner = this.authorize('read', caller);
+      // The owner rule is a filter: others' records are not in the caller's lists, nor in their count.
+      if (owner !== undefined) query = { ...query, filter: { ...query.filter, owner } };
+      if (!protection) return this.datasource.list(query);
       return this.datasource.list(protection.query(query));
     } catch (error) {
       return Promise.reject(error);
@@ -121,9 +132,11 @@ export class ModelService {
     expectedRevision: number | undefined,
     prepare: (existing: StoredRecord) => Promise<P | undefined>,
     commit: (prepared: P, existing: StoredRecord) => Promise<StoredRecord>,
+    owner?: string,
   ): Promise<StoredRecord> {
     for (let attempt = 1; ; attempt++) {
       const existing = await this.get(id);
+      checkOwner(this.model.name, existing, owner);
       if (expectedRevision !== undefined && existing.revision !== expectedRevision) throw stale(this.model.name, id, existing.revision);
       const prepared = await prepare(existing);
       if (prepared === undefined) return existing;
@@ -138,12 +151,19 @@ export class ModelService {
   }
 
   /** Merges a patch (see writeFresh for If-Match and concurrent writes). */
-  update(id: string, patch: Record<string, unknown>, expectedRevision?: number): Promise<StoredRecord> {
+  update(id: string, patch: Record<string, unknown>, expectedRevision?: number, caller?: Caller): Promise<StoredRecord> {
+    let owner: string | undefined;
+    try {
+      owner = this.authorize('update', caller);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.writeFresh(
       id,
       expectedRevision,
       (existing) => this.model.updateRecord(existing, { ...patch }, this.clock.now()),
       async (next, existing) => this.announce('update', await this.datasource.replace(next, existing.revision), patch),
+      owner,
     );
   }
 
@@ -155,13 +175,16 @@ export class ModelService {
   async command(id: string, name: string, input: unknown, expectedRevision?: number, caller?: Caller): Promise<StoredRecord> {
     if (name === DECRYPT && this.model.protection && !Object.hasOwn(this.model.spec.commands ?? {}, DECRYPT)) return this.decrypt(id, caller);
     const command = this.model.command(name);
-    this.checkAcl(name, caller);
+    // A command without an acl changes the record: it needs what an update needs.
+    const acl = this.model.spec.commands?.[name]?.acl;
+    if (acl === undefined) this.authorize('update', caller);
+    else checkPermissions(`command "${name}" of ${this.model.name}`, this.model.name, acl, caller);
+    const owner = ownedBy(this.model.name, this.model.spec.access, caller);
     this.checkId(id);
     if (typeof command === 'string') {
-      if (expectedRevision !== undefined) {
-        const existing = await this.get(id);
-        if (existing.revision !== expectedRevision) throw stale(this.model.name, id, existing.revision);
-      }
+      const existing = await this.get(id);
+      checkOwner(this.model.name, existing, owner);
+      if (expectedRevision !== undefined && existing.revision !== expectedRevision) throw stale(this.model.name, id, existing.revision);
       return this.startPort(id, command, input);
     }
     let unchanged = false;
@@ -174,6 +197,7 @@ export class ModelService {
         return next;
       },
       async (next, existing) => this.announce('update', await this.datasource.replace(next, existing.revision), { command: name }),
+      owner,
     );
     // A command that returned nothing may still have changed the record through its ports.
     return unchanged ? this.get(id) : record;
@@ -181,22 +205,17 @@ export class ModelService {
 
   /** The built-in `decrypt` command of a model with sensitive fields: the record in clear, written nowhere. */
   private async decrypt(id: string, caller: Caller | undefined): Promise<StoredRecord> {
-    this.checkAcl(DECRYPT, caller, [DECRYPT]);
-    return this.model.reveal(await this.get(id));
+    checkPermissions(`command "${DECRYPT}" of ${this.model.name}`, this.model.name, [DECRYPT], caller);
+    return this.model.reveal(await this.get(id, caller));
   }
 
-  private checkAcl(name: string, caller: Caller | undefined, acl: readonly string[] = this.model.spec.commands?.[name]?.acl ?? []): void {
-    const permissions = caller?.permissions;
-    if (permissions === undefined) return;
-    const missing = acl.filter((permission) => !permissions.includes(permission));
-    if (missing.length > 0) {
-      throw new MicrolibError('MLB_ERR_FORBIDDEN', `command "${name}" of ${this.model.name} needs the permission${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  /** Runs a port on a record as the first step of a flow; a caller (an HTTP request) needs what an update needs. */
+  async startPort(id: string, port: string, input: unknown, caller?: Caller): Promise<StoredRecord> {
+    if (!this.methods) throw new MicrolibError('MLB_ERR_NOT_IMPLEMENTED', `ports are not available on this host`);
+    if (caller !== undefined) {
+      const owner = this.authorize('update', caller);
+      if (owner !== undefined) checkOwner(this.model.name, await this.get(id), owner);
     }
-  }
-
-  /** Runs a port on a record as the first step of a flow. */
-  startPort(id: string, port: string, input: unknown): Promise<StoredRecord> {
-    if (!this.methods) return Promise.reject(new MicrolibError('MLB_ERR_NOT_IMPLEMENTED', `ports are not available on this host`));
     return this.methods.startPort(this, id, port, input);
   }
 
@@ -226,7 +245,13 @@ export class ModelService {
   }
 
   /** Deletes a record the model agrees to delete. */
-  remove(id: string, expectedRevision?: number): Promise<StoredRecord> {
+  remove(id: string, expectedRevision?: number, caller?: Caller): Promise<StoredRecord> {
+    let owner: string | undefined;
+    try {
+      owner = this.authorize('delete', caller);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.writeFresh(
       id,
       expectedRevision,
@@ -239,6 +264,7 @@ export class ModelService {
         if (!removed) throw notFoundError(`${this.model.name} ${id} not found`);
         return this.announce('delete', removed, removed);
       },
+      owner,
     );
   }
 }

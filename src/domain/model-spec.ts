@@ -30,6 +30,8 @@ export interface StoredRecord {
   revision: number;
   /** The flow of ports running (or last run) on this record, set by the host. */
   flow?: FlowState;
+  /** Subject of the caller who created the record, when the model's `access.owner` is on. */
+  owner?: string;
   [field: string]: Json | undefined;
 }
 
@@ -102,6 +104,25 @@ export interface RelationSpec {
   /** The field holding the key: on this model for `manyToOne`/`oneToOne`, on the other for `oneToMany`. */
   foreignKey: string;
   desc?: string;
+}
+
+/**
+ * Who may do what with a model's records, enforced when authentication is on
+ * (AUTH_ENABLED). Each operation needs every permission listed; without a
+ * list, it needs `<modelName>:<operation>` (e.g. `order:read`); `[]` lets any
+ * authenticated caller. `<modelName>:*` and `*` grant everything.
+ */
+export interface AccessSpec {
+  read?: readonly string[];
+  create?: readonly string[];
+  update?: readonly string[];
+  delete?: readonly string[];
+  /**
+   * Records belong to the caller who created them (the token's subject, kept in
+   * the host field `owner`): others can neither see, change nor delete them,
+   * unless they hold `<modelName>:admin`.
+   */
+  owner?: boolean;
 }
 
 /** A named operation on a model, with the permissions it needs. */
@@ -321,6 +342,8 @@ export interface ModelSpecification {
   ports?: Record<string, PortSpec>;
   datasource?: DatasourceSpec;
   eventHandlers?: readonly EventHandler[];
+  /** Access rules (see {@link AccessSpec}). */
+  access?: AccessSpec;
   /** Property rules applied on create and update, in order (see requireProperties and friends). */
   mixins?: readonly Mixin[];
   /** Any further options a later release understands are accepted and ignored here. */

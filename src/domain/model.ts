@@ -26,7 +26,7 @@ export interface ModelOptions {
 }
 
 /** Fields model code cannot set through changes it returns: the host owns them. */
-const HOST_OWNED = ['id', 'createdAt', 'updatedAt', 'revision', 'flow'] as const;
+const HOST_OWNED = ['id', 'createdAt', 'updatedAt', 'revision', 'flow', 'owner'] as const;
 
 export interface ModelIdentity {
   /** Remote that serves the model. */

@@ -6,6 +6,7 @@
 import type { ListQuery, Page } from './datasource.js';
 import { MicrolibError, notFoundError } from './errors.js';
 import type { ModelService } from './model-service.js';
+import type { Caller } from './access.js';
 import type { Json, StoredRecord } from './model-spec.js';
 
 /**
@@ -13,9 +14,9 @@ import type { Json, StoredRecord } from './model-spec.js';
  * or one another host serves (read over HTTP).
  */
 export interface RelationTarget {
-  /** The record, or a MLB_ERR_NOT_FOUND rejection. */
-  get(id: string): Promise<StoredRecord>;
-  list(query: ListQuery): Promise<Page>;
+  /** The record, or a MLB_ERR_NOT_FOUND rejection; a local model checks the caller's access. */
+  get(id: string, caller?: Caller): Promise<StoredRecord>;
+  list(query: ListQuery, caller?: Caller): Promise<Page>;
   /** False when `field` cannot be filtered on; undefined when the target cannot tell (another host checks itself). */
   canFilter?(field: string): boolean;
 }
@@ -37,6 +38,8 @@ export async function resolveRelation(
   lookup: ServiceLookup,
   /** Paging, sort and extra filters of a `oneToMany` page (the foreign key filter is added). */
   page: Pick<ListQuery, 'limit' | 'offset' | 'cursor' | 'count' | 'sort'> & { filter?: ListQuery['filter'] },
+  /** The caller (an HTTP request): it must be allowed to read both models. */
+  caller?: Caller,
 ): Promise<RelationResult> {
   const relation = source.model.spec.relations?.[relationName];
   if (!relation || !Object.hasOwn(source.model.spec.relations!, relationName)) {
@@ -44,18 +47,18 @@ export async function resolveRelation(
   }
   const target = lookup(relation.modelName);
   if (!target) throw new MicrolibError('MLB_ERR_UNAVAILABLE', `relation "${relationName}" needs model "${relation.modelName}", which no loaded remote serves`);
-  const record = await source.get(id);
+  const record = await source.get(id, caller);
   if (relation.type === 'oneToMany') {
     if (canFilter(target, relation.foreignKey) === false) {
       throw new MicrolibError('MLB_ERR_INTERNAL', `relation "${relationName}": ${relation.modelName}.${relation.foreignKey} is not a filterable field`);
     }
     const filter: Record<string, Json> = { ...page.filter, [relation.foreignKey]: record.id };
-    return { kind: 'many', page: await target.list({ ...page, filter }) };
+    return { kind: 'many', page: await target.list({ ...page, filter }, caller) };
   }
   const key = record[relation.foreignKey];
   if (typeof key !== 'string' || key === '') return { kind: 'one', record: null };
   try {
-    return { kind: 'one', record: await target.get(key) };
+    return { kind: 'one', record: await target.get(key, caller) };
   } catch (error) {
     // A dangling foreign key is data, not a failure of this request.
     if (error instanceof MicrolibError && (error.code === 'MLB_ERR_NOT_FOUND' || error.code === 'MLB_ERR_VALIDATION')) return { kind: 'one', record: null };

@@ -8,6 +8,9 @@ import type { Deployment } from '../../federation/deployment.js';
 import type { RouteTableRef } from './route-table.js';
 import { MODELS_PREFIX } from './model-router.js';
 import type { BreakerRegistry } from '../../domain/ports/breaker-registry.js';
+import { MicrolibError } from '../../domain/errors.js';
+import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-authenticator.js';
+import { statusOf } from './respond.js';
 
 export interface AdminAppDeps {
   table: RouteTableRef;
@@ -20,6 +23,9 @@ export interface AdminAppDeps {
   builtInServices: readonly string[];
   /** Counters of the event transports and WebSocket clients. */
   eventStats(): Record<string, unknown>;
+  /** When authentication is on: the host's own API needs a token holding `adminPermission`. */
+  authenticate?: RequestAuthenticator;
+  adminPermission?: string;
 }
 
 const LIVE_PAGE = fileURLToPath(new URL('../../../../public/live.html', import.meta.url));
@@ -37,6 +43,25 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
   app.get('/microlib/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+
+  const authenticate = deps.authenticate;
+  if (authenticate) {
+    // Config, remotes, ports and events describe the whole host: admins only.
+    app.use('/microlib/api', (req, res, next) => {
+      authenticate(req).then(
+        (caller) => {
+          const admin = deps.adminPermission ?? 'microlib:admin';
+          if (caller.permissions?.includes(admin) || caller.permissions?.includes('*')) return next();
+          res.status(403).json({ error: { code: 'MLB_ERR_FORBIDDEN', message: `this endpoint needs the permission ${admin}` } });
+        },
+        (error: unknown) => {
+          const e = error instanceof MicrolibError ? error : new MicrolibError('MLB_ERR_UNAUTHORIZED', 'authentication failed');
+          if (e instanceof UnauthorizedError) res.setHeader('www-authenticate', e.wwwAuthenticate);
+          res.status(statusOf(e.code)).json({ error: { code: e.code, message: e.message } });
+        },
+      );
+    });
+  }
 
   app.get('/microlib/api/config', (_req, res) => {
     const models = [...deps.table.current.routes.values()].map(({ model, service }) => ({

@@ -13,6 +13,8 @@ import type { ModelRoute, RouteTable, RouteTableRef } from './route-table.js';
 import { resolveRelation, type RelationTarget } from '../../domain/relations.js';
 import { compileFieldSchema } from '../../domain/field-schema.js';
 import { PortCallError } from '../../domain/ports/port-invoker.js';
+import type { Caller } from '../../domain/access.js';
+import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-authenticator.js';
 
 /** A related model another host serves checks its own query: any plain field name passes here. */
 const REMOTE_FIELDS = compileFieldSchema(undefined, true);
@@ -23,6 +25,8 @@ export interface ModelRouterOptions extends PageLimits {
   bodyLimitBytes: number;
   /** Models other hosts serve, for relations to them. */
   remoteModel?(modelName: string): RelationTarget | undefined;
+  /** When authentication is on: who the request is from (rejects with 401/429). */
+  authenticate?: RequestAuthenticator;
   onInternalError(error: unknown, req: IncomingMessage): void;
 }
 
@@ -41,13 +45,13 @@ function expectedRevision(req: IncomingMessage): number | undefined {
 }
 
 export function createModelRouter(table: RouteTableRef, options: ModelRouterOptions) {
-  async function handleCollection(req: IncomingMessage, res: ServerResponse, route: ModelRoute, endpoint: string, search: string) {
+  async function handleCollection(req: IncomingMessage, res: ServerResponse, route: ModelRoute, endpoint: string, search: string, caller: Caller | undefined) {
 
     switch (req.method) {
       case 'GET':
       case 'HEAD': {
         const query = parseListQuery(search, route.model.schema, options);
-        const page = await route.service.list(query);
+        const page = await route.service.list(query, caller);
         const body: Record<string, unknown> = { data: page.records, limit: query.limit };
         if (query.cursor === undefined) body.offset = query.offset;
         if (page.total !== undefined) body.total = page.total;
@@ -58,7 +62,7 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
         return;
       }
       case 'POST': {
-        const record = await route.service.create(await readJsonBody(req, options.bodyLimitBytes));
+        const record = await route.service.create(await readJsonBody(req, options.bodyLimitBytes), caller);
         sendJson(res, 201, record, { 'x-microlib-version': route.servedBy, location: `${MODELS_PREFIX}${endpoint}/${encodeURIComponent(record.id)}`, etag: etagOf(record) });
         return;
       }
@@ -67,26 +71,26 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
     }
   }
 
-  async function handleItem(req: IncomingMessage, res: ServerResponse, route: ModelRoute, table: RouteTable, id: string, search: string) {
+  async function handleItem(req: IncomingMessage, res: ServerResponse, route: ModelRoute, table: RouteTable, id: string, search: string, caller: Caller | undefined) {
     const servedBy = route.servedBy;
     switch (req.method) {
       case 'GET':
       case 'HEAD': {
         // `?relation=customer` is the same as `/customer`.
         const relation = search === '' ? null : new URLSearchParams(search).get('relation');
-        if (relation) return handleRelation(req, res, route, table, id, relation, search.replace(/(^|&)relation=[^&]*/, ''));
-        const record = await route.service.get(id);
+        if (relation) return handleRelation(req, res, route, table, id, relation, search.replace(/(^|&)relation=[^&]*/, ''), caller);
+        const record = await route.service.get(id, caller);
         const etag = etagOf(record);
         if (req.headers['if-none-match'] === etag) return sendEmpty(res, 304, { etag, 'x-microlib-version': servedBy });
         return sendJson(res, 200, record, { etag, 'x-microlib-version': servedBy });
       }
       case 'PATCH': {
         const patch = await readJsonBody(req, options.bodyLimitBytes);
-        const record = await route.service.update(id, patch, expectedRevision(req));
+        const record = await route.service.update(id, patch, expectedRevision(req), caller);
         return sendJson(res, 200, record, { etag: etagOf(record), 'x-microlib-version': servedBy });
       }
       case 'DELETE':
-        await route.service.remove(id, expectedRevision(req));
+        await route.service.remove(id, expectedRevision(req), caller);
         return sendEmpty(res, 204, { 'x-microlib-version': servedBy });
       default:
         throw methodNotAllowed(req, ITEM_METHODS);
@@ -94,13 +98,13 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
   }
 
   /** `GET /<endpoint>/:id/<relation>`: the related record, or a page of related records. */
-  async function handleRelation(req: IncomingMessage, res: ServerResponse, route: ModelRoute, table: RouteTable, id: string, relation: string, search: string) {
+  async function handleRelation(req: IncomingMessage, res: ServerResponse, route: ModelRoute, table: RouteTable, id: string, relation: string, search: string, caller: Caller | undefined) {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(req, 'GET, HEAD');
     // Sort and filters of a related page are checked against the related model when it is served here.
     const related = route.model.spec.relations?.[relation];
     const target = related && Object.hasOwn(route.model.spec.relations!, relation) ? table.byModelName.get(related.modelName) : undefined;
     const query = parseListQuery(search, target ? target.model.schema : REMOTE_FIELDS, options);
-    const result = await resolveRelation(route.service, id, relation, (name) => table.byModelName.get(name)?.service ?? options.remoteModel?.(name), query);
+    const result = await resolveRelation(route.service, id, relation, (name) => table.byModelName.get(name)?.service ?? options.remoteModel?.(name), query, caller);
     if (result.kind === 'one') {
       if (!result.record) throw new MicrolibError('MLB_ERR_NOT_FOUND', `${route.model.name} ${id} has no ${relation}`);
       return sendJson(res, 200, result.record, { 'x-microlib-version': route.servedBy });
@@ -118,9 +122,9 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
   }
 
   /** `POST /<endpoint>/:id/commands/<name>` (or `PATCH /<endpoint>/:id/<name>`): runs a command; the body (optional) is its input. */
-  async function handleCommand(req: IncomingMessage, res: ServerResponse, route: ModelRoute, id: string, name: string) {
+  async function handleCommand(req: IncomingMessage, res: ServerResponse, route: ModelRoute, id: string, name: string, caller: Caller | undefined) {
     const input = await optionalBody(req);
-    const record = await route.service.command(id, name, input, expectedRevision(req), callerOf(req));
+    const record = await route.service.command(id, name, input, expectedRevision(req), caller);
     return sendJson(res, 200, record, { etag: etagOf(record), 'x-microlib-version': route.servedBy });
   }
 
@@ -128,7 +132,7 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
    * `POST /<endpoint>/:id/ports/<port>`: runs an inbound port with the body as its
    * input and answers when that step is done (the flow it starts goes on).
    */
-  async function handlePort(req: IncomingMessage, res: ServerResponse, route: ModelRoute, id: string, name: string) {
+  async function handlePort(req: IncomingMessage, res: ServerResponse, route: ModelRoute, id: string, name: string, caller: Caller | undefined) {
     if (req.method !== 'POST') throw methodNotAllowed(req, 'POST');
     const port = route.model.ports.get(name);
     if (!port) throw new MicrolibError('MLB_ERR_NOT_FOUND', `${route.model.name} has no port "${name}"`);
@@ -136,10 +140,10 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
     const input = await optionalBody(req);
     const expected = expectedRevision(req);
     if (expected !== undefined) {
-      const existing = await route.service.get(id);
+      const existing = await route.service.get(id, caller);
       if (existing.revision !== expected) throw new MicrolibError('MLB_ERR_PRECONDITION_FAILED', `${route.model.name} ${id} was changed by another request (current revision ${existing.revision})`, 'If-Match');
     }
-    const record = await route.service.startPort(id, name, input);
+    const record = await route.service.startPort(id, name, input, caller);
     return sendJson(res, 200, record, { etag: etagOf(record), 'x-microlib-version': route.servedBy });
   }
 
@@ -158,9 +162,11 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
     const endpoint = slash === -1 ? rest : rest.slice(0, slash);
     const tail = slash === -1 ? '' : rest.slice(slash + 1);
     try {
+      // Who asks comes first: an anonymous client learns nothing, not even which models exist.
+      const caller = options.authenticate ? await options.authenticate(req) : undefined;
       const route = routes.get(endpoint);
       if (!route) throw new MicrolibError('MLB_ERR_NOT_FOUND', `no model is served at ${MODELS_PREFIX}${endpoint}`);
-      if (tail === '') return await handleCollection(req, res, route, endpoint, search);
+      if (tail === '') return await handleCollection(req, res, route, endpoint, search, caller);
       const segments = tail.split('/');
       let decoded: string[];
       try {
@@ -169,20 +175,21 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
         throw new MicrolibError('MLB_ERR_VALIDATION', 'the path is not valid percent-encoding', 'id');
       }
       const [id, second, third] = decoded as [string, string?, string?];
-      if (segments.length === 1) return await handleItem(req, res, route, current, id, search);
+      if (segments.length === 1) return await handleItem(req, res, route, current, id, search, caller);
       if (segments.length === 2) {
-        if (req.method === 'PATCH') return await handleCommand(req, res, route, id, second!);
-        return await handleRelation(req, res, route, current, id, second!, search);
+        if (req.method === 'PATCH') return await handleCommand(req, res, route, id, second!, caller);
+        return await handleRelation(req, res, route, current, id, second!, search, caller);
       }
       if (segments.length === 3 && second === 'commands') {
         if (req.method !== 'POST') throw methodNotAllowed(req, 'POST');
-        return await handleCommand(req, res, route, id, third!);
+        return await handleCommand(req, res, route, id, third!, caller);
       }
-      if (segments.length === 3 && second === 'ports') return await handlePort(req, res, route, id, third!);
+      if (segments.length === 3 && second === 'ports') return await handlePort(req, res, route, id, third!, caller);
       throw new MicrolibError('MLB_ERR_NOT_FOUND', `no route ${path}`);
     } catch (error) {
       if (error instanceof MicrolibError) {
-        const headers = error instanceof MethodNotAllowed ? { allow: error.allow } : retryAfter(error);
+        const headers =
+          error instanceof MethodNotAllowed ? { allow: error.allow } : error instanceof UnauthorizedError ? { 'www-authenticate': error.wwwAuthenticate } : retryAfter(error);
         // A refused body may still be arriving; closing is cheaper than reading it.
         if (error.code === 'MLB_ERR_PAYLOAD_TOO_LARGE') res.setHeader('connection', 'close');
         sendError(res, error, headers);
@@ -195,11 +202,6 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
       current.leave();
     }
   };
-}
-
-/** Who is asking. Authentication (a later release) attaches permissions; until then there are none to check. */
-function callerOf(req: IncomingMessage): { permissions?: readonly string[] } | undefined {
-  return (req as IncomingMessage & { caller?: { permissions?: readonly string[] } }).caller;
 }
 
 /** An open circuit tells clients when to come back. */

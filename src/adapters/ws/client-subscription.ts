@@ -24,7 +24,7 @@ export interface Subscription {
   where?: Record<string, Json>;
 }
 
-export type ClientMessage = { type: 'subscribe'; subscription: Subscription } | { type: 'unsubscribe'; sub: string } | { type: 'ping' };
+export type ClientMessage = { type: 'subscribe'; subscription: Subscription; model?: string } | { type: 'unsubscribe'; sub: string } | { type: 'ping' };
 
 export class ClientMessageError extends Error {
   constructor(
@@ -81,7 +81,7 @@ export function parseClientMessage(text: string, eventNameOf: (model: string, ki
     }
     subscription.where = where as Record<string, Json>;
   }
-  return { type: 'subscribe', subscription };
+  return typeof message.model === 'string' ? { type: 'subscribe', subscription, model: message.model } : { type: 'subscribe', subscription };
 }
 
 /** Whether an event passes a subscription's filters (the broker already matched its name). */

@@ -10,6 +10,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { crudEventName, type DomainEvent, type EventBroker } from '../../domain/events/index.js';
 import type { Logger } from '../logging/logger.js';
 import { ClientMessageError, matches, parseClientMessage, type Subscription } from './client-subscription.js';
+import type { Caller } from '../../domain/access.js';
+import { MicrolibError } from '../../domain/errors.js';
+import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-authenticator.js';
 
 export const EVENTS_WS_PATH = '/microlib/ws/events';
 
@@ -26,6 +29,15 @@ export interface EventStreamOptions {
   maxMessageBytes: number;
   /** Ping interval; a client that did not answer the previous ping is dropped. */
   heartbeatMs: number;
+  /** When authentication is on: who connects (a bearer header, or `access_token` in the query for browsers). */
+  authenticate?: RequestAuthenticator;
+  /**
+   * May this caller read the model's events? Throws (403) if not; returns the
+   * owner its events must belong to when the model's owner rule applies.
+   */
+  authorizeModel?(modelName: string, caller: Caller): string | undefined;
+  /** May this caller subscribe to events by name (any model's)? Throws (403) if not. */
+  authorizeEventNames?(caller: Caller): void;
 }
 
 const OPERATION = { created: 'create', updated: 'update', deleted: 'delete' } as const;
@@ -63,8 +75,26 @@ export class EventStreamServer {
 
   /** Takes over an upgrade request for {@link EVENTS_WS_PATH}. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+    const authenticate = this.options.authenticate;
+    if (!authenticate) {
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+      return;
+    }
+    authenticate(req, { allowQueryToken: true }).then(
+      (caller) => {
+        this.callers.set(req, caller);
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+      },
+      (error: unknown) => {
+        const status = error instanceof MicrolibError && error.code === 'MLB_ERR_TOO_MANY_REQUESTS' ? '429 Too Many Requests' : '401 Unauthorized';
+        const challenge = error instanceof UnauthorizedError ? `www-authenticate: ${error.wwwAuthenticate}\r\n` : '';
+        socket.end(`HTTP/1.1 ${status}\r\n${challenge}connection: close\r\ncontent-length: 0\r\n\r\n`);
+      },
+    );
   }
+
+  /** The authenticated caller of each upgrade request, until its connection is served. */
+  private readonly callers = new WeakMap<IncomingMessage, Caller>();
 
   stats(): { connections: number; dropped: number } {
     return { connections: this.connections, dropped: this.dropped };
@@ -81,6 +111,7 @@ export class EventStreamServer {
     const { broker, logger, maxBufferedBytes } = this.options;
     const owner = `ws:${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}#${++this.connections}`;
     const subscriptions = new Map<string, () => void>();
+    const caller = this.callers.get(req);
     let open = true;
 
     const send = (message: unknown) => {
@@ -98,9 +129,19 @@ export class EventStreamServer {
       socket.send(JSON.stringify(message));
     };
 
-    const subscribe = (subscription: Subscription) => {
+    const subscribe = (subscription: Subscription, model: string | undefined) => {
+      let owner: string | undefined;
+      if (caller) {
+        try {
+          if (model !== undefined) owner = this.options.authorizeModel?.(model, caller);
+          else this.options.authorizeEventNames?.(caller);
+        } catch (error) {
+          throw new ClientMessageError(error instanceof Error ? error.message : 'not allowed', model === undefined ? 'event' : 'model', subscription.sub);
+        }
+      }
       subscriptions.get(subscription.sub)?.();
       const handler = (event: DomainEvent) => {
+        if (owner !== undefined && (event.data as { record?: { owner?: unknown } } | undefined)?.record?.owner !== owner) return;
         if (matches(subscription, event)) send({ type: 'event', sub: subscription.sub, event });
       };
       const unsubscribers = subscription.patterns.map((pattern) => broker.subscribe(pattern, handler, { owner }));
@@ -120,7 +161,7 @@ export class EventStreamServer {
         if (!subscriptions.has(message.subscription.sub) && subscriptions.size >= this.options.maxSubscriptions) {
           throw new ClientMessageError(`a connection may hold ${this.options.maxSubscriptions} subscriptions`, 'sub', message.subscription.sub);
         }
-        subscribe(message.subscription);
+        subscribe(message.subscription, message.model);
         send({ type: 'subscribed', sub: message.subscription.sub, events: message.subscription.patterns });
       } catch (error) {
         const e = error instanceof ClientMessageError ? error : new ClientMessageError('the message could not be handled');
