@@ -29,6 +29,7 @@ import { createAdminApp } from './adapters/http/admin-app.js';
 import { createReloadRoutes } from './adapters/http/reload-routes.js';
 import { Poller } from './federation/poller.js';
 import { createHttpServer } from './adapters/http/http-server.js';
+import { createRedirectServer, loadTlsOptions } from './adapters/http/tls.js';
 import { EVENTS_WS_PATH, EventStreamServer } from './adapters/ws/event-stream-server.js';
 import { EventTransports } from './adapters/events/event-transports.js';
 import { readAuthConfig } from './config/auth-config.js';
@@ -300,7 +301,13 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     kafka: config.kafka,
   });
   const upgrades = new Map([[EVENTS_WS_PATH, eventStream.handleUpgrade.bind(eventStream)], ...transports.upgrades()]);
-  const server = createHttpServer({ handleModelRequest, adminApp, upgrades });
+  let tlsOptions: Awaited<ReturnType<typeof loadTlsOptions>> | undefined;
+  if (config.tls) {
+    tlsOptions = await loadTlsOptions(config.tls);
+    for (const warning of tlsOptions.warnings) logger.warn({}, warning);
+  }
+  const server = createHttpServer({ handleModelRequest, adminApp, upgrades }, tlsOptions && { key: tlsOptions.key, cert: tlsOptions.cert, ...(tlsOptions.ca ? { ca: tlsOptions.ca } : {}) });
+  const redirect = config.sslRedirectPort ? createRedirectServer(() => (server.address() as AddressInfo).port) : undefined;
 
   return {
     server,
@@ -320,10 +327,18 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
           resolve();
         });
       });
+      if (redirect) {
+        await new Promise<void>((resolve, reject) => {
+          redirect.once('error', reject);
+          redirect.listen(config.sslRedirectPort, config.host, () => resolve());
+        });
+        logger.info({ redirectPort: config.sslRedirectPort }, 'redirecting http to https');
+      }
       return (server.address() as AddressInfo).port;
     },
     async stop() {
       poller.stop();
+      redirect?.close();
       await transports.stop();
       await eventStream.close();
       await new Promise<void>((resolve) => {

@@ -7,6 +7,8 @@ import { RemoteEntriesError } from './config/remote-entries.js';
 import { UnknownDatasourceError } from './adapters/persistence/datasource-registry.js';
 import { createLogger } from './adapters/logging/logger.js';
 import { createHost } from './host.js';
+import { TlsConfigError } from './adapters/http/tls.js';
+import { AuthConfigError } from './config/auth-config.js';
 
 async function main(): Promise<void> {
   let config;
@@ -25,7 +27,7 @@ async function main(): Promise<void> {
       port,
       remotes: remotes.map((r) => ({ name: r.entry.name, status: r.status, version: r.current?.version ?? null })),
     },
-    `listening on http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
+    `listening on ${config.tls ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
   );
 
   let stopping = false;
@@ -47,7 +49,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // Mistakes in configuration get their message alone; anything else its stack.
-  const known = error instanceof ConfigError || error instanceof RemoteEntriesError || error instanceof UnknownDatasourceError;
+  const known =
+    error instanceof ConfigError || error instanceof RemoteEntriesError || error instanceof UnknownDatasourceError || error instanceof TlsConfigError || error instanceof AuthConfigError;
   console.error(`microlib: failed to start: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}`);
   process.exit(1);
 });

@@ -69,6 +69,10 @@ export interface HostConfig {
   authKeySetPath: string;
   /** Failed authentications allowed per client address and minute before 429. */
   authMaxFailuresPerMinute: number;
+  /** HTTPS from these files when set. */
+  tls: { keyPath: string; certPath: string; caPath?: string } | undefined;
+  /** A plain-HTTP port that redirects to HTTPS (0: none). */
+  sslRedirectPort: number;
 }
 
 export interface KafkaConfig {
@@ -175,6 +179,25 @@ function kafka(env: Env): KafkaConfig | undefined {
   };
 }
 
+function tls(env: Env, cwd: string): Pick<HostConfig, 'tls' | 'sslRedirectPort'> {
+  const enabled = flag(env, 'SSL_ENABLED');
+  const sslRedirectPort = integer(env, 'SSL_REDIRECT_PORT', 0, 0, 65_535);
+  if (!enabled) {
+    if (sslRedirectPort !== 0) throw new ConfigError('SSL_REDIRECT_PORT', 'needs SSL_ENABLED=true');
+    return { tls: undefined, sslRedirectPort };
+  }
+  if (sslRedirectPort !== 0 && sslRedirectPort === integer(env, 'PORT', 8070, 0, 65_535)) throw new ConfigError('SSL_REDIRECT_PORT', 'must differ from PORT');
+  const ca = env.SSL_CA_PATH?.trim();
+  return {
+    tls: {
+      keyPath: path.resolve(cwd, text(env, 'SSL_KEY_PATH', 'cert/key.pem')),
+      certPath: path.resolve(cwd, text(env, 'SSL_CERT_PATH', 'cert/cert.pem')),
+      ...(ca ? { caPath: path.resolve(cwd, ca) } : {}),
+    },
+    sslRedirectPort,
+  };
+}
+
 /** Reads the configuration; throws ConfigError naming the variable on bad input. */
 export function readConfig(env: Env = process.env, cwd: string = process.cwd()): HostConfig {
   const apiUrl = text(env, 'GITHUB_API_URL', 'https://api.github.com').replace(/\/+$/, '');
@@ -221,6 +244,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     authEnabled: flag(env, 'AUTH_ENABLED'),
     authKeySetPath: path.resolve(cwd, text(env, 'AUTH_KEY_SET', 'auth/key-set.json')),
     authMaxFailuresPerMinute: integer(env, 'AUTH_MAX_FAILURES_PER_MINUTE', 20, 1, 100_000),
+    ...tls(env, cwd),
     keepVersions: integer(env, 'KEEP_VERSIONS', 5, 1, 100),
   };
 }

@@ -69,6 +69,7 @@ export async function startHost(options: HostOptions): Promise<HostProcess> {
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let scheme = 'http';
   const port = await new Promise<number>((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => {
@@ -86,6 +87,7 @@ export async function startHost(options: HostOptions): Promise<HostProcess> {
           const entry = JSON.parse(line) as Record<string, unknown>;
           logs.push(entry);
           if (typeof entry.port === 'number' && String(entry.msg).startsWith('listening')) {
+            if (String(entry.msg).startsWith('listening on https://')) scheme = 'https';
             clearTimeout(timer);
             resolve(entry.port);
           }
@@ -100,7 +102,7 @@ export async function startHost(options: HostOptions): Promise<HostProcess> {
     });
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${scheme}://127.0.0.1:${port}`,
     port,
     child,
     logs,

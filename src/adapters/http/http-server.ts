@@ -3,6 +3,7 @@
  * else to the Express admin app; WebSocket upgrades go to the handler of their path.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { MODELS_PREFIX } from './model-router.js';
 
@@ -13,11 +14,14 @@ export interface HttpServerDeps {
   upgrades?: ReadonlyMap<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
 }
 
-export function createHttpServer(deps: HttpServerDeps): http.Server {
-  const server = http.createServer((req, res) => {
+/** With `tls`, an HTTPS server (WebSocket upgrades then are wss). */
+export function createHttpServer(deps: HttpServerDeps, tls?: https.ServerOptions): http.Server {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     if (req.url?.startsWith(MODELS_PREFIX)) void deps.handleModelRequest(req, res);
     else deps.adminApp(req, res);
-  });
+  };
+  // An https.Server is an http.Server with TLS in front: same events, same timeouts.
+  const server: http.Server = tls ? https.createServer(tls, handle) : http.createServer(handle);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const handle = deps.upgrades?.get(path);
