@@ -12,7 +12,9 @@ import { validationError } from './errors.js';
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
 /** Fields the host sets; a body may not write them (except `id` on create). */
-export const HOST_FIELDS = ['id', 'createdAt', 'updatedAt', 'revision', 'flow', 'owner'] as const;
+export const HOST_FIELDS = ['id', 'createdAt', 'updatedAt', 'revision', 'flow'] as const;
+/** Set by the host only on models with the owner rule (`access.owner`); elsewhere an ordinary field name. */
+export const OWNER_FIELD = 'owner';
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 type JsonSchema = Record<string, unknown>;
@@ -112,8 +114,9 @@ function validatorsFor(fields: Record<string, FieldSpec>, additional: boolean): 
 }
 
 /** Compiles the field specs of one model; throws a plain Error describing a bad spec. */
-export function compileFieldSchema(fields: Record<string, FieldSpec> | undefined, additionalFields: boolean): FieldSchema {
-  const hostFieldSet = new Set<string>(HOST_FIELDS);
+export function compileFieldSchema(fields: Record<string, FieldSpec> | undefined, additionalFields: boolean, ownerRule = false): FieldSchema {
+  const hostFields: readonly string[] = ownerRule ? [...HOST_FIELDS, OWNER_FIELD] : HOST_FIELDS;
+  const hostFieldSet = new Set<string>(hostFields);
   let createValidator: ValidateFunction | undefined;
   let patchValidator: ValidateFunction | undefined;
   const readOnly = new Set<string>();
@@ -138,7 +141,7 @@ export function compileFieldSchema(fields: Record<string, FieldSpec> | undefined
   };
 
   const rejectHostFields = (body: Record<string, unknown>, allowId: boolean) => {
-    for (const name of HOST_FIELDS) {
+    for (const name of hostFields) {
       if (!(name in body)) continue;
       if (name === 'id' && allowId) {
         if (typeof body.id !== 'string' || !ID_PATTERN.test(body.id)) {
@@ -167,7 +170,6 @@ export function compileFieldSchema(fields: Record<string, FieldSpec> | undefined
       if (field === 'id' || field === 'createdAt' || field === 'updatedAt') return field === 'id' ? 'string' : 'date';
       if (field === 'revision') return 'integer';
       if (field === 'flow') return undefined;
-      if (field === 'owner') return 'string';
       if (!fields) return SAFE_NAME.test(field) ? 'any' : undefined;
       const spec = fields[field];
       if (!spec || !SCALARS.has(spec.type)) return undefined;

@@ -26,7 +26,7 @@ export interface ModelOptions {
 }
 
 /** Fields model code cannot set through changes it returns: the host owns them. */
-const HOST_OWNED = ['id', 'createdAt', 'updatedAt', 'revision', 'flow', 'owner'] as const;
+const HOST_OWNED = ['id', 'createdAt', 'updatedAt', 'revision', 'flow'] as const;
 
 export interface ModelIdentity {
   /** Remote that serves the model. */
@@ -103,7 +103,7 @@ export class Model {
     this.ports = new Map(
       Object.entries(spec.ports ?? {}).map(([port, portSpec]) => [port, portSettings(spec.modelName, port, portSpec, portConfig.overrides?.get(port), portConfig.defaults)]),
     );
-    this.schema = compileFieldSchema(spec.fields, spec.additionalFields === true);
+    this.schema = compileFieldSchema(spec.fields, spec.additionalFields === true, spec.access?.owner === true);
     this.protection = FieldProtection.of(spec.modelName, spec.fields, options.cipher);
     const create = spec.factory(Object.assign({}, spec.dependencies, injected));
     if (typeof create !== 'function') throw new Error(`factory of ${spec.modelName} must return a create function`);
@@ -161,8 +161,9 @@ export class Model {
       if (replaced && typeof replaced === 'object') merged = replaced;
     }
     const record = withHostFields(merged, existing.id, existing.createdAt, now, existing.revision + 1);
-    // The flow is the host's: a hook returning a fresh object does not drop it.
+    // The flow and owner are the host's: a hook returning a fresh object does not drop them.
     if (existing.flow !== undefined) record.flow = existing.flow;
+    if (this.spec.access?.owner && existing.owner !== undefined) record.owner = existing.owner;
     return this.protection ? this.protection.seal(record) : record;
   }
 
@@ -199,6 +200,7 @@ export class Model {
     if (changes) {
       const own = Object.assign({}, changes);
       for (const field of HOST_OWNED) delete own[field];
+      if (this.spec.access?.owner) delete own.owner;
       Object.assign(merged, own);
       if (this.spec.validate) {
         const replaced = await runHook(this.labels.invalid, this.spec.validate, [merged, own]);
@@ -208,6 +210,7 @@ export class Model {
     const record = withHostFields(merged, existing.id, existing.createdAt, now, existing.revision + 1);
     if (flow === undefined) delete record.flow;
     else record.flow = flow;
+    if (this.spec.access?.owner && existing.owner !== undefined) record.owner = existing.owner;
     return changes && this.protection ? this.protection.seal(record) : record;
   }
 

@@ -28,6 +28,20 @@ export function createHttpServer(deps: HttpServerDeps, tls?: https.ServerOptions
     if (handle) return handle(req, socket, head);
     socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   });
+  // Requests node's parser refuses (bytes it does not allow in the URL, headers over
+  // 16 KiB, an unknown method, bad framing) would get node's bare answer with no body:
+  // answer them in the API's JSON error shape instead.
+  server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const [status, reason, code, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'MLB_ERR_BAD_REQUEST', 'the request line and headers exceed 16 KiB']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'MLB_ERR_TIMEOUT', 'the request took too long to arrive']
+          : [400, 'Bad Request', 'MLB_ERR_BAD_REQUEST', `the request could not be parsed (${error.code ?? 'bad request'})`];
+    const body = JSON.stringify({ error: { code, message } });
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
   // Bound slow clients: headers within 20 s, whole request within 60 s.
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;

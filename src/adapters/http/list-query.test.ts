@@ -43,5 +43,18 @@ describe('parseListQuery', () => {
     fails('name=a&name=b', 'name');
     fails('cursor=abc&offset=1', 'cursor');
     fails('count=maybe', 'count');
+    fails('qty=0x10', 'qty');
+    fails('price=Infinity', 'price');
+    fails('limit=0x10', 'limit');
+    fails('createdAt=%00', 'createdAt');
+  });
+
+  it('never takes prototype names as fields, even when the model declares none', () => {
+    const open = compileFieldSchema(undefined, true);
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      assert.throws(() => parseListQuery(`${key}=x`, open, limits), (e: unknown) => e instanceof MicrolibError && e.field === key);
+      assert.throws(() => parseListQuery(`sort=-${key}`, open, limits), (e: unknown) => e instanceof MicrolibError && e.field === 'sort');
+    }
+    assert.deepEqual(parse('createdAt=2024-05-01T12:00:00.000Z').filter, { createdAt: '2024-05-01T12:00:00.000Z' });
   });
 });

@@ -14,10 +14,16 @@ export interface PageLimits {
 }
 
 const RESERVED = new Set(['limit', 'offset', 'cursor', 'sort', 'count']);
+/** Names that reach an object's prototype: a model without declared fields would otherwise take them as fields. */
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+/** Plain decimal numbers only: Number() also takes "0x10", "0b1", " 5" and "Infinity". */
+const DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+/** A date or RFC 3339 date-time, as the date fields store them. */
+const DATE = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 function integer(value: string, field: string, min: number, max: number): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+  if (!DECIMAL.test(value) || !Number.isInteger(n) || n < min || n > max) {
     throw badQueryError(`"${field}" must be an integer from ${min} to ${max}`, field);
   }
   return n;
@@ -28,7 +34,7 @@ function coerce(raw: string, type: NonNullable<ReturnType<FieldSchema['queryable
     case 'number':
     case 'integer': {
       const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n) || (type === 'integer' && !Number.isInteger(n))) {
+      if (!DECIMAL.test(raw) || !Number.isFinite(n) || (type === 'integer' && !Number.isInteger(n))) {
         throw badQueryError(`filter "${field}" must be ${type === 'integer' ? 'an integer' : 'a number'}`, field);
       }
       return n;
@@ -37,6 +43,9 @@ function coerce(raw: string, type: NonNullable<ReturnType<FieldSchema['queryable
       if (raw === 'true') return true;
       if (raw === 'false') return false;
       throw badQueryError(`filter "${field}" must be true or false`, field);
+    case 'date':
+      if (!DATE.test(raw) || Number.isNaN(Date.parse(raw))) throw badQueryError(`filter "${field}" must be a date-time such as 2024-05-01T12:00:00Z`, field);
+      return raw;
     default:
       return raw;
   }
@@ -46,7 +55,7 @@ function parseSort(raw: string, schema: FieldSchema): SortKey[] {
   return raw.split(',').map((part) => {
     const descending = part.startsWith('-');
     const field = descending || part.startsWith('+') ? part.slice(1) : part;
-    if (!schema.queryableType(field)) throw badQueryError(`cannot sort by "${field}": not a sortable field of this model`, 'sort');
+    if (FORBIDDEN.has(field) || !schema.queryableType(field)) throw badQueryError(`cannot sort by "${field}": not a sortable field of this model`, 'sort');
     return { field, direction: descending ? -1 : 1 };
   });
 }
@@ -84,7 +93,7 @@ export function parseListQuery(search: string, schema: FieldSchema, limits: Page
     if (/[[\]$.]/.test(key)) {
       throw badQueryError(`unknown query operator in "${key}": only equality filters (field=value) are supported`, key);
     }
-    const type = schema.queryableType(key);
+    const type = FORBIDDEN.has(key) ? undefined : schema.queryableType(key);
     if (!type) throw badQueryError(`cannot filter by "${key}": not a filterable field of this model`, key);
     filter[key] = coerce(value, type, key);
   }

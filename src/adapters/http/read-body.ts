@@ -1,13 +1,25 @@
 /**
  * Reads a JSON request body: size limit (413), content type (415), syntax (400),
- * a JSON object only, and no keys that could reach an object's prototype.
+ * a JSON object only, valid UTF-8, at most MAX_DEPTH levels of nesting, and no
+ * keys that could reach an object's prototype.
  */
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { MicrolibError } from '../../domain/errors.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
-/** Keys that would change an object's prototype or constructor when copied. */
-const FORBIDDEN_KEY = /"(?:__proto__|constructor|prototype)"\s*:/;
+/**
+ * Bodies that may hold a key that would change an object's prototype or constructor
+ * when copied: the literal names, or any \u escape (`"\u005f_proto__"` parses to `__proto__`).
+ */
+const SUSPICIOUS = /"(?:__proto__|constructor|prototype)"\s*:|\\u/;
+/**
+ * Deepest nesting of objects and arrays a body may have. Validation, copies and
+ * datasources walk records recursively; 10,000 levels overflowed the stack (a 500).
+ */
+export const MAX_DEPTH = 64;
+/** Shorter bodies cannot exceed MAX_DEPTH (each level takes two characters) and, without a backslash, hold no escape to check. */
+const SCAN_BELOW = 2 * MAX_DEPTH + 1;
 
 export function readJsonBody(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
   const type = req.headers['content-type'];
@@ -40,6 +52,8 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<Recor
       if (failed) return;
       try {
         const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+        // toString would turn bad bytes into U+FFFD silently and store them.
+        if (!isUtf8(bytes)) throw new MicrolibError('MLB_ERR_BAD_JSON', 'request body is not valid UTF-8');
         resolve(parseObject(bytes.toString('utf8')));
       } catch (error) {
         reject(error);
@@ -54,10 +68,12 @@ function tooLarge(limit: number): MicrolibError {
 
 export function parseObject(text: string): Record<string, unknown> {
   if (text.trim() === '') throw new MicrolibError('MLB_ERR_BAD_JSON', 'request body is empty; send a JSON object');
+  // Before parsing: the reviver below recurses, so depth must be bounded first.
+  if (text.length >= SCAN_BELOW || text.includes('\\')) scanNesting(text);
   let value: unknown;
   try {
-    // The reviver only runs for bodies that mention a suspicious key, keeping the common path fast.
-    value = FORBIDDEN_KEY.test(text) ? JSON.parse(text, rejectForbiddenKeys) : JSON.parse(text);
+    // The reviver only runs for bodies that may hold a suspicious key, keeping the common path fast.
+    value = SUSPICIOUS.test(text) ? JSON.parse(text, rejectForbiddenKeys) : JSON.parse(text);
   } catch (error) {
     if (error instanceof MicrolibError) throw error;
     throw new MicrolibError('MLB_ERR_BAD_JSON', `request body is not valid JSON: ${(error as Error).message}`);
@@ -73,4 +89,56 @@ function rejectForbiddenKeys(key: string, value: unknown): unknown {
     throw new MicrolibError('MLB_ERR_VALIDATION', `"${key}" is not allowed as a field name`, key);
   }
   return value;
+}
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LETTER_U = 0x75;
+
+/**
+ * One pass over the text, no recursion: rejects nesting deeper than MAX_DEPTH and
+ * \u escapes that leave a lone UTF-16 surrogate (not valid Unicode; stores and
+ * drivers treat them differently). Other syntax errors are left to JSON.parse.
+ */
+function scanNesting(text: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === QUOTE) inString = false;
+      else if (c === BACKSLASH) {
+        if (text.charCodeAt(i + 1) !== LETTER_U) {
+          i++;
+          continue;
+        }
+        const unit = hex4(text, i + 2);
+        i += 5;
+        if (unit >= 0xdc00 && unit <= 0xdfff) throw loneSurrogate();
+        if (unit >= 0xd800 && unit <= 0xdbff) {
+          // A high surrogate must be followed at once by an escaped low one.
+          const next = text.charCodeAt(i + 1) === BACKSLASH && text.charCodeAt(i + 2) === LETTER_U ? hex4(text, i + 3) : -1;
+          if (next < 0xdc00 || next > 0xdfff) throw loneSurrogate();
+          i += 6;
+        }
+      }
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > MAX_DEPTH) throw new MicrolibError('MLB_ERR_BAD_JSON', `request body nests objects and arrays deeper than ${MAX_DEPTH} levels`);
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
+  }
+}
+
+/** The value of four hex digits at `at`, or -1. */
+function hex4(text: string, at: number): number {
+  const digits = text.slice(at, at + 4);
+  return /^[0-9a-fA-F]{4}$/.test(digits) ? Number.parseInt(digits, 16) : -1;
+}
+
+function loneSurrogate(): MicrolibError {
+  return new MicrolibError('MLB_ERR_BAD_JSON', 'request body has a \\u escape that is a lone UTF-16 surrogate');
 }
