@@ -254,6 +254,15 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     adminToken: config.adminToken,
     devMode: config.devMode,
     logger,
+    ...(authenticate && auth
+      ? {
+          isAdmin: (req: import('node:http').IncomingMessage) =>
+            authenticate(req).then(
+              (caller) => !!caller.permissions?.some((p) => p === auth.adminPermission || p === '*'),
+              () => false,
+            ),
+        }
+      : {}),
   });
   const adminApp = createAdminApp({
     table,

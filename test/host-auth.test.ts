@@ -145,6 +145,11 @@ describe('authentication and authorization', () => {
     assert.equal(config.status, 200);
     assert.ok(!JSON.stringify(config.body).includes('factory'), 'no functions in the config');
     assert.equal((await request(`${host.url}/microlib/health`)).status, 200, 'health stays open');
+    // Reloads and rollbacks: an admin JWT is a credential too.
+    assert.equal((await request(`${host.url}/microlib/reload`, { method: 'POST' })).status, 401);
+    assert.equal((await request(`${host.url}/microlib/reload`, { method: 'POST', headers: await as({ sub: 'x', permissions: ['thing:update'] }) })).status, 401);
+    const reload = await request(`${host.url}/microlib/reload`, { method: 'POST', headers: await as({ sub: 'ops', permissions: ['microlib:admin'] }) });
+    assert.equal(reload.status, 200, JSON.stringify(reload.body));
   });
 
   it('authenticates WebSocket clients and checks read permission per subscription', async () => {

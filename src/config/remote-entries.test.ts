@@ -1,5 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { normaliseRemoteEntries, RemoteEntriesError } from './remote-entries.js';
 
 describe('normaliseRemoteEntries', () => {
@@ -47,5 +51,47 @@ describe('normaliseRemoteEntries', () => {
     for (const [input, pattern] of cases) {
       assert.throws(() => normaliseRemoteEntries(input, '/base'), (error: unknown) => error instanceof RemoteEntriesError && pattern.test(error.message));
     }
+  });
+});
+
+describe('publicKey of a trusted remote', () => {
+  const ed = generateKeyPairSync('ed25519');
+  const edPem = ed.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const local = { name: 'a', kind: 'local', path: './dist' };
+  const rejects = (publicKey: unknown, pattern: RegExp, baseDir = '/base') =>
+    assert.throws(
+      () => normaliseRemoteEntries([{ ...local, publicKey }], baseDir),
+      (error: unknown) => error instanceof RemoteEntriesError && /entry 0 \(a\)/.test(error.message) && pattern.test(error.message),
+    );
+
+  it('accepts an ed25519 public key as PEM text or as a file next to remoteEntries.js', async () => {
+    assert.equal(normaliseRemoteEntries([{ ...local, publicKey: `\n  ${edPem}` }], '/base')[0]!.publicKey, edPem);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'microlib-entries-'));
+    try {
+      await mkdir(path.join(dir, 'keys'));
+      await writeFile(path.join(dir, 'keys', 'a.pub.pem'), edPem);
+      assert.equal(normaliseRemoteEntries([{ ...local, publicKey: './keys/a.pub.pem' }], dir)[0]!.publicKey, edPem);
+      rejects('./keys/missing.pem', /"publicKey" file .*missing\.pem cannot be read: ENOENT/, dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    assert.equal(normaliseRemoteEntries([local], '/base')[0]!.publicKey, undefined, 'no key: not a trusted remote');
+  });
+
+  it('refuses anything but an ed25519 SPKI public key', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    rejects(rsa, /must be an ed25519 key, got rsa/);
+    rejects(ed.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), /is a private key/);
+    rejects('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', /must be a PEM "PUBLIC KEY" \(SPKI\) block/);
+    rejects('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n', /is not a valid public key/);
+    rejects(42, /"publicKey" must be a string/);
+    assert.throws(() => normaliseRemoteEntries([{ name: 'h', kind: 'http', url: 'https://cdn.example.com/h', publicKey: edPem }], '/base'), /local and github sources only/);
+  });
+
+  it('requires entries of one name to agree on the key', () => {
+    assert.throws(
+      () => normaliseRemoteEntries([{ ...local, publicKey: edPem, type: 'model' }, { ...local, type: 'adapter' }], '/base'),
+      /listed twice with different publicKey values/,
+    );
   });
 });

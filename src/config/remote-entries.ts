@@ -3,6 +3,8 @@
  * build output lives. Accepts this project's format and the original MicroLib's
  * (`url`, `owner`, `repo`, `filedir`, `branch`, one entry per `type`).
  */
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { validRange } from 'semver';
@@ -50,6 +52,11 @@ export interface RemoteEntry {
   optionalExposes: string[];
   /** Poll the source for a new version this often (overrides POLL_INTERVAL_MS; 0: never). */
   pollIntervalMs?: number;
+  /**
+   * Trusted remote: the ed25519 public key (SPKI PEM) that must have signed the
+   * build's microlib-manifest.json; a version failing the check is refused.
+   */
+  publicKey?: string;
 }
 
 export class RemoteEntriesError extends Error {
@@ -128,6 +135,40 @@ function inferKind(spec: Raw, where: string): string {
   throw new RemoteEntriesError(where, 'cannot tell the source: give "kind" (local, http or github)');
 }
 
+const PEM_PUBLIC_KEY = /^-----BEGIN PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END PUBLIC KEY-----\s*$/;
+
+/**
+ * `publicKey`: PEM text, or the path of a PEM file relative to remoteEntries.js.
+ * Returns the key as normalised SPKI PEM; only an ed25519 public key is accepted.
+ */
+function publicKeyOf(raw: Raw, where: string, baseDir: string): string | undefined {
+  const value = str(raw, 'publicKey', where, false);
+  if (value === undefined) return undefined;
+  let pem = value;
+  if (!value.includes('-----BEGIN')) {
+    const file = path.resolve(baseDir, value);
+    try {
+      pem = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new RemoteEntriesError(where, `"publicKey" file ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+  pem = pem.trim();
+  // A private key would be "accepted" by createPublicKey (it derives the public half): refuse it, it does not belong here.
+  if (/PRIVATE KEY/.test(pem)) throw new RemoteEntriesError(where, '"publicKey" is a private key; give the public key (the .pub.pem of sign-remote --generate-key)');
+  if (!PEM_PUBLIC_KEY.test(pem)) throw new RemoteEntriesError(where, '"publicKey" must be a PEM "PUBLIC KEY" (SPKI) block, or the path of a file holding one');
+  let key;
+  try {
+    key = createPublicKey({ key: pem, format: 'pem', type: 'spki' });
+  } catch (error) {
+    throw new RemoteEntriesError(where, `"publicKey" is not a valid public key: ${(error as Error).message}`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new RemoteEntriesError(where, `"publicKey" must be an ed25519 key, got ${key.asymmetricKeyType ?? 'an unknown type'}`);
+  }
+  return key.export({ type: 'spki', format: 'pem' }).toString();
+}
+
 function exposesOf(raw: Raw, where: string): { exposes: string[]; optional: string[] } {
   if (raw.exposes === undefined) {
     const typeExpose = typeof raw.type === 'string' ? ORIGINAL_TYPE_EXPOSE[raw.type] : undefined;
@@ -156,13 +197,29 @@ export function normaliseRemoteEntries(list: unknown, baseDir: string): RemoteEn
     if (poll !== undefined && (typeof poll !== 'number' || !Number.isInteger(poll) || poll < 0)) {
       throw new RemoteEntriesError(where, '"pollIntervalMs" must be a whole number of milliseconds (0: never)');
     }
+    const publicKey = publicKeyOf(raw, `${where} (${name})`, baseDir);
+    // The http source fetches only the files mf-manifest.json names, never the signed manifest: every load would be refused.
+    if (publicKey !== undefined && source.kind === 'http') {
+      throw new RemoteEntriesError(`${where} (${name})`, '"publicKey" is supported for local and github sources only; http sources do not fetch the signed manifest yet');
+    }
     const existing = byName.get(name);
     if (!existing) {
-      byName.set(name, { name, source, exposes, optionalExposes: optional, ...(poll !== undefined ? { pollIntervalMs: poll } : {}) });
+      byName.set(name, {
+        name,
+        source,
+        exposes,
+        optionalExposes: optional,
+        ...(poll !== undefined ? { pollIntervalMs: poll } : {}),
+        ...(publicKey !== undefined ? { publicKey } : {}),
+      });
       return;
     }
     if (JSON.stringify(existing.source) !== JSON.stringify(source)) {
       throw new RemoteEntriesError(where, `remote "${name}" is listed twice with different sources`);
+    }
+    // One remote, one trust decision: entries of a name must agree on the key.
+    if (existing.publicKey !== publicKey) {
+      throw new RemoteEntriesError(where, `remote "${name}" is listed twice with different publicKey values`);
     }
     for (const expose of exposes) if (!existing.exposes.includes(expose)) existing.exposes.push(expose);
   });

@@ -3,8 +3,10 @@
  * its files are in the snapshot cache, evaluate the container and its exposes.
  * Bounded by a timeout; every failure says which remote, which version and why.
  */
+import type { KeyObject } from 'node:crypto';
 import type { RemoteEntry } from '../config/remote-entries.js';
 import type { FederationRuntime } from './federation-runtime.js';
+import { ed25519PublicKey, SignedManifestError, verifySignedBuild } from './signed-manifest.js';
 import type { SnapshotCache } from './snapshot-cache.js';
 import type { RemoteSource, ResolvedVersion } from './sources/source.js';
 
@@ -23,7 +25,8 @@ export interface LoadedRemote {
   dispose(): void;
 }
 
-export type LoadStage = 'resolve' | 'download' | 'evaluate' | 'timeout';
+/** `verify`: the build failed the signed-manifest check of a remote pinned to a public key. */
+export type LoadStage = 'resolve' | 'download' | 'verify' | 'evaluate' | 'timeout';
 
 export class RemoteLoadError extends Error {
   constructor(
@@ -64,6 +67,8 @@ export interface Unchanged {
 
 export async function loadRemote(entry: RemoteEntry, source: RemoteSource, deps: RemoteLoaderDeps, target: LoadTarget = {}): Promise<LoadedRemote | Unchanged> {
   const started = performance.now();
+  // Parsed per load (cheap) and before the timeout timer starts, so a bad key cannot leave it armed; the config already checked it.
+  const publicKey = entry.publicKey === undefined ? undefined : ed25519PublicKey(entry.publicKey);
   const controller = new AbortController();
   let version: string | undefined = target.version;
   let timer: NodeJS.Timeout | undefined;
@@ -74,18 +79,33 @@ export async function loadRemote(entry: RemoteEntry, source: RemoteSource, deps:
     }, deps.timeoutMs);
   });
 
+  /** Refuses a snapshot already in the cache that fails the signature check (it may predate the key). */
+  const verifyCached = async (dir: string, cachedVersion: string): Promise<string> => {
+    if (!publicKey) return dir;
+    try {
+      await verifySignedBuild(dir, publicKey);
+    } catch (error) {
+      throw new RemoteLoadError(entry.name, 'verify', cachedVersion, messageOf(error), { cause: error });
+    }
+    return dir;
+  };
+
   /** The snapshot folder to evaluate, or the unchanged version. */
   const locate = async (): Promise<{ dir: string; fromCacheFallback: boolean } | Unchanged> => {
     const download = async (resolved: ResolvedVersion) => {
+      let ensured: { dir: string; downloaded: boolean };
       try {
-        return (await deps.cache.ensure(entry.name, resolved, controller.signal)).dir;
+        ensured = await deps.cache.ensure(entry.name, publicKey ? verifiedVersion(resolved, publicKey) : resolved, controller.signal);
       } catch (error) {
-        throw new RemoteLoadError(entry.name, 'download', resolved.version, messageOf(error), { cause: error });
+        const stage = error instanceof SignedManifestError ? 'verify' : 'download';
+        throw new RemoteLoadError(entry.name, stage, resolved.version, messageOf(error), { cause: error });
       }
+      // A fresh download was verified before it entered the cache; a cache hit was not.
+      return ensured.downloaded ? ensured.dir : verifyCached(ensured.dir, resolved.version);
     };
     if (target.version !== undefined) {
       const cached = await deps.cache.cached(entry.name, target.version).catch(() => undefined);
-      if (cached) return { dir: cached, fromCacheFallback: false };
+      if (cached) return { dir: await verifyCached(cached, target.version), fromCacheFallback: false };
       if (!source.at) throw new RemoteLoadError(entry.name, 'resolve', target.version, 'this version is not cached and the source cannot fetch a given version');
       let resolved: ResolvedVersion;
       try {
@@ -105,6 +125,7 @@ export async function loadRemote(entry: RemoteEntry, source: RemoteSource, deps:
       const cachedDir = lastGood && (await deps.cache.cached(entry.name, lastGood.version));
       if (!lastGood || !cachedDir) throw new RemoteLoadError(entry.name, 'resolve', undefined, messageOf(error), { cause: error });
       version = lastGood.version;
+      await verifyCached(cachedDir, version);
       deps.onFallback?.(entry.name, version, messageOf(error));
       return { dir: cachedDir, fromCacheFallback: true };
     }
@@ -144,6 +165,22 @@ export async function loadRemote(entry: RemoteEntry, source: RemoteSource, deps:
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The version whose materialize also checks the signed manifest, inside the
+ * cache's temporary folder: a refused build is deleted with that folder, so it
+ * never enters the cache, never lends blobs to later downloads and is never
+ * marked last good.
+ */
+function verifiedVersion(resolved: ResolvedVersion, publicKey: KeyObject): ResolvedVersion {
+  return {
+    version: resolved.version,
+    async materialize(dir, signal, reuse) {
+      await resolved.materialize(dir, signal, reuse);
+      await verifySignedBuild(dir, publicKey);
+    },
+  };
 }
 
 // Reloading a version that is still draining must not reuse its container name.

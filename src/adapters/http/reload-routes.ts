@@ -14,6 +14,8 @@ export interface ReloadRoutesDeps {
   webhookSecret: string | undefined;
   adminToken: string | undefined;
   devMode: boolean;
+  /** With authentication on: whether the request carries a JWT with the admin permission. */
+  isAdmin?(req: Request): Promise<boolean>;
   logger: { info(details: object, message: string): void; warn(details: object, message: string): void };
 }
 
@@ -34,14 +36,15 @@ export function createReloadRoutes(deps: ReloadRoutesDeps): express.Router {
   const raw = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT });
 
   /** Admin check for manual reloads and rollbacks; answers and returns false when refused. */
-  function authorised(req: Request, res: Response): boolean {
+  async function authorised(req: Request, res: Response): Promise<boolean> {
     if (deps.adminToken && validAdminToken(req.headers.authorization, deps.adminToken)) return true;
     if (deps.devMode) return true;
-    if (!deps.adminToken) {
+    if (deps.isAdmin && (await deps.isAdmin(req))) return true;
+    if (!deps.adminToken && !deps.isAdmin) {
       fail(res, 403, 'MLB_ERR_FORBIDDEN', 'reloads are disabled: set ADMIN_TOKEN (or WEBHOOK_SECRET for GitHub), or MICROLIB_DEV_MODE=true for local development');
       return false;
     }
-    fail(res, 401, 'MLB_ERR_UNAUTHORIZED', 'a valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)', { 'www-authenticate': 'Bearer realm="microlib"' });
+    fail(res, 401, 'MLB_ERR_UNAUTHORIZED', 'a valid admin credential is required (Authorization: Bearer <ADMIN_TOKEN or a JWT with the admin permission>)', { 'www-authenticate': 'Bearer realm="microlib"' });
     return false;
   }
 
@@ -86,7 +89,7 @@ export function createReloadRoutes(deps: ReloadRoutesDeps): express.Router {
     try {
       const event = req.get('x-github-event');
       if (event) return await onWebhook(req, res, event);
-      if (!authorised(req, res)) return;
+      if (!(await authorised(req, res))) return;
       let remote = typeof req.query.remote === 'string' ? req.query.remote : undefined;
       if (!remote && Buffer.isBuffer(req.body) && req.body.length > 0) {
         try {
@@ -109,7 +112,7 @@ export function createReloadRoutes(deps: ReloadRoutesDeps): express.Router {
 
   router.post('/microlib/api/remotes/:name/rollback', async (req, res, next) => {
     try {
-      if (!authorised(req, res)) return;
+      if (!(await authorised(req, res))) return;
       const name = req.params.name;
       if (!deps.deployment.remote(name)) return fail(res, 404, 'MLB_ERR_NOT_FOUND', `no remote named "${name}"`);
       answer(res, [await deps.deployment.rollback(name)]);
