@@ -30,8 +30,10 @@ describe('hot deployment', () => {
 
   const remoteInfo = async (): Promise<RemoteInfo> => (await request(`${host.url}/microlib/api/remotes`)).body.remotes[0];
   const createCustomer = () => request(`${host.url}/microlib/api/models/customers`, { method: 'POST', body: { firstName: 'H', lastName: 'D', email: 'h@d.io' } });
-  const push = (sha: string, extra: { secret?: string; signature?: string; delivery?: string } = {}) =>
-    sendWebhook(host.url, { payload: pushPayload('acme/orders', 'main', sha), secret: SECRET, ...extra });
+  const push = (sha: string, extra: { secret?: string; signature?: string; delivery?: string; before?: string } = {}) => {
+    const { before, ...rest } = extra;
+    return sendWebhook(host.url, { payload: pushPayload('acme/orders', 'main', sha, before), secret: SECRET, ...rest });
+  };
 
   before(async () => {
     repo = await createGitRepo();
@@ -164,7 +166,15 @@ describe('hot deployment', () => {
     const burst: string[] = [];
     for (let n = 5; n <= 8; n++) burst.push(await repo.commitFiles(await exampleBuild(n, 'dist/'), `build ${n}`));
     github.clearRequests();
-    const answers = await Promise.all(burst.map((sha) => push(sha)));
+    // GitHub delivers a branch's pushes in order; sent all at once, they could reach the host in
+    // any order (and a push names its commit). Staggered by a few ms they arrive in order while
+    // the first reload still runs, so the later ones coalesce.
+    const sent: Array<ReturnType<typeof push>> = [];
+    for (const sha of burst) {
+      sent.push(push(sha));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const answers = await Promise.all(sent);
     assert.ok(answers.every((a) => a.status === 200));
     const newest = burst[burst.length - 1]!;
     assert.equal((await remoteInfo()).version, newest);
@@ -172,6 +182,21 @@ describe('hot deployment', () => {
     assert.equal((await createCustomer()).body.build, 8);
     const trees = github.requests.filter((r) => r.path.includes('/git/trees/')).length;
     assert.ok(trees < burst.length, `${trees} tree downloads for ${burst.length} pushes`);
+  });
+
+  it('ignores a late delivery of an older push, but follows a force-push back to an older commit', async () => {
+    const current = (await remoteInfo()).version as string;
+    const nine = await repo.commitFiles(await exampleBuild(9, 'dist/'), 'build 9');
+    const ten = await repo.commitFiles(await exampleBuild(10, 'dist/'), 'build 10');
+    // GitHub delivered the push of 10 before the push of 9.
+    assert.equal((await push(ten, { before: nine })).body.results[0].outcome, 'reloaded');
+    const late = await push(nine, { before: current });
+    assert.equal(late.body.results[0].outcome, 'unchanged', JSON.stringify(late.body));
+    assert.equal((await remoteInfo()).version, ten);
+    // A force-push that moves the branch from 10 back to 9 is a real change.
+    assert.equal((await push(nine, { before: ten })).body.results[0].outcome, 'reloaded');
+    assert.equal((await remoteInfo()).version, nine);
+    assert.equal((await createCustomer()).body.build, 9);
   });
 });
 

@@ -24,6 +24,8 @@ export interface ReloadRequest {
   reason: ReloadReason;
   /** Load this version (a pushed commit, a version to roll back to) instead of resolving the ref. */
   version?: string;
+  /** For a pushed commit: the commit the push replaced on the branch, hence older than `version`. */
+  replaces?: string;
 }
 
 export interface ReloadResult {
@@ -57,6 +59,8 @@ export interface RemoteState {
   /** Set by a rollback: polling leaves the remote alone until an explicit reload or a new push. */
   pinned: string | undefined;
   lastReload: ReloadResult | undefined;
+  /** Commits that deployed pushes replaced on the branch (bounded): a late delivery of one is stale. */
+  replaced: Set<string>;
 }
 
 /** What activating a version gives back: resolves once no request uses the routes it replaced. */
@@ -119,6 +123,7 @@ export class Deployment extends EventEmitter {
         lastError: undefined,
         history: [],
         pinned: undefined,
+        replaced: new Set(),
         lastReload: undefined,
       });
       this.queues.set(entry.name, { running: undefined, queued: undefined, pending: 0 });
@@ -159,7 +164,10 @@ export class Deployment extends EventEmitter {
     if (queue.queued) {
       // A newer request replaces the waiting one, except that a bare poll never
       // displaces a request for a specific version (a pushed commit).
-      if (request.version !== undefined || queue.queued.request.version === undefined) queue.queued.request = request;
+      // Deliveries can arrive out of order: a push whose commit the waiting push replaced is older, and loses.
+      const waiting = queue.queued.request;
+      const older = request.version !== undefined && request.version === waiting.replaces;
+      if (!older && (request.version !== undefined || waiting.version === undefined)) queue.queued.request = request;
       return queue.queued.promise;
     }
     const before = queue.running ?? Promise.resolve();
@@ -209,6 +217,11 @@ export class Deployment extends EventEmitter {
     if (request.version !== undefined && request.version === from) {
       return this.finish(state, request, { outcome: 'unchanged', from, attempted: from, started });
     }
+    // A late delivery of a push that a deployed push already replaced would roll the branch back.
+    // (A push that replaces the running version is a successor, even to an older commit: a force-push revert.)
+    if (request.reason === 'webhook' && request.version !== undefined && state.replaced.has(request.version) && request.replaces !== from) {
+      return this.finish(state, request, { outcome: 'unchanged', from, attempted: request.version, started });
+    }
     // A push or a rollback names its version; a poll or a manual reload asks the source.
     const target: LoadTarget = request.version !== undefined ? { version: request.version } : from ? { unlessVersion: from } : {};
     return this.activateVersion(state, request, await this.load(state, target), started, from);
@@ -245,6 +258,11 @@ export class Deployment extends EventEmitter {
     state.status = 'ready';
     state.lastError = undefined;
     state.pinned = request.reason === 'rollback' ? loaded.version : undefined;
+    if (request.replaces !== undefined) {
+      state.replaced.delete(loaded.version);
+      state.replaced.add(request.replaces);
+      if (state.replaced.size > 1_000) state.replaced.delete(state.replaced.values().next().value as string);
+    }
     if (previous) {
       if (request.reason === 'rollback') {
         // The version rolled back to leaves the history; the one rolled back from is not offered again.

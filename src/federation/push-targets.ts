@@ -11,12 +11,16 @@ export interface PushEvent {
   ref: string;
   /** The commit the ref points at after the push (all zeros when the ref was deleted). */
   after: string;
+  /** The commit the ref pointed at before the push (all zeros for a new ref). */
+  before?: string;
 }
 
 export interface PushTarget {
   remote: string;
   /** Load this commit; undefined: ask the source (evergreen remotes re-resolve their range). */
   version: string | undefined;
+  /** The commit this push replaced on the branch: older than `version`. */
+  replaces?: string;
 }
 
 const DELETED = /^0{40}$/;
@@ -33,7 +37,8 @@ export function pushTargets(entries: readonly RemoteEntry[], push: PushEvent): P
     if (source.semver) {
       if (isTag) targets.push({ remote: entry.name, version: undefined });
     } else if (source.ref === pushed || source.ref === push.ref) {
-      targets.push({ remote: entry.name, version: push.after });
+      const replaces = push.before && !DELETED.test(push.before) ? push.before : undefined;
+      targets.push(replaces ? { remote: entry.name, version: push.after, replaces } : { remote: entry.name, version: push.after });
     }
   }
   return targets;

@@ -65,7 +65,7 @@ export function createReloadRoutes(deps: ReloadRoutesDeps): express.Router {
     if (!/^application\/json/i.test(req.get('content-type') ?? '')) {
       return fail(res, 415, 'MLB_ERR_UNSUPPORTED_MEDIA_TYPE', 'set the webhook content type to application/json');
     }
-    let push: { ref?: unknown; after?: unknown; repository?: { full_name?: unknown } };
+    let push: { ref?: unknown; after?: unknown; before?: unknown; repository?: { full_name?: unknown } };
     try {
       push = JSON.parse(body.toString('utf8')) as typeof push;
     } catch {
@@ -76,11 +76,14 @@ export function createReloadRoutes(deps: ReloadRoutesDeps): express.Router {
     if (typeof ref !== 'string' || typeof after !== 'string' || typeof repository !== 'string') {
       return fail(res, 400, 'MLB_ERR_VALIDATION', 'a push payload needs ref, after and repository.full_name');
     }
-    const targets = pushTargets(deps.entries, { repository, ref, after });
+    const before = typeof push.before === 'string' ? push.before : undefined;
+    const targets = pushTargets(deps.entries, before ? { repository, ref, after, before } : { repository, ref, after });
     deps.logger.info({ repository, ref, after, remotes: targets.map((t) => t.remote), delivery }, 'push webhook');
     if (targets.length === 0) return void res.json({ results: [], message: `no remote follows ${repository} ${ref}` });
     const results = await Promise.all(
-      targets.map((t) => deps.deployment.reload(t.remote, t.version !== undefined ? { reason: 'webhook', version: t.version } : { reason: 'webhook' })),
+      targets.map((t) =>
+        deps.deployment.reload(t.remote, t.version !== undefined ? { reason: 'webhook', version: t.version, ...(t.replaces ? { replaces: t.replaces } : {}) } : { reason: 'webhook' }),
+      ),
     );
     answer(res, results);
   }
