@@ -32,6 +32,7 @@ import { createHttpServer } from './adapters/http/http-server.js';
 import { createRedirectServer, loadTlsOptions } from './adapters/http/tls.js';
 import { EVENTS_WS_PATH, EventStreamServer } from './adapters/ws/event-stream-server.js';
 import { EventTransports } from './adapters/events/event-transports.js';
+import { HostMetrics } from './adapters/metrics/metrics.js';
 import { readAuthConfig } from './config/auth-config.js';
 import { createJwtVerifier } from './adapters/auth/jwt-verifier.js';
 import { createRequestAuthenticator } from './adapters/auth/request-authenticator.js';
@@ -231,13 +232,20 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
   const authenticate = auth
     ? createRequestAuthenticator({ verify: await createJwtVerifier(auth), logger: logger.child({ component: 'auth' }), maxFailuresPerMinute: config.authMaxFailuresPerMinute })
     : undefined;
+  const metrics = new HostMetrics({ breakers: () => breakers.list(), eventStats: () => ({ ...transports.stats(), websocketClients: eventStream.stats() }) });
+  deployment.on('reloaded', (result: ReloadResult) => metrics.reload(result.remote, result.reason, result.outcome, result.ms));
+  deployment.on('reload-failed', (result: ReloadResult) => metrics.reload(result.remote, result.reason, result.outcome, result.ms));
   const handleModelRequest = createModelRouter(table, {
+    observe: (model, route, method, status, startedAt) => metrics.request(model, route, method, status, startedAt),
     ...(authenticate ? { authenticate } : {}),
     bodyLimitBytes: config.bodyLimitBytes,
     defaultPageSize: config.defaultPageSize,
     maxPageSize: config.maxPageSize,
     remoteModel: (name) => remoteModels.get(name),
-    onInternalError: (error, req) => logger.error({ err: error, method: req.method, url: req.url }, 'request failed'),
+    onInternalError: (error, req) => {
+      metrics.internalError();
+      logger.error({ err: error, method: req.method, url: req.url }, 'request failed');
+    },
   });
   deployment.on('retired', ({ loaded }: { loaded: LoadedRemote }) => {
     const owner = owners.get(loaded);
@@ -264,7 +272,10 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
         }
       : {}),
   });
+  let ready = false;
   const adminApp = createAdminApp({
+    ready: () => ready,
+    metrics: metrics.registry,
     table,
     deployment,
     reloadRoutes,
@@ -343,9 +354,13 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
         });
         logger.info({ redirectPort: config.sslRedirectPort }, 'redirecting http to https');
       }
+      ready = true;
       return (server.address() as AddressInfo).port;
     },
     async stop() {
+      // Readiness turns false first, so a load balancer stops sending before connections close.
+      ready = false;
+      if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       poller.stop();
       redirect?.close();
       await transports.stop();

@@ -73,6 +73,8 @@ export interface HostConfig {
   tls: { keyPath: string; certPath: string; caPath?: string } | undefined;
   /** A plain-HTTP port that redirects to HTTPS (0: none). */
   sslRedirectPort: number;
+  /** On SIGTERM, how long readiness is false before connections close (time for load balancers to notice). */
+  shutdownDelayMs: number;
 }
 
 export interface KafkaConfig {
@@ -245,6 +247,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     authKeySetPath: path.resolve(cwd, text(env, 'AUTH_KEY_SET', 'auth/key-set.json')),
     authMaxFailuresPerMinute: integer(env, 'AUTH_MAX_FAILURES_PER_MINUTE', 20, 1, 100_000),
     ...tls(env, cwd),
+    shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 0, 0, 600_000),
     keepVersions: integer(env, 'KEEP_VERSIONS', 5, 1, 100),
   };
 }

@@ -11,6 +11,9 @@ import type { BreakerRegistry } from '../../domain/ports/breaker-registry.js';
 import { MicrolibError } from '../../domain/errors.js';
 import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-authenticator.js';
 import { statusOf } from './respond.js';
+import type { Registry } from 'prom-client';
+import { buildOpenApiDocument } from './openapi.js';
+import type { RouteTable } from './route-table.js';
 
 export interface AdminAppDeps {
   table: RouteTableRef;
@@ -23,6 +26,10 @@ export interface AdminAppDeps {
   builtInServices: readonly string[];
   /** Counters of the event transports and WebSocket clients. */
   eventStats(): Record<string, unknown>;
+  /** Whether the host takes traffic: true once the remotes are loaded, false again while it stops. */
+  ready(): boolean;
+  /** Prometheus registry served at /metrics. */
+  metrics?: Registry;
   /** When authentication is on: the host's own API needs a token holding `adminPermission`. */
   authenticate?: RequestAuthenticator;
   adminPermission?: string;
@@ -40,6 +47,19 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
     res.sendFile(LIVE_PAGE);
   });
 
+  const registry = deps.metrics;
+  if (registry) {
+    app.get('/metrics', (_req, res, next) => {
+      registry.metrics().then((text) => res.type(registry.contentType).send(text), next);
+    });
+  }
+
+  // Readiness for load balancers and orchestrators (liveness is /microlib/health).
+  app.get('/microlib/ready', (_req, res) => {
+    const ready = deps.ready();
+    res.status(ready ? 200 : 503).json({ ready });
+  });
+
   app.get('/microlib/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -47,7 +67,7 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
   const authenticate = deps.authenticate;
   if (authenticate) {
     // Config, remotes, ports and events describe the whole host: admins only.
-    app.use('/microlib/api', (req, res, next) => {
+    app.use(['/microlib/api', '/metrics'], (req, res, next) => {
       authenticate(req).then(
         (caller) => {
           const admin = deps.adminPermission ?? 'microlib:admin';
@@ -62,6 +82,18 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
       );
     });
   }
+
+  // The OpenAPI document of what is served now: rebuilt once per route table, so a hot deploy shows at once.
+  const documents = new WeakMap<RouteTable, Record<string, unknown>>();
+  app.get('/microlib/api/openapi.json', (_req, res) => {
+    const table = deps.table.current;
+    let document = documents.get(table);
+    if (!document) {
+      document = buildOpenApiDocument([...table.routes.values()], { title: 'microlib generated API', version: '1', authEnabled: deps.authenticate !== undefined });
+      documents.set(table, document);
+    }
+    res.json(document);
+  });
 
   app.get('/microlib/api/config', (_req, res) => {
     const models = [...deps.table.current.routes.values()].map(({ model, service }) => ({

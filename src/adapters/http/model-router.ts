@@ -15,6 +15,7 @@ import { compileFieldSchema } from '../../domain/field-schema.js';
 import { PortCallError } from '../../domain/ports/port-invoker.js';
 import type { Caller } from '../../domain/access.js';
 import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-authenticator.js';
+import type { RouteKind } from '../metrics/metrics.js';
 
 /** A related model another host serves checks its own query: any plain field name passes here. */
 const REMOTE_FIELDS = compileFieldSchema(undefined, true);
@@ -27,6 +28,8 @@ export interface ModelRouterOptions extends PageLimits {
   remoteModel?(modelName: string): RelationTarget | undefined;
   /** When authentication is on: who the request is from (rejects with 401/429). */
   authenticate?: RequestAuthenticator;
+  /** Told of every answered request (metrics); `model` is '-' when no model matched. */
+  observe?(model: string, route: RouteKind, method: string, status: number, startedAt: number): void;
   onInternalError(error: unknown, req: IncomingMessage): void;
 }
 
@@ -150,6 +153,9 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
   /** Answers a request whose path starts with MODELS_PREFIX. */
   return async function handleModelRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // One table for the whole request, whatever a hot deploy does meanwhile.
+    const startedAt = options.observe ? performance.now() : 0;
+    let modelName = '-';
+    let kind: RouteKind = 'unknown';
     const current = table.current;
     const routes = current.routes;
     current.enter();
@@ -166,6 +172,8 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
       const caller = options.authenticate ? await options.authenticate(req) : undefined;
       const route = routes.get(endpoint);
       if (!route) throw new MicrolibError('MLB_ERR_NOT_FOUND', `no model is served at ${MODELS_PREFIX}${endpoint}`);
+      modelName = route.model.name;
+      kind = 'collection';
       if (tail === '') return await handleCollection(req, res, route, endpoint, search, caller);
       const segments = tail.split('/');
       let decoded: string[];
@@ -175,6 +183,7 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
         throw new MicrolibError('MLB_ERR_VALIDATION', 'the path is not valid percent-encoding', 'id');
       }
       const [id, second, third] = decoded as [string, string?, string?];
+      kind = segments.length === 1 ? 'item' : segments.length === 2 ? (req.method === 'PATCH' ? 'command' : 'relation') : second === 'commands' ? 'command' : second === 'ports' ? 'port' : 'unknown';
       if (segments.length === 1) return await handleItem(req, res, route, current, id, search, caller);
       if (segments.length === 2) {
         if (req.method === 'PATCH') return await handleCommand(req, res, route, id, second!, caller);
@@ -200,6 +209,7 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
       sendError(res, new MicrolibError('MLB_ERR_INTERNAL', 'internal error; see the host log'));
     } finally {
       current.leave();
+      options.observe?.(modelName, kind, req.method ?? '-', res.statusCode, startedAt);
     }
   };
 }

@@ -1,0 +1,83 @@
+/**
+ * Prometheus metrics (prom-client) on their own registry: requests of the
+ * generated API by model, route and status with latency, remote loads and
+ * reloads, circuit breaker states, internal errors, and the event transports'
+ * counters, read when Prometheus scrapes.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BreakerListing } from '../../domain/ports/breaker-registry.js';
+
+export type RouteKind = 'collection' | 'item' | 'relation' | 'command' | 'port' | 'unknown';
+
+const CIRCUIT_STATES = ['closed', 'open', 'half-open'] as const;
+
+export interface MetricsSources {
+  breakers(): BreakerListing[];
+  /** Counters of the event transports and WebSocket clients (numbers are exported, the rest ignored). */
+  eventStats(): Record<string, unknown>;
+}
+
+export class HostMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'model' | 'route' | 'method' | 'status'>;
+  private readonly latency: Histogram<'model' | 'route' | 'method'>;
+  private readonly reloads: Counter<'remote' | 'reason' | 'outcome'>;
+  private readonly reloadSeconds: Histogram<'remote' | 'outcome'>;
+  private readonly internalErrors: Counter;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'microlib_' });
+    this.requests = new Counter({ name: 'microlib_http_requests_total', help: 'Requests of the generated API', labelNames: ['model', 'route', 'method', 'status'], registers });
+    this.latency = new Histogram({
+      name: 'microlib_http_request_duration_seconds',
+      help: 'Time to answer a request of the generated API',
+      labelNames: ['model', 'route', 'method'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.reloads = new Counter({ name: 'microlib_remote_reloads_total', help: 'Loads and reloads of remotes by outcome', labelNames: ['remote', 'reason', 'outcome'], registers });
+    this.reloadSeconds = new Histogram({ name: 'microlib_remote_reload_duration_seconds', help: 'Time a load or reload took', labelNames: ['remote', 'outcome'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });
+    this.internalErrors = new Counter({ name: 'microlib_internal_errors_total', help: 'Requests that failed with an internal error (500)', registers });
+    new Gauge({
+      name: 'microlib_circuit_state',
+      help: 'Circuit breaker state of each port (1 for the current state)',
+      labelNames: ['model', 'port', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const breaker of sources.breakers()) {
+          for (const state of CIRCUIT_STATES) this.set({ model: breaker.model, port: breaker.port, state }, breaker.circuit.state === state ? 1 : 0);
+        }
+      },
+    });
+    new Gauge({
+      name: 'microlib_event_transport',
+      help: 'Counters of the event transports (webswitch, Kafka) and WebSocket clients',
+      labelNames: ['transport', 'counter'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [transport, stats] of Object.entries(sources.eventStats())) {
+          if (typeof stats !== 'object' || stats === null) continue;
+          for (const [counter, value] of Object.entries(stats)) if (typeof value === 'number') this.set({ transport, counter }, value);
+        }
+      },
+    });
+  }
+
+  /** One answered request; `startedAt` from performance.now(). */
+  request(model: string, route: RouteKind, method: string, status: number, startedAt: number): void {
+    this.requests.inc({ model, route, method, status: String(status) });
+    this.latency.observe({ model, route, method }, (performance.now() - startedAt) / 1000);
+  }
+
+  reload(remote: string, reason: string, outcome: string, ms: number): void {
+    this.reloads.inc({ remote, reason, outcome });
+    this.reloadSeconds.observe({ remote, outcome }, ms / 1000);
+  }
+
+  internalError(): void {
+    this.internalErrors.inc();
+  }
+}
