@@ -92,28 +92,9 @@ async function main(): Promise<number> {
   log(`  ${results.datasource.summary}`);
 
   log('hot deployment (bench/reload-bench.ts)');
-  let reloadSection: string;
-  let reloadsPassed = false;
-  try {
-    const reloads = await measureReloads(log);
-    reloadSection = renderReloadSection(reloads);
-    reloadsPassed = reloadTargetsPassed(reloads);
-  } catch (error) {
-    reloadSection = `## Hot deployment\n\nFAILED: ${(error as Error).message}\n`;
-    console.error(`  FAILED: ${(error as Error).message}`);
-  }
-
+  const reloads = await section('Hot deployment', () => measureReloads(log), renderReloadSection, reloadTargetsPassed);
   log('flows (bench/flow-bench.ts)');
-  let flowSection: string;
-  let flowsPassed = false;
-  try {
-    const flows = await measureFlows(log);
-    flowSection = renderFlowSection(flows);
-    flowsPassed = flowTargetsPassed(flows);
-  } catch (error) {
-    flowSection = `## Flows\n\nFAILED: ${(error as Error).message}\n`;
-    console.error(`  FAILED: ${(error as Error).message}`);
-  }
+  const flows = await section('Flows', () => measureFlows(log), renderFlowSection, flowTargetsPassed);
 
   log('events between hosts (bench/events-bench.ts)');
   const eventFigures: EventFigures[] = [];
@@ -133,13 +114,24 @@ async function main(): Promise<number> {
   const eventSection = `${renderEventSection(eventFigures).trimEnd()}\n${eventFailure}`;
 
   const outcomes = evaluateTargets(results);
-  await writeFile(docsFile, `${renderReport(results, outcomes).trimEnd()}\n\n${reloadSection.trimEnd()}\n\n${flowSection.trimEnd()}\n\n${eventSection}`);
+  await writeFile(docsFile, `${renderReport(results, outcomes).trimEnd()}\n\n${reloads.text.trimEnd()}\n\n${flows.text.trimEnd()}\n\n${eventSection}`);
   log('\ntargets:');
   for (const outcome of outcomes) log(`  ${outcome.pass ? 'PASS' : 'FAIL'}  ${outcome.target}: ${outcome.measured}${outcome.note ? ` (${outcome.note})` : ''}`);
-  log(`  ${reloadsPassed ? 'PASS' : 'FAIL'}  hot deployment targets (see the report)`);
-  log(`  ${flowsPassed ? 'PASS' : 'FAIL'}  flow targets (see the report)`);
+  log(`  ${reloads.passed ? 'PASS' : 'FAIL'}  hot deployment targets (see the report)`);
+  log(`  ${flows.passed ? 'PASS' : 'FAIL'}  flow targets (see the report)`);
   log(`\nwrote ${docsFile}`);
-  return outcomes.every((o) => o.pass) && reloadsPassed && flowsPassed && eventFailure === '' ? 0 : 1;
+  return outcomes.every((o) => o.pass) && reloads.passed && flows.passed && eventFailure === '' ? 0 : 1;
+}
+
+/** Runs one bench section; a failure becomes a FAILED section of the report instead of ending the run. */
+async function section<F>(heading: string, measure: () => Promise<F>, render: (figures: F) => string, passed: (figures: F) => boolean): Promise<{ text: string; passed: boolean }> {
+  try {
+    const figures = await measure();
+    return { text: render(figures), passed: passed(figures) };
+  } catch (error) {
+    console.error(`  FAILED: ${(error as Error).message}`);
+    return { text: `## ${heading}\n\nFAILED: ${(error as Error).message}\n`, passed: false };
+  }
 }
 
 cleanupOnSignals();

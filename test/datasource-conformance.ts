@@ -22,6 +22,17 @@ export function makeRecord(id: string, fields: Record<string, Json> = {}, revisi
   return { id, createdAt: time, updatedAt: time, revision, ...fields };
 }
 
+/** Five records with ties, nulls, missing fields and a nested object: the list cases' data, fresh each call. */
+export function samplePeople(): StoredRecord[] {
+  return [
+    makeRecord('p3', { name: 'Cleo', age: 30, city: 'Oslo', vip: true }),
+    makeRecord('p1', { name: 'Abe', age: 41, city: 'Rome', vip: false }),
+    makeRecord('p5', { name: 'Eve', age: 30, city: 'Oslo', vip: false, nick: null }),
+    makeRecord('p2', { name: 'Bob', age: 25, city: 'Rome', vip: true, nick: 'bobby' }),
+    makeRecord('p4', { name: 'Dan', age: 30, vip: false, address: { street: 'Main', no: 1 } }),
+  ];
+}
+
 /** A list query with defaults for everything not given. */
 export function listQuery(query: Partial<ListQuery> = {}): ListQuery {
   return { filter: {}, sort: [], limit: 100, offset: 0, count: false, ...query };
@@ -270,13 +281,7 @@ export function datasourceConformance(name: string, make: DatasourceMaker): void
     });
 
     describe('list', () => {
-      const people = [
-        makeRecord('p3', { name: 'Cleo', age: 30, city: 'Oslo', vip: true }),
-        makeRecord('p1', { name: 'Abe', age: 41, city: 'Rome', vip: false }),
-        makeRecord('p5', { name: 'Eve', age: 30, city: 'Oslo', vip: false, nick: null }),
-        makeRecord('p2', { name: 'Bob', age: 25, city: 'Rome', vip: true, nick: 'bobby' }),
-        makeRecord('p4', { name: 'Dan', age: 30, vip: false, address: { street: 'Main', no: 1 } }),
-      ];
+      const people = samplePeople();
 
       it('answers an empty page for an empty collection', () =>
         withDatasource(async (ds) => {

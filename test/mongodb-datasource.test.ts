@@ -6,7 +6,7 @@ import { closeAllMongoClients, createMongoDatasource, mongoClientStats } from '.
 import type { Datasource, DatasourceOptions, SortKey } from '../src/domain/datasource.js';
 import { MicrolibError } from '../src/domain/errors.js';
 import type { Json, StoredRecord } from '../src/domain/model-spec.js';
-import { datasourceConformance, listQuery, makeRecord, rejectsWithCode } from './datasource-conformance.js';
+import { datasourceConformance, listQuery, makeRecord, rejectsWithCode, samplePeople } from './datasource-conformance.js';
 import { mongoUrlForTests, restartableMongo } from './support/mongo-server.js';
 
 const server = await mongoUrlForTests();
@@ -107,13 +107,7 @@ datasourceConformance('mongodb', async () => {
 });
 
 describe('mongodb datasource', () => {
-  const people = [
-    makeRecord('p3', { name: 'Cleo', age: 30, city: 'Oslo', vip: true }),
-    makeRecord('p1', { name: 'Abe', age: 41, city: 'Rome', vip: false }),
-    makeRecord('p5', { name: 'Eve', age: 30, city: 'Oslo', vip: false, nick: null }),
-    makeRecord('p2', { name: 'Bob', age: 25, city: 'Rome', vip: true, nick: 'bobby' }),
-    makeRecord('p4', { name: 'Dan', age: 30, vip: false, address: { street: 'Main', no: 1 } }),
-  ];
+  const people = samplePeople();
   const seed = async (ds: Datasource, records: readonly StoredRecord[]) => {
     for (const record of records) await ds.create(record);
   };

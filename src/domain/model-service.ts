@@ -126,14 +126,17 @@ export class ModelService {
    * With `expectedRevision` a stale revision fails with 412; without it, a
    * concurrent write is retried on the fresh record. `prepare` returning
    * undefined means nothing to write: the record is returned as it is.
+   * `authorize` runs first (a refusal rejects) and names the owner the record
+   * must have, when the owner rule applies.
    */
   private async writeFresh<P>(
     id: string,
     expectedRevision: number | undefined,
     prepare: (existing: StoredRecord) => Promise<P | undefined>,
     commit: (prepared: P, existing: StoredRecord) => Promise<StoredRecord>,
-    owner?: string,
+    authorize: () => string | undefined = () => undefined,
   ): Promise<StoredRecord> {
+    const owner = authorize();
     for (let attempt = 1; ; attempt++) {
       const existing = await this.get(id);
       checkOwner(this.model.name, existing, owner);
@@ -152,18 +155,12 @@ export class ModelService {
 
   /** Merges a patch (see writeFresh for If-Match and concurrent writes). */
   update(id: string, patch: Record<string, unknown>, expectedRevision?: number, caller?: Caller): Promise<StoredRecord> {
-    let owner: string | undefined;
-    try {
-      owner = this.authorize('update', caller);
-    } catch (error) {
-      return Promise.reject(error);
-    }
     return this.writeFresh(
       id,
       expectedRevision,
       (existing) => this.model.updateRecord(existing, { ...patch }, this.clock.now()),
       async (next, existing) => this.announce('update', await this.datasource.replace(next, existing.revision), patch),
-      owner,
+      () => this.authorize('update', caller),
     );
   }
 
@@ -197,7 +194,7 @@ export class ModelService {
         return next;
       },
       async (next, existing) => this.announce('update', await this.datasource.replace(next, existing.revision), { command: name }),
-      owner,
+      () => owner,
     );
     // A command that returned nothing may still have changed the record through its ports.
     return unchanged ? this.get(id) : record;
@@ -246,12 +243,6 @@ export class ModelService {
 
   /** Deletes a record the model agrees to delete. */
   remove(id: string, expectedRevision?: number, caller?: Caller): Promise<StoredRecord> {
-    let owner: string | undefined;
-    try {
-      owner = this.authorize('delete', caller);
-    } catch (error) {
-      return Promise.reject(error);
-    }
     return this.writeFresh(
       id,
       expectedRevision,
@@ -264,7 +255,7 @@ export class ModelService {
         if (!removed) throw notFoundError(`${this.model.name} ${id} not found`);
         return this.announce('delete', removed, removed);
       },
-      owner,
+      () => this.authorize('delete', caller),
     );
   }
 }

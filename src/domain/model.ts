@@ -196,7 +196,8 @@ export class Model {
    * record's flow. Host-owned fields in `changes` are ignored.
    */
   async applyChanges(existing: StoredRecord, changes: Record<string, unknown> | undefined, now: string, flow: FlowState | undefined = existing.flow): Promise<StoredRecord> {
-    let merged: ModelInstance = changes ? Object.assign({}, this.reveal(existing)) : existing;
+    // reveal() already returns a copy, so the merge below writes to no stored object.
+    let merged: ModelInstance = changes ? this.reveal(existing) : existing;
     if (changes) {
       const own = Object.assign({}, changes);
       for (const field of HOST_OWNED) delete own[field];
