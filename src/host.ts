@@ -29,6 +29,7 @@ import { createAdminApp } from './adapters/http/admin-app.js';
 import { createReloadRoutes } from './adapters/http/reload-routes.js';
 import { Poller } from './federation/poller.js';
 import { createHttpServer } from './adapters/http/http-server.js';
+import { requestIdOf } from './adapters/http/request-id.js';
 import { createRedirectServer, loadTlsOptions } from './adapters/http/tls.js';
 import { EVENTS_WS_PATH, EventStreamServer } from './adapters/ws/event-stream-server.js';
 import { EventTransports } from './adapters/events/event-transports.js';
@@ -244,7 +245,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     remoteModel: (name) => remoteModels.get(name),
     onInternalError: (error, req) => {
       metrics.internalError();
-      logger.error({ err: error, method: req.method, url: req.url }, 'request failed');
+      logger.error({ err: error, requestId: requestIdOf(req), method: req.method, url: req.url }, 'request failed');
     },
   });
   deployment.on('retired', ({ loaded }: { loaded: LoadedRemote }) => {
@@ -281,6 +282,10 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     reloadRoutes,
     breakers,
     builtInServices: BUILT_IN_SERVICES,
+    onInternalError: (error, req) => {
+      metrics.internalError();
+      logger.error({ err: error, requestId: requestIdOf(req), method: req.method, url: req.url }, 'request failed');
+    },
     eventStats: () => ({ ...transports.stats(), websocketClients: eventStream.stats() }),
     ...(authenticate && auth ? { authenticate, adminPermission: auth.adminPermission } : {}),
   });
@@ -326,7 +331,12 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     tlsOptions = await loadTlsOptions(config.tls);
     for (const warning of tlsOptions.warnings) logger.warn({}, warning);
   }
-  const server = createHttpServer({ handleModelRequest, adminApp, upgrades }, tlsOptions && { key: tlsOptions.key, cert: tlsOptions.cert, ...(tlsOptions.ca ? { ca: tlsOptions.ca } : {}) });
+  const accessLog = logger.child({ component: 'http' });
+  const onResponse = config.logRequests
+    ? (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, startedAt: number) =>
+        accessLog.info({ requestId: requestIdOf(req), method: req.method, url: req.url, status: res.statusCode, ms: Math.round((performance.now() - startedAt) * 10) / 10 }, 'request')
+    : undefined;
+  const server = createHttpServer({ handleModelRequest, adminApp, upgrades, ...(onResponse ? { onResponse } : {}) }, tlsOptions && { key: tlsOptions.key, cert: tlsOptions.cert, ...(tlsOptions.ca ? { ca: tlsOptions.ca } : {}) });
   const redirect = config.sslRedirectPort ? createRedirectServer(() => (server.address() as AddressInfo).port) : undefined;
 
   return {

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     console.error(`microlib: configuration error: ${(error as Error).message}`);
     process.exit(1);
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { format: config.logFormat, devMode: config.devMode });
   const host = await createHost(config, logger);
   const port = await host.start();
   const remotes = host.deployment.remotes();

@@ -27,6 +27,10 @@ export interface HostConfig {
   maxPageSize: number;
   defaultPageSize: number;
   logLevel: string;
+  /** `json` (one object per line), `pretty` (readable, for a terminal) or `auto`: pretty in development mode on a terminal. */
+  logFormat: 'json' | 'pretty' | 'auto';
+  /** One log line per answered request (method, path, status, ms, request id). */
+  logRequests: boolean;
   /** Secret of GitHub push webhooks (X-Hub-Signature-256). */
   webhookSecret: string | undefined;
   /** Bearer token for manual reloads and rollbacks. */
@@ -116,6 +120,15 @@ function list(env: Env, name: string, fallback: string[]): string[] {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${env[name]}"`);
 }
 
 function flag(env: Env, name: string): boolean {
@@ -226,7 +239,10 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1, 1_073_741_824),
     maxPageSize,
     defaultPageSize,
-    logLevel: text(env, 'LOG_LEVEL', 'info'),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: oneOf(env, 'LOG_FORMAT', ['json', 'pretty', 'auto'] as const, 'auto'),
+    // Unset: on in development mode, where reading each request is the point.
+    logRequests: env.LOG_REQUESTS?.trim() ? flag(env, 'LOG_REQUESTS') : flag(env, 'MICROLIB_DEV_MODE'),
     webhookSecret: secret(env, 'WEBHOOK_SECRET'),
     adminToken: secret(env, 'ADMIN_TOKEN'),
     devMode: flag(env, 'MICROLIB_DEV_MODE'),

@@ -12,6 +12,7 @@
 import { EventEmitter } from 'node:events';
 import type { RemoteEntry } from '../config/remote-entries.js';
 import type { FederationRuntime } from './federation-runtime.js';
+import { progressLine } from './progress-line.js';
 import { loadRemote, RemoteLoadError, type LoadedRemote, type LoadTarget } from './remote-loader.js';
 import type { SnapshotCache } from './snapshot-cache.js';
 import { createSource, type SourceSettings } from './sources/create-source.js';
@@ -208,6 +209,7 @@ export class Deployment extends EventEmitter {
       cache: this.deps.cache,
       timeoutMs: this.deps.loadTimeoutMs,
       onFallback: (remote, version, reason) => logger.warn({ remote, version, reason }, 'source unreachable: serving the last good cached version'),
+      onProgress: (progress) => logger.info(progress, progressLine(progress)),
     }, target).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
   }
 

@@ -9,6 +9,7 @@ import type { FederationRuntime } from './federation-runtime.js';
 import { ed25519PublicKey, SignedManifestError, verifySignedBuild } from './signed-manifest.js';
 import type { SnapshotCache } from './snapshot-cache.js';
 import type { RemoteSource, ResolvedVersion } from './sources/source.js';
+import { folderSize } from './folder-size.js';
 
 export interface LoadedRemote {
   readonly name: string;
@@ -46,7 +47,19 @@ export interface RemoteLoaderDeps {
   cache: SnapshotCache;
   timeoutMs: number;
   onFallback?: (remote: string, version: string, reason: string) => void;
+  /** Progress of a load, for log lines: each stage done, and every few seconds while one takes long. */
+  onProgress?: (progress: LoadProgress) => void;
+  /** How often a stage that has not finished is reported (default 2 s). */
+  progressIntervalMs?: number;
 }
+
+/** One progress report of a load. */
+export type LoadProgress =
+  | { remote: string; stage: 'resolved'; version: string; ms: number }
+  | { remote: string; stage: 'downloaded'; version: string; files: number; bytes: number; ms: number }
+  | { remote: string; stage: 'cached'; version: string; ms: number }
+  | { remote: string; stage: 'evaluated'; version: string; ms: number }
+  | { remote: string; stage: 'waiting'; on: 'resolve' | 'download' | 'evaluate'; version: string | undefined; ms: number };
 
 const messageOf = (error: unknown) => String((error as Error)?.message ?? error);
 
@@ -67,6 +80,12 @@ export interface Unchanged {
 
 export async function loadRemote(entry: RemoteEntry, source: RemoteSource, deps: RemoteLoaderDeps, target: LoadTarget = {}): Promise<LoadedRemote | Unchanged> {
   const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  let stage: 'resolve' | 'download' | 'evaluate' = 'resolve';
+  const progress = deps.onProgress;
+  const heartbeat = progress
+    ? setInterval(() => progress({ remote: entry.name, stage: 'waiting', on: stage, version, ms: elapsed() }), deps.progressIntervalMs ?? 2_000).unref()
+    : undefined;
   // Parsed per load (cheap) and before the timeout timer starts, so a bad key cannot leave it armed; the config already checked it.
   const publicKey = entry.publicKey === undefined ? undefined : ed25519PublicKey(entry.publicKey);
   const controller = new AbortController();
@@ -93,12 +112,20 @@ export async function loadRemote(entry: RemoteEntry, source: RemoteSource, deps:
   /** The snapshot folder to evaluate, or the unchanged version. */
   const locate = async (): Promise<{ dir: string; fromCacheFallback: boolean } | Unchanged> => {
     const download = async (resolved: ResolvedVersion) => {
+      stage = 'download';
       let ensured: { dir: string; downloaded: boolean };
       try {
         ensured = await deps.cache.ensure(entry.name, publicKey ? verifiedVersion(resolved, publicKey) : resolved, controller.signal);
       } catch (error) {
         const stage = error instanceof SignedManifestError ? 'verify' : 'download';
         throw new RemoteLoadError(entry.name, stage, resolved.version, messageOf(error), { cause: error });
+      }
+      if (progress) {
+        if (!ensured.downloaded) progress({ remote: entry.name, stage: 'cached', version: resolved.version, ms: elapsed() });
+        else {
+          const size = await folderSize(ensured.dir).catch(() => ({ files: 0, bytes: 0 }));
+          progress({ remote: entry.name, stage: 'downloaded', version: resolved.version, ...size, ms: elapsed() });
+        }
       }
       // A fresh download was verified before it entered the cache; a cache hit was not.
       return ensured.downloaded ? ensured.dir : verifyCached(ensured.dir, resolved.version);
@@ -130,6 +157,7 @@ export async function loadRemote(entry: RemoteEntry, source: RemoteSource, deps:
       return { dir: cachedDir, fromCacheFallback: true };
     }
     version = resolved.version;
+    progress?.({ remote: entry.name, stage: 'resolved', version, ms: elapsed() });
     if (version === target.unlessVersion) return { unchanged: version };
     return { dir: await download(resolved), fromCacheFallback: false };
   };
@@ -140,6 +168,7 @@ export async function loadRemote(entry: RemoteEntry, source: RemoteSource, deps:
     const loadedVersion = version!;
     const containerName = `${entry.name}__${loadedVersion}__${++containerSequence}`;
     let container;
+    stage = 'evaluate';
     try {
       container = await deps.runtime.load(containerName, located.dir, entry.exposes, entry.optionalExposes);
     } catch (error) {
@@ -149,6 +178,7 @@ export async function loadRemote(entry: RemoteEntry, source: RemoteSource, deps:
       container.dispose();
       throw new RemoteLoadError(entry.name, 'timeout', loadedVersion, `did not finish within ${deps.timeoutMs} ms`);
     }
+    progress?.({ remote: entry.name, stage: 'evaluated', version: loadedVersion, ms: elapsed() });
     return {
       name: entry.name,
       version: loadedVersion,
@@ -164,6 +194,7 @@ export async function loadRemote(entry: RemoteEntry, source: RemoteSource, deps:
     return await Promise.race([work(), timedOut]);
   } finally {
     clearTimeout(timer);
+    clearInterval(heartbeat);
   }
 }
 

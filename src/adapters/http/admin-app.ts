@@ -9,6 +9,7 @@ import type { RouteTableRef } from './route-table.js';
 import { MODELS_PREFIX } from './model-router.js';
 import type { BreakerRegistry } from '../../domain/ports/breaker-registry.js';
 import { MicrolibError } from '../../domain/errors.js';
+import { requestIdOf } from './request-id.js';
 import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-authenticator.js';
 import { statusOf } from './respond.js';
 import type { Registry } from 'prom-client';
@@ -33,6 +34,8 @@ export interface AdminAppDeps {
   /** When authentication is on: the host's own API needs a token holding `adminPermission`. */
   authenticate?: RequestAuthenticator;
   adminPermission?: string;
+  /** Logs an error the host did not expect (the answer is a 500 naming the request id). */
+  onInternalError?(error: unknown, req: import('node:http').IncomingMessage): void;
 }
 
 const LIVE_PAGE = fileURLToPath(new URL('../../../../public/live.html', import.meta.url));
@@ -174,9 +177,11 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
   });
 
   // Express needs the four-argument signature to recognise an error handler.
-  app.use((error: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((error: Error & { status?: number }, req: Request, res: Response, _next: NextFunction) => {
     const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
-    res.status(status).json({ error: { code: status === 500 ? 'MLB_ERR_INTERNAL' : 'MLB_ERR_BAD_REQUEST', message: status === 500 ? 'internal error; see the host log' : error.message } });
+    if (status === 500) deps.onInternalError?.(error, req);
+    const message = status === 500 ? `internal error; the host log has it under request id ${requestIdOf(req)}` : error.message;
+    res.status(status).json({ error: { code: status === 500 ? 'MLB_ERR_INTERNAL' : 'MLB_ERR_BAD_REQUEST', message } });
   });
   return app;
 }

@@ -6,17 +6,26 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { MODELS_PREFIX } from './model-router.js';
+import { assignRequestId } from './request-id.js';
 
 export interface HttpServerDeps {
   handleModelRequest(req: IncomingMessage, res: ServerResponse): Promise<void>;
   adminApp(req: IncomingMessage, res: ServerResponse): void;
   /** WebSocket endpoints by path. */
   upgrades?: ReadonlyMap<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
+  /** Called once each answer is sent (the access log), with the time the request arrived. */
+  onResponse?(req: IncomingMessage, res: ServerResponse, startedAt: number): void;
 }
 
 /** With `tls`, an HTTPS server (WebSocket upgrades then are wss). */
 export function createHttpServer(deps: HttpServerDeps, tls?: https.ServerOptions): http.Server {
+  const { onResponse } = deps;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    assignRequestId(req, res);
+    if (onResponse) {
+      const startedAt = performance.now();
+      res.once('finish', () => onResponse(req, res, startedAt));
+    }
     if (req.url?.startsWith(MODELS_PREFIX)) void deps.handleModelRequest(req, res);
     else deps.adminApp(req, res);
   };

@@ -1,8 +1,23 @@
-/** Structured JSON logs (pino): one line per event, machine-readable, cheap on the hot path. */
+/**
+ * Structured JSON logs (pino): one line per event, machine-readable, cheap on the
+ * hot path. In development on a terminal, readable lines instead (pino-pretty,
+ * in this thread and synchronous, so a crash never loses its last lines).
+ */
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
+export interface LoggerOptions {
+  /** `auto`: pretty when `devMode` and stdout is a terminal. */
+  format?: 'json' | 'pretty' | 'auto';
+  devMode?: boolean;
+}
+
+export function createLogger(level: string, options: LoggerOptions = {}): Logger {
+  const base = { level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
+  const format = options.format ?? 'json';
+  const readable = format === 'pretty' || (format === 'auto' && options.devMode === true && process.stdout.isTTY === true);
+  if (!readable) return pino(base);
+  return pino(base, pretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true }));
 }

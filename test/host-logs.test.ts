@@ -1,0 +1,76 @@
+// Logs an operator reads: a request id on every answer and in the access log line of
+// that request, progress lines while a remote loads, and a clear refusal of a bad
+// LOG_LEVEL/LOG_FORMAT.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { makeWorkDir, removeDir, request, serverScript, startHost } from './support/host-process.js';
+import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
+
+const models = `[{ modelName: 'thing', endpoint: 'things', datasource: 'memory', factory: () => (x) => ({ ...x }) }]`;
+
+async function waitFor<T>(find: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = find();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error('not logged in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('logs', () => {
+  it('names each request by id in its answer and its access log line, and logs load progress', async () => {
+    const workDir = await makeWorkDir();
+    try {
+      const dir = await writeRemoteEntry(path.join(workDir, 'remote'), containerSource(models));
+      const host = await startHost({ workDir, remotes: [{ name: 'kit', kind: 'local', path: dir }], env: { LOG_REQUESTS: 'true' } });
+      try {
+        const created = await fetch(`${host.url}/microlib/api/models/things`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+        assert.equal(created.status, 201);
+        const id = created.headers.get('x-request-id');
+        assert.ok(id, 'the answer names its request id');
+        const line = await waitFor(() => host.logs.find((entry) => entry.requestId === id));
+        assert.equal(line.method, 'POST');
+        assert.equal(line.url, '/microlib/api/models/things');
+        assert.equal(line.status, 201);
+        assert.equal(typeof line.ms, 'number');
+
+        // A gateway's id is kept, so its logs and ours line up; the host's own endpoints get one too.
+        const forwarded = await fetch(`${host.url}/microlib/health`, { headers: { 'x-request-id': 'gateway-7' } });
+        assert.equal(forwarded.headers.get('x-request-id'), 'gateway-7');
+        await waitFor(() => host.logs.find((entry) => entry.requestId === 'gateway-7' && entry.url === '/microlib/health'));
+
+        const stages = host.logs.filter((entry) => entry.remote === 'kit' && typeof entry.stage === 'string').map((entry) => entry.stage);
+        assert.ok(stages.includes('resolved'), `stages logged: ${stages.join(', ')}`);
+        assert.ok(stages.includes('downloaded') || stages.includes('cached'));
+        assert.ok(stages.includes('evaluated'));
+        const downloaded = host.logs.find((entry) => entry.stage === 'downloaded');
+        if (downloaded) assert.match(String(downloaded.msg), /^kit: downloaded \d+ files, /);
+      } finally {
+        await host.stop();
+      }
+      // Without LOG_REQUESTS (and outside development mode) requests are not logged one by one.
+      const quiet = await startHost({ workDir, remotes: [{ name: 'kit', kind: 'local', path: dir }] });
+      try {
+        const answer = await fetch(`${quiet.url}/microlib/api/models/things`);
+        assert.ok(answer.headers.get('x-request-id'));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.equal(quiet.logs.filter((entry) => entry.msg === 'request').length, 0);
+      } finally {
+        await quiet.stop();
+      }
+    } finally {
+      await removeDir(workDir);
+    }
+  });
+
+  it('refuses an unknown LOG_LEVEL or LOG_FORMAT at start, naming the variable', () => {
+    for (const [name, value] of [['LOG_LEVEL', 'loud'], ['LOG_FORMAT', 'xml']] as const) {
+      const run = spawnSync(process.execPath, [serverScript], { env: { ...process.env, [name]: value, PORT: '0' }, encoding: 'utf8', timeout: 10_000 });
+      assert.equal(run.status, 1);
+      assert.match(run.stderr, new RegExp(`configuration error: ${name}: expected one of`));
+    }
+  });
+});
