@@ -3,3 +3,6 @@ export type * from './domain/model-spec.js';
 // Property rules remote authors compose in a spec's `mixins` (bundled into the remote).
 export { freezeProperties, requireProperties, updateProperties, validateProperties } from './domain/mixins/properties.js';
 export type { PropertyCheck } from './domain/mixins/properties.js';
+// Abort-aware waiting for adapters and services: `sleep(ms, signal)` and `raceAbort(promise, signal)`
+// end at once when the port's deadline aborts the call.
+export { raceAbort, sleep } from './domain/resilience/abortable.js';

@@ -1,6 +1,7 @@
 /**
- * Small abort-aware helpers shared by the resilience primitives (internal:
- * only {@link sleep} is re-exported, as the default of `retry`'s `sleep`).
+ * Small abort-aware helpers shared by the resilience primitives; {@link sleep}
+ * and {@link raceAbort} are also exported for remote authors (adapters and
+ * services that wait should end as soon as the port's deadline aborts them).
  *
  * @packageDocumentation
  */

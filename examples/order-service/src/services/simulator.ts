@@ -15,6 +15,7 @@
  * The environment is read on every call, so a running host can be reconfigured.
  */
 import { appendFileSync } from 'node:fs';
+import { raceAbort, sleep } from '../../../../src/index.js';
 
 /** What identifies one logical request, and bounds how long its caller waits. */
 export interface CallOptions {
@@ -108,47 +109,6 @@ function faultsOf(operationKey: string): FaultSpec {
 
 /** Whether a `fail`/`hang` setting applies to call number `n` of its operation. */
 const applies = (setting: number | 'always' | undefined, n: number) => setting === 'always' || (setting !== undefined && n <= setting);
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
-}
-
-/** Resolves after `ms`, or rejects with the abort reason as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortReason(signal));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Settles like `promise`, or rejects with the abort reason as soon as `signal` aborts. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) return reject(abortReason(signal));
-    const onAbort = () => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    // The listener goes on settle: the signal may outlive this call by much.
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
 /** A call that never answers: it only ends when its signal aborts (without one, never). */
 function hang(signal: AbortSignal | undefined): Promise<never> {
