@@ -11,6 +11,10 @@ export class EventFeed {
   private socket: WebSocket | undefined;
   private readonly models = new Set<string>();
   private readonly subscribed = new Set<string>();
+  /** Models whose subscription the host confirmed: their events reach this page from then on. */
+  private readonly confirmed = new Set<string>();
+  /** Models the host refused (no read permission, or no longer served), with its reason; asked again after a deploy or a new token. */
+  private readonly refused = new Map<string, string>();
   private retryMs = 1_000;
   private retryTimer: number | undefined;
   private shown = 0;
@@ -34,6 +38,8 @@ export class EventFeed {
     this.socket = undefined;
     old?.close();
     this.subscribed.clear();
+    this.confirmed.clear();
+    this.refused.clear();
     const url = new URL('/microlib/ws/events', location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
     // Browsers cannot set headers on a WebSocket: the host takes the token from the query.
@@ -44,7 +50,7 @@ export class EventFeed {
     this.setStatus('connecting…', '');
     socket.onopen = () => {
       this.retryMs = 1_000;
-      this.setStatus('live', 'ok');
+      this.showLive();
       socket.send(JSON.stringify({ type: 'subscribe', sub: 'deploys', event: 'remoteReload*' }));
       this.subscribeAll();
     };
@@ -62,10 +68,16 @@ export class EventFeed {
     const socket = this.socket;
     if (socket?.readyState !== WebSocket.OPEN) return;
     for (const model of this.models) {
-      if (this.subscribed.has(model)) continue;
+      if (this.subscribed.has(model) || this.refused.has(model)) continue;
       this.subscribed.add(model);
       socket.send(JSON.stringify({ type: 'subscribe', sub: `model.${model}`, model }));
     }
+  }
+
+  private showLive(): void {
+    const following = `live · following ${this.confirmed.size} model${this.confirmed.size === 1 ? '' : 's'}`;
+    const refused = [...this.refused.values()];
+    this.setStatus(refused.length === 0 ? following : `${following}; refused: ${refused.join('; ')}`, refused.length === 0 ? 'ok' : 'warn');
   }
 
   private setStatus(text: string, kind: string): void {
@@ -80,15 +92,28 @@ export class EventFeed {
     } catch {
       return;
     }
+    if (message.type === 'subscribed' && message.sub?.startsWith('model.')) {
+      this.confirmed.add(message.sub.slice('model.'.length));
+      return this.showLive();
+    }
     if (message.type === 'error') {
-      // A model that is gone since (a reload removed it): stop asking for it.
-      if (message.sub?.startsWith('model.')) this.models.delete(message.sub.slice('model.'.length));
-      this.status.title = message.message ?? '';
-      return;
+      // Refused (the token may not read that model, or a reload removed it): not asked again for now.
+      if (message.sub?.startsWith('model.')) {
+        const model = message.sub.slice('model.'.length);
+        this.subscribed.delete(model);
+        this.refused.set(model, message.message ?? model);
+      } else if (message.sub === 'deploys') {
+        this.refused.set('(deploys)', message.message ?? 'deploy events');
+      }
+      return this.showLive();
     }
     if (message.type !== 'event' || !message.event) return;
     this.show(message.event);
-    if (message.sub === 'deploys') this.onDeploy();
+    if (message.sub === 'deploys') {
+      // A deploy may bring back a model that was refused as not served.
+      for (const model of this.refused.keys()) if (model !== '(deploys)') this.refused.delete(model);
+      this.onDeploy();
+    }
   }
 
   private show(event: FeedEvent): void {
