@@ -69,11 +69,13 @@ async function refresh(): Promise<void> {
     renderModels(modelList.models);
     renderPorts(portList.ports);
     feed.follow(modelList.models.map((m) => m.name));
+    refreshTimer = window.setTimeout(() => void refresh(), REFRESH_MS);
   } catch (error) {
     say(explain(error));
     reloadState(undefined);
-  } finally {
-    refreshTimer = window.setTimeout(() => void refresh(), REFRESH_MS);
+    // Refused: asking again with the same token would only count as failed logins (and end in 429).
+    const refused = error instanceof ApiError && [401, 403, 429].includes(error.status);
+    if (!refused) refreshTimer = window.setTimeout(() => void refresh(), REFRESH_MS);
   }
 }
 
