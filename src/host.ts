@@ -43,6 +43,11 @@ import { createModelRouter, MODELS_PREFIX } from './adapters/http/model-router.j
 import { RouteTable, RouteTableRef, type Bound, type ModelRoute } from './adapters/http/route-table.js';
 import { builtInDatasources, DatasourceRegistry } from './adapters/persistence/datasource-registry.js';
 import type { Logger } from './adapters/logging/logger.js';
+import { PortFailureLog } from './domain/ports/port-failure-log.js';
+import { ReloadLog } from './federation/reload-log.js';
+import { createReloadAccess } from './adapters/http/reload-access.js';
+import { createDashboardApi } from './adapters/http/dashboard-api.js';
+import { createDashboardRoutes } from './adapters/http/dashboard-routes.js';
 
 export interface Host {
   readonly server: Server;
@@ -92,6 +97,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
   const breakers = new BreakerRegistry((model, port, change) =>
     logger.warn({ model, port, from: change.from, to: change.to }, `circuit of port ${model}.${port} is ${change.to}`),
   );
+  const portFailures = new PortFailureLog();
   const hostServices = builtInServices({ publish: (event) => broker.publish(event), lookup: (name) => table.current.byModelName.get(name)?.service });
   /** Ports bind when called, to the table of the moment; a replaced table is disposed after its users release it. */
   const world: FlowWorld = {
@@ -124,8 +130,11 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       phase === 'start'
         ? logger.warn({ err: error, ...where }, `event ${where.event} did not start a flow`)
         : logger.error({ err: error, ...where }, 'flow stopped; it resumes when the host or the model comes back'),
-    onStep: ({ error, ...report }) =>
-      error === undefined ? logger.debug(report, 'flow step') : logger.warn({ ...report, err: error }, `flow step ${report.outcome}`),
+    onStep: ({ error, ...report }) => {
+      if (report.outcome === 'failed' || report.outcome === 'undo-failed') portFailures.record(report.model, report.port, { outcome: report.outcome, error, id: report.id });
+      if (error === undefined) logger.debug(report, 'flow step');
+      else logger.warn({ ...report, err: error }, `flow step ${report.outcome}`);
+    },
   });
   /** The key of sensitive fields, derived once, when a model first needs it (scrypt takes ~100 ms). */
   let cipherLoad: Promise<FieldCipher> | undefined;
@@ -236,6 +245,9 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
   const metrics = new HostMetrics({ breakers: () => breakers.list(), eventStats: () => ({ ...transports.stats(), websocketClients: eventStream.stats() }) });
   deployment.on('reloaded', (result: ReloadResult) => metrics.reload(result.remote, result.reason, result.outcome, result.ms));
   deployment.on('reload-failed', (result: ReloadResult) => metrics.reload(result.remote, result.reason, result.outcome, result.ms));
+  const reloadLog = new ReloadLog();
+  deployment.on('reloaded', (result: ReloadResult) => reloadLog.add(result));
+  deployment.on('reload-failed', (result: ReloadResult) => reloadLog.add(result));
   const handleModelRequest = createModelRouter(table, {
     observe: (model, route, method, status, startedAt) => metrics.request(model, route, method, status, startedAt),
     ...(authenticate ? { authenticate } : {}),
@@ -256,6 +268,14 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
   deployment.on('reloaded', (result: ReloadResult) => void broker.publish(makeEvent('remoteReloaded', { data: result })));
   deployment.on('reload-failed', (result: ReloadResult) => void broker.publish(makeEvent('remoteReloadFailed', { data: result })));
 
+  const isAdmin =
+    authenticate && auth
+      ? (req: import('node:http').IncomingMessage) =>
+          authenticate(req).then(
+            (caller) => !!caller.permissions?.some((p) => p === auth.adminPermission || p === '*'),
+            () => false,
+          )
+      : undefined;
   const reloadRoutes = createReloadRoutes({
     deployment,
     entries,
@@ -263,15 +283,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     adminToken: config.adminToken,
     devMode: config.devMode,
     logger,
-    ...(authenticate && auth
-      ? {
-          isAdmin: (req: import('node:http').IncomingMessage) =>
-            authenticate(req).then(
-              (caller) => !!caller.permissions?.some((p) => p === auth.adminPermission || p === '*'),
-              () => false,
-            ),
-        }
-      : {}),
+    ...(isAdmin ? { isAdmin } : {}),
   });
   let ready = false;
   const adminApp = createAdminApp({
@@ -288,6 +300,14 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     },
     eventStats: () => ({ ...transports.stats(), websocketClients: eventStream.stats() }),
     ...(authenticate && auth ? { authenticate, adminPermission: auth.adminPermission } : {}),
+    dashboardPages: createDashboardRoutes(),
+    dashboardApi: createDashboardApi({
+      table,
+      authEnabled: config.authEnabled,
+      reloadAccess: createReloadAccess({ adminToken: config.adminToken, devMode: config.devMode, ...(isAdmin ? { isAdmin } : {}) }),
+    }),
+    portFailures,
+    reloadLog,
   });
   const poller = new Poller(deployment, config.pollIntervalMs);
   const eventStream = new EventStreamServer({

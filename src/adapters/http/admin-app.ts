@@ -36,6 +36,13 @@ export interface AdminAppDeps {
   adminPermission?: string;
   /** Logs an error the host did not expect (the answer is a 500 naming the request id). */
   onInternalError?(error: unknown, req: import('node:http').IncomingMessage): void;
+  /** The dashboard's page and docs page (public: they hold no data) and its JSON (behind the admin check). */
+  dashboardPages?: express.Router;
+  dashboardApi?: express.Router;
+  /** Recent failures per port, shown with each port. */
+  portFailures?: { recent(model: string, port: string): readonly unknown[] };
+  /** Recent reloads per remote, shown with each remote. */
+  reloadLog?: { recent(remote: string): readonly unknown[] };
 }
 
 const LIVE_PAGE = fileURLToPath(new URL('../../../../public/live.html', import.meta.url));
@@ -49,6 +56,8 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
   app.get('/microlib/live', (_req, res) => {
     res.sendFile(LIVE_PAGE);
   });
+
+  if (deps.dashboardPages) app.use(deps.dashboardPages);
 
   const registry = deps.metrics;
   if (registry) {
@@ -98,6 +107,8 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
     res.json(document);
   });
 
+  if (deps.dashboardApi) app.use(deps.dashboardApi);
+
   app.get('/microlib/api/config', (_req, res) => {
     const models = [...deps.table.current.routes.values()].map(({ model, service }) => ({
       name: model.name,
@@ -139,6 +150,7 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
           timeoutMs: port.timeoutMs,
           retries: port.retry.retries,
           circuitBreaker: port.breaker ? { ...port.breaker, ...(deps.breakers.snapshot(model.name, port.name) ?? { state: 'closed', failures: 0, successes: 0, failureRate: 0 }) } : null,
+          recentFailures: deps.portFailures?.recent(model.name, port.name) ?? [],
         };
       }),
     );
@@ -166,6 +178,7 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
         lastError: state.lastError ?? null,
         lastReload: state.lastReload ?? null,
         previousVersions: state.history,
+        reloads: deps.reloadLog?.recent(state.entry.name) ?? [],
       })),
     });
   });

@@ -6,7 +6,8 @@ import express, { type Request, type Response } from 'express';
 import type { RemoteEntry } from '../../config/remote-entries.js';
 import { NoPreviousVersionError, type Deployment, type ReloadResult } from '../../federation/deployment.js';
 import { pushTargets } from '../../federation/push-targets.js';
-import { DeliveryLog, validAdminToken, validWebhookSignature } from './reload-auth.js';
+import { DeliveryLog, validWebhookSignature } from './reload-auth.js';
+import { createReloadAccess } from './reload-access.js';
 
 export interface ReloadRoutesDeps {
   deployment: Deployment;
@@ -36,11 +37,11 @@ export function createReloadRoutes(deps: ReloadRoutesDeps): express.Router {
   const raw = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT });
 
   /** Admin check for manual reloads and rollbacks; answers and returns false when refused. */
+  const access = createReloadAccess(deps);
   async function authorised(req: Request, res: Response): Promise<boolean> {
-    if (deps.adminToken && validAdminToken(req.headers.authorization, deps.adminToken)) return true;
-    if (deps.devMode) return true;
-    if (deps.isAdmin && (await deps.isAdmin(req))) return true;
-    if (!deps.adminToken && !deps.isAdmin) {
+    const allowed = await access(req);
+    if (allowed === 'allowed') return true;
+    if (allowed === 'disabled') {
       fail(res, 403, 'MLB_ERR_FORBIDDEN', 'reloads are disabled: set ADMIN_TOKEN (or WEBHOOK_SECRET for GitHub), or MICROLIB_DEV_MODE=true for local development');
       return false;
     }

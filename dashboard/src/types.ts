@@ -1,0 +1,65 @@
+// The shapes of the admin API answers the dashboard shows (a subset of each).
+export interface ReloadResult {
+  remote: string;
+  reason: string;
+  outcome: 'reloaded' | 'unchanged' | 'failed';
+  from: string | null;
+  to: string | null;
+  attempted: string | null;
+  ms: number;
+  error?: string;
+  at?: string;
+}
+
+export interface RemoteInfo {
+  name: string;
+  kind: string;
+  source: string;
+  status: 'loading' | 'ready' | 'failed';
+  version: string | null;
+  loadedAt: string | null;
+  loadMs: number | null;
+  cacheFallback: boolean;
+  pinned: string | null;
+  lastError: { message: string; at: string; version?: string } | null;
+  previousVersions: Array<{ version: string; loadedAt: string; retiredAt: string }>;
+  reloads?: ReloadResult[];
+}
+
+export interface ModelInfo {
+  name: string;
+  endpoint: string;
+  path: string;
+  remote: string;
+  version: string;
+  datasource: string;
+  records: number | null;
+  countError: string | null;
+}
+
+export interface PortInfo {
+  model: string;
+  port: string;
+  type: string;
+  disabled: boolean;
+  adapter: string | null;
+  adapterRemote: string | null;
+  service: string | null;
+  serviceRemote: string | null;
+  bound: boolean;
+  circuitBreaker: { state: string; failures: number; successes: number; failureRate: number } | null;
+  recentFailures?: Array<{ at: string; outcome: string; code: string | null; message: string; id: string | null }>;
+}
+
+export interface Access {
+  authEnabled: boolean;
+  reload: 'allowed' | 'refused' | 'disabled';
+}
+
+export interface FeedEvent {
+  eventName: string;
+  modelName?: string;
+  id?: string;
+  at?: string;
+  data?: { id?: string; changes?: unknown; remote?: string; outcome?: string; from?: string | null; to?: string | null };
+}

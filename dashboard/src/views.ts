@@ -1,0 +1,85 @@
+// The remotes, models and ports tables, redrawn from the admin API's answers.
+import { byId, clock, el, shortVersion } from './dom.js';
+import type { ModelInfo, PortInfo, ReloadResult, RemoteInfo } from './types.js';
+
+function reloadLine(result: ReloadResult): HTMLLIElement {
+  const change = result.outcome === 'reloaded' ? `${shortVersion(result.from)} → ${shortVersion(result.to)}` : result.outcome;
+  return el(
+    'li',
+    { class: result.outcome, title: result.error ?? '' },
+    `${clock(result.at)} ${result.reason}: ${change} (${result.ms} ms)`,
+    result.error ? el('span', { class: 'error' }, ` ${result.error}`) : null,
+  );
+}
+
+export function renderRemotes(remotes: readonly RemoteInfo[], canReload: boolean, reload: (remote: string) => void): void {
+  const body = byId('remotes').querySelector('tbody')!;
+  body.replaceChildren(
+    ...remotes.map((remote) => {
+      const button = el('button', { type: 'button', class: 'reload', 'data-remote': remote.name }, 'Reload');
+      button.disabled = !canReload;
+      button.addEventListener('click', () => reload(remote.name));
+      const notes = [remote.cacheFallback ? 'from cache (source unreachable)' : '', remote.pinned ? `pinned to ${shortVersion(remote.pinned)}` : ''].filter(Boolean).join('; ');
+      return el(
+        'tr',
+        { 'data-remote': remote.name },
+        el('td', {}, el('strong', {}, remote.name)),
+        el('td', { class: 'source' }, remote.source),
+        el('td', {}, el('span', { class: `pill ${remote.status === 'ready' ? 'ok' : remote.status === 'failed' ? 'bad' : ''}` }, remote.status), remote.lastError ? el('div', { class: 'error' }, remote.lastError.message) : null),
+        el('td', { class: 'version', 'data-version': remote.version ?? '', title: remote.version ?? '' }, shortVersion(remote.version), notes ? el('div', { class: 'hint' }, notes) : null),
+        el('td', {}, clock(remote.loadedAt)),
+        el('td', {}, remote.loadMs === null ? '—' : `${remote.loadMs} ms`),
+        el('td', {}, el('ul', { class: 'history' }, ...(remote.reloads ?? []).map(reloadLine))),
+        el('td', {}, button),
+      );
+    }),
+  );
+}
+
+export function renderModels(models: readonly ModelInfo[]): void {
+  const body = byId('models').querySelector('tbody')!;
+  body.replaceChildren(
+    ...models.map((model) =>
+      el(
+        'tr',
+        { 'data-model': model.name },
+        el('td', {}, el('strong', {}, model.name)),
+        el('td', { class: 'endpoint' }, el('code', {}, model.path)),
+        el('td', {}, `${model.remote} @ ${shortVersion(model.version)}`),
+        el('td', {}, model.datasource),
+        el('td', { class: 'records', title: model.countError ?? '' }, model.records === null ? '?' : String(model.records)),
+      ),
+    ),
+  );
+}
+
+export function renderPorts(ports: readonly PortInfo[]): void {
+  const body = byId('ports').querySelector('tbody')!;
+  body.replaceChildren(
+    ...ports.map((port) => {
+      const circuit = port.circuitBreaker;
+      const failures = port.recentFailures ?? [];
+      return el(
+        'tr',
+        { 'data-port': `${port.model}.${port.port}`, class: port.bound ? '' : 'unbound' },
+        el('td', {}, el('strong', {}, `${port.model}.${port.port}`)),
+        el('td', {}, port.disabled ? `${port.type} (disabled)` : port.type),
+        el('td', {}, port.adapter ? `${port.adapter}${port.adapterRemote ? ` (${port.adapterRemote})` : ' (not loaded)'}` : '—'),
+        el('td', {}, port.service ? `${port.service}${port.serviceRemote ? ` (${port.serviceRemote})` : ' (not loaded)'}` : '—'),
+        el(
+          'td',
+          { class: 'circuit' },
+          circuit ? el('span', { class: `pill ${circuit.state === 'closed' ? 'ok' : 'bad'}` }, circuit.state) : 'no breaker',
+          circuit && circuit.failures > 0 ? el('div', { class: 'hint' }, `${circuit.failures} failed / ${circuit.failures + circuit.successes} in window`) : null,
+        ),
+        el(
+          'td',
+          { class: 'failures' },
+          failures.length === 0
+            ? '—'
+            : el('ul', { class: 'history' }, ...failures.map((f) => el('li', { class: 'failed', title: f.id ? `record ${f.id}` : '' }, `${clock(f.at)} ${f.outcome}: ${f.message}`))),
+        ),
+      );
+    }),
+  );
+}

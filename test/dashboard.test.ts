@@ -1,0 +1,239 @@
+// The operator dashboard (/microlib) and the API docs page (/microlib/docs) in headless Chromium,
+// against a host serving the example remote from a local folder: the models are listed, a created
+// record's event shows live, a failing port shows its failure, and a reload from the page (with the
+// pasted ADMIN_TOKEN) switches the shown version. With AUTH_ENABLED the page's data needs an admin JWT.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import type { Browser, Page } from 'playwright-core';
+import { exampleRemoteDist, makeWorkDir, removeDir, repoRoot, request, startHost, type HostProcess } from './support/host-process.js';
+import { exampleBuild } from './support/example-builds.js';
+import { browserUnavailable, launchBrowser } from './support/browser.js';
+
+const skip = browserUnavailable();
+const ADMIN = 'dashboard-admin-token-0123456789';
+const WAIT = { timeout: 15_000 };
+
+async function writeBuild(dir: string, files: Record<string, Buffer>): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  for (const [name, bytes] of Object.entries(files)) await writeFile(path.join(dir, name), bytes);
+}
+
+/** Every URL a page asks for, to show that nothing comes from elsewhere (no CDN). */
+function recordRequests(page: Page): string[] {
+  const urls: string[] = [];
+  page.on('request', (req) => urls.push(req.url()));
+  page.on('websocket', (socket) => urls.push(socket.url()));
+  return urls;
+}
+
+function assertLocal(urls: readonly string[], host: HostProcess): void {
+  const own = [host.url, `ws://127.0.0.1:${host.port}/`];
+  const foreign = urls.filter((url) => !own.some((prefix) => url.startsWith(prefix)) && !url.startsWith('data:'));
+  assert.deepEqual(foreign, [], 'the pages load only from the host');
+}
+
+describe('dashboard (headless Chromium)', { skip, timeout: 120_000 }, () => {
+  let host: HostProcess;
+  let workDir: string;
+  let remoteDir: string;
+  let browser: Browser;
+  let page: Page;
+  let urls: string[];
+  const api = () => `${host.url}/microlib/api`;
+  const remoteVersion = async () => (await request(`${api()}/remotes`)).body.remotes[0].version as string;
+
+  before(async () => {
+    workDir = await makeWorkDir();
+    remoteDir = path.join(workDir, 'remote');
+    await writeBuild(remoteDir, await exampleBuild(1));
+    host = await startHost({
+      workDir,
+      remotes: [{ name: 'orderService', kind: 'local', path: remoteDir }],
+      // Shipping always fails, so the ports view has a failure to show.
+      env: { ADMIN_TOKEN: ADMIN, ORDER_SERVICE_FAULTS: JSON.stringify({ 'shipping.ship': { fail: 'always' } }) },
+    });
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    urls = recordRequests(page);
+  });
+  after(async () => {
+    await browser?.close();
+    await host?.stop();
+    await removeDir(workDir);
+  });
+
+  it('lists the remote with its version and the example models with their endpoints and datasource', async () => {
+    await page.goto(`${host.url}/microlib`);
+    const models = page.locator('#models tbody tr');
+    await models.nth(2).waitFor(WAIT);
+    assert.deepEqual((await models.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-model')))).sort(), ['customer', 'order', 'product']);
+    for (const [model, endpoint] of [['order', 'orders'], ['customer', 'customers'], ['product', 'products']]) {
+      const row = page.locator(`#models tr[data-model="${model}"]`);
+      assert.equal(await row.locator('td.endpoint').innerText(), `/microlib/api/models/${endpoint}`);
+      assert.match(await row.innerText(), /\bfile\b/, 'the datasource is shown');
+    }
+    const version = await remoteVersion();
+    await page.locator(`#remotes tr[data-remote="orderService"] td.version[data-version="${version}"]`).waitFor(WAIT);
+    assert.match(await page.locator('#remotes tr[data-remote="orderService"]').innerText(), /ready[\s\S]*startup/, 'status and the startup load in the history');
+    await page.locator('#ports tr[data-port="order.shipOrder"]').waitFor(WAIT);
+  });
+
+  it('shows a created record live in the event feed and counts it', async () => {
+    await page.locator('#ws-status', { hasText: 'following 3 models' }).waitFor(WAIT);
+    const created = await request(`${api()}/models/customers`, { method: 'POST', body: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await page.locator(`#feed li[data-event="customerCreated"][data-id="${created.body.id}"]`).waitFor(WAIT);
+    await page.locator('#models tr[data-model="customer"] td.records', { hasText: /^1$/ }).waitFor(WAIT);
+  });
+
+  it("shows a port's recent failure and its circuit", async () => {
+    const customer = await request(`${api()}/models/customers`, { method: 'POST', body: { firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.com' } });
+    const order = await request(`${api()}/models/orders`, { method: 'POST', body: { customerId: customer.body.id, items: [{ sku: 'A1', quantity: 1, price: 5 }] } });
+    assert.equal(order.status, 201, JSON.stringify(order.body));
+    assert.equal((await request(`${api()}/models/orders/${order.body.id}/commands/submit`, { method: 'POST' })).status, 200);
+    const failures = page.locator('#ports tr[data-port="order.shipOrder"] td.failures li');
+    await failures.first().waitFor({ timeout: 30_000 });
+    assert.match(await failures.first().innerText(), /failed: port order\.shipOrder failed/);
+    assert.equal(await failures.first().getAttribute('title'), `record ${order.body.id}`);
+    assert.match(await page.locator('#ports tr[data-port="order.shipOrder"] td.circuit').innerText(), /closed|open/);
+  });
+
+  it('reloads from the page once the admin token is pasted, and shows the new version', async () => {
+    const before = await remoteVersion();
+    assert.equal(await page.locator('#reload-all').isDisabled(), true, 'no credential yet: the button is disabled');
+    assert.match(await page.locator('#reload-hint').innerText(), /ADMIN_TOKEN/);
+
+    await writeBuild(remoteDir, await exampleBuild(2));
+    await page.locator('#token').fill(ADMIN);
+    await page.locator('#token-form button[type="submit"]').click();
+    await page.locator('#reload-all:not([disabled])').waitFor(WAIT);
+    await page.locator('#reload-all').click();
+    const done = page.locator('#reload-progress li.reloaded[data-remote="orderService"]');
+    await done.waitFor({ timeout: 30_000 });
+
+    const after = await remoteVersion();
+    assert.notEqual(after, before, 'the changed folder is a new version');
+    assert.match(await done.innerText(), /orderService: reloaded sha256-\w+ → sha256-\w+ in \d+ ms/);
+    await page.locator(`#remotes tr[data-remote="orderService"] td.version[data-version="${after}"]`).waitFor(WAIT);
+    await page.locator('#feed li[data-event="remoteReloaded"]').first().waitFor(WAIT);
+    assert.match(await page.locator('#remotes tr[data-remote="orderService"] ul.history').innerText(), /manual: sha256-\w+ → sha256-\w+/);
+    const served = await request(`${api()}/models/customers`, { method: 'POST', body: { firstName: 'Alan', lastName: 'Turing', email: 'alan@example.com' } });
+    assert.equal(served.body.build, 2, 'the new build serves');
+    await page.locator(`#feed li[data-event="customerCreated"][data-id="${served.body.id}"]`).waitFor(WAIT);
+    if (process.env.MICROLIB_SCREENSHOT === '1') await page.screenshot({ path: path.join(repoRoot, 'docs/dashboard.png'), fullPage: true });
+  });
+
+  it("renders the order model's operations in the docs page, from the host only", async () => {
+    await page.locator('#docs-link').click();
+    await page.waitForURL(`${host.url}/microlib/docs`);
+    for (const operation of ['/microlib/api/models/orders', '/microlib/api/models/orders/{id}', '/microlib/api/models/orders/{id}/commands/submit']) {
+      await page.locator('.opblock-summary-path', { hasText: new RegExp(`^${operation.replace(/[{}]/g, '\\$&')}$`) }).first().waitFor(WAIT);
+    }
+    assertLocal(urls, host);
+  });
+});
+
+describe('dashboard with AUTH_ENABLED', { timeout: 120_000 }, () => {
+  let host: HostProcess;
+  let workDir: string;
+  let jwks: http.Server;
+  let key: CryptoKey;
+  const token = (claims: Record<string, unknown>) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuedAt().setIssuer('https://id.example.test/').setAudience('microlib-tests').setExpirationTime('5m').sign(key);
+  const DATA = ['/microlib/api/models', '/microlib/api/access', '/microlib/api/remotes', '/microlib/api/ports'];
+
+  before(async () => {
+    const pair = await generateKeyPair('RS256', { extractable: true });
+    key = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    jwks = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    workDir = await makeWorkDir();
+    const keySet = path.join(workDir, 'key-set.json');
+    await writeFile(
+      keySet,
+      JSON.stringify({ jwksUri: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`, issuer: 'https://id.example.test/', audience: 'microlib-tests', algorithms: ['RS256'] }),
+    );
+    host = await startHost({ workDir, remotes: [{ name: 'orderService', kind: 'local', path: exampleRemoteDist }], env: { AUTH_ENABLED: 'true', AUTH_KEY_SET: keySet } });
+  });
+  after(async () => {
+    await host?.stop();
+    jwks?.close();
+    await removeDir(workDir);
+  });
+
+  it("answers the dashboard's data endpoints 401 without a token, 403 without the admin permission", async () => {
+    const reader = { authorization: `Bearer ${await token({ sub: 'r', permissions: ['order:read'] })}` };
+    const admin = { authorization: `Bearer ${await token({ sub: 'ops', permissions: ['microlib:admin'] })}` };
+    for (const endpoint of DATA) {
+      const anonymous = await request(`${host.url}${endpoint}`);
+      assert.equal(anonymous.status, 401, endpoint);
+      assert.equal(anonymous.body.error.code, 'MLB_ERR_UNAUTHORIZED');
+      assert.equal((await request(`${host.url}${endpoint}`, { headers: reader })).status, 403, endpoint);
+      assert.equal((await request(`${host.url}${endpoint}`, { headers: admin })).status, 200, endpoint);
+    }
+    assert.deepEqual((await request(`${host.url}/microlib/api/access`, { headers: admin })).body, { authEnabled: true, reload: 'allowed' });
+  });
+
+  it('serves the pages themselves openly: no-cache pages, immutable hashed assets, JSON 404 for anything else', async () => {
+    const page = await request(`${host.url}/microlib`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.equal(page.headers.get('cache-control'), 'no-cache');
+    assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    const asset = /\/microlib\/assets\/index-[\w-]+\.js/.exec(page.body as string)?.[0];
+    assert.ok(asset, 'the page names its hashed script');
+    const script = await request(`${host.url}${asset}`);
+    assert.equal(script.status, 200);
+    assert.match(script.headers.get('content-type') ?? '', /^text\/javascript/);
+    assert.match(script.headers.get('cache-control') ?? '', /immutable/);
+    assert.equal((await request(`${host.url}/microlib/`)).status, 200);
+    assert.equal((await request(`${host.url}/microlib/docs`)).status, 200);
+    assert.match((await request(`${host.url}/microlib/docs/swagger-ui-bundle.js`)).headers.get('content-type') ?? '', /javascript/);
+    for (const missing of ['/microlib/other-page', '/microlib/assets/missing.js', '/microlib/docs/package.json']) {
+      const answer = await request(`${host.url}${missing}`);
+      assert.equal(answer.status, 404, missing);
+      assert.equal(answer.body.error.code, 'MLB_ERR_NOT_FOUND');
+    }
+  });
+
+  it('asks the browser for a token, then shows the models with an admin JWT, and says when a token is not enough', { skip }, async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${host.url}/microlib`);
+      await page.locator('#auth-message', { hasText: 'requires authentication' }).waitFor(WAIT);
+      assert.equal(await page.locator('#models tbody tr').count(), 0);
+
+      await page.locator('#token').fill(await token({ sub: 'r', permissions: ['order:read'] }));
+      await page.locator('#token-form button[type="submit"]').click();
+      await page.locator('#auth-message', { hasText: 'microlib:admin' }).waitFor(WAIT);
+      assert.equal(await page.locator('#reload-all').isDisabled(), true);
+
+      // The host's admin may read its state and reload, but reading a model's records is that model's permission.
+      await page.locator('#token').fill(await token({ sub: 'ops', permissions: ['microlib:admin'] }));
+      await page.locator('#token-form button[type="submit"]').click();
+      await page.locator('#models tr[data-model="order"]').waitFor(WAIT);
+      assert.equal(await page.locator('#auth-message').isHidden(), true);
+      await page.locator('#reload-all:not([disabled])').waitFor(WAIT);
+      await page.locator('#ws-status', { hasText: /following 0 models; refused: .*order:read/ }).waitFor(WAIT);
+
+      // The WebSocket carries the token too: with read permissions, a record created now shows up.
+      await page.locator('#token').fill(await token({ sub: 'ops', permissions: ['microlib:admin', 'order:read', 'customer:read', 'product:read'] }));
+      await page.locator('#token-form button[type="submit"]').click();
+      await page.locator('#ws-status', { hasText: 'following 3 models' }).waitFor(WAIT);
+      const admin = { authorization: `Bearer ${await token({ sub: 'ops', permissions: ['*'] })}` };
+      const created = await request(`${host.url}/microlib/api/models/products`, { method: 'POST', body: { sku: 'B2', name: 'bolt', price: 1 }, headers: admin });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      await page.locator(`#feed li[data-event="productCreated"][data-id="${created.body.id}"]`).waitFor(WAIT);
+    } finally {
+      await browser.close();
+    }
+  });
+});
