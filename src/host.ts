@@ -11,6 +11,10 @@ import { readRemoteEntries } from './config/remote-entries.js';
 import { normalisePortOverrides } from './config/port-overrides.js';
 import { normaliseRemoteModels } from './config/remote-models.js';
 import { RemoteModelClient } from './adapters/http/remote-model-client.js';
+import { normalisePlacements, selectPlacement } from './config/placements.js';
+import { Forwarder } from './adapters/http/forwarder.js';
+import { createPlacementRouting } from './adapters/http/placement-routing.js';
+import { placedModelLookup } from './adapters/http/placed-model-client.js';
 import { parseModelSpecs } from './domain/spec-parser.js';
 import { Model } from './domain/model.js';
 import type { FieldCipher } from './domain/field-protection.js';
@@ -40,7 +44,7 @@ import { createRequestAuthenticator } from './adapters/auth/request-authenticato
 import { checkOperation, ownedBy } from './domain/access.js';
 import { MicrolibError } from './domain/errors.js';
 import { createModelRouter, MODELS_PREFIX } from './adapters/http/model-router.js';
-import { RouteTable, RouteTableRef, type Bound, type ModelRoute } from './adapters/http/route-table.js';
+import { RouteTable, RouteTableRef, type Bound, type ModelRoute, type PlacedElsewhere } from './adapters/http/route-table.js';
 import { builtInDatasources, DatasourceRegistry } from './adapters/persistence/datasource-registry.js';
 import type { Logger } from './adapters/logging/logger.js';
 import { PortFailureLog } from './domain/ports/port-failure-log.js';
@@ -75,7 +79,9 @@ const systemClock: ServiceClock = {
 };
 
 export async function createHost(config: HostConfig, logger: Logger): Promise<Host> {
-  const { entries, ports: portsConfig, remoteModels: remoteModelsConfig } = await readRemoteEntries(config.remoteEntriesPath);
+  const { entries, ports: portsConfig, remoteModels: remoteModelsConfig, placements: placementsConfig } = await readRemoteEntries(config.remoteEntriesPath);
+  // Placements: this node activates its own models; the others' endpoints forward to their nodes.
+  const placement = selectPlacement(normalisePlacements(placementsConfig), config.placement, config.nodeName);
   const portOverrides = normalisePortOverrides(portsConfig);
   const remoteModels = new Map(
     [...normaliseRemoteModels(remoteModelsConfig)].map(([name, { url, headers }]) => [
@@ -90,6 +96,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     options: { defaultUrl: config.mongodbUrl, defaultDatabase: config.mongodbDatabase },
   });
   const table = new RouteTableRef();
+  const placedModel = placedModelLookup(() => table.current.elsewhereByModelName, { timeoutMs: config.relationTimeoutMs, self: placement.label });
   const broker = new EventBroker({
     onHandlerError: (error, event, subscription) =>
       logger.error({ err: error, event: event.eventName, eventId: event.id, pattern: subscription.pattern, owner: subscription.owner }, 'event handler failed'),
@@ -98,7 +105,14 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     logger.warn({ model, port, from: change.from, to: change.to }, `circuit of port ${model}.${port} is ${change.to}`),
   );
   const portFailures = new PortFailureLog();
-  const hostServices = builtInServices({ publish: (event) => broker.publish(event), lookup: (name) => table.current.byModelName.get(name)?.service });
+  const hostServices = builtInServices({
+    publish: (event) => broker.publish(event),
+    lookup: (name) => {
+      const placed = table.current.elsewhereByModelName.get(name);
+      if (placed) throw new MicrolibError('MLB_ERR_UNAVAILABLE', `persistence: model "${name}" runs in placement "${placed.placement.name}" (${placed.placement.nodes.join(', ')}), not on this node; read it through a relation or its API there`);
+      return table.current.byModelName.get(name)?.service;
+    },
+  });
   /** Ports bind when called, to the table of the moment; a replaced table is disposed after its users release it. */
   const world: FlowWorld = {
     acquire() {
@@ -108,7 +122,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       return {
         env: {
           service: (name) => current.byModelName.get(name)?.service,
-          remoteModel: (name) => remoteModels.get(name),
+          remoteModel: (name) => remoteModels.get(name) ?? placedModel(name),
           bindings: {
             adapter: (name) => adapters.get(name)?.value,
             service: (name) => {
@@ -163,7 +177,13 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
 
   async function build(remote: string, loaded: LoadedRemote, owner: string): Promise<Activation> {
     const modelsModule = loaded.modules.get('./models');
-    const specs = modelsModule === undefined ? [] : parseModelSpecs(modelsModule);
+    const allSpecs = modelsModule === undefined ? [] : parseModelSpecs(modelsModule);
+    // Models of another placement: no datasource, flows or handlers here (their factories do not even run).
+    const placedHere: PlacedElsewhere[] = allSpecs.flatMap((spec) => {
+      const where = placement.elsewhere(spec.modelName);
+      return where ? [{ modelName: spec.modelName, endpoint: spec.endpoint, remote, placement: where }] : [];
+    });
+    const specs = allSpecs.filter((spec) => !placement.elsewhere(spec.modelName));
     const portDefaults = { timeoutMs: config.portTimeoutMs };
     const cipher = specs.some((spec) => Object.values(spec.fields ?? {}).some((field) => field.sensitive)) ? await fieldCipher() : undefined;
     const models = specs.map(
@@ -191,10 +211,20 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       services: mergeExports('service', replaced.bindings.services, exposedServices, remote),
     };
     const routes = new Map([...replaced.routes].filter(([, route]) => route.model.identity.remote !== remote));
+    const elsewhere = new Map([...replaced.elsewhere].filter(([, placed]) => placed.remote !== remote));
     const names = new Map([...routes.values()].map((route) => [route.model.name, route.model.identity.remote]));
+    for (const placed of elsewhere.values()) names.set(placed.modelName, placed.remote);
+    for (const placed of placedHere) {
+      const taken = routes.get(placed.endpoint)?.model.identity.remote ?? elsewhere.get(placed.endpoint)?.remote;
+      if (taken) throw new Error(`endpoint "${placed.endpoint}" is already served by remote "${taken}"`);
+      const owner = names.get(placed.modelName);
+      if (owner) throw new Error(`model "${placed.modelName}" is already served by remote "${owner}"`);
+      elsewhere.set(placed.endpoint, placed);
+      names.set(placed.modelName, remote);
+    }
     for (const route of services) {
-      const taken = routes.get(route.model.endpoint);
-      if (taken) throw new Error(`endpoint "${route.model.endpoint}" is already served by remote "${taken.model.identity.remote}"`);
+      const taken = routes.get(route.model.endpoint)?.model.identity.remote ?? elsewhere.get(route.model.endpoint)?.remote;
+      if (taken) throw new Error(`endpoint "${route.model.endpoint}" is already served by remote "${taken}"`);
       const owner = names.get(route.model.name);
       if (owner) throw new Error(`model "${route.model.name}" is already served by remote "${owner}"`);
       routes.set(route.model.endpoint, route);
@@ -207,7 +237,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       }
       for (const trigger of flows.triggers(service)) broker.subscribe(trigger.eventName, trigger.handler, { owner });
     }
-    table.current = new RouteTable(routes, bindings);
+    table.current = new RouteTable(routes, bindings, elsewhere);
     for (const { model, service } of services) {
       // Flows of a model that was not served a moment ago (host start, or its remote is back) resume now.
       if (replaced.byModelName.get(model.name)?.model.identity.remote === remote) continue;
@@ -223,6 +253,9 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     }
     for (const { model, service } of services) {
       logger.info({ remote, model: model.name, route: `${MODELS_PREFIX}${model.endpoint}`, datasource: service.datasource.kind }, 'serving model');
+    }
+    for (const placed of placedHere) {
+      logger.info({ remote, model: placed.modelName, route: `${MODELS_PREFIX}${placed.endpoint}`, placement: placed.placement.name, nodes: placed.placement.nodes }, 'forwarding model to its placement');
     }
     return { drained: replaced.whenIdle() };
   }
@@ -248,16 +281,29 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
   const reloadLog = new ReloadLog();
   deployment.on('reloaded', (result: ReloadResult) => reloadLog.add(result));
   deployment.on('reload-failed', (result: ReloadResult) => reloadLog.add(result));
-  const handleModelRequest = createModelRouter(table, {
+  const forwarder = new Forwarder({ self: placement.label, timeoutMs: config.forwardTimeoutMs });
+  const handleLocalModelRequest = createModelRouter(table, {
     observe: (model, route, method, status, startedAt) => metrics.request(model, route, method, status, startedAt),
     ...(authenticate ? { authenticate } : {}),
     bodyLimitBytes: config.bodyLimitBytes,
     defaultPageSize: config.defaultPageSize,
     maxPageSize: config.maxPageSize,
-    remoteModel: (name) => remoteModels.get(name),
+    remoteModel: (name) => remoteModels.get(name) ?? placedModel(name),
     onInternalError: (error, req) => {
       metrics.internalError();
       logger.error({ err: error, requestId: requestIdOf(req), method: req.method, url: req.url }, 'request failed');
+    },
+  });
+  const handleModelRequest = createPlacementRouting({
+    table,
+    forwarder,
+    nodeLabel: placement.label,
+    handleLocal: handleLocalModelRequest,
+    ...(authenticate ? { authenticate } : {}),
+    observe: (model, to, status) => metrics.forwarded(model, to, status),
+    onInternalError: (error, req) => {
+      metrics.internalError();
+      logger.error({ err: error, requestId: requestIdOf(req), method: req.method, url: req.url }, 'forwarding failed');
     },
   });
   deployment.on('retired', ({ loaded }: { loaded: LoadedRemote }) => {
@@ -312,7 +358,8 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
   const poller = new Poller(deployment, config.pollIntervalMs);
   const eventStream = new EventStreamServer({
     broker,
-    knownModel: (name) => table.current.byModelName.has(name),
+    // Events of models placed elsewhere arrive through Kafka: subscribing to them is fine here too.
+    knownModel: (name) => table.current.byModelName.has(name) || table.current.elsewhereByModelName.has(name),
     logger: logger.child({ component: 'ws' }),
     maxBufferedBytes: config.wsMaxBufferedBytes,
     maxSubscriptions: config.wsMaxSubscriptions,
@@ -368,6 +415,11 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       if (config.devMode) logger.warn({}, 'MICROLIB_DEV_MODE=true: reload and rollback need no credential; never run so in production');
       if (!config.authEnabled) logger.warn({}, 'AUTH_ENABLED is not set: the API and the WebSocket stream are open to anyone who can reach this host');
       await deployment.loadAll();
+      if (placement.self) {
+        const everywhere = [...table.current.byModelName.keys()].filter((name) => !placement.isPlaced(name));
+        logger.info({ placement: placement.self.name, node: config.nodeName, models: placement.self.models }, `this node runs placement "${placement.self.name}"`);
+        if (everywhere.length > 0) logger.info({ models: everywhere }, 'models in no placement are served by every node');
+      }
       poller.start();
       await transports.start();
       await new Promise<void>((resolve, reject) => {
@@ -399,6 +451,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      forwarder.close();
       // Steps in progress are interrupted; their flows resume on the next start.
       await flows.stop(config.drainTimeoutMs);
       await deployment.dispose();

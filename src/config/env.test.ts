@@ -39,4 +39,16 @@ describe('configuration from the environment', () => {
     const templated = config({ KAFKA_BROKERS: 'k1:9092', KAFKA_TOPIC: 'microlib.{model}', KAFKA_SUBSCRIBE: 'microlib.order,microlib.customer' });
     assert.deepEqual(templated.kafka?.subscribe, ['microlib.order', 'microlib.customer']);
   });
+
+  it('reads the placement: its own Kafka group by default, the node named by HOST_ID unless MICROLIB_NODE_NAME says', () => {
+    const c = config({ MICROLIB_PLACEMENT: 'orders', HOST_ID: 'h7', KAFKA_BROKERS: 'k1:9092' });
+    assert.equal(c.placement, 'orders');
+    assert.equal(c.nodeName, 'h7');
+    assert.equal(c.kafka?.groupId, 'microlib-orders');
+    assert.equal(config({ MICROLIB_PLACEMENT: 'orders', KAFKA_BROKERS: 'k1:9092', KAFKA_GROUP_ID: 'mine' }).kafka?.groupId, 'mine');
+    assert.equal(config({ MICROLIB_NODE_NAME: 'n2', HOST_ID: 'h7' }).nodeName, 'n2');
+    assert.equal(config({}).placement, undefined);
+    assert.throws(() => config({ MICROLIB_PLACEMENT: 'two words' }), /^ConfigError: MICROLIB_PLACEMENT: "two words" is not a placement name/);
+    assert.throws(() => config({ FORWARD_TIMEOUT_MS: '0' }), /^ConfigError: FORWARD_TIMEOUT_MS/);
+  });
 });

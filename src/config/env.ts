@@ -79,6 +79,12 @@ export interface HostConfig {
   sslRedirectPort: number;
   /** On SIGTERM, how long readiness is false before connections close (time for load balancers to notice). */
   shutdownDelayMs: number;
+  /** This node's placement in the application definition (`placements` of remoteEntries.js); undefined: every model. */
+  placement: string | undefined;
+  /** This node's name in X-Microlib-Node answers (default HOST_ID). */
+  nodeName: string;
+  /** Deadline for another node to start answering a forwarded request. */
+  forwardTimeoutMs: number;
 }
 
 export interface KafkaConfig {
@@ -183,7 +189,8 @@ function kafka(env: Env): KafkaConfig | undefined {
   return {
     brokers,
     clientId,
-    groupId: text(env, 'KAFKA_GROUP_ID', clientId),
+    // Each placement is a service of its own: its own group, so every placement sees each event once.
+    groupId: text(env, 'KAFKA_GROUP_ID', placementName(env) === undefined ? clientId : `${clientId}-${placementName(env)}`),
     topic,
     subscribe,
     fromBeginning: flag(env, 'KAFKA_FROM_BEGINNING'),
@@ -192,6 +199,13 @@ function kafka(env: Env): KafkaConfig | undefined {
     fetchMaxWaitMs: integer(env, 'KAFKA_FETCH_MAX_WAIT_MS', 5_000, 1, 600_000),
     startTimeoutMs: integer(env, 'KAFKA_START_TIMEOUT_MS', 30_000, 1, 600_000),
   };
+}
+
+function placementName(env: Env): string | undefined {
+  const raw = env.MICROLIB_PLACEMENT?.trim();
+  if (!raw) return undefined;
+  if (!/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/.test(raw)) throw new ConfigError('MICROLIB_PLACEMENT', `"${raw}" is not a placement name (letters, digits, _ and -)`);
+  return raw;
 }
 
 function tls(env: Env, cwd: string): Pick<HostConfig, 'tls' | 'sslRedirectPort'> {
@@ -265,5 +279,8 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     ...tls(env, cwd),
     shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 0, 0, 600_000),
     keepVersions: integer(env, 'KEEP_VERSIONS', 5, 1, 100),
+    placement: placementName(env),
+    nodeName: text(env, 'MICROLIB_NODE_NAME', text(env, 'HOST_ID', `${os.hostname()}-${process.pid}`)),
+    forwardTimeoutMs: integer(env, 'FORWARD_TIMEOUT_MS', 30_000, 1, 600_000),
   };
 }

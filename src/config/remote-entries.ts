@@ -227,12 +227,12 @@ export function normaliseRemoteEntries(list: unknown, baseDir: string): RemoteEn
 }
 
 /** Imports the entries file (an ES module whose default export is the array, and whose `ports` export configures ports). */
-export async function readRemoteEntries(file: string): Promise<{ entries: RemoteEntry[]; ports: unknown; remoteModels: unknown }> {
-  let mod: { default?: unknown; ports?: unknown; remoteModels?: unknown };
+export async function readRemoteEntries(file: string): Promise<{ entries: RemoteEntry[]; ports: unknown; remoteModels: unknown; placements: unknown }> {
+  let mod: { default?: unknown; ports?: unknown; remoteModels?: unknown; placements?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown; ports?: unknown; remoteModels?: unknown };
+    mod = (await import(pathToFileURL(file).href)) as { default?: unknown; ports?: unknown; remoteModels?: unknown; placements?: unknown };
   } catch (error) {
     throw new RemoteEntriesError('file', `cannot import ${file}: ${(error as Error).message}`);
   }
-  return { entries: normaliseRemoteEntries(mod.default, path.dirname(file)), ports: mod.ports, remoteModels: mod.remoteModels };
+  return { entries: normaliseRemoteEntries(mod.default, path.dirname(file)), ports: mod.ports, remoteModels: mod.remoteModels, placements: mod.placements };
 }

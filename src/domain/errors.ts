@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'MLB_ERR_TIMEOUT'
   | 'MLB_ERR_PORT_FAILED'
   | 'MLB_ERR_NOT_IMPLEMENTED'
+  /** A node got a forwarded request for a model it does not serve: the nodes disagree on the placements. */
+  | 'MLB_ERR_PLACEMENT_MISMATCH'
   | 'MLB_ERR_INTERNAL';
 
 export class MicrolibError extends Error {

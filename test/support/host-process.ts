@@ -31,6 +31,8 @@ export interface HostOptions {
   ports?: Record<string, unknown>;
   /** The `remoteModels` export of remoteEntries.js (models other hosts serve). */
   remoteModels?: Record<string, unknown>;
+  /** The `placements` export of remoteEntries.js (which models run on which nodes). */
+  placements?: Record<string, unknown>;
   /** Folder for data and cache; made if absent. Reuse it across starts to keep data. */
   workDir?: string;
   env?: Record<string, string>;
@@ -46,7 +48,7 @@ export async function startHost(options: HostOptions): Promise<HostProcess> {
   const workDir = options.workDir ?? (await makeWorkDir());
   await mkdir(workDir, { recursive: true });
   const entriesFile = path.join(workDir, 'remoteEntries.js');
-  const named = Object.entries({ ports: options.ports, remoteModels: options.remoteModels })
+  const named = Object.entries({ ports: options.ports, remoteModels: options.remoteModels, placements: options.placements })
     .filter(([, value]) => value !== undefined)
     .map(([name, value]) => `export const ${name} = ${JSON.stringify(value, null, 2)};\n`)
     .join('');

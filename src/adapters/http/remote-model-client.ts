@@ -17,6 +17,13 @@ export interface RemoteModelOptions {
   headers?: Record<string, string>;
 }
 
+/** The other host could not be reached at all: the request never got there. */
+export class UnreachableError extends MicrolibError {
+  constructor(message: string) {
+    super('MLB_ERR_UNAVAILABLE', message);
+  }
+}
+
 export class RemoteModelClient implements RelationTarget {
   private readonly base: string;
 
@@ -54,7 +61,7 @@ export class RemoteModelClient implements RelationTarget {
       const name = (error as { name?: string }).name;
       if (name === 'TimeoutError' || name === 'AbortError') throw new MicrolibError('MLB_ERR_TIMEOUT', `${where} did not answer within ${this.options.timeoutMs} ms`);
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new MicrolibError('MLB_ERR_UNAVAILABLE', `${where} is unreachable: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+      throw new UnreachableError(`${where} is unreachable: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
     }
     let body: unknown;
     try {

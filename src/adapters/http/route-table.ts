@@ -29,6 +29,14 @@ export interface ModelRoute {
   readonly servedBy: string;
 }
 
+/** A model of a loaded remote that another placement serves: its endpoint forwards there. */
+export interface PlacedElsewhere {
+  readonly modelName: string;
+  readonly endpoint: string;
+  readonly remote: string;
+  readonly placement: { readonly name: string; readonly nodes: readonly string[] };
+}
+
 export class RouteTable {
   private inflight = 0;
   private idleWaiters: Array<() => void> = [];
@@ -40,9 +48,15 @@ export class RouteTable {
     readonly routes: ReadonlyMap<string, ModelRoute>,
     /** Ports bind to these when called, so a hot-replaced adapter serves the next call. */
     readonly bindings: Bindings = { adapters: new Map(), services: new Map() },
+    /** Endpoints of models placed on other nodes (placements), forwarded there. */
+    readonly elsewhere: ReadonlyMap<string, PlacedElsewhere> = new Map(),
   ) {
     this.byModelName = new Map([...routes.values()].map((route) => [route.model.name, route]));
+    this.elsewhereByModelName = new Map([...elsewhere.values()].map((placed) => [placed.modelName, placed]));
   }
+
+  /** The same models placed elsewhere by model name, for relations to them. */
+  readonly elsewhereByModelName: ReadonlyMap<string, PlacedElsewhere>;
 
   enter(): void {
     this.inflight++;

@@ -24,6 +24,7 @@ export class HostMetrics {
   private readonly reloads: Counter<'remote' | 'reason' | 'outcome'>;
   private readonly reloadSeconds: Histogram<'remote' | 'outcome'>;
   private readonly internalErrors: Counter;
+  private readonly forwards: Counter<'model' | 'placement' | 'status'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -38,6 +39,7 @@ export class HostMetrics {
     });
     this.reloads = new Counter({ name: 'microlib_remote_reloads_total', help: 'Loads and reloads of remotes by outcome', labelNames: ['remote', 'reason', 'outcome'], registers });
     this.reloadSeconds = new Histogram({ name: 'microlib_remote_reload_duration_seconds', help: 'Time a load or reload took', labelNames: ['remote', 'outcome'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });
+    this.forwards = new Counter({ name: 'microlib_forwarded_requests_total', help: 'Requests forwarded to the placement serving their model', labelNames: ['model', 'placement', 'status'], registers });
     this.internalErrors = new Counter({ name: 'microlib_internal_errors_total', help: 'Requests that failed with an internal error (500)', registers });
     new Gauge({
       name: 'microlib_circuit_state',
@@ -75,6 +77,11 @@ export class HostMetrics {
   reload(remote: string, reason: string, outcome: string, ms: number): void {
     this.reloads.inc({ remote, reason, outcome });
     this.reloadSeconds.observe({ remote, outcome }, ms / 1000);
+  }
+
+  /** One request forwarded to another placement, with the status its client got. */
+  forwarded(model: string, placement: string, status: number): void {
+    this.forwards.inc({ model, placement, status: String(status) });
   }
 
   internalError(): void {

@@ -1,0 +1,71 @@
+/**
+ * In front of the model router: a request for a model placed on another node
+ * is forwarded there; every answer names the node that served it.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MicrolibError } from '../../domain/errors.js';
+import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-authenticator.js';
+import { FORWARDED_HEADER, NODE_HEADER, type Forwarder } from './forwarder.js';
+import { MODELS_PREFIX } from './model-router.js';
+import { sendError } from './respond.js';
+import type { RouteTableRef } from './route-table.js';
+
+export interface PlacementRoutingOptions {
+  table: RouteTableRef;
+  forwarder: Forwarder;
+  /** `<placement>/<node name>` of this node. */
+  nodeLabel: string;
+  /** The model router: requests for models served here (or unknown). */
+  handleLocal(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /**
+   * When authentication is on, callers are checked here before forwarding, so
+   * failures count against their own address, not against this node's.
+   */
+  authenticate?: RequestAuthenticator;
+  onInternalError(error: unknown, req: IncomingMessage): void;
+  /** Told of every forwarded request once answered. */
+  observe?(model: string, placement: string, status: number): void;
+}
+
+function endpointOf(url: string): string {
+  const end = url.length;
+  let stop = end;
+  for (let i = MODELS_PREFIX.length; i < end; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 47 /* / */ || c === 63 /* ? */) {
+      stop = i;
+      break;
+    }
+  }
+  return url.slice(MODELS_PREFIX.length, stop);
+}
+
+export function createPlacementRouting(options: PlacementRoutingOptions) {
+  const { table, forwarder, nodeLabel, handleLocal } = options;
+  return async function handleModelRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.setHeader(NODE_HEADER, nodeLabel);
+    const elsewhere = table.current.elsewhere;
+    const placed = elsewhere.size === 0 ? undefined : elsewhere.get(endpointOf(req.url ?? '/'));
+    if (!placed) return handleLocal(req, res);
+    try {
+      const via = req.headers[FORWARDED_HEADER];
+      if (via !== undefined) {
+        // Forwarding again could loop between nodes whose definitions differ.
+        throw new MicrolibError(
+          'MLB_ERR_PLACEMENT_MISMATCH',
+          `node ${String(via)} forwarded a request for model "${placed.modelName}" to ${nodeLabel}, which places it on "${placed.placement.name}": the nodes' placements in remoteEntries.js disagree`,
+        );
+      }
+      if (options.authenticate) await options.authenticate(req);
+      await forwarder.forward(req, res, placed.placement);
+    } catch (error) {
+      if (!(error instanceof MicrolibError)) {
+        options.onInternalError(error, req);
+        return sendError(res, new MicrolibError('MLB_ERR_INTERNAL', 'internal error; see the host log'));
+      }
+      sendError(res, error, error instanceof UnauthorizedError ? { 'www-authenticate': error.wwwAuthenticate } : undefined);
+    } finally {
+      options.observe?.(placed.modelName, placed.placement.name, res.statusCode);
+    }
+  };
+}
