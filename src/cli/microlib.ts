@@ -7,14 +7,16 @@
 import { ConfigError } from '../config/env.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
+import { init } from './commands/init.js';
 import { reload } from './commands/reload.js';
 import { remotes } from './commands/remotes.js';
 import { rollback } from './commands/rollback.js';
 import { start } from './commands/start.js';
 import { status } from './commands/status.js';
 import { HostError } from './host-client.js';
+import { ScaffoldError } from './scaffold/write-remote.js';
 
-const COMMANDS: readonly Command[] = [start, reload, status, remotes, rollback];
+const COMMANDS: readonly Command[] = [start, reload, status, remotes, rollback, init];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -51,7 +53,7 @@ async function main(argv: readonly string[]): Promise<number | 'running'> {
       console.error(`microlib ${name}: ${error.message}\n\n${command.usage}`);
       return 2;
     }
-    if (error instanceof HostError || error instanceof ConfigError) {
+    if (error instanceof HostError || error instanceof ConfigError || error instanceof ScaffoldError) {
       console.error(`microlib ${name}: ${error.message}`);
       return 1;
     }
