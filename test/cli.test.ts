@@ -4,7 +4,7 @@
 // usage errors and an unreachable host.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { appendFile, mkdir, mkdtemp, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -166,6 +166,42 @@ describe('microlib init: a scaffolded remote builds, tests and serves', () => {
     const nothingLeft = await microlib(['rollback', 'billing'], env);
     assert.equal(nothingLeft.code, 1);
     assert.match(nothingLeft.stderr, /409 remote "billing" has no previous version/);
+  });
+});
+
+describe('microlib start', () => {
+  it('runs the host in its own process until SIGTERM', async () => {
+    const workDir = await mkdtemp(path.join(os.tmpdir(), 'microlib-cli-'));
+    const entries = path.join(workDir, 'remoteEntries.js');
+    await writeFile(entries, 'export default [];\n');
+    const child = spawn(process.execPath, [CLI, 'start'], {
+      cwd: workDir,
+      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', REMOTE_ENTRIES: entries, DATA_DIR: path.join(workDir, 'data'), REMOTE_CACHE_DIR: path.join(workDir, 'cache') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('microlib start did not listen within 30 s')), 30_000);
+        let output = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /"port":(\d+)[^\n]*"msg":"listening on/.exec(output);
+          if (match) {
+            clearTimeout(timer);
+            resolve(Number(match[1]));
+          }
+        });
+        void exited.then((code) => reject(new Error(`microlib start exited with ${code}`)));
+      });
+      const health = await request(`http://127.0.0.1:${port}/microlib/health`);
+      assert.deepEqual([health.status, health.body], [200, { status: 'ok' }]);
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, 'a clean stop');
+    } finally {
+      child.kill('SIGKILL');
+      await removeDir(workDir);
+    }
   });
 });
 

@@ -63,7 +63,8 @@ async function main(argv: readonly string[]): Promise<number | 'running'> {
 
 main(process.argv.slice(2)).then(
   (outcome) => {
-    if (outcome !== 'running') process.exit(outcome);
+    // exitCode, not exit(): output to a pipe may still be in flight, and exit() would cut it.
+    if (outcome !== 'running') process.exitCode = outcome;
   },
   (error: unknown) => {
     console.error(`microlib: ${(error as Error)?.stack ?? String(error)}`);
