@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { repoRoot } from './support/host-process.js';
 
 const run = promisify(execFile);
-const hotReloadScript = path.join(repoRoot, 'dist/src/cli/hot-reload.js');
+const cliScript = path.join(repoRoot, 'dist/src/cli/microlib.js');
 
 const both = `[
   { modelName: 'thing', endpoint: 'things', datasource: 'file', factory: () => (x) => ({ ...x }) },
@@ -38,8 +38,8 @@ describe('hot deployment of a local remote', () => {
       assert.equal(thing.body.v, 2, 'the new code serves');
 
       await writeRemoteEntry(remoteDir, containerSource(both));
-      // `npm run hot-reload -- kit` is this script.
-      const cli = await run(process.execPath, [hotReloadScript, 'kit'], { env: { PATH: process.env.PATH ?? '', MICROLIB_URL: host.url }, timeout: 30_000 });
+      // `npm run hot-reload -- kit` is this command.
+      const cli = await run(process.execPath, [cliScript, 'reload', 'kit'], { env: { PATH: process.env.PATH ?? '', MICROLIB_URL: host.url }, timeout: 30_000 });
       assert.match(cli.stdout, /^kit: reloaded [\w-]{12} -> [\w-]{12} \(\d+ ms\)$/m);
       const back = await request(`${host.url}/microlib/api/models/gadgets/${gadget.body.id}`);
       assert.equal(back.status, 200, 'the data of a removed model was kept');
@@ -58,8 +58,8 @@ describe('hot deployment of a local remote', () => {
       const manual = await request(`${host.url}/microlib/reload`, { method: 'POST' });
       assert.equal(manual.status, 403);
       assert.match(manual.body.error.message, /ADMIN_TOKEN/);
-      const cli = await run(process.execPath, [hotReloadScript], { env: { PATH: process.env.PATH ?? '', MICROLIB_URL: host.url }, timeout: 30_000 }).catch((error: { code: number; stderr: string }) => error);
-      assert.equal((cli as { code: number }).code, 2, 'the CLI exits non-zero when refused');
+      const cli = await run(process.execPath, [cliScript, 'reload'], { env: { PATH: process.env.PATH ?? '', MICROLIB_URL: host.url }, timeout: 30_000 }).catch((error: { code: number; stderr: string }) => error);
+      assert.equal((cli as { code: number }).code, 1, 'the CLI exits non-zero when refused');
       assert.match((cli as { stderr: string }).stderr, /403 reloads are disabled/);
       const hook = await request(`${host.url}/microlib/reload`, { method: 'POST', body: {}, headers: { 'x-github-event': 'push' } });
       assert.equal(hook.status, 403);

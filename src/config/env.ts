@@ -284,3 +284,35 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     forwardTimeoutMs: integer(env, 'FORWARD_TIMEOUT_MS', 30_000, 1, 600_000),
   };
 }
+
+/** What the `microlib` CLI needs to reach a running host (the client side, not the host's configuration). */
+export interface CliConfig {
+  /** Base URL of the host, without a trailing slash. */
+  url: string;
+  /** Bearer token for reloads, rollbacks and the host's own API. */
+  adminToken: string | undefined;
+  /** How long the CLI waits for a reload or rollback to answer. */
+  reloadTimeoutMs: number;
+}
+
+/** An http(s) base URL of a host, without a trailing slash; `name` is the variable or flag it came from. */
+export function hostUrl(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `not a URL: "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, `must be an http:// or https:// URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+}
+
+/** The CLI's variables: MICROLIB_URL (default http://127.0.0.1:$PORT, PORT 8070), ADMIN_TOKEN, RELOAD_TIMEOUT_MS. */
+export function readCliConfig(env: Env = process.env): CliConfig {
+  const explicit = env.MICROLIB_URL?.trim();
+  return {
+    url: explicit ? hostUrl('MICROLIB_URL', explicit) : `http://127.0.0.1:${integer(env, 'PORT', 8070, 1, 65_535)}`,
+    adminToken: secret(env, 'ADMIN_TOKEN'),
+    reloadTimeoutMs: integer(env, 'RELOAD_TIMEOUT_MS', 120_000, 1, 3_600_000),
+  };
+}

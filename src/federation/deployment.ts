@@ -187,13 +187,22 @@ export class Deployment extends EventEmitter {
     return slot.promise;
   }
 
-  /** Returns to the newest previous version still in the cache, and pins it. */
-  async rollback(name: string): Promise<ReloadResult> {
+  /**
+   * Returns to a previous version still in the cache, and pins it: the newest one, or
+   * the kept version `to` names (in full, or a prefix only one kept version starts with).
+   */
+  async rollback(name: string, to?: string): Promise<ReloadResult> {
     const state = this.states.get(name);
     if (!state) throw new Error(`no remote named "${name}"`);
-    const previous = state.history.find((h) => h.version !== state.current?.version);
-    if (!previous) throw new NoPreviousVersionError(`remote "${name}" has no previous version to roll back to`);
-    return this.reload(name, { reason: 'rollback', version: previous.version });
+    const kept = state.history.filter((h) => h.version !== state.current?.version);
+    if (kept.length === 0) throw new NoPreviousVersionError(`remote "${name}" has no previous version to roll back to`);
+    if (to === undefined) return this.reload(name, { reason: 'rollback', version: kept[0]!.version });
+    const exact = kept.find((h) => h.version === to);
+    const matches = exact ? [exact] : kept.filter((h) => h.version.startsWith(to));
+    if (matches.length === 1) return this.reload(name, { reason: 'rollback', version: matches[0]!.version });
+    if (matches.length > 1) throw new NoPreviousVersionError(`"${to}" matches ${matches.length} kept versions of remote "${name}"; give more of it`);
+    if (state.current?.version.startsWith(to)) throw new NoPreviousVersionError(`remote "${name}" already serves ${state.current.version}`);
+    throw new UnknownVersionError(`remote "${name}" keeps no version "${to}" (kept: ${kept.map((h) => h.version).join(', ')})`);
   }
 
   /** Whether a reload of the remote is running or waiting. */
@@ -332,3 +341,6 @@ export class Deployment extends EventEmitter {
 }
 
 export class NoPreviousVersionError extends Error {}
+
+/** A rollback named a version the remote does not keep. */
+export class UnknownVersionError extends Error {}

@@ -4,7 +4,7 @@
  */
 import express, { type Request, type Response } from 'express';
 import type { RemoteEntry } from '../../config/remote-entries.js';
-import { NoPreviousVersionError, type Deployment, type ReloadResult } from '../../federation/deployment.js';
+import { NoPreviousVersionError, UnknownVersionError, type Deployment, type ReloadResult } from '../../federation/deployment.js';
 import { pushTargets } from '../../federation/push-targets.js';
 import { DeliveryLog, validWebhookSignature } from './reload-auth.js';
 import { createReloadAccess } from './reload-access.js';
@@ -114,14 +114,26 @@ export function createReloadRoutes(deps: ReloadRoutesDeps): express.Router {
 
   router.all('/microlib/reload', (_req, res) => fail(res, 405, 'MLB_ERR_METHOD_NOT_ALLOWED', 'use POST to reload', { allow: 'POST' }));
 
-  router.post('/microlib/api/remotes/:name/rollback', async (req, res, next) => {
+  router.post('/microlib/api/remotes/:name/rollback', raw, async (req, res, next) => {
     try {
       if (!(await authorised(req, res))) return;
       const name = req.params.name;
       if (!deps.deployment.remote(name)) return fail(res, 404, 'MLB_ERR_NOT_FOUND', `no remote named "${name}"`);
-      answer(res, [await deps.deployment.rollback(name)]);
+      // An empty body rolls back to the newest kept version; {"version": "<version or prefix>"} to another.
+      let version: string | undefined;
+      if (Buffer.isBuffer(req.body) && req.body.length > 0) {
+        try {
+          const parsed = JSON.parse(req.body.toString('utf8')) as { version?: unknown };
+          if (typeof parsed !== 'object' || parsed === null || (parsed.version !== undefined && (typeof parsed.version !== 'string' || parsed.version === ''))) throw new Error();
+          version = parsed.version;
+        } catch {
+          return void res.status(400).json({ error: { code: 'MLB_ERR_VALIDATION', message: 'the body must be empty or {"version": "<a kept version>"}', field: 'version' } });
+        }
+      }
+      answer(res, [await deps.deployment.rollback(name, version)]);
     } catch (error) {
       if (error instanceof NoPreviousVersionError) return fail(res, 409, 'MLB_ERR_CONFLICT', error.message);
+      if (error instanceof UnknownVersionError) return fail(res, 404, 'MLB_ERR_NOT_FOUND', error.message);
       next(error);
     }
   });

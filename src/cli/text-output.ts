@@ -1,0 +1,31 @@
+/** Plain-text output of the CLI: aligned tables and the one-line form of a reload or rollback. */
+
+/** Versions are long hashes or commits; their first 12 characters tell them apart in practice. */
+export const shortVersion = (version: string | null | undefined): string => (version ? version.slice(0, 12) : '-');
+
+/** Rows padded into columns (the last column is not padded); the first row is the header. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+/** A result of POST /microlib/reload or of a rollback, as the host reports it. */
+export interface ReloadOutcome {
+  remote: string;
+  outcome: 'reloaded' | 'unchanged' | 'failed';
+  from: string | null;
+  to: string | null;
+  ms: number;
+  error?: string;
+}
+
+/**
+ * `orders: reloaded 1a2b… -> 3c4d… (812 ms)`, `orders: unchanged at 1a2b… (…)` or
+ * `orders: failed still at 1a2b… (…)` with the error on a second line (the format
+ * `npm run hot-reload` always had). A rollback says `rolled back` for `reloaded`.
+ */
+export function reloadLine(r: ReloadOutcome, reloaded = 'reloaded'): string {
+  const change = r.outcome === 'reloaded' ? `${reloaded} ${shortVersion(r.from)} -> ${shortVersion(r.to)}` : r.outcome === 'unchanged' ? `unchanged at ${shortVersion(r.to)}` : `failed still at ${shortVersion(r.to)}`;
+  return `${r.remote}: ${change} (${r.ms} ms)${r.error ? `\n  ${r.error}` : ''}`;
+}
