@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { appendFile, mkdir, mkdtemp, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,13 +36,12 @@ const microlib = (args: string[], env: Record<string, string> = {}, cwd?: string
 
 /**
  * Gives the scaffold this repository's installed toolchain instead of `npm install`:
- * a node_modules of links to ours, plus `microlib` (for its types) linked to this repository.
+ * a node_modules of links to ours.
  */
 async function linkToolchain(dir: string): Promise<void> {
   const modules = path.join(dir, 'node_modules');
   await mkdir(modules);
   for (const name of await readdir(path.join(repoRoot, 'node_modules'))) await symlink(path.join(repoRoot, 'node_modules', name), path.join(modules, name));
-  await symlink(repoRoot, path.join(modules, 'microlib'));
 }
 
 describe('microlib init: a scaffolded remote builds, tests and serves', () => {
@@ -74,6 +73,9 @@ describe('microlib init: a scaffolded remote builds, tests and serves', () => {
       assert.ok((await stat(path.join(remoteDir, file))).isFile(), file);
       assert.match(init.stdout, new RegExp(`^  ${file.replace(/\./g, '\\.')}$`, 'm'));
     }
+    // The host's public types come along, so the remote installs without microlib on a registry.
+    assert.ok((await stat(path.join(remoteDir, 'types/microlib/domain/model-spec.d.ts'))).isFile());
+    assert.doesNotMatch(await readFile(path.join(remoteDir, 'package.json'), 'utf8'), /"microlib"/);
     const again = await microlib(['init', remoteDir]);
     assert.equal(again.code, 1, 'a folder that is not empty is refused');
     assert.match(again.stderr, /^microlib init: .*billing-service is not empty; use --force/);

@@ -8,6 +8,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScaffoldNames } from './names.js';
+import { vendorTypes } from './vendor-types.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 export const TEMPLATE_DIR = path.join(REPO_ROOT, 'templates/remote');
@@ -31,7 +32,6 @@ export class ScaffoldError extends Error {
 
 async function placeholders(names: ScaffoldNames): Promise<Record<string, string>> {
   const pkg = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
-    version: string;
     dependencies?: Record<string, string>;
     devDependencies?: Record<string, string>;
   };
@@ -43,7 +43,7 @@ async function placeholders(names: ScaffoldNames): Promise<Record<string, string
       return [key, version];
     }),
   );
-  return { ...names, ...versions, microlibVersion: pkg.version };
+  return { ...names, ...versions };
 }
 
 function fill(text: string, values: Record<string, string>, where: string): string {
@@ -90,5 +90,6 @@ export async function writeRemote(dir: string, names: ScaffoldNames, force: bool
     await writeFile(path.join(dir, target), text);
     written.push(target);
   }
+  written.push(...(await vendorTypes(path.join(REPO_ROOT, 'dist/src'), dir)));
   return written;
 }
