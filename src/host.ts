@@ -42,6 +42,10 @@ import { createModelRouter, MODELS_PREFIX } from './adapters/http/model-router.j
 import { RouteTable, RouteTableRef, type Bound, type ModelRoute } from './adapters/http/route-table.js';
 import { builtInDatasources, DatasourceRegistry } from './adapters/persistence/datasource-registry.js';
 import type { Logger } from './adapters/logging/logger.js';
+import type { WorkerLink } from './cluster/worker-link.js';
+import { InFlightRequests } from './adapters/http/in-flight.js';
+import { createClusterRoutes } from './adapters/http/cluster-routes.js';
+import express from 'express';
 
 export interface Host {
   readonly server: Server;
@@ -68,7 +72,14 @@ const systemClock: ServiceClock = {
   newId: () => randomUUID(),
 };
 
-export async function createHost(config: HostConfig, logger: Logger): Promise<Host> {
+/** Options of a host that runs as a cluster worker. */
+export interface HostOptions {
+  /** The channel to the cluster primary (cluster mode only). */
+  cluster?: WorkerLink;
+}
+
+export async function createHost(config: HostConfig, logger: Logger, hostOptions: HostOptions = {}): Promise<Host> {
+  const cluster = hostOptions.cluster;
   const { entries, ports: portsConfig, remoteModels: remoteModelsConfig } = await readRemoteEntries(config.remoteEntriesPath);
   const portOverrides = normalisePortOverrides(portsConfig);
   const remoteModels = new Map(
@@ -77,7 +88,8 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       new RemoteModelClient({ modelName: name, url, timeoutMs: config.relationTimeoutMs, ...(headers ? { headers } : {}) }),
     ]),
   );
-  const datasources = new DatasourceRegistry(builtInDatasources, {
+  // In a cluster, memory and file datasources live in the primary: every worker sees the same records.
+  const datasources = new DatasourceRegistry(cluster ? cluster.datasourceFactories(builtInDatasources) : builtInDatasources, {
     kind: config.defaultDatasource,
     dataDir: config.dataDir,
     logger: logger.child({ component: 'datasource' }),
@@ -123,6 +135,9 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       phase === 'start'
         ? logger.warn({ err: error, ...where }, `event ${where.event} did not start a flow`)
         : logger.error({ err: error, ...where }, 'flow stopped; it resumes when the host or the model comes back'),
+    // Stable across a worker's replacement (same slot), unlike HOST_ID's default.
+    runnerId: config.flowRunnerId,
+    adoptUnowned: (config.workerSlot ?? 1) === 1,
     onStep: ({ error, ...report }) =>
       error === undefined ? logger.debug(report, 'flow step') : logger.warn({ ...report, err: error }, `flow step ${report.outcome}`),
   });
@@ -262,6 +277,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     adminToken: config.adminToken,
     devMode: config.devMode,
     logger,
+    ...(cluster ? { fanOut: (result: ReloadResult) => cluster.broadcastReload(result) } : {}),
     ...(authenticate && auth
       ? {
           isAdmin: (req: import('node:http').IncomingMessage) =>
@@ -278,7 +294,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     metrics: metrics.registry,
     table,
     deployment,
-    reloadRoutes,
+    reloadRoutes: cluster ? express.Router().use(reloadRoutes, createClusterRoutes(cluster.slot, () => cluster.info())) : reloadRoutes,
     breakers,
     builtInServices: BUILT_IN_SERVICES,
     eventStats: () => ({ ...transports.stats(), websocketClients: eventStream.stats() }),
@@ -286,7 +302,8 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
   });
   const poller = new Poller(deployment, config.pollIntervalMs);
   const eventStream = new EventStreamServer({
-    broker,
+    // In a cluster, WebSocket clients also see the events of the other workers.
+    broker: cluster ? cluster.streamBroker(broker) : broker,
     knownModel: (name) => table.current.byModelName.has(name),
     logger: logger.child({ component: 'ws' }),
     maxBufferedBytes: config.wsMaxBufferedBytes,
@@ -327,6 +344,9 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     for (const warning of tlsOptions.warnings) logger.warn({}, warning);
   }
   const server = createHttpServer({ handleModelRequest, adminApp, upgrades }, tlsOptions && { key: tlsOptions.key, cert: tlsOptions.cert, ...(tlsOptions.ca ? { ca: tlsOptions.ca } : {}) });
+  const inFlight = new InFlightRequests(server);
+  cluster?.tagResponses(server);
+  cluster?.serveReloads(deployment);
   const redirect = config.sslRedirectPort ? createRedirectServer(() => (server.address() as AddressInfo).port) : undefined;
 
   return {
@@ -337,8 +357,9 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     async start() {
       if (config.devMode) logger.warn({}, 'MICROLIB_DEV_MODE=true: reload and rollback need no credential; never run so in production');
       if (!config.authEnabled) logger.warn({}, 'AUTH_ENABLED is not set: the API and the WebSocket stream are open to anyone who can reach this host');
-      await deployment.loadAll();
-      poller.start();
+      await deployment.loadAll(cluster ? await cluster.deployedVersions() : {});
+      // One poller per cluster: slot 1's, whose reloads reach the other workers.
+      if (!cluster || cluster.slot === 1) poller.start();
       await transports.start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -355,6 +376,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
         logger.info({ redirectPort: config.sslRedirectPort }, 'redirecting http to https');
       }
       ready = true;
+      cluster?.ready();
       return (server.address() as AddressInfo).port;
     },
     async stop() {
@@ -363,12 +385,16 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       poller.stop();
       redirect?.close();
-      await transports.stop();
+      // No new connections; requests in flight finish (bounded), then their connections close.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (!(await inFlight.drain(config.shutdownTimeoutMs))) {
+        logger.warn({ requests: inFlight.size, timeoutMs: config.shutdownTimeoutMs }, 'requests still in flight after SHUTDOWN_TIMEOUT_MS; closing their connections');
+      }
       await eventStream.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await transports.stop();
+      server.closeAllConnections();
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
       // Steps in progress are interrupted; their flows resume on the next start.
       await flows.stop(config.drainTimeoutMs);
       await deployment.dispose();
