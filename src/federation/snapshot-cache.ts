@@ -33,7 +33,10 @@ export class SnapshotCache {
       for (const file of await listFiles(path.join(root, version))) {
         let sha = this.blobShas.get(file);
         if (sha === undefined) {
-          sha = gitBlobSha(await readFile(file));
+          // Another process sharing the cache (a cluster worker) may prune this version meanwhile: skip what vanished.
+          const bytes = await readFile(file).catch(() => undefined);
+          if (bytes === undefined) continue;
+          sha = gitBlobSha(bytes);
           this.blobShas.set(file, sha);
         }
         index.set(sha, file);
@@ -99,7 +102,8 @@ export class SnapshotCache {
   async prune(remote: string, keep: number, pinned: readonly string[]): Promise<void> {
     const root = this.remoteDir(remote);
     const names = (await readdir(root).catch(() => [] as string[])).filter((n) => VERSION.test(n) && !n.startsWith('.'));
-    const dated = await Promise.all(names.map(async (name) => ({ name, mtime: (await stat(path.join(root, name))).mtimeMs })));
+    // A version another process pruned a moment ago counts as oldest: removing it again is harmless.
+    const dated = await Promise.all(names.map(async (name) => ({ name, mtime: (await stat(path.join(root, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
     dated.sort((a, b) => b.mtime - a.mtime);
     const stale = dated.slice(keep).filter((d) => !pinned.includes(d.name));
     await Promise.all(stale.map((d) => rm(path.join(root, d.name), { recursive: true, force: true })));
