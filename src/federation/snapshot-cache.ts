@@ -6,6 +6,7 @@
  * serves it.
  */
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { ResolvedVersion } from './sources/source.js';
 import { gitBlobSha } from './git-blob.js';
@@ -93,7 +94,8 @@ export class SnapshotCache {
 
   async markGood(remote: string, version: string): Promise<void> {
     const file = path.join(this.remoteDir(remote), LAST_GOOD);
-    const temp = `${file}.${process.pid}.tmp`;
+    // Unique per call: processes sharing the cache (cluster workers) and overlapping calls never share a temporary file.
+    const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
     await writeFile(temp, JSON.stringify({ version, loadedAt: new Date().toISOString() } satisfies LastGood));
     await rename(temp, file);
   }
