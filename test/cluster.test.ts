@@ -10,6 +10,7 @@ import path from 'node:path';
 import { makeWorkDir, removeDir, startHost, type HostProcess } from './support/host-process.js';
 import { exampleBuild } from './support/example-builds.js';
 import { plainRequest, type PlainResponse } from './support/plain-http.js';
+import { connect } from './support/ws-client.js';
 
 const CLIENTS = 4;
 
@@ -124,6 +125,26 @@ describe('cluster mode', () => {
     }
     const lists = await fromBothWorkers(() => plainRequest(`${host.url}/microlib/api/models/customers?count`));
     assert.deepEqual([...lists.values()].map((list) => list.body.total), [1, 1], 'list counts agree');
+  });
+
+  it('streams the events of every worker to WebSocket clients of any worker, once each', async () => {
+    const clients = [await connect(`${host.url.replace('http', 'ws')}/microlib/ws/events`), await connect(`${host.url.replace('http', 'ws')}/microlib/ws/events`)];
+    try {
+      for (const client of clients) {
+        client.send({ type: 'subscribe', sub: 'c', model: 'customer', events: ['created'] });
+        await client.until(1, 'subscribed');
+      }
+      const created = await fromBothWorkers(() => plainRequest(`${host.url}/microlib/api/models/customers`, { method: 'POST', body: { firstName: 'W', lastName: 'S', email: 'ws@example.com' } }));
+      const ids = [...created.values()].map((response) => response.body.id as string);
+      for (const client of clients) {
+        const deadline = Date.now() + 10_000;
+        const seen = () => client.messages.filter((m) => m.type === 'event').map((m) => m.event.data.id as string);
+        while (!ids.every((id) => seen().includes(id)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+        for (const id of ids) assert.equal(seen().filter((s) => s === id).length, 1, `event of ${id} arrives once`);
+      }
+    } finally {
+      for (const client of clients) client.socket.close();
+    }
   });
 
   it('loses at most the requests a killed worker held, and replaces it in its slot', async () => {
