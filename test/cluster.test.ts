@@ -78,7 +78,9 @@ async function clusterInfo(host: HostProcess): Promise<ClusterInfo> {
 async function replacementOf(host: HostProcess, slot: number, oldPid: number): Promise<number> {
   const deadline = Date.now() + 60_000;
   for (let i = 0; i < 600 && Date.now() < deadline; i++) {
-    const worker = (await clusterInfo(host)).workers.find((w) => w.slot === slot);
+    // Right after a kill, a connection may still be handed to the dead worker: that request fails, the next one is asked.
+    const info = await clusterInfo(host).catch(() => undefined);
+    const worker = info?.workers.find((w) => w.slot === slot);
     if (worker && worker.pid !== oldPid && worker.listening) return worker.pid;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
