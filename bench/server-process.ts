@@ -17,7 +17,8 @@ export interface ServerProcess {
 export interface ServerOptions {
   label: string;
   script: string;
-  cpu: number;
+  /** A core, or a `taskset` list such as `0-1` (a cluster's workers need more than one). */
+  cpu: number | string;
   env: Record<string, string>;
   cwd?: string;
   /** Extra node flags, e.g. `--cpu-prof`. */

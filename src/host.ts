@@ -52,6 +52,10 @@ import { ReloadLog } from './federation/reload-log.js';
 import { createReloadAccess } from './adapters/http/reload-access.js';
 import { createDashboardApi } from './adapters/http/dashboard-api.js';
 import { createDashboardRoutes } from './adapters/http/dashboard-routes.js';
+import type { WorkerLink } from './cluster/worker-link.js';
+import { InFlightRequests } from './adapters/http/in-flight.js';
+import { createClusterRoutes } from './adapters/http/cluster-routes.js';
+import express from 'express';
 
 export interface Host {
   readonly server: Server;
@@ -78,7 +82,14 @@ const systemClock: ServiceClock = {
   newId: () => randomUUID(),
 };
 
-export async function createHost(config: HostConfig, logger: Logger): Promise<Host> {
+/** Options of a host that runs as a cluster worker. */
+export interface HostOptions {
+  /** The channel to the cluster primary (cluster mode only). */
+  cluster?: WorkerLink;
+}
+
+export async function createHost(config: HostConfig, logger: Logger, hostOptions: HostOptions = {}): Promise<Host> {
+  const cluster = hostOptions.cluster;
   const { entries, ports: portsConfig, remoteModels: remoteModelsConfig, placements: placementsConfig } = await readRemoteEntries(config.remoteEntriesPath);
   // Placements: this node activates its own models; the others' endpoints forward to their nodes.
   const placement = selectPlacement(normalisePlacements(placementsConfig), config.placement, config.nodeName);
@@ -89,7 +100,8 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       new RemoteModelClient({ modelName: name, url, timeoutMs: config.relationTimeoutMs, ...(headers ? { headers } : {}) }),
     ]),
   );
-  const datasources = new DatasourceRegistry(builtInDatasources, {
+  // In a cluster, memory and file datasources live in the primary: every worker sees the same records.
+  const datasources = new DatasourceRegistry(cluster ? cluster.datasourceFactories(builtInDatasources) : builtInDatasources, {
     kind: config.defaultDatasource,
     dataDir: config.dataDir,
     logger: logger.child({ component: 'datasource' }),
@@ -144,6 +156,9 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       phase === 'start'
         ? logger.warn({ err: error, ...where }, `event ${where.event} did not start a flow`)
         : logger.error({ err: error, ...where }, 'flow stopped; it resumes when the host or the model comes back'),
+    // Stable across a worker's replacement (same slot), unlike HOST_ID's default.
+    runnerId: config.flowRunnerId,
+    adoptUnowned: (config.workerSlot ?? 1) === 1,
     onStep: ({ error, ...report }) => {
       if (report.outcome === 'failed' || report.outcome === 'undo-failed') portFailures.record(report.model, report.port, { outcome: report.outcome, error, id: report.id });
       if (error === undefined) logger.debug(report, 'flow step');
@@ -330,6 +345,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     devMode: config.devMode,
     logger,
     ...(isAdmin ? { isAdmin } : {}),
+    ...(cluster ? { fanOut: (result: ReloadResult) => cluster.broadcastReload(result) } : {}),
   });
   let ready = false;
   const adminApp = createAdminApp({
@@ -337,7 +353,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     metrics: metrics.registry,
     table,
     deployment,
-    reloadRoutes,
+    reloadRoutes: cluster ? express.Router().use(reloadRoutes, createClusterRoutes(cluster.slot, () => cluster.info())) : reloadRoutes,
     breakers,
     builtInServices: BUILT_IN_SERVICES,
     onInternalError: (error, req) => {
@@ -357,7 +373,8 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
   });
   const poller = new Poller(deployment, config.pollIntervalMs);
   const eventStream = new EventStreamServer({
-    broker,
+    // In a cluster, WebSocket clients also see the events of the other workers.
+    broker: cluster ? cluster.streamBroker(broker) : broker,
     // Events of models placed elsewhere arrive through Kafka: subscribing to them is fine here too.
     knownModel: (name) => table.current.byModelName.has(name) || table.current.elsewhereByModelName.has(name),
     logger: logger.child({ component: 'ws' }),
@@ -404,6 +421,9 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
         accessLog.info({ requestId: requestIdOf(req), method: req.method, url: req.url, status: res.statusCode, ms: Math.round((performance.now() - startedAt) * 10) / 10 }, 'request')
     : undefined;
   const server = createHttpServer({ handleModelRequest, adminApp, upgrades, ...(onResponse ? { onResponse } : {}) }, tlsOptions && { key: tlsOptions.key, cert: tlsOptions.cert, ...(tlsOptions.ca ? { ca: tlsOptions.ca } : {}) });
+  const inFlight = new InFlightRequests(server);
+  cluster?.tagResponses(server);
+  cluster?.serveReloads(deployment);
   const redirect = config.sslRedirectPort ? createRedirectServer(() => (server.address() as AddressInfo).port) : undefined;
 
   return {
@@ -414,13 +434,14 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
     async start() {
       if (config.devMode) logger.warn({}, 'MICROLIB_DEV_MODE=true: reload and rollback need no credential; never run so in production');
       if (!config.authEnabled) logger.warn({}, 'AUTH_ENABLED is not set: the API and the WebSocket stream are open to anyone who can reach this host');
-      await deployment.loadAll();
+      await deployment.loadAll(cluster ? await cluster.deployedVersions() : {});
       if (placement.self) {
         const everywhere = [...table.current.byModelName.keys()].filter((name) => !placement.isPlaced(name));
         logger.info({ placement: placement.self.name, node: config.nodeName, models: placement.self.models }, `this node runs placement "${placement.self.name}"`);
         if (everywhere.length > 0) logger.info({ models: everywhere }, 'models in no placement are served by every node');
       }
-      poller.start();
+      // One poller per cluster: slot 1's, whose reloads reach the other workers.
+      if (!cluster || cluster.slot === 1) poller.start();
       await transports.start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -437,6 +458,7 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
         logger.info({ redirectPort: config.sslRedirectPort }, 'redirecting http to https');
       }
       ready = true;
+      cluster?.ready();
       return (server.address() as AddressInfo).port;
     },
     async stop() {
@@ -445,12 +467,16 @@ export async function createHost(config: HostConfig, logger: Logger): Promise<Ho
       if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       poller.stop();
       redirect?.close();
-      await transports.stop();
+      // No new connections; requests in flight finish (bounded), then their connections close.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (!(await inFlight.drain(config.shutdownTimeoutMs))) {
+        logger.warn({ requests: inFlight.size, timeoutMs: config.shutdownTimeoutMs }, 'requests still in flight after SHUTDOWN_TIMEOUT_MS; closing their connections');
+      }
       await eventStream.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await transports.stop();
+      server.closeAllConnections();
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
       forwarder.close();
       // Steps in progress are interrupted; their flows resume on the next start.
       await flows.stop(config.drainTimeoutMs);

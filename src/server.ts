@@ -9,6 +9,9 @@ import { createLogger } from './adapters/logging/logger.js';
 import { createHost } from './host.js';
 import { TlsConfigError } from './adapters/http/tls.js';
 import { AuthConfigError } from './config/auth-config.js';
+import cluster from 'node:cluster';
+import { runPrimary } from './cluster/primary.js';
+import { WorkerLink } from './cluster/worker-link.js';
 
 async function main(): Promise<void> {
   let config;
@@ -18,8 +21,13 @@ async function main(): Promise<void> {
     console.error(`microlib: configuration error: ${(error as Error).message}`);
     process.exit(1);
   }
-  const logger = createLogger(config.logLevel, { format: config.logFormat, devMode: config.devMode });
-  const host = await createHost(config, logger);
+  // Cluster mode: the primary only supervises; each worker below runs the host as a single process would.
+  const baseLogger = createLogger(config.logLevel, { format: config.logFormat, devMode: config.devMode });
+  if (config.clusterEnabled && cluster.isPrimary) return runPrimary(config, baseLogger);
+  const slot = cluster.isWorker ? config.workerSlot : undefined;
+  const logger = slot === undefined ? baseLogger : baseLogger.child({ slot });
+  const link = slot === undefined ? undefined : new WorkerLink(slot, config.loadTimeoutMs + 15_000);
+  const host = await createHost(config, logger, link ? { cluster: link } : {});
   const port = await host.start();
   const remotes = host.deployment.remotes();
   logger.info(
@@ -27,7 +35,7 @@ async function main(): Promise<void> {
       port,
       remotes: remotes.map((r) => ({ name: r.entry.name, status: r.status, version: r.current?.version ?? null })),
     },
-    `listening on ${config.tls ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
+    `${slot === undefined ? '' : 'worker '}listening on ${config.tls ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
   );
 
   let stopping = false;

@@ -26,7 +26,13 @@ interface Harness {
   settled(id: string): Promise<StoredRecord>;
 }
 
-async function harness(ports: Record<string, PortSpec>, adapters: Record<string, Adapter>, more: Partial<ModelSpecification> = {}, existing?: Datasource): Promise<Harness> {
+async function harness(
+  ports: Record<string, PortSpec>,
+  adapters: Record<string, Adapter>,
+  more: Partial<ModelSpecification> = {},
+  existing?: Datasource,
+  runnerOf: { runnerId?: string; adoptUnowned?: boolean } = {},
+): Promise<Harness> {
   const datasource = existing ?? createMemoryDatasource({ collection: 'order', dataDir: '' });
   if (!existing) await datasource.open();
   const adapterMap = new Map(Object.entries(adapters));
@@ -42,7 +48,7 @@ async function harness(ports: Record<string, PortSpec>, adapters: Record<string,
       release() {},
     }),
   };
-  const runner = new FlowRunner({ world, breakers: new BreakerRegistry(), publish: (event) => published.push(event), onError: (error) => errors.push(error) });
+  const runner = new FlowRunner({ world, breakers: new BreakerRegistry(), publish: (event) => published.push(event), onError: (error) => errors.push(error), ...runnerOf });
   const spec: ModelSpecification = { modelName: 'order', endpoint: 'orders', factory: () => (input) => ({ ...input }), ports, ...more };
   const model = new Model(spec, { remote: 'r', version: 'v1' }, {}, { ports: { defaults: { timeoutMs: 2_000 } } });
   service = new ModelService(model, datasource, clock, undefined, runner);
@@ -262,6 +268,29 @@ describe('flows of ports', () => {
     const done = await second.settled(order.id);
     assert.equal(done.flow?.status, 'completed');
     assert.deepEqual(log, ['a.pay:0', 'a.reserve:1', 'b.reserve:1', 'b.ship:2'], 'pay ran once; reserve ran again with the same key');
+  });
+
+  it('records the runner of a flow and resumes it only in that runner (a cluster worker slot or its replacement)', async () => {
+    let block = true;
+    const adapters = {
+      pay: async () => 'paid',
+      reserve: (call: { signal: AbortSignal }) => (block ? new Promise((_, reject) => call.signal.addEventListener('abort', () => reject(call.signal.reason))) : { reservation: 'r' }),
+      ship: async () => 'shipped',
+      refund: async () => 'refunded',
+      release: async () => 'released',
+    } as Record<string, Adapter>;
+    const slot2 = await harness(chain(), adapters, {}, undefined, { runnerId: 'host-a/2', adoptUnowned: false });
+    const order = await slot2.create();
+    await slot2.service.startPort(order.id, 'pay', undefined);
+    await new Promise((r) => setTimeout(r, 20));
+    await slot2.runner.stop(1_000);
+    assert.equal((await slot2.service.get(order.id)).flow?.runner, 'host-a/2');
+    block = false;
+    const slot1 = await harness(chain(), adapters, {}, slot2.datasource, { runnerId: 'host-a/1', adoptUnowned: true });
+    assert.equal(await slot1.runner.resume(slot1.service), 0, 'another slot leaves the flow alone');
+    const replacement = await harness(chain(), adapters, {}, slot2.datasource, { runnerId: 'host-a/2', adoptUnowned: false });
+    assert.equal(await replacement.runner.resume(replacement.service), 1, "the slot's replacement takes it over");
+    assert.equal((await replacement.settled(order.id)).flow?.status, 'completed');
   });
 
   it('binds adapters when called, so a replaced adapter serves the next call', async () => {

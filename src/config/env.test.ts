@@ -51,4 +51,17 @@ describe('configuration from the environment', () => {
     assert.throws(() => config({ MICROLIB_PLACEMENT: 'two words' }), /^ConfigError: MICROLIB_PLACEMENT: "two words" is not a placement name/);
     assert.throws(() => config({ FORWARD_TIMEOUT_MS: '0' }), /^ConfigError: FORWARD_TIMEOUT_MS/);
   });
+
+  it('reads cluster mode: workers only with CLUSTER_ENABLED, a stable flow runner id per slot, the shutdown timeout', () => {
+    const single = config({ HOST_ID: 'edge-1' });
+    assert.equal(single.clusterEnabled, false);
+    assert.equal(single.workerSlot, undefined);
+    assert.equal(single.flowRunnerId, 'edge-1/1');
+    assert.equal(single.shutdownTimeoutMs, 10_000);
+    const worker = config({ CLUSTER_ENABLED: 'true', CLUSTER_WORKERS: '3', MICROLIB_WORKER_SLOT: '2', HOST_ID: 'edge-1', SHUTDOWN_TIMEOUT_MS: '500' });
+    assert.deepEqual([worker.clusterEnabled, worker.clusterWorkers, worker.workerSlot, worker.flowRunnerId, worker.shutdownTimeoutMs], [true, 3, 2, 'edge-1/2', 500]);
+    assert.throws(() => config({ CLUSTER_WORKERS: '2' }), (e: Error) => e instanceof ConfigError && /CLUSTER_WORKERS: needs CLUSTER_ENABLED=true/.test(e.message));
+    assert.throws(() => config({ CLUSTER_ENABLED: 'true', CLUSTER_WORKERS: '0' }), /CLUSTER_WORKERS: expected an integer from 1/);
+    assert.throws(() => config({ CLUSTER_ENABLED: 'yes' }), /CLUSTER_ENABLED: expected true or false/);
+  });
 });

@@ -85,6 +85,15 @@ export interface HostConfig {
   nodeName: string;
   /** Deadline for another node to start answering a forwarded request. */
   forwardTimeoutMs: number;
+  /** On SIGTERM, how long in-flight requests may take to finish before their connections are closed. */
+  shutdownTimeoutMs: number;
+  /** Cluster mode: a primary forks `clusterWorkers` workers sharing the port. */
+  clusterEnabled: boolean;
+  clusterWorkers: number;
+  /** This worker's stable slot (1..N) in cluster mode, set by the primary; undefined in a single process. */
+  workerSlot: number | undefined;
+  /** Stored with each flow this process starts: `<HOST_ID or hostname>/<slot>`, the same for a worker's replacement. */
+  flowRunnerId: string;
 }
 
 export interface KafkaConfig {
@@ -227,6 +236,15 @@ function tls(env: Env, cwd: string): Pick<HostConfig, 'tls' | 'sslRedirectPort'>
   };
 }
 
+function cluster(env: Env): Pick<HostConfig, 'clusterEnabled' | 'clusterWorkers' | 'workerSlot' | 'flowRunnerId'> {
+  const clusterEnabled = flag(env, 'CLUSTER_ENABLED');
+  const clusterWorkers = integer(env, 'CLUSTER_WORKERS', os.availableParallelism(), 1, 256);
+  if (!clusterEnabled && env.CLUSTER_WORKERS?.trim()) throw new ConfigError('CLUSTER_WORKERS', 'needs CLUSTER_ENABLED=true');
+  // Set by the primary for its workers, never by hand.
+  const slot = env.MICROLIB_WORKER_SLOT?.trim() ? integer(env, 'MICROLIB_WORKER_SLOT', 1, 1, clusterWorkers) : undefined;
+  return { clusterEnabled, clusterWorkers, workerSlot: slot, flowRunnerId: `${text(env, 'HOST_ID', os.hostname())}/${slot ?? 1}` };
+}
+
 /** Reads the configuration; throws ConfigError naming the variable on bad input. */
 export function readConfig(env: Env = process.env, cwd: string = process.cwd()): HostConfig {
   const apiUrl = text(env, 'GITHUB_API_URL', 'https://api.github.com').replace(/\/+$/, '');
@@ -278,6 +296,8 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     authMaxFailuresPerMinute: integer(env, 'AUTH_MAX_FAILURES_PER_MINUTE', 20, 1, 100_000),
     ...tls(env, cwd),
     shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 0, 0, 600_000),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    ...cluster(env),
     keepVersions: integer(env, 'KEEP_VERSIONS', 5, 1, 100),
     placement: placementName(env),
     nodeName: text(env, 'MICROLIB_NODE_NAME', text(env, 'HOST_ID', `${os.hostname()}-${process.pid}`)),

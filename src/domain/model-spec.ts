@@ -303,6 +303,11 @@ export type FlowState = {
   steps: FlowStep[];
   startedAt: string;
   finishedAt?: string;
+  /**
+   * The process driving the flow (`<HOST_ID or hostname>/<worker slot>`): only
+   * that process, or its replacement with the same id, resumes it after a restart.
+   */
+  runner?: string;
   /** The failure that started compensation. */
   error?: { port: string; name: string; message: string; code?: string };
 };

@@ -144,13 +144,22 @@ export class Deployment extends EventEmitter {
    * remoteEntries.js, so when two remotes claim one endpoint the earlier entry
    * wins, whichever downloads faster. A remote that fails is reported and the
    * others still serve.
+   *
+   * `versions` names a version to load per remote instead of resolving its ref
+   * (a cluster worker starting after a deploy loads what the others run);
+   * `pinned` keeps it as a rollback would.
    */
-  async loadAll(): Promise<void> {
+  async loadAll(versions: Readonly<Record<string, { version: string; pinned: boolean }>> = {}): Promise<void> {
     let previous: Promise<unknown> = Promise.resolve();
     for (const state of this.states.values()) {
       const started = performance.now();
-      const loading = this.load(state, { fallbackToCache: true });
-      const run = previous.then(async () => this.activateVersion(state, { reason: 'startup' }, await loading, started, null));
+      const wanted = Object.hasOwn(versions, state.entry.name) ? versions[state.entry.name] : undefined;
+      const loading = this.load(state, wanted ? { version: wanted.version, fallbackToCache: true } : { fallbackToCache: true });
+      const run = previous.then(async () => {
+        const result = await this.activateVersion(state, { reason: 'startup' }, await loading, started, null);
+        if (wanted?.pinned && result.outcome === 'reloaded') state.pinned = wanted.version;
+        return result;
+      });
       this.queues.get(state.entry.name)!.running = run;
       previous = run;
     }

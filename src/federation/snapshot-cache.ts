@@ -6,6 +6,7 @@
  * serves it.
  */
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { ResolvedVersion } from './sources/source.js';
 import { gitBlobSha } from './git-blob.js';
@@ -33,7 +34,10 @@ export class SnapshotCache {
       for (const file of await listFiles(path.join(root, version))) {
         let sha = this.blobShas.get(file);
         if (sha === undefined) {
-          sha = gitBlobSha(await readFile(file));
+          // Another process sharing the cache (a cluster worker) may prune this version meanwhile: skip what vanished.
+          const bytes = await readFile(file).catch(() => undefined);
+          if (bytes === undefined) continue;
+          sha = gitBlobSha(bytes);
           this.blobShas.set(file, sha);
         }
         index.set(sha, file);
@@ -90,7 +94,8 @@ export class SnapshotCache {
 
   async markGood(remote: string, version: string): Promise<void> {
     const file = path.join(this.remoteDir(remote), LAST_GOOD);
-    const temp = `${file}.${process.pid}.tmp`;
+    // Unique per call: processes sharing the cache (cluster workers) and overlapping calls never share a temporary file.
+    const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
     await writeFile(temp, JSON.stringify({ version, loadedAt: new Date().toISOString() } satisfies LastGood));
     await rename(temp, file);
   }
@@ -99,7 +104,8 @@ export class SnapshotCache {
   async prune(remote: string, keep: number, pinned: readonly string[]): Promise<void> {
     const root = this.remoteDir(remote);
     const names = (await readdir(root).catch(() => [] as string[])).filter((n) => VERSION.test(n) && !n.startsWith('.'));
-    const dated = await Promise.all(names.map(async (name) => ({ name, mtime: (await stat(path.join(root, name))).mtimeMs })));
+    // A version another process pruned a moment ago counts as oldest: removing it again is harmless.
+    const dated = await Promise.all(names.map(async (name) => ({ name, mtime: (await stat(path.join(root, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
     dated.sort((a, b) => b.mtime - a.mtime);
     const stale = dated.slice(keep).filter((d) => !pinned.includes(d.name));
     await Promise.all(stale.map((d) => rm(path.join(root, d.name), { recursive: true, force: true })));

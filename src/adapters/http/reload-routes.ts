@@ -18,6 +18,11 @@ export interface ReloadRoutesDeps {
   /** With authentication on: whether the request carries a JWT with the admin permission. */
   isAdmin?(req: Request): Promise<boolean>;
   logger: { info(details: object, message: string): void; warn(details: object, message: string): void };
+  /**
+   * Cluster mode: applies a reload this process made to the other workers;
+   * resolves with each worker's outcome, shown as the result's `workers`.
+   */
+  fanOut?(result: ReloadResult): Promise<Array<{ outcome: ReloadResult['outcome'] }>>;
 }
 
 const WEBHOOK_BODY_LIMIT = '5mb';
@@ -26,15 +31,23 @@ function fail(res: Response, status: number, code: string, message: string, head
   res.status(status).set(headers).json({ error: { code, message } });
 }
 
-/** 200 when nothing failed, 422 (the build, not the host, is at fault) otherwise. */
-function answer(res: Response, results: ReloadResult[], extra: Record<string, unknown> = {}): void {
-  res.status(results.some((r) => r.outcome === 'failed') ? 422 : 200).json({ ...extra, results });
+type Answered = ReloadResult & { workers?: Array<{ outcome: ReloadResult['outcome'] }> };
+
+/** 200 when nothing failed (in any worker), 422 (the build, not the host, is at fault) otherwise. */
+function answer(res: Response, results: Answered[], extra: Record<string, unknown> = {}): void {
+  const failed = results.some((r) => r.outcome === 'failed' || r.workers?.some((w) => w.outcome === 'failed'));
+  res.status(failed ? 422 : 200).json({ ...extra, results });
 }
 
 export function createReloadRoutes(deps: ReloadRoutesDeps): express.Router {
   const router = express.Router();
   const deliveries = new DeliveryLog();
   const raw = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT });
+  /** A reload here, then (in cluster mode) in every other worker. */
+  const everywhere = async (reload: Promise<ReloadResult>): Promise<Answered> => {
+    const result = await reload;
+    return deps.fanOut ? { ...result, workers: await deps.fanOut(result) } : result;
+  };
 
   /** Admin check for manual reloads and rollbacks; answers and returns false when refused. */
   const access = createReloadAccess(deps);
@@ -83,7 +96,7 @@ export function createReloadRoutes(deps: ReloadRoutesDeps): express.Router {
     if (targets.length === 0) return void res.json({ results: [], message: `no remote follows ${repository} ${ref}` });
     const results = await Promise.all(
       targets.map((t) =>
-        deps.deployment.reload(t.remote, t.version !== undefined ? { reason: 'webhook', version: t.version, ...(t.replaces ? { replaces: t.replaces } : {}) } : { reason: 'webhook' }),
+        everywhere(deps.deployment.reload(t.remote, t.version !== undefined ? { reason: 'webhook', version: t.version, ...(t.replaces ? { replaces: t.replaces } : {}) } : { reason: 'webhook' })),
       ),
     );
     answer(res, results);
@@ -106,7 +119,7 @@ export function createReloadRoutes(deps: ReloadRoutesDeps): express.Router {
       }
       if (remote && !deps.deployment.remote(remote)) return fail(res, 404, 'MLB_ERR_NOT_FOUND', `no remote named "${remote}"`);
       const names = remote ? [remote] : deps.deployment.remotes().map((r) => r.entry.name);
-      answer(res, await Promise.all(names.map((name) => deps.deployment.reload(name, { reason: 'manual' }))));
+      answer(res, await Promise.all(names.map((name) => everywhere(deps.deployment.reload(name, { reason: 'manual' })))));
     } catch (error) {
       next(error);
     }
@@ -130,7 +143,7 @@ export function createReloadRoutes(deps: ReloadRoutesDeps): express.Router {
           return void res.status(400).json({ error: { code: 'MLB_ERR_VALIDATION', message: 'the body must be empty or {"version": "<a kept version>"}', field: 'version' } });
         }
       }
-      answer(res, [await deps.deployment.rollback(name, version)]);
+      answer(res, [await everywhere(deps.deployment.rollback(name, version))]);
     } catch (error) {
       if (error instanceof NoPreviousVersionError) return fail(res, 409, 'MLB_ERR_CONFLICT', error.message);
       if (error instanceof UnknownVersionError) return fail(res, 404, 'MLB_ERR_NOT_FOUND', error.message);

@@ -10,7 +10,7 @@
 import { MicrolibError, notFoundError, validationError } from '../errors.js';
 import { makeEvent, type DomainEvent } from '../events/index.js';
 import type { ModelService, RecordMethods } from '../model-service.js';
-import type { Json, ModelObject, PortChanges, StoredRecord } from '../model-spec.js';
+import type { FlowState, Json, ModelObject, PortChanges, StoredRecord } from '../model-spec.js';
 import { resolveRelation, type RelationTarget } from '../relations.js';
 import type { BreakerRegistry } from './breaker-registry.js';
 import {
@@ -53,6 +53,13 @@ export interface FlowRunnerOptions {
   onStep?(report: { model: string; id: string; flowId: string; port: string; outcome: 'done' | 'failed' | 'undone' | 'undo-failed'; error?: unknown }): void;
   /** Flows resumed at once after a restart. */
   resumeConcurrency?: number;
+  /**
+   * This process's runner id, stored with each flow it starts. When set,
+   * `resume` takes over only flows with this runner, plus flows with none when
+   * `adoptUnowned` (one process of a cluster, so two never drive one flow).
+   */
+  runnerId?: string;
+  adoptUnowned?: boolean;
 }
 
 type UndoOutcome = { outcome: 'done'; changes: PortChanges } | { outcome: 'skipped' } | { outcome: 'failed'; error: unknown };
@@ -88,7 +95,7 @@ export class FlowRunner implements RecordMethods {
     if (this.stopping) throw new MicrolibError('MLB_ERR_UNAVAILABLE', 'the host is stopping; try again shortly');
     const stepInput = jsonInput(input, port);
     const flowId = service.newId();
-    await service.transition(id, (existing) => ({ flow: beginFlow(existing.flow, flowId, port, stepInput, service.now()) }));
+    await service.transition(id, (existing) => ({ flow: beginFlow(existing.flow, flowId, port, stepInput, service.now(), this.options.runnerId) }));
     return new Promise<StoredRecord>((resolve, reject) => {
       this.drive(modelName, id, flowId, { resolve, reject });
     });
@@ -175,7 +182,7 @@ export class FlowRunner implements RecordMethods {
     let cursor: string | undefined;
     do {
       const page = await service.datasource.list({ filter: {}, sort: [], limit: RESUME_PAGE, offset: 0, count: false, ...(cursor === undefined ? {} : { cursor }) });
-      for (const record of page.records) if (isActive(record.flow)) pending.push({ id: record.id, flowId: record.flow.id });
+      for (const record of page.records) if (isActive(record.flow) && this.drives(record.flow)) pending.push({ id: record.id, flowId: record.flow.id });
       cursor = page.nextCursor;
     } while (cursor !== undefined);
     const limit = this.options.resumeConcurrency ?? 16;
@@ -189,6 +196,13 @@ export class FlowRunner implements RecordMethods {
     // Not awaited by the caller's request path: each flow takes as long as its steps.
     void Promise.all(Array.from({ length: Math.min(limit, pending.length) }, worker));
     return pending.length;
+  }
+
+  /** Whether this process resumes a stored flow: its own, or one nobody claimed when it adopts those. */
+  private drives(flow: FlowState): boolean {
+    const { runnerId, adoptUnowned = true } = this.options;
+    if (runnerId === undefined) return true;
+    return flow.runner === undefined ? adoptUnowned : flow.runner === runnerId;
   }
 
   /** Flows being driven now. */

@@ -21,12 +21,14 @@ export function errorOf(error: unknown): StepError {
 }
 
 /** A new flow whose first step, `port`, is running. Refused while another flow is active on the record. */
-export function beginFlow(current: FlowState | undefined, flowId: string, port: string, input: Json | undefined, now: string): FlowState {
+export function beginFlow(current: FlowState | undefined, flowId: string, port: string, input: Json | undefined, now: string, runner?: string): FlowState {
   if (isActive(current)) {
     const step = current.steps.at(-1)?.port ?? '?';
     throw conflictError(`a flow is already ${current.status} on this record (step "${step}"); wait for it to finish`, 'flow');
   }
-  return { id: flowId, status: 'running', steps: [startStep(port, input, now)], startedAt: now };
+  const flow: FlowState = { id: flowId, status: 'running', steps: [startStep(port, input, now)], startedAt: now };
+  if (runner !== undefined) flow.runner = runner;
+  return flow;
 }
 
 function startStep(port: string, input: Json | undefined, now: string): FlowStep {

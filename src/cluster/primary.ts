@@ -1,0 +1,161 @@
+/**
+ * The cluster primary (CLUSTER_ENABLED=true): forks CLUSTER_WORKERS workers
+ * that share the port, each with a stable slot (MICROLIB_WORKER_SLOT) that its
+ * replacement inherits; replaces a dead worker (backing off while a slot
+ * crash-loops); owns the memory and file datasources the workers reach over
+ * IPC; relays events to the other workers' WebSocket streams; spreads reloads
+ * to every worker and remembers the deployed versions for replacements. It
+ * loads no remote and serves no HTTP. On SIGTERM it stops its workers, waits
+ * for them (bounded), closes its datasources and exits.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import type { AddressInfo } from 'node:net';
+import type { HostConfig } from '../config/env.js';
+import type { Logger } from '../adapters/logging/logger.js';
+import { builtInDatasources } from '../adapters/persistence/datasource-registry.js';
+import { IpcPeer, type IpcEndpoint } from './ipc-peer.js';
+import { OwnedDatasources } from './owned-datasources.js';
+import { RespawnBackoff } from './respawn-backoff.js';
+import { RELAYED_FROM, type ClusterInfo, type DeployedVersions, type ReloadBroadcast, type WorkerReloadOutcome } from './messages.js';
+import type { ReloadResult } from '../federation/deployment.js';
+import type { DomainEvent } from '../domain/events/index.js';
+
+interface Member {
+  slot: number;
+  worker: Worker;
+  peer: IpcPeer;
+  startedAt: number;
+  listening: boolean;
+}
+
+export async function runPrimary(config: HostConfig, logger: Logger): Promise<void> {
+  const log = logger.child({ component: 'cluster' });
+  // Structured clone: records and events cross as they are (Dates, nested data), faster than JSON for large pages.
+  cluster.setupPrimary({ serialization: 'advanced' });
+  const owned = new OwnedDatasources(builtInDatasources, logger.child({ component: 'datasource' }));
+  const members = new Map<number, Member>();
+  const backoffs = new Map<number, RespawnBackoff>();
+  const restarts = new Map<number, number>();
+  const respawnTimers = new Set<NodeJS.Timeout>();
+  const deployed: DeployedVersions = {};
+  let stopping = false;
+  let announced = false;
+  const reloadTimeoutMs = config.loadTimeoutMs + 10_000;
+
+  const others = (slot: number) => [...members.values()].filter((m) => m.slot !== slot);
+
+  function handlers(slot: number) {
+    return {
+      ...owned.handlers(),
+      versions: () => deployed,
+      'cluster.info': (): ClusterInfo => ({
+        primaryPid: process.pid,
+        workers: [...members.values()]
+          .sort((a, b) => a.slot - b.slot)
+          .map((m) => ({ slot: m.slot, pid: m.worker.process.pid!, startedAt: new Date(m.startedAt).toISOString(), restarts: restarts.get(m.slot) ?? 0, listening: m.listening })),
+      }),
+      'reload.broadcast': async (params: unknown): Promise<WorkerReloadOutcome[]> => {
+        const { remote, request } = params as ReloadBroadcast;
+        // Recorded first: a worker that starts from now on loads this version.
+        deployed[remote] = { version: request.version, pinned: request.reason === 'rollback' };
+        log.info({ remote, version: request.version, reason: request.reason, from: slot }, 'spreading a reload to the other workers');
+        return Promise.all(
+          others(slot).map(async (m): Promise<WorkerReloadOutcome> => {
+            const pid = m.worker.process.pid ?? null;
+            try {
+              const result = (await m.peer.call('reload', { remote, request }, reloadTimeoutMs)) as ReloadResult;
+              return { slot: m.slot, pid, outcome: result.outcome, to: result.to, ...(result.error ? { error: result.error } : {}) };
+            } catch (error) {
+              return { slot: m.slot, pid, outcome: 'failed', to: null, error: (error as Error).message };
+            }
+          }),
+        );
+      },
+    };
+  }
+
+  function fork(slot: number): void {
+    const worker = cluster.fork({ MICROLIB_WORKER_SLOT: String(slot) });
+    const member: Member = {
+      slot,
+      worker,
+      startedAt: Date.now(),
+      listening: false,
+      peer: new IpcPeer(worker.process as unknown as IpcEndpoint, handlers(slot), (topic, payload) => {
+        // Events go to the other workers' WebSocket streams only, once.
+        if (topic !== 'event' || (payload as DomainEvent)[RELAYED_FROM] !== undefined) return;
+        const relayed = { ...(payload as DomainEvent), [RELAYED_FROM]: slot };
+        for (const other of others(slot)) other.peer.notify('event', relayed);
+      }),
+    };
+    members.set(slot, member);
+    log.info({ slot, workerPid: worker.process.pid }, 'worker started');
+  }
+
+  cluster.on('listening', (worker: Worker, address: AddressInfo) => {
+    const member = [...members.values()].find((m) => m.worker === worker);
+    if (!member) return;
+    member.listening = true;
+    if (!announced && members.size === config.clusterWorkers && [...members.values()].every((m) => m.listening)) {
+      announced = true;
+      const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+      log.info({ port: address.port, workers: config.clusterWorkers, workerPids: [...members.values()].map((m) => m.worker.process.pid) }, `listening on ${config.tls ? 'https' : 'http'}://${host}:${address.port} (cluster of ${config.clusterWorkers} workers)`);
+    } else if (announced) {
+      log.info({ slot: member.slot, workerPid: worker.process.pid }, 'worker listening');
+    }
+  });
+
+  cluster.on('exit', (worker: Worker, code: number | null, signal: string | null) => {
+    const member = [...members.values()].find((m) => m.worker === worker);
+    if (!member) return;
+    members.delete(member.slot);
+    member.peer.close(`worker ${member.slot} exited`);
+    if (stopping) return;
+    const backoff = backoffs.get(member.slot) ?? new RespawnBackoff();
+    backoffs.set(member.slot, backoff);
+    const delay = backoff.delayAfter(Date.now() - member.startedAt);
+    restarts.set(member.slot, (restarts.get(member.slot) ?? 0) + 1);
+    const details = { slot: member.slot, workerPid: worker.process.pid, code, signal, restartInMs: delay };
+    if (backoff.crashLoop > 1) log.error({ ...details, deathsInARow: backoff.crashLoop }, 'worker keeps dying soon after starting; replacing it after a delay');
+    else log.warn(details, 'worker died; replacing it');
+    const timer = setTimeout(() => {
+      respawnTimers.delete(timer);
+      if (!stopping) fork(member.slot);
+    }, delay);
+    respawnTimers.add(timer);
+  });
+
+  async function stop(signal: string): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal, workers: members.size }, 'stopping the cluster');
+    for (const timer of respawnTimers) clearTimeout(timer);
+    const exits = [...members.values()].map((m) => new Promise<void>((resolve) => (m.worker.isDead() ? resolve() : m.worker.once('exit', () => resolve()))));
+    for (const m of members.values()) m.worker.process.kill('SIGTERM');
+    // Each worker bounds its own shutdown; this bounds a worker that hangs anyway.
+    const bound = config.shutdownDelayMs + config.shutdownTimeoutMs + config.drainTimeoutMs + 5_000;
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([Promise.all(exits).then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), bound)))]);
+    clearTimeout(timer);
+    if (!inTime) {
+      log.error({ boundMs: bound }, 'workers did not stop in time; killing them');
+      for (const m of members.values()) m.worker.process.kill('SIGKILL');
+    }
+    await owned.closeAll();
+    log.info({}, 'cluster stopped');
+  }
+
+  const onSignal = (signal: string) =>
+    void stop(signal).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'cluster stop failed');
+        process.exit(1);
+      },
+    );
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+
+  log.info({ workers: config.clusterWorkers }, 'starting cluster');
+  for (let slot = 1; slot <= config.clusterWorkers; slot++) fork(slot);
+}

@@ -1,0 +1,116 @@
+/**
+ * A cluster worker's side of the channel to the primary: datasources the
+ * primary owns, its events for the other workers' WebSocket streams (and
+ * theirs for its own), reloads to apply everywhere, and the versions a
+ * replacement worker must load.
+ */
+import type { Server } from 'node:http';
+import type { DatasourceFactory } from '../domain/datasource.js';
+import { EventBroker, type DomainEvent } from '../domain/events/index.js';
+import type { Deployment, ReloadResult } from '../federation/deployment.js';
+import { IpcPeer, type IpcEndpoint } from './ipc-peer.js';
+import { ipcDatasourceFactories } from './ipc-datasource.js';
+import { RELAYED_FROM, type ClusterInfo, type DeployedVersions, type ReloadBroadcast, type WorkerReloadOutcome } from './messages.js';
+
+export const WORKER_HEADER = 'x-microlib-worker';
+
+export class WorkerLink {
+  readonly peer: IpcPeer;
+  private deployment: Deployment | undefined;
+  private readonly streams: EventBroker[] = [];
+  private markStarted!: () => void;
+  /** Broadcast reloads wait for the worker's own start, so they queue behind its first load. */
+  private readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
+
+  constructor(
+    readonly slot: number,
+    /** How long a reload broadcast may wait for the other workers. */
+    private readonly reloadTimeoutMs: number,
+    endpoint: IpcEndpoint = process as unknown as IpcEndpoint,
+  ) {
+    this.peer = new IpcPeer(
+      endpoint,
+      {
+        reload: async (params) => {
+          const { remote, request } = params as ReloadBroadcast;
+          await this.started;
+          if (!this.deployment?.remote(remote)) throw new Error(`no remote named "${remote}"`);
+          return this.deployment.reload(remote, request);
+        },
+      },
+      (topic, payload) => {
+        if (topic !== 'event') return;
+        for (const stream of this.streams) void stream.publish(payload as DomainEvent);
+      },
+    );
+  }
+
+  /** The datasource factories of this worker: memory and file through the primary. */
+  datasourceFactories(base: Readonly<Record<string, DatasourceFactory>>): Record<string, DatasourceFactory> {
+    return ipcDatasourceFactories(base, this.peer);
+  }
+
+  /**
+   * The broker WebSocket clients of this worker read: every local event, and
+   * the other workers' events relayed by the primary. Relayed events reach only
+   * this broker, never the host's own, so handlers and flows run once, where
+   * the event happened.
+   */
+  streamBroker(local: EventBroker): EventBroker {
+    const stream = new EventBroker();
+    this.streams.push(stream);
+    local.subscribe('*', (event) => {
+      void stream.publish(event);
+      if (event[RELAYED_FROM] === undefined) this.peer.notify('event', event);
+    });
+    return stream;
+  }
+
+  /** Every response says which worker answered it. */
+  tagResponses(server: Server): void {
+    const slot = String(this.slot);
+    server.prependListener('request', (_req, res) => res.setHeader(WORKER_HEADER, slot));
+  }
+
+  /**
+   * Lets the primary's broadcasts reload this worker's remotes, and, in slot 1
+   * (the only worker that polls), broadcasts what polling deployed.
+   */
+  serveReloads(deployment: Deployment): void {
+    this.deployment = deployment;
+    if (this.slot !== 1) return;
+    deployment.on('reloaded', (result: ReloadResult) => {
+      if (result.reason === 'poll') void this.broadcastReload(result);
+    });
+  }
+
+  /** Called once this worker has loaded its remotes: broadcast reloads may run now. */
+  ready(): void {
+    this.markStarted();
+  }
+
+  /** The versions the cluster's last deploys left, to load at start instead of resolving refs again. */
+  async deployedVersions(): Promise<DeployedVersions> {
+    return (await this.peer.call('versions', null, 10_000).catch(() => ({}))) as DeployedVersions;
+  }
+
+  /**
+   * Applies a reload this worker made to every other worker; resolves with each
+   * worker's outcome, this one's first. A failed local reload is not spread.
+   */
+  async broadcastReload(result: ReloadResult): Promise<WorkerReloadOutcome[]> {
+    const own: WorkerReloadOutcome = { slot: this.slot, pid: process.pid, outcome: result.outcome, to: result.to, ...(result.error ? { error: result.error } : {}) };
+    if (result.outcome === 'failed' || result.to === null) return [own];
+    const broadcast: ReloadBroadcast = { remote: result.remote, request: { reason: result.reason, version: result.to } };
+    try {
+      const others = (await this.peer.call('reload.broadcast', broadcast, this.reloadTimeoutMs)) as WorkerReloadOutcome[];
+      return [own, ...others];
+    } catch (error) {
+      return [own, { slot: null, pid: null, outcome: 'failed', to: null, error: `the cluster primary did not confirm the other workers: ${(error as Error).message}` }];
+    }
+  }
+
+  info(): Promise<ClusterInfo> {
+    return this.peer.call('cluster.info', null, 10_000) as Promise<ClusterInfo>;
+  }
+}
