@@ -1,0 +1,36 @@
+// The README promises every variable: each one the host reads (src/config/env.ts) is
+// in README's configuration tables and in .env.example, and nothing documented there
+// is a variable the host no longer reads.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { repoRoot } from './support/host-process.js';
+
+/** Set by the cluster primary for its workers, never by a user. */
+const INTERNAL = new Set(['MICROLIB_WORKER_SLOT']);
+
+async function variablesRead(): Promise<Set<string>> {
+  const source = await readFile(path.join(repoRoot, 'src/config/env.ts'), 'utf8');
+  const names = new Set<string>();
+  for (const pattern of [/\(env, '([A-Z][A-Z0-9_]+)'/g, /env\.([A-Z][A-Z0-9_]+)/g]) {
+    for (const match of source.matchAll(pattern)) if (!INTERNAL.has(match[1]!)) names.add(match[1]!);
+  }
+  return names;
+}
+
+test('every variable the host reads is documented in README and .env.example, and only those', async () => {
+  const read = await variablesRead();
+  assert.ok(read.size > 50, `found ${read.size} variables: the pattern still matches env.ts`);
+  const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
+  const configuration = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+  const inTables = new Set([...configuration.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]!));
+  const example = await readFile(path.join(repoRoot, '.env.example'), 'utf8');
+  const inExample = new Set([...example.matchAll(/^(?:# )?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!));
+  // The example remote's simulator reads its own variables; they are documented beside the host's.
+  const exampleOnly = new Set([...inExample].filter((name) => name.startsWith('ORDER_SERVICE_')));
+  assert.deepEqual([...read].filter((name) => !inTables.has(name)), [], 'read by the host but not in the README tables');
+  assert.deepEqual([...read].filter((name) => !inExample.has(name)), [], 'read by the host but not in .env.example');
+  assert.deepEqual([...inTables].filter((name) => !read.has(name) && !exampleOnly.has(name)), [], 'in the README tables but not read by the host');
+  assert.deepEqual([...inExample].filter((name) => !read.has(name) && !exampleOnly.has(name)), [], 'in .env.example but not read by the host');
+});
