@@ -1,0 +1,178 @@
+/**
+ * Activating one loaded version of a remote: its models (those placed on this
+ * node), their datasources and services, its adapters and services, event
+ * handlers and flow triggers, built beside the current route table and swapped
+ * in one step; a version that cannot be built changes nothing.
+ */
+import type { HostConfig } from '../config/env.js';
+import { loadFieldCipher } from '../config/encryption-keys.js';
+import type { PortOverrides } from '../config/port-overrides.js';
+import type { NodePlacement } from '../config/placements.js';
+import { parseModelSpecs } from '../domain/spec-parser.js';
+import { Model } from '../domain/model.js';
+import type { FieldCipher } from '../domain/field-protection.js';
+import type { FlowRunner } from '../domain/ports/flow-runner.js';
+import { parseAdapters, parseServices } from '../domain/ports/binding-modules.js';
+import { ModelService } from '../domain/model-service.js';
+import { forModel, type EventBroker } from '../domain/events/index.js';
+import type { Activation } from '../federation/deployment.js';
+import type { LoadedRemote } from '../federation/remote-loader.js';
+import { BUILT_IN_SERVICES } from '../adapters/ports/built-in-services.js';
+import { MODELS_PREFIX } from '../adapters/http/model-router.js';
+import { RouteTable, type Bound, type ModelRoute, type PlacedElsewhere, type RouteTableRef } from '../adapters/http/route-table.js';
+import type { DatasourceRegistry } from '../adapters/persistence/datasource-registry.js';
+import type { Logger } from '../adapters/logging/logger.js';
+import { systemClock } from './system-clock.js';
+
+export interface ActivatorDeps {
+  config: Pick<HostConfig, 'portTimeoutMs' | 'encryptionPassword' | 'dataDir'>;
+  placement: NodePlacement;
+  portOverrides: PortOverrides;
+  broker: EventBroker;
+  flows: FlowRunner;
+  datasources: DatasourceRegistry;
+  table: RouteTableRef;
+  logger: Logger;
+}
+
+export interface Activator {
+  /** Builds the routes of one loaded version and swaps them in, or throws and changes nothing. */
+  activate(remote: string, loaded: LoadedRemote): Promise<Activation>;
+  /** A replaced version is gone: its event subscriptions end. */
+  retire(loaded: LoadedRemote): void;
+}
+
+export function createActivator({ config, placement, portOverrides, broker, flows, datasources, table, logger }: ActivatorDeps): Activator {
+  /** The key of sensitive fields, derived once, when a model first needs it (scrypt takes ~100 ms). */
+  let cipherLoad: Promise<FieldCipher> | undefined;
+  const fieldCipher = () =>
+    (cipherLoad ??= loadFieldCipher({ password: config.encryptionPassword, dataDir: config.dataDir, warn: (message) => logger.warn({}, message) }).catch((error: unknown) => {
+      cipherLoad = undefined;
+      throw error;
+    }));
+  /** The broker owner of each active version: its subscriptions end with it. */
+  const owners = new WeakMap<LoadedRemote, string>();
+  let activations = 0;
+
+  /** Builds the routes of one loaded version and swaps them in, or throws and changes nothing. */
+  async function activate(remote: string, loaded: LoadedRemote): Promise<Activation> {
+    const owner = `${remote}@${loaded.version}#${++activations}`;
+    try {
+      const activation = await build(remote, loaded, owner);
+      owners.set(loaded, owner);
+      return activation;
+    } catch (error) {
+      // Whatever the refused version subscribed (its factories may listen) goes with it.
+      broker.disposeOwner(owner);
+      throw error;
+    }
+  }
+
+  async function build(remote: string, loaded: LoadedRemote, owner: string): Promise<Activation> {
+    const modelsModule = loaded.modules.get('./models');
+    const allSpecs = modelsModule === undefined ? [] : parseModelSpecs(modelsModule);
+    // Models of another placement: no datasource, flows or handlers here (their factories do not even run).
+    const placedHere: PlacedElsewhere[] = allSpecs.flatMap((spec) => {
+      const where = placement.elsewhere(spec.modelName);
+      return where ? [{ modelName: spec.modelName, endpoint: spec.endpoint, remote, placement: where }] : [];
+    });
+    const specs = allSpecs.filter((spec) => !placement.elsewhere(spec.modelName));
+    const portDefaults = { timeoutMs: config.portTimeoutMs };
+    const cipher = specs.some((spec) => Object.values(spec.fields ?? {}).some((field) => field.sensitive)) ? await fieldCipher() : undefined;
+    const models = specs.map(
+      (spec) =>
+        new Model(spec, { remote, version: loaded.version }, { events: forModel(broker, spec.modelName, owner) }, {
+          ports: { defaults: portDefaults, overrides: portOverrides.get(spec.modelName) },
+          cipher,
+        }),
+    );
+    const adapters = parseAdapters(loaded.modules.get('./adapters'));
+    const exposedServices = parseServices(loaded.modules.get('./services'));
+    for (const name of exposedServices.keys()) {
+      if ((BUILT_IN_SERVICES as readonly string[]).includes(name)) throw new Error(`./services export "${name}" has the name of a host built-in service; rename it`);
+    }
+    const services = await Promise.all(
+      models.map(async (model) => {
+        const datasource = await datasources.forModel(model.name, model.spec.datasource);
+        return { model, service: new ModelService(model, datasource, systemClock, broker, flows), servedBy: `${remote}@${loaded.version}` } satisfies ModelRoute;
+      }),
+    );
+    // From here on synchronous: read the current table and replace it in one step.
+    const replaced = table.current;
+    const bindings = {
+      adapters: mergeExports('adapter', replaced.bindings.adapters, adapters, remote),
+      services: mergeExports('service', replaced.bindings.services, exposedServices, remote),
+    };
+    const routes = new Map([...replaced.routes].filter(([, route]) => route.model.identity.remote !== remote));
+    const elsewhere = new Map([...replaced.elsewhere].filter(([, placed]) => placed.remote !== remote));
+    const names = new Map([...routes.values()].map((route) => [route.model.name, route.model.identity.remote]));
+    for (const placed of elsewhere.values()) names.set(placed.modelName, placed.remote);
+    for (const placed of placedHere) {
+      const taken = routes.get(placed.endpoint)?.model.identity.remote ?? elsewhere.get(placed.endpoint)?.remote;
+      if (taken) throw new Error(`endpoint "${placed.endpoint}" is already served by remote "${taken}"`);
+      const owner = names.get(placed.modelName);
+      if (owner) throw new Error(`model "${placed.modelName}" is already served by remote "${owner}"`);
+      elsewhere.set(placed.endpoint, placed);
+      names.set(placed.modelName, remote);
+    }
+    for (const route of services) {
+      const taken = routes.get(route.model.endpoint)?.model.identity.remote ?? elsewhere.get(route.model.endpoint)?.remote;
+      if (taken) throw new Error(`endpoint "${route.model.endpoint}" is already served by remote "${taken}"`);
+      const owner = names.get(route.model.name);
+      if (owner) throw new Error(`model "${route.model.name}" is already served by remote "${owner}"`);
+      routes.set(route.model.endpoint, route);
+      names.set(route.model.name, remote);
+    }
+    for (const { model, service } of services) {
+      // A spec's eventHandlers receive that model's own events.
+      for (const handler of model.spec.eventHandlers ?? []) {
+        broker.subscribe('*', (event) => (event.modelName === model.name ? handler(event) : undefined), { owner });
+      }
+      for (const trigger of flows.triggers(service)) broker.subscribe(trigger.eventName, trigger.handler, { owner });
+    }
+    table.current = new RouteTable(routes, bindings, elsewhere);
+    for (const { model, service } of services) {
+      // Flows of a model that was not served a moment ago (host start, or its remote is back) resume now.
+      if (replaced.byModelName.get(model.name)?.model.identity.remote === remote) continue;
+      flows.resume(service).then(
+        (count) => count > 0 && logger.info({ model: model.name, flows: count }, 'resuming unfinished flows'),
+        (error: unknown) => logger.error({ err: error, model: model.name }, 'could not list unfinished flows'),
+      );
+    }
+    for (const route of replaced.routes.values()) {
+      if (route.model.identity.remote === remote && !routes.has(route.model.endpoint)) {
+        logger.warn({ remote, model: route.model.name, route: `${MODELS_PREFIX}${route.model.endpoint}` }, 'model no longer served; its data is kept');
+      }
+    }
+    for (const { model, service } of services) {
+      logger.info({ remote, model: model.name, route: `${MODELS_PREFIX}${model.endpoint}`, datasource: service.datasource.kind }, 'serving model');
+    }
+    for (const placed of placedHere) {
+      logger.info({ remote, model: placed.modelName, route: `${MODELS_PREFIX}${placed.endpoint}`, placement: placed.placement.name, nodes: placed.placement.nodes }, 'forwarding model to its placement');
+    }
+    return { drained: replaced.whenIdle() };
+  }
+
+  return {
+    activate,
+    retire(loaded) {
+      const owner = owners.get(loaded);
+      if (owner) broker.disposeOwner(owner);
+    },
+  };
+}
+
+/**
+ * The adapters (or services) of every loaded version after `remote` exposes
+ * `exposed`: its previous exports go, another remote's export of the same name
+ * refuses the version.
+ */
+function mergeExports<T>(kind: string, current: ReadonlyMap<string, Bound<T>>, exposed: ReadonlyMap<string, T>, remote: string): Map<string, Bound<T>> {
+  const merged = new Map([...current].filter(([, bound]) => bound.remote !== remote));
+  for (const [name, value] of exposed) {
+    const taken = merged.get(name);
+    if (taken) throw new Error(`${kind} "${name}" is already exposed by remote "${taken.remote}"`);
+    merged.set(name, { value, remote });
+  }
+  return merged;
+}
