@@ -4,15 +4,13 @@
 // pasted ADMIN_TOKEN) switches the shown version. With AUTH_ENABLED the page's data needs an admin JWT.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { exampleRemoteDist, makeWorkDir, removeDir, repoRoot, request, startHost, type HostProcess } from './support/host-process.js';
 import { exampleBuild } from './support/example-builds.js';
 import { browserUnavailable, launchBrowser } from './support/browser.js';
+import { startTokenIssuer, type TokenIssuer } from './support/token-issuer.js';
 
 const skip = browserUnavailable();
 const ADMIN = 'dashboard-admin-token-0123456789';
@@ -142,29 +140,18 @@ describe('dashboard (headless Chromium)', { skip, timeout: 120_000 }, () => {
 describe('dashboard with AUTH_ENABLED', { timeout: 120_000 }, () => {
   let host: HostProcess;
   let workDir: string;
-  let jwks: http.Server;
-  let key: CryptoKey;
-  const token = (claims: Record<string, unknown>) =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuedAt().setIssuer('https://id.example.test/').setAudience('microlib-tests').setExpirationTime('5m').sign(key);
+  let issuer: TokenIssuer;
+  const token = (claims: Record<string, unknown>) => issuer.sign(claims);
   const DATA = ['/microlib/api/models', '/microlib/api/access', '/microlib/api/remotes', '/microlib/api/ports'];
 
   before(async () => {
-    const pair = await generateKeyPair('RS256', { extractable: true });
-    key = pair.privateKey;
-    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-    jwks = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
-    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
     workDir = await makeWorkDir();
-    const keySet = path.join(workDir, 'key-set.json');
-    await writeFile(
-      keySet,
-      JSON.stringify({ jwksUri: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`, issuer: 'https://id.example.test/', audience: 'microlib-tests', algorithms: ['RS256'] }),
-    );
-    host = await startHost({ workDir, remotes: [{ name: 'orderService', kind: 'local', path: exampleRemoteDist }], env: { AUTH_ENABLED: 'true', AUTH_KEY_SET: keySet } });
+    issuer = await startTokenIssuer(workDir);
+    host = await startHost({ workDir, remotes: [{ name: 'orderService', kind: 'local', path: exampleRemoteDist }], env: { AUTH_ENABLED: 'true', AUTH_KEY_SET: issuer.keySetPath } });
   });
   after(async () => {
     await host?.stop();
-    jwks?.close();
+    await issuer?.close();
     await removeDir(workDir);
   });
 

@@ -14,6 +14,12 @@ export interface Caller {
   subject?: string;
   /** Permissions from the token's claims. */
   permissions?: readonly string[];
+  /**
+   * The bearer token the caller presented. Passed on only when this host reads a
+   * model another node of the same application serves, on the caller's behalf;
+   * never logged, stored or sent to hosts outside the application definition.
+   */
+  credential?: string;
 }
 
 function holds(caller: Caller, modelName: string, permission: string): boolean {

@@ -70,7 +70,8 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
     }
     if (!token) throw new UnauthorizedError(false);
     try {
-      return await options.verify(token);
+      // The token goes with the caller: reads from another node of the application act on its behalf.
+      return { ...(await options.verify(token)), credential: token };
     } catch (error) {
       failed(address);
       const reason = error instanceof AuthenticationError ? error.reason : String(error);

@@ -3,6 +3,7 @@
  * relations and model code): the nodes take turns, one that cannot be reached
  * is skipped, and when none can the error names the placement.
  */
+import type { Caller } from '../../domain/access.js';
 import type { ListQuery, Page } from '../../domain/datasource.js';
 import { MicrolibError } from '../../domain/errors.js';
 import type { StoredRecord } from '../../domain/model-spec.js';
@@ -27,16 +28,16 @@ export class PlacedModelClient implements RelationTarget {
 
   constructor(private readonly options: PlacedModelOptions) {
     this.clients = options.placement.nodes.map(
-      (node) => new RemoteModelClient({ modelName: options.modelName, url: `${node}${MODELS_PREFIX}${options.endpoint}`, timeoutMs: options.timeoutMs, headers: { [FORWARDED_HEADER]: options.self } }),
+      (node) => new RemoteModelClient({ modelName: options.modelName, url: `${node}${MODELS_PREFIX}${options.endpoint}`, timeoutMs: options.timeoutMs, headers: { [FORWARDED_HEADER]: options.self }, passCredential: true }),
     );
   }
 
-  get(id: string): Promise<StoredRecord> {
-    return this.each((client) => client.get(id));
+  get(id: string, caller?: Caller): Promise<StoredRecord> {
+    return this.each((client) => client.get(id, caller));
   }
 
-  list(query: ListQuery): Promise<Page> {
-    return this.each((client) => client.list(query));
+  list(query: ListQuery, caller?: Caller): Promise<Page> {
+    return this.each((client) => client.list(query, caller));
   }
 
   private async each<T>(read: (client: RemoteModelClient) => Promise<T>): Promise<T> {

@@ -4,6 +4,7 @@
  * has a deadline, and a failure says which host and why.
  */
 import type { ListQuery, Page } from '../../domain/datasource.js';
+import type { Caller } from '../../domain/access.js';
 import { MicrolibError } from '../../domain/errors.js';
 import type { StoredRecord } from '../../domain/model-spec.js';
 import type { RelationTarget } from '../../domain/relations.js';
@@ -15,6 +16,11 @@ export interface RemoteModelOptions {
   timeoutMs: number;
   /** Extra headers, e.g. an authorization header for the other host. */
   headers?: Record<string, string>;
+  /**
+   * Send the caller's bearer token (nodes of one application trust the same
+   * tokens); a 403 there is the caller's 403. Off for other hosts (`remoteModels`).
+   */
+  passCredential?: boolean;
 }
 
 /** The other host could not be reached at all: the request never got there. */
@@ -31,13 +37,13 @@ export class RemoteModelClient implements RelationTarget {
     this.base = options.url.replace(/\/+$/, '');
   }
 
-  async get(id: string): Promise<StoredRecord> {
-    const { status, body } = await this.fetchJson(`${this.base}/${encodeURIComponent(id)}`);
+  async get(id: string, caller?: Caller): Promise<StoredRecord> {
+    const { status, body } = await this.fetchJson(`${this.base}/${encodeURIComponent(id)}`, caller);
     if (status === 404) throw new MicrolibError('MLB_ERR_NOT_FOUND', `${this.options.modelName} ${id} not found at ${this.base}`);
     return body as StoredRecord;
   }
 
-  async list(query: ListQuery): Promise<Page> {
+  async list(query: ListQuery, caller?: Caller): Promise<Page> {
     const params = new URLSearchParams();
     for (const [field, value] of Object.entries(query.filter)) params.set(field, typeof value === 'string' ? value : JSON.stringify(value));
     params.set('limit', String(query.limit));
@@ -45,18 +51,20 @@ export class RemoteModelClient implements RelationTarget {
     else if (query.offset > 0) params.set('offset', String(query.offset));
     if (query.sort.length > 0) params.set('sort', query.sort.map((key) => `${key.direction < 0 ? '-' : ''}${key.field}`).join(','));
     if (query.count) params.set('count', '');
-    const { status, body } = await this.fetchJson(`${this.base}?${params}`);
+    const { status, body } = await this.fetchJson(`${this.base}?${params}`, caller);
     if (status === 404) throw new MicrolibError('MLB_ERR_UNAVAILABLE', `${this.base} does not serve ${this.options.modelName}`);
     const page = body as { data?: StoredRecord[]; total?: number; nextCursor?: string };
     if (!Array.isArray(page.data)) throw new MicrolibError('MLB_ERR_UNAVAILABLE', `${this.base} answered a list without "data"`);
     return { records: page.data, ...(page.total !== undefined ? { total: page.total } : {}), ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) };
   }
 
-  private async fetchJson(url: string): Promise<{ status: number; body: unknown }> {
+  private async fetchJson(url: string, caller: Caller | undefined): Promise<{ status: number; body: unknown }> {
     const where = `${this.options.modelName} at ${new URL(url).origin}`;
+    const passing = this.options.passCredential === true && caller?.credential !== undefined;
+    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...(passing ? { authorization: `Bearer ${caller!.credential}` } : {}) };
     let response: Response;
     try {
-      response = await fetch(url, { headers: { accept: 'application/json', ...this.options.headers }, signal: AbortSignal.timeout(this.options.timeoutMs) });
+      response = await fetch(url, { headers, signal: AbortSignal.timeout(this.options.timeoutMs) });
     } catch (error) {
       const name = (error as { name?: string }).name;
       if (name === 'TimeoutError' || name === 'AbortError') throw new MicrolibError('MLB_ERR_TIMEOUT', `${where} did not answer within ${this.options.timeoutMs} ms`);
@@ -72,6 +80,7 @@ export class RemoteModelClient implements RelationTarget {
     }
     if (response.status === 404 || response.ok) return { status: response.status, body };
     const message = (body as { error?: { message?: string } } | null)?.error?.message;
+    if (passing && response.status === 403) throw new MicrolibError('MLB_ERR_FORBIDDEN', `${where}: ${message ?? 'forbidden'}`);
     throw new MicrolibError('MLB_ERR_UNAVAILABLE', `${where} answered ${response.status}${message ? `: ${message}` : ''}`);
   }
 }
