@@ -158,7 +158,8 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
       logger.error({ err: error, requestId: requestIdOf(req), method: req.method, url: req.url }, 'request failed');
     },
   });
-  const handleModelRequest = createPlacementRouting({
+  // Without a placement every model is served here: no routing layer, no node header.
+  const handleModelRequest = !placement.self ? handleLocalModelRequest : createPlacementRouting({
     table,
     forwarder,
     nodeLabel: placement.label,

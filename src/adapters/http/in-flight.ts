@@ -11,14 +11,17 @@ export class InFlightRequests {
   private draining = false;
 
   constructor(server: Server) {
+    // One listener shared by every response (no closure per request: this is the hot path).
+    const tracker = this;
+    function closed(this: ServerResponse): void {
+      tracker.open.delete(this);
+      if (tracker.open.size === 0) for (const wake of tracker.idleWaiters.splice(0)) wake();
+    }
     server.prependListener('request', (_req, res: ServerResponse) => {
       this.open.add(res);
       if (this.draining) res.setHeader('connection', 'close');
       // 'close' comes once the answer is sent or the client went away.
-      res.once('close', () => {
-        this.open.delete(res);
-        if (this.open.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
-      });
+      res.on('close', closed);
     });
   }
 

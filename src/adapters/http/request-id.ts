@@ -16,17 +16,19 @@ const PLAIN_TOKEN = /^[A-Za-z0-9._:-]{1,128}$/;
 const prefix = randomBytes(6).toString('base64url');
 let sequence = 0;
 
-const ids = new WeakMap<IncomingMessage, string>();
+/** Kept on the request itself: cheaper per request than a WeakMap. */
+const ID = Symbol('microlib.requestId');
+type WithId = IncomingMessage & { [ID]?: string };
 
 export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
   const given = req.headers[REQUEST_ID_HEADER];
   const id = typeof given === 'string' && PLAIN_TOKEN.test(given) ? given : `${prefix}-${(++sequence).toString(36)}`;
-  ids.set(req, id);
+  (req as WithId)[ID] = id;
   res.setHeader(REQUEST_ID_HEADER, id);
   return id;
 }
 
 /** The id given to `req`, or `-` for a request that never went through the server (tests calling a handler directly). */
 export function requestIdOf(req: IncomingMessage): string {
-  return ids.get(req) ?? '-';
+  return (req as WithId)[ID] ?? '-';
 }

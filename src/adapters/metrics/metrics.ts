@@ -20,6 +20,7 @@ export interface MetricsSources {
 export class HostMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'model' | 'route' | 'method' | 'status'>;
+  private readonly requestSeries = new Map<string, { count: { inc(): void }; latency: { observe(value: number): void } }>();
   private readonly latency: Histogram<'model' | 'route' | 'method'>;
   private readonly reloads: Counter<'remote' | 'reason' | 'outcome'>;
   private readonly reloadSeconds: Histogram<'remote' | 'outcome'>;
@@ -70,8 +71,15 @@ export class HostMetrics {
 
   /** One answered request; `startedAt` from performance.now(). */
   request(model: string, route: RouteKind, method: string, status: number, startedAt: number): void {
-    this.requests.inc({ model, route, method, status: String(status) });
-    this.latency.observe({ model, route, method }, (performance.now() - startedAt) / 1000);
+    // Labelled children are looked up once per label set: prom-client hashes the labels on every call otherwise.
+    const key = `${model}\u0000${route}\u0000${method}\u0000${status}`;
+    let child = this.requestSeries.get(key);
+    if (child === undefined) {
+      child = { count: this.requests.labels(model, route, method, String(status)), latency: this.latency.labels(model, route, method) };
+      this.requestSeries.set(key, child);
+    }
+    child.count.inc();
+    child.latency.observe((performance.now() - startedAt) / 1000);
   }
 
   reload(remote: string, reason: string, outcome: string, ms: number): void {
