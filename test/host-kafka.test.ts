@@ -9,19 +9,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
 import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
-import { kafkaForTests, type KafkaForTests } from './support/kafka-server.js';
+import { kafkaOrSkip } from './support/kafka-server.js';
 
 const topic = `host-events-${randomUUID().slice(0, 8)}`;
-let kafka: KafkaForTests | undefined;
-let unavailable: string | undefined;
-try {
-  kafka = await kafkaForTests([`${topic}:2`]);
-} catch (error) {
-  const message = error instanceof Error ? error.message : String(error);
-  // Without a compiler the mock cannot be built: skipped on a developer's machine, a failure in CI.
-  if (process.env.CI || !message.includes('apt-get install')) throw error;
-  unavailable = message;
-}
+const { kafka, unavailable } = await kafkaOrSkip([`${topic}:2`]);
 
 const things = `[{ modelName: 'thing', endpoint: 'things', datasource: 'memory', factory: () => (x) => ({ ...x }) }]`;
 // The watcher's factory appends every thingCreated it hears to SEEN_FILE: what the service processed.

@@ -3,8 +3,8 @@
 // token goes along), so the other node's permission checks answer as they would directly.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from './support/free-port.js';
 import { makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
 import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
 import { startTokenIssuer, type TokenIssuer } from './support/token-issuer.js';
@@ -14,14 +14,6 @@ const models = `[
   { modelName: 'invoice', endpoint: 'invoices', datasource: 'memory', factory: () => (x) => ({ ...x }),
     relations: { customer: { type: 'manyToOne', modelName: 'customer', foreignKey: 'customerId' } } },
 ]`;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('placements with authentication', () => {
   let workDir: string;

@@ -7,24 +7,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from './support/free-port.js';
 import { exampleRemoteDist, makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
 import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
-import { kafkaForTests, type KafkaForTests } from './support/kafka-server.js';
+import { kafkaOrSkip } from './support/kafka-server.js';
 import { connect } from './support/ws-client.js';
 
 const topic = `placements-${randomUUID().slice(0, 8)}`;
-let kafka: KafkaForTests | undefined;
-let unavailable: string | undefined;
-try {
-  kafka = await kafkaForTests([`${topic}:2`]);
-} catch (error) {
-  const message = error instanceof Error ? error.message : String(error);
-  // Without a compiler the mock cannot be built: skipped on a developer's machine, a failure in CI.
-  if (process.env.CI || !message.includes('apt-get install')) throw error;
-  unavailable = message;
-}
+const { kafka, unavailable } = await kafkaOrSkip([`${topic}:2`]);
 
 // The tally's factory remembers every order this node heard of (it runs only where tally is placed);
 // a new tally shows them: what the node's consumer group received, seen through the API.
@@ -36,15 +27,6 @@ const tallies = `[{
     return (x) => ({ ...x, heard: [...heard] });
   },
 }]`;
-
-/** A port free now: bound on 127.0.0.1, then released (the nodes must know each other's before starting). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function until<T>(check: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
