@@ -35,7 +35,7 @@ describe('placements with authentication', () => {
         workDir: path.join(workDir, name),
         remotes: [{ name: 'app', kind: 'local', path: dir }],
         placements,
-        env: { PORT: String(port), MICROLIB_PLACEMENT: name, AUTH_ENABLED: 'true', AUTH_KEY_SET: issuer.keySetPath },
+        env: { PORT: String(port), MICROLIB_PLACEMENT: name, AUTH_ENABLED: 'true', AUTH_KEY_SET: issuer.keySetPath, LOG_REQUESTS: 'true' },
       });
     [crm, billing] = await Promise.all([node('crm', crmPort), node('billing', billingPort)]);
   });
@@ -50,6 +50,12 @@ describe('placements with authentication', () => {
     const customer = await request(`${billing.url}/microlib/api/models/customers`, { method: 'POST', body: { name: 'Ada' }, headers: everything });
     assert.equal(customer.status, 201, JSON.stringify(customer.body));
     assert.match(customer.headers.get('x-microlib-node') ?? '', /^crm\//, 'the crm node created it');
+    // One request id on both nodes: their access lines name the same request.
+    const requestId = customer.headers.get('x-request-id');
+    assert.ok(requestId);
+    const logged = (node: HostProcess) => node.logs.some((line) => line.msg === 'request' && line.requestId === requestId);
+    for (let i = 0; i < 50 && !(logged(crm) && logged(billing)); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(logged(crm) && logged(billing), 'both nodes logged the request under its id');
     const invoice = await request(`${billing.url}/microlib/api/models/invoices`, { method: 'POST', body: { customerId: customer.body.id, amount: 3 }, headers: everything });
     assert.equal(invoice.status, 201, JSON.stringify(invoice.body));
 

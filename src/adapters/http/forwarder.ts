@@ -8,6 +8,7 @@ import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerRespon
 import https from 'node:https';
 import { MicrolibError } from '../../domain/errors.js';
 import { sendError } from './respond.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 
 /** `<placement>/<node name>` of the node whose model service answered. */
 export const NODE_HEADER = 'x-microlib-node';
@@ -72,6 +73,9 @@ export class Forwarder {
     const headers: OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
     headers[FORWARDED_HEADER] = this.options.self;
+    // One id for the request on both nodes, so their log lines can be joined.
+    const requestId = requestIdOf(req);
+    if (requestId !== '-') headers[REQUEST_ID_HEADER] = requestId;
     const from = req.socket.remoteAddress;
     if (from) headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${from}` : from;
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
