@@ -7,7 +7,7 @@
  * host/security.ts.
  */
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { HostConfig } from './config/env.js';
 import { readRemoteEntries } from './config/remote-entries.js';
 import { normalisePortOverrides } from './config/port-overrides.js';
@@ -145,6 +145,11 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
   const reloadLog = new ReloadLog();
   deployment.on('reloaded', (result: ReloadResult) => reloadLog.add(result));
   deployment.on('reload-failed', (result: ReloadResult) => reloadLog.add(result));
+  /** An error no request should meet: counted, and logged under the request's id (which its 500 answer names). */
+  const internalFailure = (what: string) => (error: unknown, req: IncomingMessage) => {
+    metrics.internalError();
+    logger.error({ err: error, requestId: requestIdOf(req), method: req.method, url: req.url }, what);
+  };
   const forwarder = new Forwarder({ self: placement.label, timeoutMs: config.forwardTimeoutMs });
   const handleLocalModelRequest = createModelRouter(table, {
     observe: (model, route, method, status, startedAt) => metrics.request(model, route, method, status, startedAt),
@@ -153,10 +158,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     defaultPageSize: config.defaultPageSize,
     maxPageSize: config.maxPageSize,
     remoteModel: (name) => remoteModels.get(name) ?? placedModel(name),
-    onInternalError: (error, req) => {
-      metrics.internalError();
-      logger.error({ err: error, requestId: requestIdOf(req), method: req.method, url: req.url }, 'request failed');
-    },
+    onInternalError: internalFailure('request failed'),
   });
   // Without a placement every model is served here: no routing layer, no node header.
   const handleModelRequest = !placement.self ? handleLocalModelRequest : createPlacementRouting({
@@ -166,10 +168,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     handleLocal: handleLocalModelRequest,
     ...(authenticate ? { authenticate } : {}),
     observe: (model, to, status) => metrics.forwarded(model, to, status),
-    onInternalError: (error, req) => {
-      metrics.internalError();
-      logger.error({ err: error, requestId: requestIdOf(req), method: req.method, url: req.url }, 'forwarding failed');
-    },
+    onInternalError: internalFailure('forwarding failed'),
   });
   deployment.on('retired', ({ loaded }: { loaded: LoadedRemote }) => activator.retire(loaded));
   // Deploys are events too: listeners (and later the dashboard and other hosts) see them.
@@ -196,10 +195,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     reloadRoutes: cluster ? express.Router().use(reloadRoutes, createClusterRoutes(cluster.slot, () => cluster.info())) : reloadRoutes,
     breakers,
     builtInServices: BUILT_IN_SERVICES,
-    onInternalError: (error, req) => {
-      metrics.internalError();
-      logger.error({ err: error, requestId: requestIdOf(req), method: req.method, url: req.url }, 'request failed');
-    },
+    onInternalError: internalFailure('request failed'),
     eventStats: () => ({ ...transports.stats(), websocketClients: eventStream.stats() }),
     ...(authenticate && security.adminPermission ? { authenticate, adminPermission: security.adminPermission } : {}),
     dashboardPages: createDashboardRoutes(),
@@ -242,7 +238,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
   }
   const accessLog = logger.child({ component: 'http' });
   const onResponse = config.logRequests
-    ? (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, startedAt: number) =>
+    ? (req: IncomingMessage, res: ServerResponse, startedAt: number) =>
         accessLog.info({ requestId: requestIdOf(req), method: req.method, url: req.url, status: res.statusCode, ms: Math.round((performance.now() - startedAt) * 10) / 10 }, 'request')
     : undefined;
   const server = createHttpServer({ handleModelRequest, adminApp, upgrades, ...(onResponse ? { onResponse } : {}) }, tlsOptions && { key: tlsOptions.key, cert: tlsOptions.cert, ...(tlsOptions.ca ? { ca: tlsOptions.ca } : {}) });

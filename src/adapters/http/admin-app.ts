@@ -6,12 +6,11 @@ import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deployment } from '../../federation/deployment.js';
 import type { RouteTableRef } from './route-table.js';
-import { MODELS_PREFIX } from './model-router.js';
+import { modelSummary } from './model-summary.js';
 import type { BreakerRegistry } from '../../domain/ports/breaker-registry.js';
 import { MicrolibError } from '../../domain/errors.js';
-import { requestIdOf } from './request-id.js';
 import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-authenticator.js';
-import { statusOf } from './respond.js';
+import { internalError, statusOf } from './respond.js';
 import type { Registry } from 'prom-client';
 import { buildOpenApiDocument } from './openapi.js';
 import type { RouteTable } from './route-table.js';
@@ -110,17 +109,10 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
   if (deps.dashboardApi) app.use(deps.dashboardApi);
 
   app.get('/microlib/api/config', (_req, res) => {
-    const models = [...deps.table.current.routes.values()].map(({ model, service }) => ({
-      name: model.name,
-      endpoint: model.endpoint,
-      path: `${MODELS_PREFIX}${model.endpoint}`,
-      remote: model.identity.remote,
-      version: model.identity.version,
-      datasource: service.datasource.kind,
-      fields: model.spec.fields ?? null,
-      relations: model.spec.relations ?? {},
-      commands: Object.keys(model.spec.commands ?? {}),
-      ports: Object.keys(model.spec.ports ?? {}),
+    const models = [...deps.table.current.routes.values()].map((route) => ({
+      ...modelSummary(route),
+      fields: route.model.spec.fields ?? null,
+      relations: route.model.spec.relations ?? {},
     }));
     res.json({ models });
   });
@@ -193,7 +185,7 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
   app.use((error: Error & { status?: number }, req: Request, res: Response, _next: NextFunction) => {
     const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
     if (status === 500) deps.onInternalError?.(error, req);
-    const message = status === 500 ? `internal error; the host log has it under request id ${requestIdOf(req)}` : error.message;
+    const message = status === 500 ? internalError(req).message : error.message;
     res.status(status).json({ error: { code: status === 500 ? 'MLB_ERR_INTERNAL' : 'MLB_ERR_BAD_REQUEST', message } });
   });
   return app;

@@ -7,7 +7,7 @@
 import express from 'express';
 import type { IncomingMessage } from 'node:http';
 import type { RouteTableRef } from './route-table.js';
-import { MODELS_PREFIX } from './model-router.js';
+import { modelSummary } from './model-summary.js';
 import type { ReloadAccess } from './reload-access.js';
 
 export interface DashboardApiDeps {
@@ -41,17 +41,10 @@ export function createDashboardApi(deps: DashboardApiDeps): express.Router {
     try {
       const routes = [...deps.table.current.routes.values()];
       const models = await Promise.all(
-        routes.map(async ({ model, service }) => ({
-          name: model.name,
-          endpoint: model.endpoint,
-          path: `${MODELS_PREFIX}${model.endpoint}`,
-          remote: model.identity.remote,
-          version: model.identity.version,
-          datasource: service.datasource.kind,
+        routes.map(async (route) => ({
+          ...modelSummary(route),
           // The datasource itself, not the service: an admin counts every record, whoever owns it.
-          ...(await countRecords(async () => (await service.datasource.list({ filter: {}, sort: [], limit: 1, offset: 0, count: true })).total, timeoutMs)),
-          commands: Object.keys(model.spec.commands ?? {}),
-          ports: Object.keys(model.spec.ports ?? {}),
+          ...(await countRecords(async () => (await route.service.datasource.list({ filter: {}, sort: [], limit: 1, offset: 0, count: true })).total, timeoutMs)),
         })),
       );
       res.json({ models });

@@ -8,8 +8,7 @@ import { MicrolibError } from '../../domain/errors.js';
 import type { StoredRecord } from '../../domain/model-spec.js';
 import { parseListQuery, type PageLimits } from './list-query.js';
 import { readJsonBody } from './read-body.js';
-import { sendEmpty, sendError, sendJson } from './respond.js';
-import { requestIdOf } from './request-id.js';
+import { internalError, sendEmpty, sendError, sendJson } from './respond.js';
 import type { ModelRoute, RouteTable, RouteTableRef } from './route-table.js';
 import { resolveRelation, type RelationTarget } from '../../domain/relations.js';
 import { compileFieldSchema } from '../../domain/field-schema.js';
@@ -207,7 +206,7 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
         return;
       }
       options.onInternalError(error, req);
-      sendError(res, new MicrolibError('MLB_ERR_INTERNAL', `internal error; the host log has it under request id ${requestIdOf(req)}`));
+      sendError(res, internalError(req));
     } finally {
       current.leave();
       options.observe?.(modelName, kind, req.method ?? '-', res.statusCode, startedAt);

@@ -7,7 +7,7 @@ import { MicrolibError } from '../../domain/errors.js';
 import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-authenticator.js';
 import { FORWARDED_HEADER, NODE_HEADER, type Forwarder } from './forwarder.js';
 import { MODELS_PREFIX } from './model-router.js';
-import { sendError } from './respond.js';
+import { internalError, sendError } from './respond.js';
 import type { RouteTableRef } from './route-table.js';
 
 export interface PlacementRoutingOptions {
@@ -61,7 +61,7 @@ export function createPlacementRouting(options: PlacementRoutingOptions) {
     } catch (error) {
       if (!(error instanceof MicrolibError)) {
         options.onInternalError(error, req);
-        return sendError(res, new MicrolibError('MLB_ERR_INTERNAL', 'internal error; see the host log'));
+        return sendError(res, internalError(req));
       }
       sendError(res, error, error instanceof UnauthorizedError ? { 'www-authenticate': error.wwwAuthenticate } : undefined);
     } finally {

@@ -1,7 +1,8 @@
 /** Writing JSON answers and errors straight to node:http responses (no framework on the hot path). */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MicrolibError, type ErrorCode } from '../../domain/errors.js';
 import { jsonOf } from '../../domain/record-json.js';
+import { requestIdOf } from './request-id.js';
 
 const STATUS: Record<ErrorCode, number> = {
   MLB_ERR_VALIDATION: 400,
@@ -58,4 +59,9 @@ export function sendError(res: ServerResponse, error: MicrolibError, headers?: R
     return;
   }
   sendJson(res, statusOf(error.code), errorBody(error), headers);
+}
+
+/** The answer to an error the host did not expect: no details, only the request id its log line carries. */
+export function internalError(req: IncomingMessage): MicrolibError {
+  return new MicrolibError('MLB_ERR_INTERNAL', `internal error; the host log has it under request id ${requestIdOf(req)}`);
 }

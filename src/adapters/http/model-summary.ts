@@ -1,0 +1,16 @@
+/** How the host's own API describes a served model (config, the dashboard's models). */
+import { MODELS_PREFIX } from './model-router.js';
+import type { ModelRoute } from './route-table.js';
+
+export function modelSummary({ model, service }: ModelRoute) {
+  return {
+    name: model.name,
+    endpoint: model.endpoint,
+    path: `${MODELS_PREFIX}${model.endpoint}`,
+    remote: model.identity.remote,
+    version: model.identity.version,
+    datasource: service.datasource.kind,
+    commands: Object.keys(model.spec.commands ?? {}),
+    ports: Object.keys(model.spec.ports ?? {}),
+  };
+}
