@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
 import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
+import { until } from './support/until.js';
 
 // `thing` announces writes; `watcher` listens to them from its factory and counts what it saw;
 // `thing`'s eventHandlers throw on a marked record, to show errors are reported.
@@ -27,13 +28,6 @@ const models = (tag: string) => `[
 
 const seenLines = (host: HostProcess) => host.logs.filter((l) => typeof l.raw === 'string').map((l) => l.raw as string);
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('local events', () => {
   it('announces writes to listeners and eventHandlers, reports handler errors, and ends subscriptions on reload', async () => {
@@ -46,7 +40,7 @@ describe('local events', () => {
       const thing = (await request(`${api}/things`, { method: 'POST', body: { name: 'a' } })).body;
       await request(`${api}/things/${thing.id}`, { method: 'PATCH', body: { name: 'b' } });
       await request(`${api}/things/${thing.id}`, { method: 'DELETE' });
-      await until(() => seenLines(host).includes(`v1 saw thingDeleted ${thing.id}`), 'the delete event');
+      await until(() => seenLines(host).includes(`v1 saw thingDeleted ${thing.id}`), 'the delete event', 5_000);
       assert.deepEqual(
         seenLines(host).filter((l) => l.startsWith('v1 saw thing')),
         [`v1 saw thingCreated ${thing.id}`, `v1 saw thingUpdated ${thing.id}`, `v1 saw thingDeleted ${thing.id}`],
@@ -57,16 +51,16 @@ describe('local events', () => {
 
       const marked = await request(`${api}/things`, { method: 'POST', body: { explode: true } });
       assert.equal(marked.status, 201, 'a failing handler does not fail the request');
-      await until(() => host.logs.some((l) => l.msg === 'event handler failed'), 'the handler error in the log');
+      await until(() => host.logs.some((l) => l.msg === 'event handler failed'), 'the handler error in the log', 5_000);
       const failure = host.logs.find((l) => l.msg === 'event handler failed')!;
       assert.equal(failure.event, 'thingCreated');
       assert.match(JSON.stringify(failure.err), new RegExp(`handler exploded on ${marked.body.id}`));
 
       await writeRemoteEntry(remoteDir, containerSource(models('v2')));
       assert.equal((await request(`${host.url}/microlib/reload`, { method: 'POST' })).status, 200);
-      await until(() => seenLines(host).some((l) => l === 'v2 saw reload of kit' || l === 'v1 saw reload of kit'), 'the reload event');
+      await until(() => seenLines(host).some((l) => l === 'v2 saw reload of kit' || l === 'v1 saw reload of kit'), 'the reload event', 5_000);
       const after = (await request(`${api}/things`, { method: 'POST', body: { name: 'c' } })).body;
-      await until(() => seenLines(host).includes(`v2 saw thingCreated ${after.id}`), 'the new version hearing the event');
+      await until(() => seenLines(host).includes(`v2 saw thingCreated ${after.id}`), 'the new version hearing the event', 5_000);
       await new Promise((r) => setTimeout(r, 100));
       assert.ok(!seenLines(host).includes(`v1 saw thingCreated ${after.id}`), 'the replaced version no longer listens');
     } finally {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
 import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
 import { kafkaOrSkip } from './support/kafka-server.js';
+import { until } from './support/until.js';
 
 const topic = `host-events-${randomUUID().slice(0, 8)}`;
 const { kafka, unavailable } = await kafkaOrSkip([`${topic}:2`]);
@@ -28,13 +29,6 @@ async function seen(file: string): Promise<string[]> {
   return (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
 }
 
-async function until(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('events between hosts through Kafka', { skip: unavailable, timeout: 180_000 }, () => {
   let workDir: string;

@@ -7,18 +7,9 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { makeWorkDir, removeDir, request, serverScript, startHost } from './support/host-process.js';
 import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
+import { until } from './support/until.js';
 
 const models = `[{ modelName: 'thing', endpoint: 'things', datasource: 'memory', factory: () => (x) => ({ ...x }) }]`;
-
-async function waitFor<T>(find: () => T | undefined, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error('not logged in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('logs', () => {
   it('names each request by id in its answer and its access log line, and logs load progress', async () => {
@@ -31,7 +22,7 @@ describe('logs', () => {
         assert.equal(created.status, 201);
         const id = created.headers.get('x-request-id');
         assert.ok(id, 'the answer names its request id');
-        const line = await waitFor(() => host.logs.find((entry) => entry.requestId === id));
+        const line = await until(() => host.logs.find((entry) => entry.requestId === id), 'the access line of the request', 5_000);
         assert.equal(line.method, 'POST');
         assert.equal(line.url, '/microlib/api/models/things');
         assert.equal(line.status, 201);
@@ -40,7 +31,7 @@ describe('logs', () => {
         // A gateway's id is kept, so its logs and ours line up; the host's own endpoints get one too.
         const forwarded = await fetch(`${host.url}/microlib/health`, { headers: { 'x-request-id': 'gateway-7' } });
         assert.equal(forwarded.headers.get('x-request-id'), 'gateway-7');
-        await waitFor(() => host.logs.find((entry) => entry.requestId === 'gateway-7' && entry.url === '/microlib/health'));
+        await until(() => host.logs.find((entry) => entry.requestId === 'gateway-7' && entry.url === '/microlib/health'), "the gateway's request id in the log", 5_000);
 
         const stages = host.logs.filter((entry) => entry.remote === 'kit' && typeof entry.stage === 'string').map((entry) => entry.stage);
         assert.ok(stages.includes('resolved'), `stages logged: ${stages.join(', ')}`);

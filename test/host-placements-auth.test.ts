@@ -8,6 +8,7 @@ import { freePort } from './support/free-port.js';
 import { makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
 import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
 import { startTokenIssuer, type TokenIssuer } from './support/token-issuer.js';
+import { until } from './support/until.js';
 
 const models = `[
   { modelName: 'customer', endpoint: 'customers', datasource: 'memory', factory: () => (x) => ({ ...x }), fields: { name: { type: 'string' } } },
@@ -54,8 +55,7 @@ describe('placements with authentication', () => {
     const requestId = customer.headers.get('x-request-id');
     assert.ok(requestId);
     const logged = (node: HostProcess) => node.logs.some((line) => line.msg === 'request' && line.requestId === requestId);
-    for (let i = 0; i < 50 && !(logged(crm) && logged(billing)); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.ok(logged(crm) && logged(billing), 'both nodes logged the request under its id');
+    await until(() => logged(crm) && logged(billing), 'both nodes to log the request under its id', 1_000);
     const invoice = await request(`${billing.url}/microlib/api/models/invoices`, { method: 'POST', body: { customerId: customer.body.id, amount: 3 }, headers: everything });
     assert.equal(invoice.status, 201, JSON.stringify(invoice.body));
 

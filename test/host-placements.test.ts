@@ -13,6 +13,7 @@ import { exampleRemoteDist, makeWorkDir, removeDir, request, startHost, type Hos
 import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
 import { kafkaOrSkip } from './support/kafka-server.js';
 import { connect } from './support/ws-client.js';
+import { until } from './support/until.js';
 
 const topic = `placements-${randomUUID().slice(0, 8)}`;
 const { kafka, unavailable } = await kafkaOrSkip([`${topic}:2`]);
@@ -28,15 +29,6 @@ const tallies = `[{
   },
 }]`;
 
-async function until<T>(check: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const NODES = ['customers', 'orders', 'catalog'] as const;
 type NodeName = (typeof NODES)[number];

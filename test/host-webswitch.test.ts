@@ -6,18 +6,12 @@ import path from 'node:path';
 import { makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
 import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
 import { connect } from './support/ws-client.js';
+import { until } from './support/until.js';
 
 const SECRET = 'webswitch-test-secret-0123';
 const thingModels = `[{ modelName: 'thing', endpoint: 'things', datasource: 'memory', factory: () => (x) => ({ ...x }) }]`;
 const noteModels = `[{ modelName: 'note', endpoint: 'notes', datasource: 'memory', factory: () => (x) => ({ ...x }) }]`;
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('webswitch: events between hosts over WebSocket', () => {
   const hosts: HostProcess[] = [];
@@ -37,7 +31,7 @@ describe('webswitch: events between hosts over WebSocket', () => {
     hosts.push(b);
     c = await startHost({ workDir: path.join(workDir, 'c'), remotes: [{ name: 'notes', kind: 'local', path: notes }], env: peerEnv('c') });
     hosts.push(c);
-    await until(() => [b, c].every((h) => h.logs.some((l) => l.msg === 'webswitch: connected to the hub')), 'peers to connect');
+    await until(() => [b, c].every((h) => h.logs.some((l) => l.msg === 'webswitch: connected to the hub')), 'peers to connect', 10_000);
   });
   after(async () => {
     for (const host of hosts) await host.stop();
@@ -91,7 +85,7 @@ describe('webswitch: events between hosts over WebSocket', () => {
     const things = path.join(workDir, 'things');
     a = await startHost({ workDir: path.join(workDir, 'a'), remotes: [{ name: 'things', kind: 'local', path: things }], env: { HOST_ID: 'a', PORT: String(port), WEBSWITCH_HUB: 'true', WEBSWITCH_SECRET: SECRET } });
     hosts.push(a);
-    await until(() => b.logs.filter((l) => l.msg === 'webswitch: connected to the hub').length > before, 'b to reconnect');
+    await until(() => b.logs.filter((l) => l.msg === 'webswitch: connected to the hub').length > before, 'b to reconnect', 10_000);
     const onB = await connect(`ws://127.0.0.1:${b.port}/microlib/ws/events`);
     onB.send({ type: 'subscribe', sub: 's', event: 'thingCreated' });
     await onB.until(1, 'subscribed');

@@ -10,6 +10,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { EventBroker, makeEvent, type DomainEvent } from '../src/domain/events/index.js';
 import { KafkaBridge, type KafkaBridgeOptions } from '../src/adapters/events/kafka-bridge.js';
 import { kafkaOrSkip } from './support/kafka-server.js';
+import { until } from './support/until.js';
 
 const run = randomUUID().slice(0, 8);
 const topic = (name: string) => `bridge-${name}-${run}`;
@@ -64,13 +65,6 @@ after(async () => {
   await kafka?.stop();
 });
 
-async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Time for anything that should NOT arrive to show up anyway. */
@@ -116,13 +110,13 @@ describe('kafka bridge', { skip: unavailable, timeout: 120_000 }, () => {
       const one = b1.bridge.stats().assignment[T.groups] ?? [];
       const two = b2.bridge.stats().assignment[T.groups] ?? [];
       return one.length + two.length === partitions && new Set([...one, ...two]).size === partitions;
-    }, 'the svc-b group to settle');
+    }, 'the svc-b group to settle', 15_000);
 
     const sent = Array.from({ length: 8 }, (_, i) => makeEvent('orderCreated', { modelName: 'order', data: { id: `order-${i}` } }));
     for (const event of sent) await a.broker.publish(event);
     await a.broker.publish(makeEvent('customerCreated', { modelName: 'customer', data: { id: 'c1' } }));
 
-    await until(() => b1.seen.length + b2.seen.length >= 8 && c.seen.length >= 8, 'the events in groups svc-b and svc-c');
+    await until(() => b1.seen.length + b2.seen.length >= 8 && c.seen.length >= 8, 'the events in groups svc-b and svc-c', 15_000);
     await settle();
     assert.deepEqual(ids([...b1.seen, ...b2.seen]), ids(sent), 'svc-b handled each event exactly once, on one of its members');
     assert.deepEqual(ids(c.seen), ids(sent), 'svc-c handled each event exactly once');
@@ -143,7 +137,7 @@ describe('kafka bridge', { skip: unavailable, timeout: 120_000 }, () => {
 
     const ping = makeEvent('ping', { data: { n: 1 } });
     await a.broker.publish(ping);
-    await until(() => b.seen.length >= 2, 'the ping and its local copy on B');
+    await until(() => b.seen.length >= 2, 'the ping and its local copy on B', 15_000);
     await settle();
     assert.deepEqual(b.seen.map((e) => e.id), [ping.id, ping.id]);
     assert.equal(b.bridge.stats().sent, 0, 'B sent nothing');
@@ -157,7 +151,7 @@ describe('kafka bridge', { skip: unavailable, timeout: 120_000 }, () => {
     const once = makeEvent('orderPaid', { modelName: 'order', data: { id: 'o1' } });
     const other = makeEvent('orderPaid', { modelName: 'order', data: { id: 'o2' } });
     await produceRaw(T.dup, [JSON.stringify(once), JSON.stringify(once), JSON.stringify(other)]);
-    await until(() => b.bridge.stats().received >= 3, 'three records');
+    await until(() => b.bridge.stats().received >= 3, 'three records', 15_000);
     await settle();
     assert.deepEqual(b.seen.map((e) => e.id), [once.id, other.id]);
     assert.equal(b.bridge.stats().duplicates, 1);
@@ -169,7 +163,7 @@ describe('kafka bridge', { skip: unavailable, timeout: 120_000 }, () => {
     await b.bridge.start();
     const good = makeEvent('orderShipped', { modelName: 'order', data: { id: 'o3' } });
     await produceRaw(T.bad, ['{not json', JSON.stringify({ eventName: 'noId' }), '[1,2]', null, JSON.stringify(good)]);
-    await until(() => b.seen.length >= 1, 'the valid event after the bad ones');
+    await until(() => b.seen.length >= 1, 'the valid event after the bad ones', 15_000);
     assert.deepEqual(b.seen.map((e) => e.id), [good.id]);
     assert.equal(b.bridge.stats().invalid, 4);
     const warnings = b.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('kafka bridge skipped a record'));
@@ -184,16 +178,16 @@ describe('kafka bridge', { skip: unavailable, timeout: 120_000 }, () => {
     const steps = [1, 2, 3, 4].map((n) => makeEvent(`step${n}`, { modelName: 'job', data: { id: `job-${n}` } }));
     await p.broker.publish(steps[0]!);
     await p.broker.publish(steps[1]!);
-    await until(() => r1.seen.length >= 2, 'steps 1 and 2');
+    await until(() => r1.seen.length >= 2, 'steps 1 and 2', 15_000);
     await r1.bridge.stop();
 
     await p.broker.publish(steps[2]!);
     await p.broker.publish(steps[3]!);
-    await until(() => p.bridge.stats().sent === 4, 'steps 3 and 4 sent while the receiver is down');
+    await until(() => p.bridge.stats().sent === 4, 'steps 3 and 4 sent while the receiver is down', 15_000);
     // A new process of the same service: new broker, new bridge, no memory of ids.
     const r2 = host({ groupId: group, subscribe: [T.resume] });
     await r2.bridge.start();
-    await until(() => r2.seen.length >= 2, 'steps 3 and 4 after the restart');
+    await until(() => r2.seen.length >= 2, 'steps 3 and 4 after the restart', 15_000);
     await settle();
     assert.deepEqual(ids(r1.seen), ids(steps.slice(0, 2)));
     assert.deepEqual(ids(r2.seen), ids(steps.slice(2)), 'only what the group had not processed');
