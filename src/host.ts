@@ -1,9 +1,9 @@
 /**
  * The composition root: the one place that knows every implementation and wires
  * them. Config → sources and loader → deployment; each loaded version →
- * models → datasources → model services → route table (host/activation.ts) →
+ * models → datasources → model services → catalog (host/activation.ts) →
  * HTTP server (model router, placement forwarding, admin app). Port calls see
- * the route table of the moment (host/flow-world.ts); who may do what is
+ * the catalog of the moment (host/flow-world.ts); who may do what is
  * host/security.ts.
  */
 import type { AddressInfo } from 'node:net';
@@ -36,7 +36,7 @@ import { EventTransports } from './adapters/events/event-transports.js';
 import { HostMetrics } from './adapters/metrics/metrics.js';
 import { MicrolibError } from './domain/errors.js';
 import { createModelRouter } from './adapters/http/model-router.js';
-import { RouteTableRef } from './adapters/http/route-table.js';
+import { LiveCatalog } from './catalog/live-catalog.js';
 import { builtInDatasources, DatasourceRegistry } from './adapters/persistence/datasource-registry.js';
 import type { Logger } from './adapters/logging/logger.js';
 import { PortFailureLog } from './domain/ports/port-failure-log.js';
@@ -87,8 +87,8 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     logger: logger.child({ component: 'datasource' }),
     options: { defaultUrl: config.mongodbUrl, defaultDatabase: config.mongodbDatabase },
   });
-  const table = new RouteTableRef();
-  const placedModel = placedModelLookup(() => table.current.elsewhereByModelName, { timeoutMs: config.relationTimeoutMs, self: placement.label });
+  const catalog = new LiveCatalog();
+  const placedModel = placedModelLookup(catalog, { timeoutMs: config.relationTimeoutMs, self: placement.label });
   const broker = new EventBroker({
     onHandlerError: (error, event, subscription) =>
       logger.error({ err: error, event: event.eventName, eventId: event.id, pattern: subscription.pattern, owner: subscription.owner }, 'event handler failed'),
@@ -100,12 +100,12 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
   const hostServices = builtInServices({
     publish: (event) => broker.publish(event),
     lookup: (name) => {
-      const placed = table.current.elsewhereByModelName.get(name);
+      const placed = catalog.current.placedByModelName(name);
       if (placed) throw new MicrolibError('MLB_ERR_UNAVAILABLE', `persistence: model "${name}" runs in placement "${placed.placement.name}" (${placed.placement.nodes.join(', ')}), not on this node; read it through a relation or its API there`);
-      return table.current.byModelName.get(name)?.service;
+      return catalog.current.byName(name)?.service;
     },
   });
-  const world = createFlowWorld(table, (name) => remoteModels.get(name) ?? placedModel(name), hostServices);
+  const world = createFlowWorld(catalog, (name) => remoteModels.get(name) ?? placedModel(name), hostServices);
   const flows = new FlowRunner({
     world,
     breakers,
@@ -123,7 +123,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
       else logger.warn({ ...report, err: error }, `flow step ${report.outcome}`);
     },
   });
-  const activator = createActivator({ config, placement, portOverrides, broker, flows, datasources, table, logger });
+  const activator = createActivator({ config, placement, portOverrides, broker, flows, datasources, catalog, logger });
   const activate = activator.activate;
 
   const deployment = new Deployment(entries, {
@@ -137,7 +137,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     drainTimeoutMs: config.drainTimeoutMs,
   });
 
-  const security = await createSecurity(config, logger, table);
+  const security = await createSecurity(config, logger, catalog);
   const { authenticate } = security;
   const metrics = new HostMetrics({ breakers: () => breakers.list(), eventStats: () => ({ ...transports.stats(), websocketClients: eventStream.stats() }) });
   deployment.on('reloaded', (result: ReloadResult) => metrics.reload(result.remote, result.reason, result.outcome, result.ms));
@@ -151,7 +151,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     logger.error({ err: error, requestId: requestIdOf(req), method: req.method, url: req.url }, what);
   };
   const forwarder = new Forwarder({ self: placement.label, timeoutMs: config.forwardTimeoutMs });
-  const handleLocalModelRequest = createModelRouter(table, {
+  const handleLocalModelRequest = createModelRouter(catalog, {
     observe: (model, route, method, status, startedAt) => metrics.request(model, route, method, status, startedAt),
     ...(authenticate ? { authenticate } : {}),
     bodyLimitBytes: config.bodyLimitBytes,
@@ -162,7 +162,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
   });
   // Without a placement every model is served here: no routing layer, no node header.
   const handleModelRequest = !placement.self ? handleLocalModelRequest : createPlacementRouting({
-    table,
+    catalog,
     forwarder,
     nodeLabel: placement.label,
     handleLocal: handleLocalModelRequest,
@@ -190,7 +190,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
   const adminApp = createAdminApp({
     ready: () => ready,
     metrics: metrics.registry,
-    table,
+    catalog,
     deployment,
     reloadRoutes: cluster ? express.Router().use(reloadRoutes, createClusterRoutes(cluster.slot, () => cluster.info())) : reloadRoutes,
     breakers,
@@ -200,7 +200,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     ...(authenticate && security.adminPermission ? { authenticate, adminPermission: security.adminPermission } : {}),
     dashboardPages: createDashboardRoutes(),
     dashboardApi: createDashboardApi({
-      table,
+      catalog,
       authEnabled: config.authEnabled,
       reloadAccess: createReloadAccess({ adminToken: config.adminToken, devMode: config.devMode, ...(isAdmin ? { isAdmin } : {}) }),
     }),
@@ -212,7 +212,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     // In a cluster, WebSocket clients also see the events of the other workers.
     broker: cluster ? cluster.streamBroker(broker) : broker,
     // Events of models placed elsewhere arrive through Kafka: subscribing to them is fine here too.
-    knownModel: (name) => table.current.byModelName.has(name) || table.current.elsewhereByModelName.has(name),
+    knownModel: (name) => catalog.current.knows(name),
     logger: logger.child({ component: 'ws' }),
     maxBufferedBytes: config.wsMaxBufferedBytes,
     maxSubscriptions: config.wsMaxSubscriptions,
@@ -257,7 +257,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
       if (!config.authEnabled) logger.warn({}, 'AUTH_ENABLED is not set: the API and the WebSocket stream are open to anyone who can reach this host');
       await deployment.loadAll(cluster ? await cluster.deployedVersions() : {});
       if (placement.self) {
-        const everywhere = [...table.current.byModelName.keys()].filter((name) => !placement.isPlaced(name));
+        const everywhere = [...catalog.current.models()].map((served) => served.model.name).filter((name) => !placement.isPlaced(name));
         logger.info({ placement: placement.self.name, node: config.nodeName, models: placement.self.models }, `this node runs placement "${placement.self.name}"`);
         if (everywhere.length > 0) logger.info({ models: everywhere }, 'models in no placement are served by every node');
       }

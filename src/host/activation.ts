@@ -19,7 +19,9 @@ import type { Activation } from '../federation/deployment.js';
 import type { LoadedRemote } from '../federation/remote-loader.js';
 import { BUILT_IN_SERVICES } from '../adapters/ports/built-in-services.js';
 import { MODELS_PREFIX } from '../adapters/http/model-router.js';
-import { RouteTable, type Bound, type ModelRoute, type PlacedElsewhere, type RouteTableRef } from '../adapters/http/route-table.js';
+import type { PlacedElsewhere, ServedModel } from '../catalog/catalog.js';
+import { withContribution } from '../catalog/catalog-edit.js';
+import type { LiveCatalog } from '../catalog/live-catalog.js';
 import type { DatasourceRegistry } from '../adapters/persistence/datasource-registry.js';
 import type { Logger } from '../adapters/logging/logger.js';
 import { systemClock } from './system-clock.js';
@@ -31,7 +33,7 @@ export interface ActivatorDeps {
   broker: EventBroker;
   flows: FlowRunner;
   datasources: DatasourceRegistry;
-  table: RouteTableRef;
+  catalog: LiveCatalog;
   logger: Logger;
 }
 
@@ -42,7 +44,7 @@ export interface Activator {
   retire(loaded: LoadedRemote): void;
 }
 
-export function createActivator({ config, placement, portOverrides, broker, flows, datasources, table, logger }: ActivatorDeps): Activator {
+export function createActivator({ config, placement, portOverrides, broker, flows, datasources, catalog, logger }: ActivatorDeps): Activator {
   /** The key of sensitive fields, derived once, when a model first needs it (scrypt takes ~100 ms). */
   let cipherLoad: Promise<FieldCipher> | undefined;
   const fieldCipher = () =>
@@ -94,35 +96,11 @@ export function createActivator({ config, placement, portOverrides, broker, flow
     const services = await Promise.all(
       models.map(async (model) => {
         const datasource = await datasources.forModel(model.name, model.spec.datasource);
-        return { model, service: new ModelService(model, datasource, systemClock, broker, flows), servedBy: `${remote}@${loaded.version}` } satisfies ModelRoute;
+        return { model, service: new ModelService(model, datasource, systemClock, broker, flows), servedBy: `${remote}@${loaded.version}` } satisfies ServedModel;
       }),
     );
-    // From here on synchronous: read the current table and replace it in one step.
-    const replaced = table.current;
-    const bindings = {
-      adapters: mergeExports('adapter', replaced.bindings.adapters, adapters, remote),
-      services: mergeExports('service', replaced.bindings.services, exposedServices, remote),
-    };
-    const routes = new Map([...replaced.routes].filter(([, route]) => route.model.identity.remote !== remote));
-    const elsewhere = new Map([...replaced.elsewhere].filter(([, placed]) => placed.remote !== remote));
-    const names = new Map([...routes.values()].map((route) => [route.model.name, route.model.identity.remote]));
-    for (const placed of elsewhere.values()) names.set(placed.modelName, placed.remote);
-    for (const placed of placedHere) {
-      const taken = routes.get(placed.endpoint)?.model.identity.remote ?? elsewhere.get(placed.endpoint)?.remote;
-      if (taken) throw new Error(`endpoint "${placed.endpoint}" is already served by remote "${taken}"`);
-      const owner = names.get(placed.modelName);
-      if (owner) throw new Error(`model "${placed.modelName}" is already served by remote "${owner}"`);
-      elsewhere.set(placed.endpoint, placed);
-      names.set(placed.modelName, remote);
-    }
-    for (const route of services) {
-      const taken = routes.get(route.model.endpoint)?.model.identity.remote ?? elsewhere.get(route.model.endpoint)?.remote;
-      if (taken) throw new Error(`endpoint "${route.model.endpoint}" is already served by remote "${taken}"`);
-      const owner = names.get(route.model.name);
-      if (owner) throw new Error(`model "${route.model.name}" is already served by remote "${owner}"`);
-      routes.set(route.model.endpoint, route);
-      names.set(route.model.name, remote);
-    }
+    // From here on synchronous: build the next catalog beside the current one and swap it in one step.
+    const next = withContribution(catalog.current, { remote, models: services, placed: placedHere, adapters, services: exposedServices });
     for (const { model, service } of services) {
       // A spec's eventHandlers receive that model's own events.
       for (const handler of model.spec.eventHandlers ?? []) {
@@ -130,17 +108,17 @@ export function createActivator({ config, placement, portOverrides, broker, flow
       }
       for (const trigger of flows.triggers(service)) broker.subscribe(trigger.eventName, trigger.handler, { owner });
     }
-    table.current = new RouteTable(routes, bindings, elsewhere);
+    const replaced = catalog.swap(next);
     for (const { model, service } of services) {
       // Flows of a model that was not served a moment ago (host start, or its remote is back) resume now.
-      if (replaced.byModelName.get(model.name)?.model.identity.remote === remote) continue;
+      if (replaced.byName(model.name)?.model.identity.remote === remote) continue;
       flows.resume(service).then(
         (count) => count > 0 && logger.info({ model: model.name, flows: count }, 'resuming unfinished flows'),
         (error: unknown) => logger.error({ err: error, model: model.name }, 'could not list unfinished flows'),
       );
     }
-    for (const route of replaced.routes.values()) {
-      if (route.model.identity.remote === remote && !routes.has(route.model.endpoint)) {
+    for (const route of replaced.models()) {
+      if (route.model.identity.remote === remote && !next.atEndpoint(route.model.endpoint)) {
         logger.warn({ remote, model: route.model.name, route: `${MODELS_PREFIX}${route.model.endpoint}` }, 'model no longer served; its data is kept');
       }
     }
@@ -160,19 +138,4 @@ export function createActivator({ config, placement, portOverrides, broker, flow
       if (owner) broker.disposeOwner(owner);
     },
   };
-}
-
-/**
- * The adapters (or services) of every loaded version after `remote` exposes
- * `exposed`: its previous exports go, another remote's export of the same name
- * refuses the version.
- */
-function mergeExports<T>(kind: string, current: ReadonlyMap<string, Bound<T>>, exposed: ReadonlyMap<string, T>, remote: string): Map<string, Bound<T>> {
-  const merged = new Map([...current].filter(([, bound]) => bound.remote !== remote));
-  for (const [name, value] of exposed) {
-    const taken = merged.get(name);
-    if (taken) throw new Error(`${kind} "${name}" is already exposed by remote "${taken.remote}"`);
-    merged.set(name, { value, remote });
-  }
-  return merged;
 }

@@ -1,21 +1,21 @@
 /**
- * What a port call sees: the route table of the moment (models, adapters and
+ * What a port call sees: the catalog of the moment (models, adapters and
  * services of the loaded versions), models of other hosts and placements, and the
  * host's built-in services. Ports bind when called, so a hot deploy serves the next call.
  */
 import type { FlowEnvironment, FlowWorld } from '../domain/ports/flow-runner.js';
-import type { RouteTableRef } from '../adapters/http/route-table.js';
+import type { CatalogView } from '../catalog/live-catalog.js';
 
-export function createFlowWorld(table: RouteTableRef, remoteModel: NonNullable<FlowEnvironment['remoteModel']>, hostServices: ReadonlyMap<string, unknown>): FlowWorld {
-  // A replaced table is disposed after its users release it.
+export function createFlowWorld(catalog: CatalogView, remoteModel: NonNullable<FlowEnvironment['remoteModel']>, hostServices: ReadonlyMap<string, unknown>): FlowWorld {
+  // A replaced catalog is disposed after its users release it.
   return {
     acquire() {
-      const current = table.current;
+      const current = catalog.current;
       current.enter();
       const { adapters, services } = current.bindings;
       return {
         env: {
-          service: (name) => current.byModelName.get(name)?.service,
+          service: (name) => current.byName(name)?.service,
           remoteModel,
           bindings: {
             adapter: (name) => adapters.get(name)?.value,

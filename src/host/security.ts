@@ -10,7 +10,7 @@ import { readAuthConfig } from '../config/auth-config.js';
 import { createJwtVerifier } from '../adapters/auth/jwt-verifier.js';
 import { createRequestAuthenticator, type RequestAuthenticator } from '../adapters/auth/request-authenticator.js';
 import type { EventStreamOptions } from '../adapters/ws/event-stream-server.js';
-import type { RouteTableRef } from '../adapters/http/route-table.js';
+import type { CatalogView } from '../catalog/live-catalog.js';
 import type { Logger } from '../adapters/logging/logger.js';
 import { checkOperation, ownedBy, type Caller } from '../domain/access.js';
 import { MicrolibError } from '../domain/errors.js';
@@ -25,7 +25,7 @@ export interface Security {
   streamAccess: Pick<EventStreamOptions, 'authenticate' | 'authorizeModel' | 'authorizeEventNames'>;
 }
 
-export async function createSecurity(config: Pick<HostConfig, 'authEnabled' | 'authKeySetPath' | 'authMaxFailuresPerMinute'>, logger: Logger, table: RouteTableRef): Promise<Security> {
+export async function createSecurity(config: Pick<HostConfig, 'authEnabled' | 'authKeySetPath' | 'authMaxFailuresPerMinute'>, logger: Logger, catalog: CatalogView): Promise<Security> {
   if (!config.authEnabled) return { authenticate: undefined, adminPermission: undefined, isAdmin: undefined, streamAccess: {} };
   const auth = await readAuthConfig(config.authKeySetPath);
   const authenticate = createRequestAuthenticator({ verify: await createJwtVerifier(auth), logger: logger.child({ component: 'auth' }), maxFailuresPerMinute: config.authMaxFailuresPerMinute });
@@ -37,7 +37,7 @@ export async function createSecurity(config: Pick<HostConfig, 'authEnabled' | 'a
     streamAccess: {
       authenticate,
       authorizeModel: (modelName: string, caller: Caller) => {
-        const access = table.current.byModelName.get(modelName)?.model.spec.access;
+        const access = catalog.current.byName(modelName)?.model.spec.access;
         checkOperation(modelName, access, 'read', caller);
         return ownedBy(modelName, access, caller);
       },

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deployment } from '../../federation/deployment.js';
-import type { RouteTableRef } from './route-table.js';
+import type { CatalogView } from '../../catalog/live-catalog.js';
 import { modelSummary } from './model-summary.js';
 import type { BreakerRegistry } from '../../domain/ports/breaker-registry.js';
 import { MicrolibError } from '../../domain/errors.js';
@@ -13,10 +13,10 @@ import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-au
 import { internalError, statusOf } from './respond.js';
 import type { Registry } from 'prom-client';
 import { buildOpenApiDocument } from './openapi.js';
-import type { RouteTable } from './route-table.js';
+import type { Catalog } from '../../catalog/catalog.js';
 
 export interface AdminAppDeps {
-  table: RouteTableRef;
+  catalog: CatalogView;
   deployment: Deployment;
   /** Reload and rollback routes. */
   reloadRoutes: express.Router;
@@ -94,14 +94,14 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
     });
   }
 
-  // The OpenAPI document of what is served now: rebuilt once per route table, so a hot deploy shows at once.
-  const documents = new WeakMap<RouteTable, Record<string, unknown>>();
+  // The OpenAPI document of what is served now: rebuilt once per catalog, so a hot deploy shows at once.
+  const documents = new WeakMap<Catalog, Record<string, unknown>>();
   app.get('/microlib/api/openapi.json', (_req, res) => {
-    const table = deps.table.current;
-    let document = documents.get(table);
+    const catalog = deps.catalog.current;
+    let document = documents.get(catalog);
     if (!document) {
-      document = buildOpenApiDocument([...table.routes.values()], { title: 'microlib generated API', version: '1', authEnabled: deps.authenticate !== undefined });
-      documents.set(table, document);
+      document = buildOpenApiDocument([...catalog.models()], { title: 'microlib generated API', version: '1', authEnabled: deps.authenticate !== undefined });
+      documents.set(catalog, document);
     }
     res.json(document);
   });
@@ -109,7 +109,7 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
   if (deps.dashboardApi) app.use(deps.dashboardApi);
 
   app.get('/microlib/api/config', (_req, res) => {
-    const models = [...deps.table.current.routes.values()].map((route) => ({
+    const models = [...deps.catalog.current.models()].map((route) => ({
       ...modelSummary(route),
       fields: route.model.spec.fields ?? null,
       relations: route.model.spec.relations ?? {},
@@ -119,8 +119,9 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
 
   // Every port of every served model: what it is bound to now, and its breaker.
   app.get('/microlib/api/ports', (_req, res) => {
-    const { routes, bindings } = deps.table.current;
-    const ports = [...routes.values()].flatMap(({ model }) =>
+    const current = deps.catalog.current;
+    const { bindings } = current;
+    const ports = [...current.models()].flatMap(({ model }) =>
       [...model.ports.values()].map((port) => {
         const adapter = port.adapter === undefined ? undefined : bindings.adapters.get(port.adapter);
         const service = port.service === undefined ? undefined : bindings.services.get(port.service);

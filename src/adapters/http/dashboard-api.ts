@@ -6,12 +6,12 @@
  */
 import express from 'express';
 import type { IncomingMessage } from 'node:http';
-import type { RouteTableRef } from './route-table.js';
+import type { CatalogView } from '../../catalog/live-catalog.js';
 import { modelSummary } from './model-summary.js';
 import type { ReloadAccess } from './reload-access.js';
 
 export interface DashboardApiDeps {
-  table: RouteTableRef;
+  catalog: CatalogView;
   authEnabled: boolean;
   reloadAccess(req: IncomingMessage): Promise<ReloadAccess>;
   /** A count slower than this shows as unknown rather than holding the page (a datasource may be down). */
@@ -39,7 +39,7 @@ export function createDashboardApi(deps: DashboardApiDeps): express.Router {
 
   router.get('/microlib/api/models', async (_req, res, next) => {
     try {
-      const routes = [...deps.table.current.routes.values()];
+      const routes = [...deps.catalog.current.models()];
       const models = await Promise.all(
         routes.map(async (route) => ({
           ...modelSummary(route),

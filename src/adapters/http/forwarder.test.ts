@@ -6,7 +6,8 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Forwarder, FORWARDED_HEADER, NODE_HEADER } from './forwarder.js';
 import { createPlacementRouting } from './placement-routing.js';
-import { RouteTable, RouteTableRef } from './route-table.js';
+import { Catalog } from '../../catalog/catalog.js';
+import { LiveCatalog } from '../../catalog/live-catalog.js';
 import { sendJson } from './respond.js';
 
 interface Seen {
@@ -58,11 +59,11 @@ describe('forwarding requests to the placement of their model', () => {
   const servers: http.Server[] = [];
   let front: string;
   let nodes: string[];
-  const table = new RouteTableRef();
+  const catalog = new LiveCatalog();
   let localCalls = 0;
 
   const place = (name: string, placementNodes: string[]) => {
-    table.current = new RouteTable(new Map(), undefined, new Map([['orders', { modelName: 'order', endpoint: 'orders', remote: 'shop', placement: { name, nodes: placementNodes } }]]));
+    catalog.swap(new Catalog(new Map(), { adapters: new Map(), services: new Map() }, new Map([['orders', { modelName: 'order', endpoint: 'orders', remote: 'shop', placement: { name, nodes: placementNodes } }]])));
   };
 
   before(async () => {
@@ -71,7 +72,7 @@ describe('forwarding requests to the placement of their model', () => {
     servers.push(a.server, b.server);
     nodes = [a.url, b.url];
     const routing = createPlacementRouting({
-      table,
+      catalog,
       forwarder: new Forwarder({ self: 'customers/front', timeoutMs: 500 }),
       nodeLabel: 'customers/front',
       handleLocal: async (_req, res) => {

@@ -9,7 +9,8 @@ import type { StoredRecord } from '../../domain/model-spec.js';
 import { parseListQuery, type PageLimits } from './list-query.js';
 import { readJsonBody } from './read-body.js';
 import { internalError, sendEmpty, sendError, sendJson } from './respond.js';
-import type { ModelRoute, RouteTable, RouteTableRef } from './route-table.js';
+import type { Catalog, ServedModel } from '../../catalog/catalog.js';
+import type { CatalogView } from '../../catalog/live-catalog.js';
 import { resolveRelation, type RelationTarget } from '../../domain/relations.js';
 import { compileFieldSchema } from '../../domain/field-schema.js';
 import { PortCallError } from '../../domain/ports/port-invoker.js';
@@ -47,8 +48,8 @@ function expectedRevision(req: IncomingMessage): number | undefined {
   return Number(match[1]);
 }
 
-export function createModelRouter(table: RouteTableRef, options: ModelRouterOptions) {
-  async function handleCollection(req: IncomingMessage, res: ServerResponse, route: ModelRoute, endpoint: string, search: string, caller: Caller | undefined) {
+export function createModelRouter(catalog: CatalogView, options: ModelRouterOptions) {
+  async function handleCollection(req: IncomingMessage, res: ServerResponse, route: ServedModel, endpoint: string, search: string, caller: Caller | undefined) {
 
     switch (req.method) {
       case 'GET':
@@ -74,14 +75,14 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
     }
   }
 
-  async function handleItem(req: IncomingMessage, res: ServerResponse, route: ModelRoute, table: RouteTable, id: string, search: string, caller: Caller | undefined) {
+  async function handleItem(req: IncomingMessage, res: ServerResponse, route: ServedModel, catalog: Catalog, id: string, search: string, caller: Caller | undefined) {
     const servedBy = route.servedBy;
     switch (req.method) {
       case 'GET':
       case 'HEAD': {
         // `?relation=customer` is the same as `/customer`.
         const relation = search === '' ? null : new URLSearchParams(search).get('relation');
-        if (relation) return handleRelation(req, res, route, table, id, relation, search.replace(/(^|&)relation=[^&]*/, ''), caller);
+        if (relation) return handleRelation(req, res, route, catalog, id, relation, search.replace(/(^|&)relation=[^&]*/, ''), caller);
         const record = await route.service.get(id, caller);
         const etag = etagOf(record);
         if (req.headers['if-none-match'] === etag) return sendEmpty(res, 304, { etag, 'x-microlib-version': servedBy });
@@ -101,13 +102,13 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
   }
 
   /** `GET /<endpoint>/:id/<relation>`: the related record, or a page of related records. */
-  async function handleRelation(req: IncomingMessage, res: ServerResponse, route: ModelRoute, table: RouteTable, id: string, relation: string, search: string, caller: Caller | undefined) {
+  async function handleRelation(req: IncomingMessage, res: ServerResponse, route: ServedModel, catalog: Catalog, id: string, relation: string, search: string, caller: Caller | undefined) {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(req, 'GET, HEAD');
     // Sort and filters of a related page are checked against the related model when it is served here.
     const related = route.model.spec.relations?.[relation];
-    const target = related && Object.hasOwn(route.model.spec.relations!, relation) ? table.byModelName.get(related.modelName) : undefined;
+    const target = related && Object.hasOwn(route.model.spec.relations!, relation) ? catalog.byName(related.modelName) : undefined;
     const query = parseListQuery(search, target ? target.model.schema : REMOTE_FIELDS, options);
-    const result = await resolveRelation(route.service, id, relation, (name) => table.byModelName.get(name)?.service ?? options.remoteModel?.(name), query, caller);
+    const result = await resolveRelation(route.service, id, relation, (name) => catalog.byName(name)?.service ?? options.remoteModel?.(name), query, caller);
     if (result.kind === 'one') {
       if (!result.record) throw new MicrolibError('MLB_ERR_NOT_FOUND', `${route.model.name} ${id} has no ${relation}`);
       return sendJson(res, 200, result.record, { 'x-microlib-version': route.servedBy });
@@ -125,7 +126,7 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
   }
 
   /** `POST /<endpoint>/:id/commands/<name>` (or `PATCH /<endpoint>/:id/<name>`): runs a command; the body (optional) is its input. */
-  async function handleCommand(req: IncomingMessage, res: ServerResponse, route: ModelRoute, id: string, name: string, caller: Caller | undefined) {
+  async function handleCommand(req: IncomingMessage, res: ServerResponse, route: ServedModel, id: string, name: string, caller: Caller | undefined) {
     const input = await optionalBody(req);
     const record = await route.service.command(id, name, input, expectedRevision(req), caller);
     return sendJson(res, 200, record, { etag: etagOf(record), 'x-microlib-version': route.servedBy });
@@ -135,7 +136,7 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
    * `POST /<endpoint>/:id/ports/<port>`: runs an inbound port with the body as its
    * input and answers when that step is done (the flow it starts goes on).
    */
-  async function handlePort(req: IncomingMessage, res: ServerResponse, route: ModelRoute, id: string, name: string, caller: Caller | undefined) {
+  async function handlePort(req: IncomingMessage, res: ServerResponse, route: ServedModel, id: string, name: string, caller: Caller | undefined) {
     if (req.method !== 'POST') throw methodNotAllowed(req, 'POST');
     const port = route.model.ports.get(name);
     if (!port) throw new MicrolibError('MLB_ERR_NOT_FOUND', `${route.model.name} has no port "${name}"`);
@@ -152,12 +153,11 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
 
   /** Answers a request whose path starts with MODELS_PREFIX. */
   return async function handleModelRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // One table for the whole request, whatever a hot deploy does meanwhile.
+    // One catalog for the whole request, whatever a hot deploy does meanwhile.
     const startedAt = options.observe ? performance.now() : 0;
     let modelName = '-';
     let kind: RouteKind = 'unknown';
-    const current = table.current;
-    const routes = current.routes;
+    const current = catalog.current;
     current.enter();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -170,7 +170,7 @@ export function createModelRouter(table: RouteTableRef, options: ModelRouterOpti
     try {
       // Who asks comes first: an anonymous client learns nothing, not even which models exist.
       const caller = options.authenticate ? await options.authenticate(req) : undefined;
-      const route = routes.get(endpoint);
+      const route = current.atEndpoint(endpoint);
       if (!route) throw new MicrolibError('MLB_ERR_NOT_FOUND', `no model is served at ${MODELS_PREFIX}${endpoint}`);
       modelName = route.model.name;
       kind = 'collection';

@@ -1,8 +1,8 @@
 /** How the host's own API describes a served model (config, the dashboard's models). */
 import { MODELS_PREFIX } from './model-router.js';
-import type { ModelRoute } from './route-table.js';
+import type { ServedModel } from '../../catalog/catalog.js';
 
-export function modelSummary({ model, service }: ModelRoute) {
+export function modelSummary({ model, service }: ServedModel) {
   return {
     name: model.name,
     endpoint: model.endpoint,

@@ -11,7 +11,8 @@ import type { RelationTarget } from '../../domain/relations.js';
 import { FORWARDED_HEADER, type PlacementTarget } from './forwarder.js';
 import { MODELS_PREFIX } from './model-router.js';
 import { RemoteModelClient, UnreachableError } from './remote-model-client.js';
-import type { PlacedElsewhere } from './route-table.js';
+import type { PlacedElsewhere } from '../../catalog/catalog.js';
+import type { CatalogView } from '../../catalog/live-catalog.js';
 
 export interface PlacedModelOptions {
   modelName: string;
@@ -57,13 +58,13 @@ export class PlacedModelClient implements RelationTarget {
 }
 
 /**
- * Finds the model `modelName` among those the route table of the moment places
- * elsewhere; one client per placed model, kept while the table keeps it.
+ * Finds the model `modelName` among those the catalog of the moment places
+ * elsewhere; one client per placed model, kept while the catalog keeps it.
  */
-export function placedModelLookup(elsewhere: () => ReadonlyMap<string, PlacedElsewhere>, options: Pick<PlacedModelOptions, 'timeoutMs' | 'self'>) {
+export function placedModelLookup(catalog: CatalogView, options: Pick<PlacedModelOptions, 'timeoutMs' | 'self'>) {
   const clients = new WeakMap<PlacedElsewhere, PlacedModelClient>();
   return (modelName: string): PlacedModelClient | undefined => {
-    const placed = elsewhere().get(modelName);
+    const placed = catalog.current.placedByModelName(modelName);
     if (!placed) return undefined;
     let client = clients.get(placed);
     if (!client) {

@@ -8,10 +8,10 @@ import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-au
 import { FORWARDED_HEADER, NODE_HEADER, type Forwarder } from './forwarder.js';
 import { MODELS_PREFIX } from './model-router.js';
 import { internalError, sendError } from './respond.js';
-import type { RouteTableRef } from './route-table.js';
+import type { CatalogView } from '../../catalog/live-catalog.js';
 
 export interface PlacementRoutingOptions {
-  table: RouteTableRef;
+  catalog: CatalogView;
   forwarder: Forwarder;
   /** `<placement>/<node name>` of this node. */
   nodeLabel: string;
@@ -41,11 +41,11 @@ function endpointOf(url: string): string {
 }
 
 export function createPlacementRouting(options: PlacementRoutingOptions) {
-  const { table, forwarder, nodeLabel, handleLocal } = options;
+  const { catalog, forwarder, nodeLabel, handleLocal } = options;
   return async function handleModelRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader(NODE_HEADER, nodeLabel);
-    const elsewhere = table.current.elsewhere;
-    const placed = elsewhere.size === 0 ? undefined : elsewhere.get(endpointOf(req.url ?? '/'));
+    const current = catalog.current;
+    const placed = current.hasPlacedModels ? current.placedAtEndpoint(endpointOf(req.url ?? '/')) : undefined;
     if (!placed) return handleLocal(req, res);
     try {
       const via = req.headers[FORWARDED_HEADER];
