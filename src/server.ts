@@ -2,11 +2,11 @@
  * `npm start`: reads the configuration, starts the host, stops it cleanly on
  * SIGTERM/SIGINT. Follow `createHost` for everything else.
  */
-import { ConfigError, readConfig } from './config/env.js';
+import { ConfigError, readConfig } from './host/host-config.js';
 import { RemoteEntriesError } from './config/remote-entries.js';
 import { UnknownDatasourceError } from './adapters/persistence/datasource-registry.js';
 import { createLogger } from './adapters/logging/logger.js';
-import { createHost } from './host.js';
+import { createHost } from './host/create-host.js';
 import { TlsConfigError } from './adapters/http/tls.js';
 import { AuthConfigError } from './config/auth-config.js';
 import cluster from 'node:cluster';

@@ -2,7 +2,8 @@
  * How the CLI talks to a running host: JSON over HTTP with the admin token, and
  * every way that can go wrong turned into one line a person can act on.
  */
-import { hostUrl, readCliConfig } from '../config/env.js';
+import { httpUrl as hostUrl } from '../config/env-reader.js';
+import { readCliConfig } from './cli-config.js';
 import { stringOption, type ParsedArgs } from './args.js';
 
 /** The host could not be reached, or refused or failed the request; the message is one line. */

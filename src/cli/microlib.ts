@@ -4,7 +4,7 @@
  * command under ./commands. Exit codes: 0 done, 1 failed (host unreachable,
  * refused, a reload failed…), 2 wrong usage.
  */
-import { ConfigError } from '../config/env.js';
+import { ConfigError } from '../config/env-reader.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { init } from './commands/init.js';

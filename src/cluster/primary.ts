@@ -10,7 +10,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
-import type { HostConfig } from '../config/env.js';
+import type { HostConfig } from '../host/host-config.js';
 import type { Logger } from '../adapters/logging/logger.js';
 import { builtInDatasources } from '../adapters/persistence/datasource-registry.js';
 import { IpcPeer, type IpcEndpoint } from './ipc-peer.js';

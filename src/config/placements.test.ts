@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError } from './env.js';
+import { ConfigError } from './env-reader.js';
 import { normalisePlacements, selectPlacement } from './placements.js';
 import { RemoteEntriesError } from './remote-entries.js';
 

@@ -10,7 +10,7 @@
  *
  * Models no placement lists are served by every node.
  */
-import { ConfigError } from './env.js';
+import { ConfigError } from './env-reader.js';
 import { RemoteEntriesError } from './remote-entries.js';
 
 /** One placement of the application definition. */

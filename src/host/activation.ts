@@ -4,7 +4,7 @@
  * handlers and flow triggers, built beside the current route table and swapped
  * in one step; a version that cannot be built changes nothing.
  */
-import type { HostConfig } from '../config/env.js';
+import type { HostConfig } from './host-config.js';
 import { loadFieldCipher } from '../config/encryption-keys.js';
 import type { PortOverrides } from '../config/port-overrides.js';
 import type { NodePlacement } from '../config/placements.js';

@@ -8,8 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { readConfig } from '../../src/config/env.js';
-import { createHost } from '../../src/host.js';
+import { readConfig } from '../../src/host/host-config.js';
+import { createHost } from '../../src/host/create-host.js';
 import { exampleBuild } from './example-builds.js';
 
 const reloads = Number(process.argv[2] ?? 200);

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { EventBroker } from '../../domain/events/index.js';
-import type { KafkaConfig } from '../../config/env.js';
+import type { KafkaSettings as KafkaConfig } from '../../host/host-config.js';
 import type { Logger } from '../logging/logger.js';
 import { KafkaBridge, topicTemplate } from './kafka-bridge.js';
 import { SWITCH_PATH, WebSwitchHub, WebSwitchPeer } from './webswitch.js';

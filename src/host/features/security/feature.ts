@@ -5,15 +5,15 @@
  * AUTH_ENABLED every part is absent and the host is open (it warns at start).
  */
 import type { IncomingMessage } from 'node:http';
-import type { HostConfig } from '../config/env.js';
-import { readAuthConfig } from '../config/auth-config.js';
-import { createJwtVerifier } from '../adapters/auth/jwt-verifier.js';
-import { createRequestAuthenticator, type RequestAuthenticator } from '../adapters/auth/request-authenticator.js';
-import type { EventStreamOptions } from '../adapters/ws/event-stream-server.js';
-import type { CatalogView } from '../catalog/live-catalog.js';
-import type { Logger } from '../adapters/logging/logger.js';
-import { checkOperation, ownedBy, type Caller } from '../domain/access.js';
-import { MicrolibError } from '../domain/errors.js';
+import type { SecuritySettings } from './settings.js';
+import { readAuthConfig } from '../../../config/auth-config.js';
+import { createJwtVerifier } from '../../../adapters/auth/jwt-verifier.js';
+import { createRequestAuthenticator, type RequestAuthenticator } from '../../../adapters/auth/request-authenticator.js';
+import type { EventStreamOptions } from '../../../adapters/ws/event-stream-server.js';
+import type { CatalogView } from '../../../catalog/live-catalog.js';
+import type { Logger } from '../../../adapters/logging/logger.js';
+import { checkOperation, ownedBy, type Caller } from '../../../domain/access.js';
+import { MicrolibError } from '../../../domain/errors.js';
 
 export interface Security {
   authenticate: RequestAuthenticator | undefined;
@@ -25,7 +25,7 @@ export interface Security {
   streamAccess: Pick<EventStreamOptions, 'authenticate' | 'authorizeModel' | 'authorizeEventNames'>;
 }
 
-export async function createSecurity(config: Pick<HostConfig, 'authEnabled' | 'authKeySetPath' | 'authMaxFailuresPerMinute'>, logger: Logger, catalog: CatalogView): Promise<Security> {
+export async function createSecurity(config: SecuritySettings, logger: Logger, catalog: CatalogView): Promise<Security> {
   if (!config.authEnabled) return { authenticate: undefined, adminPermission: undefined, isAdmin: undefined, streamAccess: {} };
   const auth = await readAuthConfig(config.authKeySetPath);
   const authenticate = createRequestAuthenticator({ verify: await createJwtVerifier(auth), logger: logger.child({ component: 'auth' }), maxFailuresPerMinute: config.authMaxFailuresPerMinute });

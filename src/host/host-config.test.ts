@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, readConfig } from './env.js';
+import { ConfigError, readConfig } from './host-config.js';
 
 const config = (env: Record<string, string>) => readConfig(env, '/srv/app');
 

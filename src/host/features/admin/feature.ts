@@ -1,0 +1,76 @@
+/**
+ * The host's own endpoints on Express: health and readiness, metrics, config,
+ * remotes, ports, events, the OpenAPI document, reloads and rollbacks (webhook,
+ * admin token or admin JWT), the dashboard and, in a cluster, the workers.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express from 'express';
+import { createAdminApp } from '../../../adapters/http/admin-app.js';
+import { createReloadRoutes } from '../../../adapters/http/reload-routes.js';
+import { createReloadAccess } from '../../../adapters/http/reload-access.js';
+import { createClusterRoutes } from '../../../adapters/http/cluster-routes.js';
+import { createDashboardApi } from '../../../adapters/http/dashboard-api.js';
+import { createDashboardRoutes } from '../../../adapters/http/dashboard-routes.js';
+import { BUILT_IN_SERVICES } from '../../../adapters/ports/built-in-services.js';
+import type { HostMetrics } from '../../../adapters/metrics/metrics.js';
+import type { Logger } from '../../../adapters/logging/logger.js';
+import type { CatalogView } from '../../../catalog/live-catalog.js';
+import type { RemoteEntry } from '../../../config/remote-entries.js';
+import type { ReloadResult } from '../../../federation/deployment.js';
+import type { WorkerLink } from '../../../cluster/worker-link.js';
+import type { Security } from '../security/feature.js';
+import type { FederationFeature } from '../federation/feature.js';
+import type { FlowsFeature } from '../flows/feature.js';
+import type { InternalFailure } from '../../internal-failure.js';
+import type { AdminSettings } from './settings.js';
+
+export interface AdminDeps {
+  settings: AdminSettings & { devMode: boolean; authEnabled: boolean };
+  entries: RemoteEntry[];
+  catalog: CatalogView;
+  federation: Pick<FederationFeature, 'deployment' | 'reloadLog'>;
+  flows: Pick<FlowsFeature, 'breakers' | 'portFailures'>;
+  security: Security;
+  metrics: HostMetrics;
+  eventStats(): Record<string, unknown>;
+  ready(): boolean;
+  logger: Logger;
+  cluster: WorkerLink | undefined;
+  internalFailure: InternalFailure;
+}
+
+/** The admin app answers every request outside the generated API. */
+export function adminApp(deps: AdminDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { settings, security, cluster } = deps;
+  const { isAdmin, authenticate } = security;
+  const reloadRoutes = createReloadRoutes({
+    deployment: deps.federation.deployment,
+    entries: deps.entries,
+    webhookSecret: settings.webhookSecret,
+    adminToken: settings.adminToken,
+    devMode: settings.devMode,
+    logger: deps.logger,
+    ...(isAdmin ? { isAdmin } : {}),
+    ...(cluster ? { fanOut: (result: ReloadResult) => cluster.broadcastReload(result) } : {}),
+  });
+  return createAdminApp({
+    ready: deps.ready,
+    metrics: deps.metrics.registry,
+    catalog: deps.catalog,
+    deployment: deps.federation.deployment,
+    reloadRoutes: cluster ? express.Router().use(reloadRoutes, createClusterRoutes(cluster.slot, () => cluster.info())) : reloadRoutes,
+    breakers: deps.flows.breakers,
+    builtInServices: BUILT_IN_SERVICES,
+    onInternalError: deps.internalFailure('request failed'),
+    eventStats: deps.eventStats,
+    ...(authenticate && security.adminPermission ? { authenticate, adminPermission: security.adminPermission } : {}),
+    dashboardPages: createDashboardRoutes(),
+    dashboardApi: createDashboardApi({
+      catalog: deps.catalog,
+      authEnabled: settings.authEnabled,
+      reloadAccess: createReloadAccess({ adminToken: settings.adminToken, devMode: settings.devMode, ...(isAdmin ? { isAdmin } : {}) }),
+    }),
+    portFailures: deps.flows.portFailures,
+    reloadLog: deps.federation.reloadLog,
+  });
+}
