@@ -18,7 +18,7 @@ import { Forwarder } from './adapters/http/forwarder.js';
 import { createPlacementRouting } from './adapters/http/placement-routing.js';
 import { placedModelLookup } from './adapters/http/placed-model-client.js';
 import { BreakerRegistry } from './domain/ports/breaker-registry.js';
-import { FlowRunner } from './domain/ports/flow-runner.js';
+import { FlowRunner } from './domain/flows/flow-runner.js';
 import { BUILT_IN_SERVICES, builtInServices } from './adapters/ports/built-in-services.js';
 import { Deployment, type ReloadResult } from './federation/deployment.js';
 import { EventBroker, makeEvent } from './domain/events/index.js';
