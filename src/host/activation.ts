@@ -11,7 +11,7 @@ import type { NodePlacement } from '../config/placements.js';
 import { parseModelSpecs } from '../domain/spec-parser.js';
 import { Model } from '../domain/model.js';
 import type { FieldCipher } from '../domain/field-protection.js';
-import type { FlowRunner } from '../domain/ports/flow-runner.js';
+import type { FlowRunner } from '../domain/flows/flow-runner.js';
 import { parseAdapters, parseServices } from '../domain/ports/binding-modules.js';
 import { ModelService } from '../domain/model-service.js';
 import { forModel, type EventBroker } from '../domain/events/index.js';

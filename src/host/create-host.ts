@@ -12,7 +12,7 @@ import { readRemoteEntries } from '../config/remote-entries.js';
 import { normalisePortOverrides } from '../config/port-overrides.js';
 import { normalisePlacements, selectPlacement } from '../config/placements.js';
 import { EventBroker } from '../domain/events/index.js';
-import type { FlowRunner } from '../domain/ports/flow-runner.js';
+import type { FlowRunner } from '../domain/flows/flow-runner.js';
 import type { Deployment } from '../federation/deployment.js';
 import { HostMetrics } from '../adapters/metrics/metrics.js';
 import type { Logger } from '../adapters/logging/logger.js';

@@ -3,7 +3,7 @@
  * services of the loaded versions), models of other hosts and placements, and the
  * host's built-in services. Ports bind when called, so a hot deploy serves the next call.
  */
-import type { FlowEnvironment, FlowWorld } from '../domain/ports/flow-runner.js';
+import type { FlowEnvironment, FlowWorld } from '../domain/flows/flow-environment.js';
 import type { CatalogView } from '../catalog/live-catalog.js';
 
 export function createFlowWorld(catalog: CatalogView, remoteModel: NonNullable<FlowEnvironment['remoteModel']>, hostServices: ReadonlyMap<string, unknown>): FlowWorld {

@@ -5,7 +5,7 @@
  * of the moment (`../../flow-world.ts`), so a hot deploy serves the next call.
  */
 import { BreakerRegistry } from '../../../domain/ports/breaker-registry.js';
-import { FlowRunner } from '../../../domain/ports/flow-runner.js';
+import { FlowRunner } from '../../../domain/flows/flow-runner.js';
 import { PortFailureLog } from '../../../domain/ports/port-failure-log.js';
 import { MicrolibError } from '../../../domain/errors.js';
 import type { EventBroker } from '../../../domain/events/index.js';
