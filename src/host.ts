@@ -28,6 +28,7 @@ import { SnapshotCache } from './federation/snapshot-cache.js';
 import { createAdminApp } from './adapters/http/admin-app.js';
 import { createReloadRoutes } from './adapters/http/reload-routes.js';
 import { Poller } from './federation/poller.js';
+import { pushTargets } from './federation/push-targets.js';
 import { createHttpServer } from './adapters/http/http-server.js';
 import { requestIdOf } from './adapters/http/request-id.js';
 import { createRedirectServer, loadTlsOptions } from './adapters/http/tls.js';
@@ -178,7 +179,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
   const { isAdmin } = security;
   const reloadRoutes = createReloadRoutes({
     deployment,
-    entries,
+    pushTargets: (push) => pushTargets(entries, push),
     webhookSecret: config.webhookSecret,
     adminToken: config.adminToken,
     devMode: config.devMode,
