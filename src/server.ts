@@ -8,7 +8,7 @@ import { UnknownDatasourceError } from './adapters/persistence/datasource-regist
 import { createLogger } from './adapters/logging/logger.js';
 import { createHost } from './host/create-host.js';
 import { TlsConfigError } from './adapters/http/tls.js';
-import { AuthConfigError } from './config/auth-config.js';
+import { AuthConfigError } from './adapters/auth/auth-config.js';
 import cluster from 'node:cluster';
 import { runPrimary } from './cluster/primary.js';
 import { WorkerLink } from './cluster/worker-link.js';

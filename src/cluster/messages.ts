@@ -1,18 +1,40 @@
-/** What the cluster primary and its workers tell each other (besides datasource calls). */
-import type { ReloadRequest, ReloadResult } from '../federation/deployment.js';
+/**
+ * What the cluster primary and its workers tell each other (besides datasource
+ * calls). The reload types name only what the cluster reads of the deployment's
+ * own, which fit them as they are: the cluster never imports the federation.
+ */
+
+/** Why a reload ran: `rollback` pins the version for replacement workers; slot 1 spreads `poll` reloads. */
+export type ReloadReason = 'startup' | 'webhook' | 'manual' | 'poll' | 'rollback';
+
+/** A reload to apply: exactly this version (never resolving a ref again), for this reason. */
+export interface VersionReload {
+  reason: ReloadReason;
+  version: string;
+}
+
+/** What the cluster reads of a finished reload. */
+export interface ReloadReport {
+  remote: string;
+  reason: ReloadReason;
+  outcome: 'reloaded' | 'unchanged' | 'failed';
+  /** The version active after the reload, or null. */
+  to: string | null;
+  error?: string;
+}
 
 /** A reload one worker applied, for the others to apply too. */
 export interface ReloadBroadcast {
   remote: string;
   /** The version the first worker now serves: every worker loads exactly it, whatever the branch says by then. */
-  request: ReloadRequest & { version: string };
+  request: VersionReload;
 }
 
 /** How a reload went in one worker. */
 export interface WorkerReloadOutcome {
   slot: number | null;
   pid: number | null;
-  outcome: ReloadResult['outcome'];
+  outcome: ReloadReport['outcome'];
   to: string | null;
   error?: string;
 }

@@ -10,14 +10,12 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
-import type { HostConfig } from '../host/host-config.js';
 import type { Logger } from '../adapters/logging/logger.js';
 import { builtInDatasources } from '../adapters/persistence/datasource-registry.js';
 import { IpcPeer, type IpcEndpoint } from './ipc-peer.js';
 import { OwnedDatasources } from './owned-datasources.js';
 import { RespawnBackoff } from './respawn-backoff.js';
-import { RELAYED_FROM, type ClusterInfo, type DeployedVersions, type ReloadBroadcast, type WorkerReloadOutcome } from './messages.js';
-import type { ReloadResult } from '../federation/deployment.js';
+import { RELAYED_FROM, type ClusterInfo, type DeployedVersions, type ReloadBroadcast, type ReloadReport, type WorkerReloadOutcome } from './messages.js';
 import type { DomainEvent } from '../domain/events/index.js';
 
 interface Member {
@@ -28,7 +26,23 @@ interface Member {
   listening: boolean;
 }
 
-export async function runPrimary(config: HostConfig, logger: Logger): Promise<void> {
+/** What the primary reads of the host's configuration (the host's config fits it as is). */
+export interface PrimaryOptions {
+  /** Workers to fork (CLUSTER_WORKERS). */
+  clusterWorkers: number;
+  /** The address the workers listen on, for the log line that announces the cluster. */
+  host: string;
+  /** Set when the workers serve https (only whether it is set is read). */
+  tls: object | undefined;
+  /** A worker's remote load deadline: a reload spread to the others may take this long, and some more. */
+  loadTimeoutMs: number;
+  /** A worker's own shutdown bounds, whose sum (and some more) bounds the wait for it on stop. */
+  shutdownDelayMs: number;
+  shutdownTimeoutMs: number;
+  drainTimeoutMs: number;
+}
+
+export async function runPrimary(config: PrimaryOptions, logger: Logger): Promise<void> {
   const log = logger.child({ component: 'cluster' });
   // Structured clone: records and events cross as they are (Dates, nested data), faster than JSON for large pages.
   cluster.setupPrimary({ serialization: 'advanced' });
@@ -63,7 +77,7 @@ export async function runPrimary(config: HostConfig, logger: Logger): Promise<vo
           others(slot).map(async (m): Promise<WorkerReloadOutcome> => {
             const pid = m.worker.process.pid ?? null;
             try {
-              const result = (await m.peer.call('reload', { remote, request }, reloadTimeoutMs)) as ReloadResult;
+              const result = (await m.peer.call('reload', { remote, request }, reloadTimeoutMs)) as ReloadReport;
               return { slot: m.slot, pid, outcome: result.outcome, to: result.to, ...(result.error ? { error: result.error } : {}) };
             } catch (error) {
               return { slot: m.slot, pid, outcome: 'failed', to: null, error: (error as Error).message };

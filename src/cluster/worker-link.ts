@@ -7,16 +7,24 @@
 import type { Server } from 'node:http';
 import type { DatasourceFactory } from '../domain/datasource.js';
 import { EventBroker, type DomainEvent } from '../domain/events/index.js';
-import type { Deployment, ReloadResult } from '../federation/deployment.js';
 import { IpcPeer, type IpcEndpoint } from './ipc-peer.js';
 import { ipcDatasourceFactories } from './ipc-datasource.js';
-import { RELAYED_FROM, type ClusterInfo, type DeployedVersions, type ReloadBroadcast, type WorkerReloadOutcome } from './messages.js';
+import { RELAYED_FROM, type ClusterInfo, type DeployedVersions, type ReloadBroadcast, type ReloadReport, type VersionReload, type WorkerReloadOutcome } from './messages.js';
 
 export const WORKER_HEADER = 'x-microlib-worker';
 
+/** What a worker's link needs of the host's deployment (which fits it as is). */
+export interface ReloadableRemotes {
+  /** The remote of that name, or undefined when there is none. */
+  remote(name: string): object | undefined;
+  reload(remote: string, request: VersionReload): Promise<ReloadReport>;
+  /** Called after each successful reload. */
+  on(event: 'reloaded', listener: (result: ReloadReport) => void): unknown;
+}
+
 export class WorkerLink {
   readonly peer: IpcPeer;
-  private deployment: Deployment | undefined;
+  private deployment: ReloadableRemotes | undefined;
   private readonly streams: EventBroker[] = [];
   private markStarted!: () => void;
   /** Broadcast reloads wait for the worker's own start, so they queue behind its first load. */
@@ -76,10 +84,10 @@ export class WorkerLink {
    * Lets the primary's broadcasts reload this worker's remotes, and, in slot 1
    * (the only worker that polls), broadcasts what polling deployed.
    */
-  serveReloads(deployment: Deployment): void {
+  serveReloads(deployment: ReloadableRemotes): void {
     this.deployment = deployment;
     if (this.slot !== 1) return;
-    deployment.on('reloaded', (result: ReloadResult) => {
+    deployment.on('reloaded', (result) => {
       if (result.reason === 'poll') void this.broadcastReload(result);
     });
   }
@@ -98,7 +106,7 @@ export class WorkerLink {
    * Applies a reload this worker made to every other worker; resolves with each
    * worker's outcome, this one's first. A failed local reload is not spread.
    */
-  async broadcastReload(result: ReloadResult): Promise<WorkerReloadOutcome[]> {
+  async broadcastReload(result: ReloadReport): Promise<WorkerReloadOutcome[]> {
     const own: WorkerReloadOutcome = { slot: this.slot, pid: process.pid, outcome: result.outcome, to: result.to, ...(result.error ? { error: result.error } : {}) };
     if (result.outcome === 'failed' || result.to === null) return [own];
     const broadcast: ReloadBroadcast = { remote: result.remote, request: { reason: result.reason, version: result.to } };

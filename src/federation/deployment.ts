@@ -349,7 +349,15 @@ export class Deployment extends EventEmitter {
   }
 }
 
-export class NoPreviousVersionError extends Error {}
+/**
+ * A rollback found nothing to return to (no kept version, an ambiguous prefix, or
+ * the version already served). `code` lets callers recognise it without importing this class.
+ */
+export class NoPreviousVersionError extends Error {
+  readonly code = 'NO_PREVIOUS_VERSION';
+}
 
-/** A rollback named a version the remote does not keep. */
-export class UnknownVersionError extends Error {}
+/** A rollback named a version the remote does not keep; `code` as above. */
+export class UnknownVersionError extends Error {
+  readonly code = 'UNKNOWN_VERSION';
+}

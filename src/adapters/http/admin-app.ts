@@ -4,7 +4,6 @@
  */
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Deployment } from '../../federation/deployment.js';
 import type { CatalogView } from '../../catalog/live-catalog.js';
 import { modelSummary } from './model-summary.js';
 import type { BreakerRegistry } from '../../domain/ports/breaker-registry.js';
@@ -14,10 +13,12 @@ import { internalError, statusOf } from './respond.js';
 import type { Registry } from 'prom-client';
 import { buildOpenApiDocument } from './openapi.js';
 import type { Catalog } from '../../catalog/catalog.js';
+import type { RemoteControl } from './remote-control.js';
 
 export interface AdminAppDeps {
   catalog: CatalogView;
-  deployment: Deployment;
+  /** The remotes `/microlib/api/remotes` lists. */
+  deployment: Pick<RemoteControl, 'remotes'>;
   /** Reload and rollback routes. */
   reloadRoutes: express.Router;
   /** Circuit breakers of ports, whose state `/microlib/api/ports` shows. */
@@ -160,7 +161,7 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
         name: state.entry.name,
         kind: state.entry.source.kind,
         source: state.source.describe(),
-        ref: state.entry.source.kind === 'github' ? (state.entry.source.semver ?? state.entry.source.ref) : null,
+        ref: state.entry.source.kind === 'github' ? (state.entry.source.semver ?? state.entry.source.ref ?? null) : null,
         status: state.status,
         version: state.current?.version ?? null,
         loadedAt: state.current?.loadedAt.toISOString() ?? null,

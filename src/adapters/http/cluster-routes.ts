@@ -4,9 +4,15 @@
  * Mounted with the host's own API, so it is admin-only when authentication is on.
  */
 import express from 'express';
-import type { ClusterInfo } from '../../cluster/messages.js';
 
-export function createClusterRoutes(slot: number, info: () => Promise<ClusterInfo>): express.Router {
+/** What the cluster primary says of the cluster, shown as is. */
+export interface ClusterStatus {
+  primaryPid: number;
+  workers: ReadonlyArray<{ slot: number; pid: number; startedAt: string; restarts: number; listening: boolean }>;
+}
+
+/** `info` asks the primary; a rejection answers 503. */
+export function createClusterRoutes(slot: number, info: () => Promise<ClusterStatus>): express.Router {
   const router = express.Router();
   router.get('/microlib/api/cluster', (_req, res) => {
     info().then(

@@ -3,15 +3,36 @@
  * token) and POST /microlib/api/remotes/:name/rollback. GET never reloads.
  */
 import express, { type Request, type Response } from 'express';
-import type { RemoteEntry } from '../../config/remote-entries.js';
-import { NoPreviousVersionError, UnknownVersionError, type Deployment, type ReloadResult } from '../../federation/deployment.js';
-import { pushTargets } from '../../federation/push-targets.js';
 import { DeliveryLog, validWebhookSignature } from './reload-auth.js';
 import { createReloadAccess } from './reload-access.js';
+import { errorCode, NO_PREVIOUS_VERSION, UNKNOWN_VERSION, type ReloadReport, type RemoteControl } from './remote-control.js';
 
-export interface ReloadRoutesDeps {
-  deployment: Deployment;
-  entries: readonly RemoteEntry[];
+/** A GitHub push, as the webhook payload names it. */
+export interface PushEvent {
+  /** `owner/repo`, as in `repository.full_name`. */
+  repository: string;
+  /** `refs/heads/<branch>` or `refs/tags/<tag>`. */
+  ref: string;
+  /** The commit the ref points at after the push. */
+  after: string;
+  /** The commit the ref pointed at before the push. */
+  before?: string;
+}
+
+/** A remote a push concerns, and what to load. */
+export interface PushTarget {
+  remote: string;
+  /** Load this commit; undefined: ask the source. */
+  version: string | undefined;
+  /** The commit this push replaced on the branch. */
+  replaces?: string;
+}
+
+/** `R`: what a reload answers (passed on to `fanOut` and shown as is). */
+export interface ReloadRoutesDeps<R extends ReloadReport = ReloadReport> {
+  deployment: RemoteControl<R>;
+  /** The remotes a push concerns (those following its repository and ref). */
+  pushTargets(push: PushEvent): PushTarget[];
   webhookSecret: string | undefined;
   adminToken: string | undefined;
   devMode: boolean;
@@ -22,7 +43,7 @@ export interface ReloadRoutesDeps {
    * Cluster mode: applies a reload this process made to the other workers;
    * resolves with each worker's outcome, shown as the result's `workers`.
    */
-  fanOut?(result: ReloadResult): Promise<Array<{ outcome: ReloadResult['outcome'] }>>;
+  fanOut?(result: R): Promise<Array<{ outcome: ReloadReport['outcome'] }>>;
 }
 
 const WEBHOOK_BODY_LIMIT = '5mb';
@@ -31,7 +52,7 @@ function fail(res: Response, status: number, code: string, message: string, head
   res.status(status).set(headers).json({ error: { code, message } });
 }
 
-type Answered = ReloadResult & { workers?: Array<{ outcome: ReloadResult['outcome'] }> };
+type Answered = ReloadReport & { workers?: Array<{ outcome: ReloadReport['outcome'] }> };
 
 /** 200 when nothing failed (in any worker), 422 (the build, not the host, is at fault) otherwise. */
 function answer(res: Response, results: Answered[], extra: Record<string, unknown> = {}): void {
@@ -39,12 +60,12 @@ function answer(res: Response, results: Answered[], extra: Record<string, unknow
   res.status(failed ? 422 : 200).json({ ...extra, results });
 }
 
-export function createReloadRoutes(deps: ReloadRoutesDeps): express.Router {
+export function createReloadRoutes<R extends ReloadReport>(deps: ReloadRoutesDeps<R>): express.Router {
   const router = express.Router();
   const deliveries = new DeliveryLog();
   const raw = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT });
   /** A reload here, then (in cluster mode) in every other worker. */
-  const everywhere = async (reload: Promise<ReloadResult>): Promise<Answered> => {
+  const everywhere = async (reload: Promise<R>): Promise<Answered> => {
     const result = await reload;
     return deps.fanOut ? { ...result, workers: await deps.fanOut(result) } : result;
   };
@@ -91,7 +112,7 @@ export function createReloadRoutes(deps: ReloadRoutesDeps): express.Router {
       return fail(res, 400, 'MLB_ERR_VALIDATION', 'a push payload needs ref, after and repository.full_name');
     }
     const before = typeof push.before === 'string' ? push.before : undefined;
-    const targets = pushTargets(deps.entries, before ? { repository, ref, after, before } : { repository, ref, after });
+    const targets = deps.pushTargets(before ? { repository, ref, after, before } : { repository, ref, after });
     deps.logger.info({ repository, ref, after, remotes: targets.map((t) => t.remote), delivery }, 'push webhook');
     if (targets.length === 0) return void res.json({ results: [], message: `no remote follows ${repository} ${ref}` });
     const results = await Promise.all(
@@ -145,8 +166,9 @@ export function createReloadRoutes(deps: ReloadRoutesDeps): express.Router {
       }
       answer(res, [await everywhere(deps.deployment.rollback(name, version))]);
     } catch (error) {
-      if (error instanceof NoPreviousVersionError) return fail(res, 409, 'MLB_ERR_CONFLICT', error.message);
-      if (error instanceof UnknownVersionError) return fail(res, 404, 'MLB_ERR_NOT_FOUND', error.message);
+      const code = errorCode(error);
+      if (code === NO_PREVIOUS_VERSION) return fail(res, 409, 'MLB_ERR_CONFLICT', (error as Error).message);
+      if (code === UNKNOWN_VERSION) return fail(res, 404, 'MLB_ERR_NOT_FOUND', (error as Error).message);
       next(error);
     }
   });

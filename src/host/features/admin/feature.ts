@@ -17,6 +17,7 @@ import type { Logger } from '../../../adapters/logging/logger.js';
 import type { CatalogView } from '../../../catalog/live-catalog.js';
 import type { RemoteEntry } from '../../../config/remote-entries.js';
 import type { ReloadResult } from '../../../federation/deployment.js';
+import { pushTargets } from '../../../federation/push-targets.js';
 import type { WorkerLink } from '../../../cluster/worker-link.js';
 import type { Security } from '../security/feature.js';
 import type { FederationFeature } from '../federation/feature.js';
@@ -45,7 +46,7 @@ export function adminApp(deps: AdminDeps): (req: IncomingMessage, res: ServerRes
   const { isAdmin, authenticate } = security;
   const reloadRoutes = createReloadRoutes({
     deployment: deps.federation.deployment,
-    entries: deps.entries,
+    pushTargets: (push) => pushTargets(deps.entries, push),
     webhookSecret: settings.webhookSecret,
     adminToken: settings.adminToken,
     devMode: settings.devMode,

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { SecuritySettings } from './settings.js';
-import { readAuthConfig } from '../../../config/auth-config.js';
+import { readAuthConfig } from '../../../adapters/auth/auth-config.js';
 import { createJwtVerifier } from '../../../adapters/auth/jwt-verifier.js';
 import { createRequestAuthenticator, type RequestAuthenticator } from '../../../adapters/auth/request-authenticator.js';
 import type { EventStreamOptions } from '../../../adapters/ws/event-stream-server.js';

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { JwtSettings } from '../adapters/auth/jwt-verifier.js';
+import type { JwtSettings } from './jwt-verifier.js';
 
 export interface AuthConfig extends JwtSettings {
   /** Permission that opens the host's own API (config, remotes, ports, events). */
