@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InMemoryCollection } from '../src/adapters/persistence/in-memory-collection.js';
-import { compareJson, jsonEquals } from '../src/adapters/persistence/json-order.js';
-import { encodeCursor } from '../src/adapters/persistence/list-cursor.js';
-import { createMemoryDatasource } from '../src/adapters/persistence/memory-datasource.js';
-import { SmallestK } from '../src/adapters/persistence/smallest-k.js';
+import { InMemoryCollection } from '../src/adapters/persistence/memory/in-memory-collection.js';
+import { compareJson, jsonEquals } from '../src/adapters/persistence/shared/json-order.js';
+import { encodeCursor } from '../src/adapters/persistence/shared/list-cursor.js';
+import { createMemoryDatasource } from '../src/adapters/persistence/memory/memory-datasource.js';
+import { SmallestK } from '../src/adapters/persistence/memory/smallest-k.js';
 import type { Json, StoredRecord } from '../src/domain/model-spec.js';
 import { datasourceConformance, listQuery, makeRecord, rejectsWithCode } from './datasource-conformance.js';
 

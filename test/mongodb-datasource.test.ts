@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import { MongoClient } from 'mongodb';
-import { closeAllMongoClients, createMongoDatasource, mongoClientStats } from '../src/adapters/persistence/mongodb-datasource.js';
+import { closeAllMongoClients, createMongoDatasource, mongoClientStats } from '../src/adapters/persistence/mongodb/mongodb-datasource.js';
 import type { Datasource, DatasourceOptions, SortKey } from '../src/domain/datasource.js';
 import { MicrolibError } from '../src/domain/errors.js';
 import type { Json, StoredRecord } from '../src/domain/model-spec.js';

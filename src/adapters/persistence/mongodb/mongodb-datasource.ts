@@ -31,15 +31,15 @@ import {
   type MongoClientOptions,
   type WriteConcernSettings,
 } from 'mongodb';
-import type { Datasource, DatasourceOptions, ListQuery, Page, SortKey } from '../../domain/datasource.js';
-import { MicrolibError, badQueryError, conflictError, notFoundError, validationError } from '../../domain/errors.js';
-import type { Json, StoredRecord } from '../../domain/model-spec.js';
-import { withJson } from '../../domain/record-json.js';
-import { DatasourceLifecycle } from './datasource-lifecycle.js';
-import type { FieldValue } from './json-order.js';
-import { decodeCursor, encodeCursor, type CursorPosition } from './list-cursor.js';
-import { normalizeRecord } from './record-copy.js';
-import { checkRevision } from './revision-check.js';
+import type { Datasource, DatasourceOptions, ListQuery, Page, SortKey } from '../../../domain/datasource.js';
+import { MicrolibError, badQueryError, conflictError, notFoundError, validationError } from '../../../domain/errors.js';
+import type { Json, StoredRecord } from '../../../domain/model-spec.js';
+import { withJson } from '../../../domain/record-json.js';
+import { DatasourceLifecycle } from '../shared/datasource-lifecycle.js';
+import type { FieldValue } from '../shared/json-order.js';
+import { decodeCursor, encodeCursor, type CursorPosition } from '../shared/list-cursor.js';
+import { normalizeRecord } from '../shared/record-copy.js';
+import { checkRevision } from '../shared/revision-check.js';
 
 /**
  * Hidden field holding a record's creation sequence: the "creation order" of
