@@ -9,7 +9,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFileDatasource } from '../src/adapters/persistence/file-datasource.js';
+import { createFileDatasource } from '../src/adapters/persistence/file/file-datasource.js';
 
 function numberArgument(name: string, fallback: number): number {
   const prefix = `--${name}=`;

@@ -8,7 +8,7 @@ import { ModelService } from '../src/domain/model-service.js';
 import { FlowRunner } from '../src/domain/flows/flow-runner.js';
 import type { FlowWorld } from '../src/domain/flows/flow-environment.js';
 import { BreakerRegistry } from '../src/domain/ports/breaker-registry.js';
-import { createMemoryDatasource } from '../src/adapters/persistence/memory-datasource.js';
+import { createMemoryDatasource } from '../src/adapters/persistence/memory/memory-datasource.js';
 import type { Datasource } from '../src/domain/datasource.js';
 import type { DomainEvent } from '../src/domain/events/index.js';
 import type { Adapter, ModelSpecification, PortCall, PortSpec, StoredRecord } from '../src/domain/model-spec.js';

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { IpcDatasource } from '../src/cluster/ipc-datasource.js';
 import { IpcPeer, type IpcEndpoint } from '../src/cluster/ipc-peer.js';
-import { datasourceConformance, listQuery, makeRecord, rejectsWithCode } from './datasource-conformance.js';
+import { datasourceConformance, listQuery, makeRecord, rejectsWithCode } from '../src/testing/index.js';
 
 const childScript = fileURLToPath(new URL('./support/datasource-primary-child.js', import.meta.url));
 

@@ -6,7 +6,7 @@
  */
 import type { Datasource, DatasourceFactory, DatasourceOptions, ListQuery, Page } from '../domain/datasource.js';
 import type { StoredRecord } from '../domain/model-spec.js';
-import { DatasourceLifecycle } from '../adapters/persistence/datasource-lifecycle.js';
+import { DatasourceLifecycle } from '../adapters/persistence/shared/datasource-lifecycle.js';
 import type { IpcPeer } from './ipc-peer.js';
 
 /** The datasource kinds whose state lives in one process and so must be owned by the primary. */

@@ -1,7 +1,8 @@
 /**
- * The persistence port. Every datasource (memory, file, and later MongoDB or one a
- * remote brings) implements it and must pass the shared conformance suite in
- * `test/datasource-conformance.ts`.
+ * The persistence port. Every datasource (memory, file, mongodb, the cluster's
+ * IPC datasource, or one a remote brings) implements it and must pass the one
+ * conformance suite, `src/testing/datasource-conformance.ts` (published as
+ * `microlib/testing`).
  */
 import type { Json, StoredRecord } from './model-spec.js';
 

@@ -8,7 +8,7 @@
  * Ids whose number is a multiple of 5 are deleted after creation; other multiples of 3 are replaced.
  * Stops by itself after 200,000 records or 20 seconds.
  */
-import { createFileDatasource } from '../../src/adapters/persistence/file-datasource.js';
+import { createFileDatasource } from '../../src/adapters/persistence/file/file-datasource.js';
 
 const WRITERS = 50;
 const MAX_RECORDS = 200_000;

@@ -6,9 +6,9 @@
  */
 import type { Datasource, DatasourceFactory, DatasourceLogger } from '../../domain/datasource.js';
 import type { DatasourceSpec } from '../../domain/model-spec.js';
-import { createFileDatasource } from './file-datasource.js';
-import { createMemoryDatasource } from './memory-datasource.js';
-import { createMongoDatasource } from './mongodb-datasource.js';
+import { createFileDatasource } from './file/file-datasource.js';
+import { createMemoryDatasource } from './memory/memory-datasource.js';
+import { createMongoDatasource } from './mongodb/mongodb-datasource.js';
 
 export const builtInDatasources: Readonly<Record<string, DatasourceFactory>> = {
   memory: createMemoryDatasource,

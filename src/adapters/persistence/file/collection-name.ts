@@ -1,5 +1,5 @@
 /** Collection names become file names, so they are checked before any path is built from them. */
-import { validationError } from '../../domain/errors.js';
+import { validationError } from '../../../domain/errors.js';
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 

@@ -4,7 +4,7 @@
  * so two concurrent creates of one id cannot both be accepted, while reads keep
  * seeing only durable data.
  */
-import type { StoredRecord } from '../../domain/model-spec.js';
+import type { StoredRecord } from '../../../domain/model-spec.js';
 
 /** The state a queued write leaves a record in: `record` undefined means deleted. */
 export interface PendingState {

@@ -2,14 +2,14 @@
  * The `memory` datasource: records live in the process and vanish with it.
  * Useful for tests, demos and caches.
  */
-import type { Datasource, DatasourceOptions, ListQuery, Page } from '../../domain/datasource.js';
-import { conflictError } from '../../domain/errors.js';
-import { DatasourceLifecycle } from './datasource-lifecycle.js';
+import type { Datasource, DatasourceOptions, ListQuery, Page } from '../../../domain/datasource.js';
+import { conflictError } from '../../../domain/errors.js';
+import { DatasourceLifecycle } from '../shared/datasource-lifecycle.js';
 import { InMemoryCollection } from './in-memory-collection.js';
-import { cloneJson } from './json-order.js';
-import { withJson } from '../../domain/record-json.js';
-import { normalizeRecord } from './record-copy.js';
-import { checkRevision } from './revision-check.js';
+import { cloneJson } from '../shared/json-order.js';
+import { withJson } from '../../../domain/record-json.js';
+import { normalizeRecord } from '../shared/record-copy.js';
+import { checkRevision } from '../shared/revision-check.js';
 
 /** Creates a `memory` datasource for one collection. Only `options.collection` is used (in messages). */
 export function createMemoryDatasource(options: DatasourceOptions): Datasource {

@@ -3,8 +3,8 @@
  * datasource goes through here, so they all drop `undefined` fields and convert
  * values with `toJSON` (dates) the same way, and none keeps a caller's object.
  */
-import { validationError } from '../../domain/errors.js';
-import type { StoredRecord } from '../../domain/model-spec.js';
+import { validationError } from '../../../domain/errors.js';
+import type { StoredRecord } from '../../../domain/model-spec.js';
 import { toPlainJson } from './json-order.js';
 
 /** A record detached from the caller, and its JSON text (which the file log reuses). */

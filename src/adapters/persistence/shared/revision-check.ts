@@ -1,6 +1,6 @@
 /** The optimistic-concurrency rule shared by every datasource's `replace` and `delete`. */
-import { conflictError, notFoundError } from '../../domain/errors.js';
-import type { StoredRecord } from '../../domain/model-spec.js';
+import { conflictError, notFoundError } from '../../../domain/errors.js';
+import type { StoredRecord } from '../../../domain/model-spec.js';
 
 /**
  * The rule `replace` and `delete` share: the record must exist (for replace) and,

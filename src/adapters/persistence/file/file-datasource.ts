@@ -11,23 +11,23 @@
  */
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Datasource, DatasourceOptions, ListQuery, Page } from '../../domain/datasource.js';
-import { conflictError, MicrolibError, validationError } from '../../domain/errors.js';
-import type { StoredRecord } from '../../domain/model-spec.js';
+import type { Datasource, DatasourceOptions, ListQuery, Page } from '../../../domain/datasource.js';
+import { conflictError, MicrolibError, validationError } from '../../../domain/errors.js';
+import type { StoredRecord } from '../../../domain/model-spec.js';
 import { checkCollectionName } from './collection-name.js';
-import { DatasourceLifecycle } from './datasource-lifecycle.js';
+import { DatasourceLifecycle } from '../shared/datasource-lifecycle.js';
 import { syncCreatedDirectories, syncDirectory, writeFully } from './file-io.js';
 import { GroupCommitWriter } from './group-commit-writer.js';
-import { InMemoryCollection } from './in-memory-collection.js';
-import { cloneJson } from './json-order.js';
-import { withJson } from '../../domain/record-json.js';
+import { InMemoryCollection } from '../memory/in-memory-collection.js';
+import { cloneJson } from '../shared/json-order.js';
+import { withJson } from '../../../domain/record-json.js';
 import { LiveBytes } from './live-bytes.js';
 import { encodeDeleteLine, encodeHeaderLine, encodePutLine } from './log-codec.js';
 import { installSnapshot } from './log-compaction.js';
 import { replayLog } from './log-replay.js';
 import { PendingWrites, type PendingState } from './pending-writes.js';
-import { normalizeRecord } from './record-copy.js';
-import { checkRevision } from './revision-check.js';
+import { normalizeRecord } from '../shared/record-copy.js';
+import { checkRevision } from '../shared/revision-check.js';
 import { warnFunctionFor, type WarnFunction } from './warning-logger.js';
 
 /** Options the file datasource reads from {@link DatasourceOptions}, besides `collection` and `dataDir`. */

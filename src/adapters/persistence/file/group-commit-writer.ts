@@ -5,7 +5,7 @@
  * one fsync, however large the log is.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { MicrolibError } from '../../domain/errors.js';
+import { MicrolibError } from '../../../domain/errors.js';
 import { writeFully } from './file-io.js';
 
 /** Largest batch (in characters, near enough to bytes) appended with one write call; bounds the memory one flush needs. */

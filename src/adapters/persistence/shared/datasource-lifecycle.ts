@@ -2,7 +2,7 @@
  * Open/closed bookkeeping shared by the datasources, so a call before `open()`
  * or after `close()` fails the same clear way everywhere.
  */
-import { MicrolibError } from '../../domain/errors.js';
+import { MicrolibError } from '../../../domain/errors.js';
 
 type LifecycleState = 'new' | 'opening' | 'open' | 'closing' | 'closed';
 

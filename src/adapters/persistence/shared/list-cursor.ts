@@ -3,9 +3,9 @@
  * values and id (never by position), so a page resumes at the right record even
  * when records were created or deleted between requests.
  */
-import type { SortKey } from '../../domain/datasource.js';
-import { badQueryError } from '../../domain/errors.js';
-import type { Json } from '../../domain/model-spec.js';
+import type { SortKey } from '../../../domain/datasource.js';
+import { badQueryError } from '../../../domain/errors.js';
+import type { Json } from '../../../domain/model-spec.js';
 import type { FieldValue } from './json-order.js';
 
 /** Where the previous page ended: its last record's sort values and id. */

@@ -5,8 +5,8 @@
  * skipped and reported, and the lines after them still count.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { MicrolibError } from '../../domain/errors.js';
-import type { InMemoryCollection } from './in-memory-collection.js';
+import { MicrolibError } from '../../../domain/errors.js';
+import type { InMemoryCollection } from '../memory/in-memory-collection.js';
 import { LiveBytes } from './live-bytes.js';
 import { decodeLine, LOG_FORMAT_VERSION } from './log-codec.js';
 import { scanLogLines } from './log-reader.js';

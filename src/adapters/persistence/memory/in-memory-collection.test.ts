@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InMemoryCollection } from '../src/adapters/persistence/in-memory-collection.js';
-import { compareJson, jsonEquals } from '../src/adapters/persistence/json-order.js';
-import { encodeCursor } from '../src/adapters/persistence/list-cursor.js';
-import { createMemoryDatasource } from '../src/adapters/persistence/memory-datasource.js';
-import { SmallestK } from '../src/adapters/persistence/smallest-k.js';
-import type { Json, StoredRecord } from '../src/domain/model-spec.js';
-import { datasourceConformance, listQuery, makeRecord, rejectsWithCode } from './datasource-conformance.js';
-
-datasourceConformance('memory', async () => ({
-  ds: createMemoryDatasource({ collection: 'conformance', dataDir: '' }),
-  cleanup: async () => undefined,
-}));
+import type { StoredRecord } from '../../../domain/model-spec.js';
+import { listQuery, makeRecord } from '../../../testing/index.js';
+import { compareJson } from '../shared/json-order.js';
+import { encodeCursor } from '../shared/list-cursor.js';
+import { InMemoryCollection } from './in-memory-collection.js';
+import { SmallestK } from './smallest-k.js';
 
 /** A collection filled with `records` in order. */
 function collectionOf(records: readonly StoredRecord[]): InMemoryCollection {
@@ -28,51 +22,6 @@ function seededRandom(seed: number): () => number {
     return state / 2 ** 32;
   };
 }
-
-describe('memory datasource', () => {
-  it('has kind "memory" and refuses use before open', async () => {
-    const ds = createMemoryDatasource({ collection: 'x', dataDir: '' });
-    assert.equal(ds.kind, 'memory');
-    await rejectsWithCode(ds.get('a'), 'MLB_ERR_UNAVAILABLE');
-    await ds.open();
-    await ds.close();
-    await ds.close();
-  });
-});
-
-describe('JSON ordering and equality', () => {
-  it('orders types like MongoDB: null < numbers < strings < objects < arrays < booleans', () => {
-    const ordered: (Json | undefined)[] = [undefined, null, -5, 0, 1.5, '', 'Z', 'a', { a: 1 }, { b: 0 }, [], [1], false, true];
-    for (let i = 0; i < ordered.length; i++) {
-      for (let j = 0; j < ordered.length; j++) {
-        const expected = i === j || (i < 2 && j < 2) ? 0 : Math.sign(i - j);
-        assert.equal(Math.sign(compareJson(ordered[i], ordered[j])), expected, `${JSON.stringify(ordered[i])} vs ${JSON.stringify(ordered[j])}`);
-      }
-    }
-  });
-
-  it('compares strings by UTF-16 code unit, not by locale or code point', () => {
-    assert.ok(compareJson('B', 'a') < 0);
-    assert.ok(compareJson('a', 'é') < 0);
-    // U+1F600 is stored as the surrogates D83D DE00, below U+FF5E.
-    assert.ok(compareJson('😀', '～') < 0);
-  });
-
-  it('compares nested objects and arrays element by element', () => {
-    assert.ok(compareJson({ a: 1, b: 2 }, { a: 1, b: 3 }) < 0);
-    assert.ok(compareJson({ a: 1 }, { a: 1, b: 0 }) < 0);
-    assert.ok(compareJson([1, 'x'], [1, 'y']) < 0);
-    assert.ok(compareJson([2], [1, 9]) > 0);
-    assert.equal(compareJson({ a: [1, { b: null }] }, { a: [1, { b: null }] }), 0);
-  });
-
-  it('treats objects with the same fields in another order as equal in filters', () => {
-    assert.ok(jsonEquals({ a: 1, b: { c: [1, 2] } }, { b: { c: [1, 2] }, a: 1 }));
-    assert.ok(!jsonEquals({ a: 1 }, { a: 1, b: null }));
-    assert.ok(!jsonEquals([1, 2], [2, 1]));
-    assert.ok(!jsonEquals({ 0: 'x' }, ['x']));
-  });
-});
 
 describe('in-memory collection queries', () => {
   it('sorts objects and arrays after strings and before booleans', () => {
@@ -157,6 +106,7 @@ describe('in-memory collection queries', () => {
   });
 });
 
+// The collection's bounded selection (smallest-k.ts), which keeps sorted pages cheap.
 describe('bounded selection', () => {
   it('keeps the k smallest items in order', () => {
     const random = seededRandom(7);

@@ -5,7 +5,7 @@
  */
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { writeFully } from './file-io.js';
-import type { InMemoryCollection } from './in-memory-collection.js';
+import type { InMemoryCollection } from '../memory/in-memory-collection.js';
 import { LiveBytes } from './live-bytes.js';
 import { encodeHeaderLine, encodePutLine } from './log-codec.js';
 

@@ -3,11 +3,11 @@
  * shares: the memory datasource is just this, and the file datasource keeps
  * this in front of its log, so both answer reads at exactly the same cost.
  */
-import type { ListQuery, Page } from '../../domain/datasource.js';
-import { badQueryError } from '../../domain/errors.js';
-import type { Json, StoredRecord } from '../../domain/model-spec.js';
-import { cloneJson, compareJson, jsonEquals, type FieldValue } from './json-order.js';
-import { decodeCursor, encodeCursor } from './list-cursor.js';
+import type { ListQuery, Page } from '../../../domain/datasource.js';
+import { badQueryError } from '../../../domain/errors.js';
+import type { Json, StoredRecord } from '../../../domain/model-spec.js';
+import { cloneJson, compareJson, jsonEquals, type FieldValue } from '../shared/json-order.js';
+import { decodeCursor, encodeCursor } from '../shared/list-cursor.js';
 import { SmallestK } from './smallest-k.js';
 
 /** A stored record and its creation sequence number (the "creation order" sort key). */

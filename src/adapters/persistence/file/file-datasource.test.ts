@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import * as zlib from 'node:zlib';
-import { crc32, crc32Fallback } from '../src/adapters/persistence/crc32.js';
-import { createFileDatasource, type FileDatasource } from '../src/adapters/persistence/file-datasource.js';
-import { GroupCommitWriter } from '../src/adapters/persistence/group-commit-writer.js';
-import { MicrolibError } from '../src/domain/errors.js';
-import type { StoredRecord } from '../src/domain/model-spec.js';
-import { datasourceConformance, listQuery, makeRecord, rejectsWithCode } from './datasource-conformance.js';
-
-const CHILD_SCRIPT = fileURLToPath(new URL('./support/file-writer-child.js', import.meta.url));
+import { MicrolibError } from '../../../domain/errors.js';
+import type { StoredRecord } from '../../../domain/model-spec.js';
+import { datasourceConformance, listQuery, makeRecord, rejectsWithCode } from '../../../testing/index.js';
+import { crc32 } from './crc32.js';
+import { createFileDatasource, type FileDatasource } from './file-datasource.js';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'microlib-file-ds-'));
@@ -117,60 +111,6 @@ describe('file datasource', () => {
       await withOpen(dir, async (reopened) => {
         assert.equal((await reopened.list(listQuery({ limit: 1, count: true }))).total, 100);
       });
-    }));
-
-  it('keeps every acknowledged write when the process is killed with SIGKILL mid-burst', { timeout: 60_000 }, () =>
-    inTempDir(async (dir) => {
-      const child = spawn(process.execPath, [CHILD_SCRIPT, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      let acks = 0;
-      const ended = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
-      const watchdog = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      child.stdout.setEncoding('utf8');
-      child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (chunk: string) => (stderr += chunk));
-      child.stdout.on('data', (chunk: string) => {
-        stdout += chunk;
-        for (const char of chunk) if (char === '\n') acks++;
-        if (acks >= 500) child.kill('SIGKILL');
-      });
-      const signal = await ended;
-      clearTimeout(watchdog);
-      assert.equal(signal, 'SIGKILL', `the child should have been killed mid-burst; stderr: ${stderr}`);
-      assert.ok(acks >= 500, `only ${acks} acknowledgements before the kill; stderr: ${stderr}`);
-
-      // Only complete lines are acknowledgements; the last one read may be cut.
-      const lastAck = new Map<string, string>();
-      for (const line of stdout.split('\n').slice(0, -1)) {
-        const [operation, id] = line.split(' ');
-        lastAck.set(id as string, operation as string);
-      }
-      const { warnings, logger } = captureWarnings();
-      const ds = createFileDatasource({ collection: 'burst', dataDir: dir, logger });
-      await ds.open();
-      try {
-        for (const [id, operation] of lastAck) {
-          const n = Number(id.slice(1));
-          const stored = await ds.get(id);
-          if (operation === 'D') assert.equal(stored, undefined, `${id} was deleted`);
-          else if (n % 5 === 0) assert.ok(stored === undefined || stored.revision === 1, `${id} created, maybe deleted`);
-          else if (operation === 'R') assert.equal(stored?.revision, 2, `${id} was replaced`);
-          else if (n % 3 === 0) assert.ok(stored?.revision === 1 || stored?.revision === 2, `${id} was created, maybe replaced`);
-          else assert.equal(stored?.revision, 1, `${id} was created`);
-        }
-        await ds.create(makeRecord('after-crash'));
-      } finally {
-        await ds.close();
-      }
-      await withOpen(
-        dir,
-        async (reopened) => {
-          assert.ok(await reopened.get('after-crash'));
-        },
-        { collection: 'burst' },
-      );
-      assert.ok(warnings.every((warning) => warning.includes('unfinished')), warnings.join('\n'));
     }));
 
   it('ignores a torn or garbage tail and keeps the records before it', () =>
@@ -331,95 +271,4 @@ describe('file datasource', () => {
       await writeFile(join(dir, 'items.log'), `${crc32(payload).toString(16).padStart(8, '0')} ${payload}\n`);
       await rejectsWithCode(fileDatasource(dir).open(), 'MLB_ERR_UNAVAILABLE');
     }));
-
-  it('computes the same CRC-32 with its fallback as zlib', () => {
-    const samples = ['', 'a', 'hello world', '{"s":1,"r":{"id":"é😀"}}', 'x'.repeat(1000)];
-    for (const sample of samples) {
-      assert.equal(crc32Fallback(sample), crc32(sample));
-      assert.equal(crc32Fallback(Buffer.from(sample)), crc32(Buffer.from(sample)));
-    }
-    if (typeof (zlib as { crc32?: unknown }).crc32 === 'function') assert.equal(crc32('123456789'), 0xcbf43926);
-  });
-});
-
-/** A stand-in file handle that records calls and fails on request (to reach the writer's failure paths). */
-class FakeLogFile {
-  readonly calls: string[] = [];
-  written = '';
-  failWrites = 0;
-  failTruncate = false;
-
-  async write(data: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }> {
-    this.calls.push('write');
-    await new Promise((resolve) => setImmediate(resolve));
-    if (this.failWrites > 0) {
-      this.failWrites--;
-      this.written += 'PARTIAL';
-      throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-    }
-    this.written += Buffer.from(data.subarray(offset, offset + length)).toString('utf8');
-    return { bytesWritten: length };
-  }
-
-  async datasync(): Promise<void> {
-    this.calls.push('datasync');
-  }
-
-  async truncate(size: number): Promise<void> {
-    this.calls.push(`truncate ${size}`);
-    if (this.failTruncate) throw new Error('truncate failed');
-    this.written = this.written.slice(0, size);
-  }
-
-  asHandle(): FileHandle {
-    return this as unknown as FileHandle;
-  }
-}
-
-describe('group commit writer', () => {
-  it('appends writes queued together with one write and one fdatasync, applying them in order', async () => {
-    const file = new FakeLogFile();
-    const writer = new GroupCommitWriter(file.asHandle(), 0, async () => undefined);
-    const applied: number[] = [];
-    const first = Array.from({ length: 100 }, (_, i) => writer.append(`${i}\n`, () => (applied.push(i), i), () => undefined));
-    // Queued while the first batch is being written: they form the second batch.
-    await new Promise((resolve) => setImmediate(resolve));
-    const second = Array.from({ length: 50 }, (_, i) => writer.append(`${100 + i}\n`, () => (applied.push(100 + i), 100 + i), () => undefined));
-    assert.deepEqual(await Promise.all([...first, ...second]), Array.from({ length: 150 }, (_, i) => i));
-    assert.deepEqual(file.calls, ['write', 'datasync', 'write', 'datasync']);
-    assert.deepEqual(applied, Array.from({ length: 150 }, (_, i) => i));
-    assert.equal(file.written, applied.map((i) => `${i}\n`).join(''));
-    assert.equal(writer.bytes, Buffer.byteLength(file.written));
-  });
-
-  it('fails every queued write after a failed flush, cuts the partial batch off and keeps working', async () => {
-    const file = new FakeLogFile();
-    const writer = new GroupCommitWriter(file.asHandle(), 0, async () => undefined);
-    await writer.append('kept\n', () => undefined, () => undefined);
-    file.failWrites = 1;
-    let abandoned = 0;
-    const applied: string[] = [];
-    const doomed = ['a', 'b', 'c'].map((line) =>
-      writer.append(`${line}\n`, () => applied.push(line), () => abandoned++),
-    );
-    for (const write of doomed) await rejectsWithCode(write, 'MLB_ERR_UNAVAILABLE');
-    assert.equal(abandoned, 3);
-    assert.equal(applied.length, 0);
-    assert.ok(file.calls.includes('truncate 5'));
-    await writer.append('after\n', () => applied.push('after'), () => undefined);
-    assert.equal(file.written, 'kept\nafter\n');
-    assert.deepEqual(applied, ['after']);
-  });
-
-  it('refuses further writes when a failed flush cannot be cut off', async () => {
-    const file = new FakeLogFile();
-    const writer = new GroupCommitWriter(file.asHandle(), 0, async () => undefined);
-    file.failWrites = 1;
-    file.failTruncate = true;
-    await rejectsWithCode(writer.append('x\n', () => undefined, () => undefined), 'MLB_ERR_UNAVAILABLE');
-    let abandoned = false;
-    await rejectsWithCode(writer.append('y\n', () => undefined, () => (abandoned = true)), 'MLB_ERR_UNAVAILABLE');
-    assert.ok(abandoned);
-    assert.equal(file.calls.filter((call) => call === 'write').length, 1);
-  });
 });

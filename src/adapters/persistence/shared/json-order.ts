@@ -2,7 +2,7 @@
  * Equality, ordering and copying of JSON values, shared by every in-process
  * query engine so all datasources agree on what "equal" and "before" mean.
  */
-import type { Json } from '../../domain/model-spec.js';
+import type { Json } from '../../../domain/model-spec.js';
 
 /** A JSON value as read from a record field: `undefined` when the field is missing. */
 export type FieldValue = Json | undefined;

@@ -9,7 +9,7 @@
  * ends a line, and a line whose checksum fails can be skipped without losing
  * the lines after it.
  */
-import type { StoredRecord } from '../../domain/model-spec.js';
+import type { StoredRecord } from '../../../domain/model-spec.js';
 import { crc32 } from './crc32.js';
 
 /** Version written in the header; a log with another version is refused rather than misread. */
