@@ -5,7 +5,7 @@
  * in one step; a version that cannot be built changes nothing.
  */
 import type { HostConfig } from './host-config.js';
-import { loadFieldCipher } from '../config/encryption-keys.js';
+import { loadFieldCipher } from '../adapters/crypto/encryption-keys.js';
 import type { PortOverrides } from '../config/port-overrides.js';
 import type { NodePlacement } from '../config/placements.js';
 import { parseModelSpecs } from '../domain/spec-parser.js';

@@ -9,8 +9,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { FieldCipher } from '../domain/sensitive-fields.js';
-import { createAesGcmFieldCipher, deriveFieldKeys } from '../adapters/crypto/aes-gcm-field-cipher.js';
+import type { FieldCipher } from '../../domain/sensitive-fields.js';
+import { createAesGcmFieldCipher, deriveFieldKeys } from './aes-gcm-field-cipher.js';
 
 /** Shortest ENCRYPTION_PWD accepted. */
 export const MIN_PASSWORD_LENGTH = 12;
