@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { EventBroker, makeEvent, type DomainEvent } from '../src/domain/events/index.js';
-import { KafkaBridge, type KafkaBridgeOptions } from '../src/adapters/events/kafka-bridge.js';
+import { KafkaBridge } from '../src/adapters/events/kafka/bridge.js';
+import type { KafkaBridgeOptions } from '../src/adapters/events/kafka/options.js';
 import { kafkaOrSkip } from './support/kafka-server.js';
 import { until } from './support/until.js';
 
