@@ -12,18 +12,24 @@ import { kafkaBridgeOptions, type KafkaTransportOptions } from './kafka/transpor
 import { WebSwitchHub } from './webswitch/hub.js';
 import { WebSwitchPeer } from './webswitch/peer.js';
 
+/** What the host configures; shaped like the host's parsed configuration, which it passes as is. */
 export interface EventTransportOptions {
   broker: EventBroker;
   logger: Logger;
   hostId: string;
   /** Local event patterns shared with other hosts. */
   share: string[];
+  /** Serve the webswitch hub at `/microlib/switch`. */
   webswitchHub: boolean;
+  /** The hub to join as a peer. */
   webswitchUrl: string | undefined;
+  /** The secret between the hub and its peers. */
   webswitchSecret: string | undefined;
+  /** Events through Kafka, when set. */
   kafka: KafkaTransportOptions | undefined;
 }
 
+/** The configured {@link EventTransport}s, started, stopped and reported together. */
 export class EventTransports {
   /** In the order of their stats: hub, peer, Kafka (stopped the other way round). */
   private readonly transports: EventTransport[] = [];
