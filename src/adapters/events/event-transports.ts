@@ -4,78 +4,61 @@
  * models are loaded (earlier, events from other hosts would reach no listener),
  * stopped before anything else so nothing arrives while the host winds down.
  */
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { EventBroker } from '../../domain/events/index.js';
-import type { KafkaSettings as KafkaConfig } from '../../host/host-config.js';
 import type { Logger } from '../logging/logger.js';
-import { KafkaBridge, topicTemplate } from './kafka-bridge.js';
-import { SWITCH_PATH, WebSwitchHub, WebSwitchPeer } from './webswitch.js';
+import type { EventTransport, UpgradeRoute } from './event-transport.js';
+import { KafkaBridge } from './kafka/bridge.js';
+import { kafkaBridgeOptions, type KafkaTransportOptions } from './kafka/transport-options.js';
+import { WebSwitchHub } from './webswitch/hub.js';
+import { WebSwitchPeer } from './webswitch/peer.js';
 
+/** What the host configures; shaped like the host's parsed configuration, which it passes as is. */
 export interface EventTransportOptions {
   broker: EventBroker;
   logger: Logger;
   hostId: string;
   /** Local event patterns shared with other hosts. */
   share: string[];
+  /** Serve the webswitch hub at `/microlib/switch`. */
   webswitchHub: boolean;
+  /** The hub to join as a peer. */
   webswitchUrl: string | undefined;
+  /** The secret between the hub and its peers. */
   webswitchSecret: string | undefined;
-  kafka: KafkaConfig | undefined;
+  /** Events through Kafka, when set. */
+  kafka: KafkaTransportOptions | undefined;
 }
 
-export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
-
+/** The configured {@link EventTransport}s, started, stopped and reported together. */
 export class EventTransports {
-  private readonly hub: WebSwitchHub | undefined;
-  private readonly bridge: KafkaBridge | undefined;
-  private peer: WebSwitchPeer | undefined;
-  private readonly switchOptions;
+  /** In the order of their stats: hub, peer, Kafka (stopped the other way round). */
+  private readonly transports: EventTransport[] = [];
 
-  constructor(private readonly options: EventTransportOptions) {
+  constructor(options: EventTransportOptions) {
     const { broker, logger, kafka } = options;
-    this.switchOptions = { broker, logger: logger.child({ component: 'webswitch' }), hostId: options.hostId, share: options.share, secret: options.webswitchSecret ?? '' };
-    this.hub = options.webswitchHub ? new WebSwitchHub(this.switchOptions) : undefined;
-    this.bridge = kafka
-      ? new KafkaBridge(broker, {
-          brokers: kafka.brokers,
-          clientId: kafka.clientId,
-          groupId: kafka.groupId,
-          topic: kafka.topic,
-          ...(kafka.topic.includes('{') ? { topicOf: topicTemplate(kafka.topic) } : {}),
-          publish: options.share,
-          subscribe: kafka.subscribe,
-          fromBeginning: kafka.fromBeginning,
-          startTimeoutMs: kafka.startTimeoutMs,
-          consumer: { sessionTimeout: kafka.sessionTimeoutMs, heartbeatInterval: kafka.heartbeatIntervalMs, maxWaitTimeInMs: kafka.fetchMaxWaitMs },
-          logger: logger.child({ component: 'kafka' }),
-        })
-      : undefined;
+    const switchOptions = { broker, logger: logger.child({ component: 'webswitch' }), hostId: options.hostId, share: options.share, secret: options.webswitchSecret ?? '' };
+    if (options.webswitchHub) this.transports.push(new WebSwitchHub(switchOptions));
+    if (options.webswitchUrl) this.transports.push(new WebSwitchPeer(switchOptions, options.webswitchUrl));
+    if (kafka) this.transports.push(new KafkaBridge(broker, kafkaBridgeOptions(kafka, options.share, logger.child({ component: 'kafka' }))));
   }
 
   /** WebSocket endpoints these transports serve (the hub's). */
-  upgrades(): Array<[string, UpgradeHandler]> {
-    const hub = this.hub;
-    return hub ? [[SWITCH_PATH, (req, socket, head) => hub.handleUpgrade(req, socket, head)]] : [];
+  upgrades(): UpgradeRoute[] {
+    return this.transports.flatMap((transport) => transport.upgrades?.() ?? []);
   }
 
+  /** Starts them side by side: a slow Kafka does not hold back the webswitch. */
   async start(): Promise<void> {
-    if (this.options.webswitchUrl) this.peer = new WebSwitchPeer(this.switchOptions, this.options.webswitchUrl);
-    await this.bridge?.start();
+    await Promise.all(this.transports.map((transport) => transport.start()));
   }
 
+  /** Kafka first (it flushes what is queued), the hub last. */
   async stop(): Promise<void> {
-    await this.bridge?.stop();
-    await this.peer?.close();
-    await this.hub?.close();
+    for (const transport of [...this.transports].reverse()) await transport.stop();
   }
 
   /** Counters of each transport that runs, for the admin API. */
   stats(): Record<string, unknown> {
-    return {
-      ...(this.hub ? { webswitchHub: { ...this.hub.stats(), peers: this.hub.peers } } : {}),
-      ...(this.peer ? { webswitchPeer: { ...this.peer.stats(), connected: this.peer.connected } } : {}),
-      ...(this.bridge ? { kafka: this.bridge.stats() } : {}),
-    };
+    return Object.fromEntries(this.transports.map((transport) => [transport.name, transport.stats()]));
   }
 }

@@ -2,21 +2,10 @@
 import os from 'node:os';
 import { ConfigError, flag, integer, list, secret, text, type Env } from '../../../config/env-reader.js';
 import { placementName } from '../api/settings.js';
+import type { KafkaTransportOptions } from '../../../adapters/events/kafka/transport-options.js';
 
-export interface KafkaSettings {
-  brokers: string[];
-  clientId: string;
-  /** One consumer group per service (not per process), so replicas share the work and never replay it all. */
-  groupId: string;
-  topic: string;
-  /** Topics consumed into the local broker (none: publish only). */
-  subscribe: string[];
-  fromBeginning: boolean;
-  sessionTimeoutMs: number;
-  heartbeatIntervalMs: number;
-  fetchMaxWaitMs: number;
-  startTimeoutMs: number;
-}
+/** Kafka's settings are the transport's own options. */
+export type KafkaSettings = KafkaTransportOptions;
 
 export interface EventSettings {
   /** This host's id in events it shares with others. */
