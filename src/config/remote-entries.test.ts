@@ -23,6 +23,27 @@ describe('normaliseRemoteEntries', () => {
     assert.deepEqual(entries[2]!.optionalExposes, ['./adapters', './services']);
   });
 
+  it('reads a nested source object and infers the kind when it is not given', () => {
+    const entries = normaliseRemoteEntries(
+      [
+        { name: 'nested', source: { kind: 'http', url: 'https://cdn.example.com/n/', headers: { authorization: 'Bearer x' } } },
+        { name: 'byPath', path: 'build' },
+        { name: 'byUrl', url: 'http://127.0.0.1:8080/u' },
+        { name: 'byRepo', owner: 'acme', repo: 'r', semver: '^1.2.0', dir: './out/' },
+      ],
+      '/base',
+    );
+    assert.deepEqual(
+      entries.map((entry) => entry.source),
+      [
+        { kind: 'http', url: 'https://cdn.example.com/n/', headers: { authorization: 'Bearer x' } },
+        { kind: 'local', path: '/base/build' },
+        { kind: 'http', url: 'http://127.0.0.1:8080/u/' },
+        { kind: 'github', owner: 'acme', repo: 'r', ref: 'main', dir: 'out', semver: '^1.2.0' },
+      ],
+    );
+  });
+
   it('merges original MicroLib entries of one name, one per type', () => {
     const original = { url: 'https://api.github.com', owner: 'module-federation', repo: 'microlib-example', filedir: 'dist', branch: 'master' };
     const entries = normaliseRemoteEntries(
@@ -42,7 +63,11 @@ describe('normaliseRemoteEntries', () => {
       [{}, /must export an array/],
       [[{ kind: 'local', path: 'x' }], /"name" is required/],
       [[{ name: '../evil', kind: 'local', path: 'x' }], /"name" must match/],
-      [[{ name: 'a', kind: 'ftp', url: 'x' }], /unknown source kind "ftp"/],
+      [[{ name: 'a', kind: 'ftp', url: 'x' }], /^remoteEntries entry 0 \(a\): unknown source kind "ftp" \(expected local, http or github\)$/],
+      [[{ name: 'a', kind: 'constructor', path: 'x' }], /entry 0 \(a\): unknown source kind "constructor"/],
+      [[{ name: 'a', source: { kind: '__proto__', path: 'x' } }], /entry 0 \(a\): unknown source kind "__proto__"/],
+      [[{ name: 'a' }], /entry 0 \(a\): cannot tell the source: give "kind" \(local, http or github\)$/],
+      [[{ name: 'a', kind: 7, path: 'x' }], /entry 0 \(a\): "kind" must be a string/],
       [[{ name: 'a', kind: 'http', url: 'file:///etc' }], /http\(s\) URL/],
       [[{ name: 'a', kind: 'github', owner: 'acme', repo: 'x', dir: '../../etc' }], /relative path inside the repository/],
       [[{ name: 'a', kind: 'github', owner: 'ac/me', repo: 'x' }], /not a valid GitHub name/],
@@ -85,7 +110,7 @@ describe('publicKey of a trusted remote', () => {
     rejects('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', /must be a PEM "PUBLIC KEY" \(SPKI\) block/);
     rejects('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n', /is not a valid public key/);
     rejects(42, /"publicKey" must be a string/);
-    assert.throws(() => normaliseRemoteEntries([{ name: 'h', kind: 'http', url: 'https://cdn.example.com/h', publicKey: edPem }], '/base'), /local and github sources only/);
+    assert.throws(() => normaliseRemoteEntries([{ name: 'h', kind: 'http', url: 'https://cdn.example.com/h', publicKey: edPem }], '/base'), /remoteEntries entry 0 \(h\): "publicKey" is supported for local and github sources only; http sources do not fetch the signed manifest yet$/);
   });
 
   it('requires entries of one name to agree on the key', () => {

@@ -7,40 +7,10 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
-import { validRange } from 'semver';
+import { RemoteEntriesError, stringField, type EntryFields } from './entry-fields.js';
+import { checkSignedBuildSupport, readSourceConfig, type SourceConfig } from './source-configs.js';
 
-export interface LocalSourceConfig {
-  kind: 'local';
-  /** Folder holding remoteEntry.js and its chunks. */
-  path: string;
-}
-
-export interface HttpSourceConfig {
-  kind: 'http';
-  /** URL of the folder holding remoteEntry.js (and mf-manifest.json). */
-  url: string;
-  /** Extra request headers, e.g. an authorization header for a private server. */
-  headers?: Record<string, string>;
-}
-
-export interface GitHubSourceConfig {
-  kind: 'github';
-  owner: string;
-  repo: string;
-  /** Branch, tag or commit to load. */
-  ref: string;
-  /**
-   * Evergreen deployment: load the highest tag satisfying this semver range
-   * (e.g. `^1.2.0`) instead of `ref`. Tags may carry a leading `v`.
-   */
-  semver?: string;
-  /** Folder of the build output in the repository (`filedir` in the original format). */
-  dir: string;
-  /** REST API base URL: https://api.github.com or `https://<ghe-host>/api/v3`. Defaults to GITHUB_API_URL. */
-  apiUrl?: string;
-}
-
-export type SourceConfig = LocalSourceConfig | HttpSourceConfig | GitHubSourceConfig;
+export { RemoteEntriesError } from './entry-fields.js';
 
 export interface RemoteEntry {
   /** Unique name of the remote on this host; letters, digits, `_` and `-`. */
@@ -59,81 +29,11 @@ export interface RemoteEntry {
   publicKey?: string;
 }
 
-export class RemoteEntriesError extends Error {
-  constructor(where: string, message: string) {
-    super(`remoteEntries ${where}: ${message}`);
-    this.name = 'RemoteEntriesError';
-  }
-}
-
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 const DEFAULT_EXPOSES = ['./models', './adapters', './services'];
 const DEFAULT_OPTIONAL = ['./adapters', './services'];
 /** Original MicroLib `type` values and the expose each one named. */
 const ORIGINAL_TYPE_EXPOSE: Record<string, string> = { model: './models', adapter: './adapters', service: './services' };
-
-type Raw = Record<string, unknown>;
-
-function str(raw: Raw, key: string, where: string, required = true): string | undefined {
-  const value = raw[key];
-  if (value === undefined || value === null || value === '') {
-    if (required) throw new RemoteEntriesError(where, `"${key}" is required`);
-    return undefined;
-  }
-  if (typeof value !== 'string') throw new RemoteEntriesError(where, `"${key}" must be a string`);
-  return value;
-}
-
-function safeSegment(value: string, key: string, where: string): string {
-  if (value.includes('..') || value.startsWith('/') || /[\\\0]/.test(value)) {
-    throw new RemoteEntriesError(where, `"${key}" must be a relative path inside the repository`);
-  }
-  return value.replace(/^\.\/?/, '').replace(/\/+$/, '');
-}
-
-function sourceOf(raw: Raw, where: string, baseDir: string): SourceConfig {
-  const nested = raw.source;
-  const spec: Raw = nested && typeof nested === 'object' ? (nested as Raw) : raw;
-  const kind = str(spec, 'kind', where, false) ?? inferKind(spec, where);
-  switch (kind) {
-    case 'local':
-      return { kind, path: path.resolve(baseDir, str(spec, 'path', where)!) };
-    case 'http': {
-      const url = str(spec, 'url', where)!;
-      if (!/^https?:\/\//.test(url)) throw new RemoteEntriesError(where, `"url" must be an http(s) URL, got "${url}"`);
-      const headers = spec.headers;
-      if (headers !== undefined && (typeof headers !== 'object' || headers === null)) {
-        throw new RemoteEntriesError(where, '"headers" must be an object of strings');
-      }
-      return { kind, url: url.endsWith('/') ? url : `${url}/`, ...(headers ? { headers: headers as Record<string, string> } : {}) };
-    }
-    case 'github': {
-      const owner = str(spec, 'owner', where)!;
-      const repo = str(spec, 'repo', where)!;
-      for (const [key, value] of [['owner', owner], ['repo', repo]] as const) {
-        if (!/^[A-Za-z0-9_.-]+$/.test(value) || value === '.' || value === '..') {
-          throw new RemoteEntriesError(where, `"${key}" is not a valid GitHub name: "${value}"`);
-        }
-      }
-      const ref = str(spec, 'ref', where, false) ?? str(spec, 'branch', where, false) ?? 'main';
-      const dir = safeSegment(str(spec, 'dir', where, false) ?? str(spec, 'filedir', where, false) ?? 'dist', 'dir', where);
-      // The original format put the API base in `url`; ours calls it `apiUrl`.
-      const apiUrl = str(spec, 'apiUrl', where, false) ?? str(spec, 'url', where, false);
-      const range = str(spec, 'semver', where, false);
-      if (range !== undefined && validRange(range) === null) throw new RemoteEntriesError(where, `"semver" is not a valid range: "${range}"`);
-      return { kind, owner, repo, ref, dir, ...(apiUrl ? { apiUrl: apiUrl.replace(/\/+$/, '') } : {}), ...(range ? { semver: range } : {}) };
-    }
-    default:
-      throw new RemoteEntriesError(where, `unknown source kind "${kind}" (expected local, http or github)`);
-  }
-}
-
-function inferKind(spec: Raw, where: string): string {
-  if (typeof spec.owner === 'string' && typeof spec.repo === 'string') return 'github';
-  if (typeof spec.url === 'string') return 'http';
-  if (typeof spec.path === 'string') return 'local';
-  throw new RemoteEntriesError(where, 'cannot tell the source: give "kind" (local, http or github)');
-}
 
 const PEM_PUBLIC_KEY = /^-----BEGIN PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END PUBLIC KEY-----\s*$/;
 
@@ -141,8 +41,8 @@ const PEM_PUBLIC_KEY = /^-----BEGIN PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----
  * `publicKey`: PEM text, or the path of a PEM file relative to remoteEntries.js.
  * Returns the key as normalised SPKI PEM; only an ed25519 public key is accepted.
  */
-function publicKeyOf(raw: Raw, where: string, baseDir: string): string | undefined {
-  const value = str(raw, 'publicKey', where, false);
+function publicKeyOf(raw: EntryFields, where: string, baseDir: string): string | undefined {
+  const value = stringField(raw, 'publicKey', where, false);
   if (value === undefined) return undefined;
   let pem = value;
   if (!value.includes('-----BEGIN')) {
@@ -169,7 +69,7 @@ function publicKeyOf(raw: Raw, where: string, baseDir: string): string | undefin
   return key.export({ type: 'spki', format: 'pem' }).toString();
 }
 
-function exposesOf(raw: Raw, where: string): { exposes: string[]; optional: string[] } {
+function exposesOf(raw: EntryFields, where: string): { exposes: string[]; optional: string[] } {
   if (raw.exposes === undefined) {
     const typeExpose = typeof raw.type === 'string' ? ORIGINAL_TYPE_EXPOSE[raw.type] : undefined;
     if (typeExpose) return { exposes: [typeExpose], optional: [] };
@@ -188,20 +88,17 @@ export function normaliseRemoteEntries(list: unknown, baseDir: string): RemoteEn
   list.forEach((item, index) => {
     const where = `entry ${index}`;
     if (!item || typeof item !== 'object') throw new RemoteEntriesError(where, 'must be an object');
-    const raw = item as Raw;
-    const name = str(raw, 'name', where)!;
+    const raw = item as EntryFields;
+    const name = stringField(raw, 'name', where)!;
     if (!NAME.test(name)) throw new RemoteEntriesError(where, `"name" must match ${NAME}, got "${name}"`);
-    const source = sourceOf(raw, `${where} (${name})`, baseDir);
+    const source = readSourceConfig(raw, `${where} (${name})`, baseDir);
     const { exposes, optional } = exposesOf(raw, `${where} (${name})`);
     const poll = raw.pollIntervalMs;
     if (poll !== undefined && (typeof poll !== 'number' || !Number.isInteger(poll) || poll < 0)) {
       throw new RemoteEntriesError(where, '"pollIntervalMs" must be a whole number of milliseconds (0: never)');
     }
     const publicKey = publicKeyOf(raw, `${where} (${name})`, baseDir);
-    // The http source fetches only the files mf-manifest.json names, never the signed manifest: every load would be refused.
-    if (publicKey !== undefined && source.kind === 'http') {
-      throw new RemoteEntriesError(`${where} (${name})`, '"publicKey" is supported for local and github sources only; http sources do not fetch the signed manifest yet');
-    }
+    if (publicKey !== undefined) checkSignedBuildSupport(source, `${where} (${name})`);
     const existing = byName.get(name);
     if (!existing) {
       byName.set(name, {

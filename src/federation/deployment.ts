@@ -15,8 +15,8 @@ import type { FederationRuntime } from './federation-runtime.js';
 import { progressLine } from './progress-line.js';
 import { loadRemote, RemoteLoadError, type LoadedRemote, type LoadTarget } from './remote-loader.js';
 import type { SnapshotCache } from './snapshot-cache.js';
-import { createSource, type SourceSettings } from './sources/create-source.js';
-import type { RemoteSource } from './sources/source.js';
+import { createSource, type SourceSettings } from './sources/source-registry.js';
+import type { Source } from './sources/source.js';
 
 export type RemoteStatus = 'loading' | 'ready' | 'failed';
 export type ReloadReason = 'startup' | 'webhook' | 'manual' | 'poll' | 'rollback';
@@ -51,7 +51,7 @@ export interface PreviousVersion {
 
 export interface RemoteState {
   readonly entry: RemoteEntry;
-  readonly source: RemoteSource;
+  readonly source: Source;
   status: RemoteStatus;
   current: LoadedRemote | undefined;
   lastError: { message: string; at: string; version?: string } | undefined;

@@ -8,7 +8,7 @@ import type { RemoteEntry } from '../config/remote-entries.js';
 import type { FederationRuntime } from './federation-runtime.js';
 import { ed25519PublicKey, SignedManifestError, verifySignedBuild } from './signed-manifest.js';
 import type { SnapshotCache } from './snapshot-cache.js';
-import type { RemoteSource, ResolvedVersion } from './sources/source.js';
+import type { ResolvedVersion, Source } from './sources/source.js';
 import { folderSize } from './folder-size.js';
 
 export interface LoadedRemote {
@@ -78,7 +78,7 @@ export interface Unchanged {
   unchanged: string;
 }
 
-export async function loadRemote(entry: RemoteEntry, source: RemoteSource, deps: RemoteLoaderDeps, target: LoadTarget = {}): Promise<LoadedRemote | Unchanged> {
+export async function loadRemote(entry: RemoteEntry, source: Source, deps: RemoteLoaderDeps, target: LoadTarget = {}): Promise<LoadedRemote | Unchanged> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   let stage: 'resolve' | 'download' | 'evaluate' = 'resolve';
@@ -199,7 +199,7 @@ export async function loadRemote(entry: RemoteEntry, source: RemoteSource, deps:
 }
 
 /**
- * The version whose materialize also checks the signed manifest, inside the
+ * The version whose writeSnapshot also checks the signed manifest, inside the
  * cache's temporary folder: a refused build is deleted with that folder, so it
  * never enters the cache, never lends blobs to later downloads and is never
  * marked last good.
@@ -207,8 +207,8 @@ export async function loadRemote(entry: RemoteEntry, source: RemoteSource, deps:
 function verifiedVersion(resolved: ResolvedVersion, publicKey: KeyObject): ResolvedVersion {
   return {
     version: resolved.version,
-    async materialize(dir, signal, reuse) {
-      await resolved.materialize(dir, signal, reuse);
+    async writeSnapshot(dir, signal, reuse) {
+      await resolved.writeSnapshot(dir, signal, reuse);
       await verifySignedBuild(dir, publicKey);
     },
   };

@@ -13,7 +13,7 @@ import type { ResolvedVersion } from './sources/source.js';
 function slowVersion(version: string, writer: string): ResolvedVersion {
   return {
     version,
-    async materialize(dir) {
+    async writeSnapshot(dir) {
       await writeFile(path.join(dir, 'remoteEntry.js'), `module.exports = 1; // ${version}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
       await writeFile(path.join(dir, 'writer.txt'), writer);

@@ -64,7 +64,7 @@ export class SnapshotCache {
     try {
       // Built on the first lookup and shared by every file of this download.
       let index: Promise<Map<string, string>> | undefined;
-      await resolved.materialize(temp, signal, async (sha) => (await (index ??= this.blobIndex(remote))).get(sha));
+      await resolved.writeSnapshot(temp, signal, async (sha) => (await (index ??= this.blobIndex(remote))).get(sha));
       await rename(temp, dir).catch(async (error: NodeJS.ErrnoException) => {
         // Another load of the same version finished first: theirs is as good as ours.
         if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;

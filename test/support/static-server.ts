@@ -8,15 +8,18 @@ export interface StaticServer {
   url: string;
   /** Paths requested so far. */
   requests: string[];
+  /** While true, requests are never answered (`options.hang` sets it at start). */
+  hang: boolean;
   close(): Promise<void>;
 }
 
 export async function startStaticServer(root: string, options: { hang?: boolean } = {}): Promise<StaticServer> {
   const requests: string[] = [];
+  const switches = { hang: options.hang ?? false };
   const server = http.createServer((req, res) => {
     const urlPath = decodeURIComponent((req.url ?? '/').split('?')[0]!);
     requests.push(urlPath);
-    if (options.hang) return; // never answer
+    if (switches.hang) return; // never answer
     const file = path.join(root, path.normalize(urlPath).replace(/^(\.\.[/\\])+/, ''));
     if (!file.startsWith(root)) {
       res.writeHead(403).end();
@@ -32,6 +35,12 @@ export async function startStaticServer(root: string, options: { hang?: boolean 
   return {
     url: `http://127.0.0.1:${port}/`,
     requests,
+    get hang() {
+      return switches.hang;
+    },
+    set hang(on: boolean) {
+      switches.hang = on;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -5,10 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { clean as semverClean, gt, satisfies } from 'semver';
-import type { GitHubSourceConfig } from '../../config/remote-entries.js';
+import type { GitHubSourceConfig } from '../../config/source-configs.js';
 import { fetchChecked, SourceFetchError, type FetchedResponse } from '../fetch-checked.js';
-import { REMOTE_ENTRY_FILE, type BlobReuse, type RemoteSource, type ResolvedVersion } from './source.js';
-import { writeSnapshotFile } from './snapshot-files.js';
+import { REMOTE_ENTRY_FILE, type BlobReuse, type ResolvedVersion, type Source } from './source.js';
+import { writeSnapshotFiles } from './snapshot-files.js';
 import { gitBlobSha } from '../git-blob.js';
 
 export interface GitHubSourceOptions {
@@ -29,7 +29,7 @@ interface TreeEntry {
 
 const SHA = /^[0-9a-f]{40}$/;
 
-export function createGitHubSource(config: GitHubSourceConfig, options: GitHubSourceOptions): RemoteSource {
+export function createGitHubSource(config: GitHubSourceConfig, options: GitHubSourceOptions): Source {
   const apiUrl = (config.apiUrl ?? options.apiUrl).replace(/\/+$/, '');
   const repoUrl = `${apiUrl}/repos/${encodeURIComponent(config.owner)}/${encodeURIComponent(config.repo)}`;
   const prefix = config.dir ? `${config.dir}/` : '';
@@ -95,13 +95,13 @@ export function createGitHubSource(config: GitHubSourceConfig, options: GitHubSo
     if (!SHA.test(commit)) throw new Error(`"${commit}" is not a full commit SHA`);
     return {
       version: commit,
-      async materialize(dir, signal, reuse) {
+      async writeSnapshot(dir, signal, reuse) {
         const files = await listFiles(commit, signal);
-        const queue = [...files];
-        const workers = Array.from({ length: Math.min(options.concurrency ?? 8, queue.length) }, async () => {
-          for (let file = queue.shift(); file; file = queue.shift()) await download(file, dir, signal, reuse);
-        });
-        await Promise.all(workers);
+        await writeSnapshotFiles(
+          dir,
+          files.map((file) => ({ name: file.path.slice(prefix.length), bytes: () => blobBytes(file, signal, reuse) })),
+          { signal, concurrency: options.concurrency ?? 8 },
+        );
       },
     };
   }
@@ -117,20 +117,17 @@ export function createGitHubSource(config: GitHubSourceConfig, options: GitHubSo
     return files;
   }
 
-  async function download(file: TreeEntry, dir: string, signal: AbortSignal, reuse: BlobReuse | undefined): Promise<void> {
+  async function blobBytes(file: TreeEntry, signal: AbortSignal, reuse: BlobReuse | undefined): Promise<Uint8Array> {
     const local = await reuse?.(file.sha);
-    if (local) {
-      // Unchanged since a cached version: its bytes were checked against this SHA when they arrived.
-      await writeSnapshotFile(dir, file.path.slice(prefix.length), await readFile(local));
-      return;
-    }
+    // Unchanged since a cached version: its bytes were checked against this SHA when they arrived.
+    if (local) return readFile(local);
     // The raw media type also works for blobs above the 1 MB limit of JSON content.
     const response = await call(`/git/blobs/${file.sha}`, 'application/vnd.github.raw+json', signal);
     const actual = gitBlobSha(response.body);
     if (actual !== file.sha) {
       throw new Error(`integrity check failed for ${file.path}: expected blob ${file.sha}, received ${actual}`);
     }
-    await writeSnapshotFile(dir, file.path.slice(prefix.length), response.body);
+    return response.body;
   }
 
   return {

@@ -1,5 +1,8 @@
-/** Writing a set of files into a snapshot folder, refusing paths that would escape it. */
-import { mkdir, writeFile } from 'node:fs/promises';
+/**
+ * Writing a build's files into a snapshot folder (what every source kind does
+ * once it knows the files), refusing paths that would escape the folder.
+ */
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Returns the absolute path of `relative` inside `dir`, or throws if it would escape. */
@@ -17,4 +20,50 @@ export async function writeSnapshotFile(dir: string, relative: string, bytes: Ui
   const target = insideDir(dir, relative);
   await mkdir(path.dirname(target), { recursive: true });
   await writeFile(target, bytes);
+}
+
+/** One file of a build: its path in the build's folder, and how to get its bytes. */
+export interface SnapshotFile {
+  name: string;
+  bytes(): Promise<Uint8Array>;
+}
+
+/**
+ * Writes every file into `dir`, at most `concurrency` at a time. Once a file
+ * fails or `signal` aborts, no further file is started and the write rejects.
+ */
+export async function writeSnapshotFiles(dir: string, files: readonly SnapshotFile[], options: { signal: AbortSignal; concurrency: number }): Promise<void> {
+  const { signal } = options;
+  const queue = [...files];
+  let failed = false;
+  const worker = async () => {
+    for (let file = queue.shift(); file && !failed; file = queue.shift()) {
+      signal.throwIfAborted();
+      try {
+        await writeSnapshotFile(dir, file.name, await file.bytes());
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, queue.length) }, worker));
+  // An abort that came while the last files were written still ends the write: the caller gave up on it.
+  signal.throwIfAborted();
+}
+
+/** Every regular file under `root`, as sorted `/`-separated paths relative to it (symbolic links are left out). */
+export async function listFolderFiles(root: string): Promise<string[]> {
+  return (await filesUnder(root, '')).sort();
+}
+
+async function filesUnder(root: string, relative: string): Promise<string[]> {
+  const entries = await readdir(path.join(root, relative), { withFileTypes: true });
+  const files: string[] = [];
+  for (const entry of entries) {
+    const child = relative ? `${relative}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) files.push(...(await filesUnder(root, child)));
+    else if (entry.isFile()) files.push(child);
+  }
+  return files;
 }
