@@ -38,6 +38,7 @@ const NO_SEGMENTS: readonly string[] = [];
 /** The routes of MODEL_ROUTES (`routes/model-routes.ts`), answered by their handlers. */
 export function createModelRouter(catalog: CatalogView, options: ModelRouterOptions) {
   const table = buildDispatchTable(modelRouteHandlers(options));
+  // `/<endpoint>` itself: the commonest requests skip splitting and matching.
   const collection = table[0]![0]!;
 
   /** A body a command or port may go without. */
