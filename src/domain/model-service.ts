@@ -10,6 +10,7 @@ import type { Model } from './model.js';
 import type { FlowState, ModelObject, StoredRecord } from './model-spec.js';
 import { crudEventName, makeEvent, type CrudOperation, type DomainEvent } from './events/index.js';
 import { checkOperation, checkOwner, checkPermissions, ownedBy, type Caller, type Operation } from './access.js';
+import { checkListQuery, OPEN_FIELDS, type PageLimits, type RawListQuery } from './list-query.js';
 
 export interface ServiceClock {
   now(): string;
@@ -104,6 +105,22 @@ export class ModelService {
     if (!record) throw notFoundError(`${this.model.name} ${id} not found`);
     checkOwner(this.model.name, record, owner);
     return record;
+  }
+
+  /** The ListQuery of a list request's parameters, checked against this model's fields and `limits` (else MLB_ERR_BAD_QUERY). */
+  listQuery(raw: RawListQuery, limits: PageLimits): ListQuery {
+    return checkListQuery(raw, this.model.schema, limits);
+  }
+
+  /**
+   * The ListQuery of a page of relation `name`: checked against the related
+   * model when `lookup` finds it served here; a model another host serves
+   * checks its own fields there.
+   */
+  relationQuery(name: string, raw: RawListQuery, limits: PageLimits, lookup: (modelName: string) => object | undefined): ListQuery {
+    const relations = this.model.spec.relations;
+    const related = relations && Object.hasOwn(relations, name) ? lookup(relations[name]!.modelName) : undefined;
+    return checkListQuery(raw, related instanceof ModelService ? related.model.schema : OPEN_FIELDS, limits);
   }
 
   list(query: ListQuery, caller?: Caller): Promise<Page> {
@@ -214,6 +231,26 @@ export class ModelService {
       if (owner !== undefined) checkOwner(this.model.name, await this.get(id), owner);
     }
     return this.methods.startPort(this, id, port, input);
+  }
+
+  /** Refuses a port a client cannot call: none of that name (MLB_ERR_NOT_FOUND), or an outbound one (MLB_ERR_FORBIDDEN). */
+  checkInboundPort(name: string): void {
+    const port = this.model.ports.get(name);
+    if (!port) throw new MicrolibError('MLB_ERR_NOT_FOUND', `${this.model.name} has no port "${name}"`);
+    if (port.type !== 'inbound') throw new MicrolibError('MLB_ERR_FORBIDDEN', `port "${name}" of ${this.model.name} is outbound: only inbound ports can be called over HTTP`);
+  }
+
+  /**
+   * A client runs inbound port `name` on a record (the first step of a flow).
+   * With `expectedRevision` (If-Match) the record must still be at that revision.
+   */
+  async callPort(id: string, name: string, input: unknown, expectedRevision: number | undefined, caller?: Caller): Promise<StoredRecord> {
+    this.checkInboundPort(name);
+    if (expectedRevision !== undefined) {
+      const existing = await this.get(id, caller);
+      if (existing.revision !== expectedRevision) throw stale(this.model.name, id, existing.revision);
+    }
+    return this.startPort(id, name, input, caller);
   }
 
   /**

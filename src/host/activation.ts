@@ -18,7 +18,7 @@ import { forModel, type EventBroker } from '../domain/events/index.js';
 import type { Activation } from '../federation/deployment.js';
 import type { LoadedRemote } from '../federation/remote-loader.js';
 import { BUILT_IN_SERVICES } from '../adapters/ports/built-in-services.js';
-import { MODELS_PREFIX } from '../adapters/http/model-router.js';
+import { MODELS_PREFIX } from '../adapters/http/models-prefix.js';
 import type { PlacedElsewhere, ServedModel } from '../catalog/catalog.js';
 import { withContribution } from '../catalog/catalog-edit.js';
 import type { LiveCatalog } from '../catalog/live-catalog.js';

@@ -5,7 +5,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
-import { MODELS_PREFIX } from './model-router.js';
+import { MODELS_PREFIX } from './models-prefix.js';
 import { assignRequestId } from './request-id.js';
 
 export interface HttpServerDeps {

@@ -1,5 +1,5 @@
 /** How the host's own API describes a served model (config, the dashboard's models). */
-import { MODELS_PREFIX } from './model-router.js';
+import { MODELS_PREFIX } from './models-prefix.js';
 import type { ServedModel } from '../../catalog/catalog.js';
 
 export function modelSummary({ model, service }: ServedModel) {

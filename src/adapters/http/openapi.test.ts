@@ -200,6 +200,10 @@ describe('buildOpenApiDocument', () => {
       [`${P}/orders/{id}/commands/submit`]: { post: 'runOrderSubmit' },
       [`${P}/orders/{id}/commands/decrypt`]: { post: 'runOrderDecrypt' },
       [`${P}/orders/{id}/ports/cancelOrder`]: { post: 'callOrderCancelOrder' },
+      // PATCH /:id/<command> runs the command too.
+      [`${P}/orders/{id}/approve`]: { patch: 'patchOrderApprove' },
+      [`${P}/orders/{id}/submit`]: { patch: 'patchOrderSubmit' },
+      [`${P}/orders/{id}/decrypt`]: { patch: 'patchOrderDecrypt' },
       [`${P}/customers`]: { get: 'listCustomers', post: 'createCustomer' },
       [`${P}/customers/{id}`]: { get: 'getCustomer', patch: 'updateCustomer', delete: 'deleteCustomer' },
     };
@@ -226,6 +230,14 @@ describe('buildOpenApiDocument', () => {
     assert.ok(item.patch.parameters.some((p: Obj) => p.$ref === '#/components/parameters/ifMatch'));
     assert.ok(item.delete.responses['204']);
     assert.equal(item.get.responses['401'], undefined, 'no auth answers when auth is off');
+    const relation = item.get.parameters.find((p: Obj) => p.name === 'relation');
+    assert.deepEqual([relation.in, relation.schema.enum], ['query', ['customer', 'lines']], '?relation=<name> answers as /:id/<name>');
+    assert.equal(paths[`${P}/customers/{id}`].get.parameters.length, 1, 'no relation parameter without relations');
+    // Commands and ports take If-Match too.
+    for (const run of [paths[`${P}/orders/{id}/commands/approve`].post, paths[`${P}/orders/{id}/ports/cancelOrder`].post, paths[`${P}/orders/{id}/approve`].patch]) {
+      assert.deepEqual(run.parameters, [{ $ref: '#/components/parameters/ifMatch' }]);
+      assert.ok(run.responses['412'] && run.responses['502'], run.operationId);
+    }
     // Relations answer with the related model's schemas when it is served here.
     assert.equal(paths[`${P}/orders/{id}/customer`].get.responses['200'].content['application/json'].schema.$ref, '#/components/schemas/Customer');
     assert.equal(paths[`${P}/orders/{id}/lines`].get.responses['200'].content['application/json'].schema.properties.data.type, 'array');

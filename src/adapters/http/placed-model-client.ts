@@ -9,7 +9,7 @@ import { MicrolibError } from '../../domain/errors.js';
 import type { StoredRecord } from '../../domain/model-spec.js';
 import type { RelationTarget } from '../../domain/relations.js';
 import { FORWARDED_HEADER, type PlacementTarget } from './forwarder.js';
-import { MODELS_PREFIX } from './model-router.js';
+import { MODELS_PREFIX } from './models-prefix.js';
 import { RemoteModelClient, UnreachableError } from './remote-model-client.js';
 import type { PlacedElsewhere } from '../../catalog/catalog.js';
 import type { CatalogView } from '../../catalog/live-catalog.js';

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MicrolibError } from '../../domain/errors.js';
 import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-authenticator.js';
 import { FORWARDED_HEADER, NODE_HEADER, type Forwarder } from './forwarder.js';
-import { MODELS_PREFIX } from './model-router.js';
+import { MODELS_PREFIX } from './models-prefix.js';
 import { internalError, sendError } from './respond.js';
 import type { CatalogView } from '../../catalog/live-catalog.js';
 

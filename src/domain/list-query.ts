@@ -1,17 +1,27 @@
 /**
- * Parses the query string of a list request into a ListQuery, checking every
- * parameter against the model's fields. Unknown fields and operators answer 400:
- * nothing a client writes reaches a datasource unchecked.
+ * Checks the parameters of a list request against a model's fields and turns
+ * them into a ListQuery. Unknown fields and operators are refused
+ * (MLB_ERR_BAD_QUERY): nothing a client writes reaches a datasource unchecked.
  */
-import type { ListQuery, SortKey } from '../../domain/datasource.js';
-import { badQueryError } from '../../domain/errors.js';
-import type { FieldSchema } from '../../domain/field-schema.js';
-import type { Json } from '../../domain/model-spec.js';
+import type { ListQuery, SortKey } from './datasource.js';
+import { badQueryError } from './errors.js';
+import { compileFieldSchema, type FieldSchema } from './field-schema.js';
+import type { Json } from './model-spec.js';
 
+/** The page sizes a host allows. */
 export interface PageLimits {
   defaultPageSize: number;
   maxPageSize: number;
 }
+
+/**
+ * A list request's parameters as the client wrote them: name and value pairs in
+ * their order, repeats kept (a `URLSearchParams` is one).
+ */
+export type RawListQuery = Iterable<readonly [name: string, value: string]>;
+
+/** The fields of a model another host serves: any plain name passes here, that host checks its own. */
+export const OPEN_FIELDS: FieldSchema = compileFieldSchema(undefined, true);
 
 const RESERVED = new Set(['limit', 'offset', 'cursor', 'sort', 'count']);
 /** Names that reach an object's prototype: a model without declared fields would otherwise take them as fields. */
@@ -60,12 +70,17 @@ function parseSort(raw: string, schema: FieldSchema): SortKey[] {
   });
 }
 
-export function parseListQuery(search: string, schema: FieldSchema, limits: PageLimits): ListQuery {
-  const params = new URLSearchParams(search);
+/**
+ * The ListQuery of a list request: `limit`, `offset`, `cursor`, `sort` and
+ * `count`, and equality filters on the fields `schema` can query, each value
+ * converted to its field's type. Anything else throws MLB_ERR_BAD_QUERY naming
+ * the parameter.
+ */
+export function checkListQuery(raw: RawListQuery, schema: FieldSchema, limits: PageLimits): ListQuery {
   const seen = new Set<string>();
   const filter: Record<string, Json> = {};
   const query: ListQuery = { filter, sort: [], limit: limits.defaultPageSize, offset: 0, count: false };
-  for (const [key, value] of params) {
+  for (const [key, value] of raw) {
     if (seen.has(key)) throw badQueryError(`"${key}" is given more than once`, key);
     seen.add(key);
     if (RESERVED.has(key)) {

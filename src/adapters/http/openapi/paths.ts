@@ -1,0 +1,181 @@
+/**
+ * The paths of one model in the OpenAPI document, one operation per declared
+ * route (MODEL_ROUTES) and method: a route that takes a relation, command or
+ * port name gets one path per name the model has.
+ */
+import type { ModelSpecification } from '../../../domain/model-spec.js';
+import { MODELS_PREFIX } from '../models-prefix.js';
+import { MODEL_ROUTES, type ModelRoute } from '../routes/model-routes.js';
+import { errors, json, PAGING_PARAMS, pageSchema, parameterRef, ref } from './components.js';
+import { filterParameters, put, type Obj } from './model-schemas.js';
+import { pascal, plural, type NameRegistry } from './names.js';
+
+/** The part of a loaded model the document needs (a real `Model` fits). */
+export interface OpenApiModel {
+  readonly name: string;
+  readonly endpoint: string;
+  readonly spec: ModelSpecification;
+  readonly ports: ReadonlyMap<string, { readonly type: 'inbound' | 'outbound'; readonly disabled: boolean }>;
+}
+
+/** One served model (a `ServedModel` fits). */
+export interface OpenApiRoute {
+  readonly model: OpenApiModel;
+  /** `<remote>@<version>`, shown as `x-microlib-served-by` on each path item. */
+  readonly servedBy: string;
+}
+
+/** What the paths of one model are built with. */
+export interface PathContext {
+  readonly route: OpenApiRoute;
+  /** The model's schema name, e.g. `Order` (with `OrderCreate`, `OrderPatch`, `OrderPage`). */
+  readonly base: string;
+  /** Schema names by model name, for relations to models served here. */
+  readonly schemaOf: ReadonlyMap<string, string>;
+  readonly operationIds: NameRegistry;
+  readonly authEnabled: boolean;
+}
+
+/** A relation, command or port a route is documented for (`name` '' for a route without one). */
+interface RouteTarget {
+  readonly name: string;
+  readonly description?: string | undefined;
+  /** A relation: what it is (`manyToOne customer`), whether it answers a page, and the related schema name if served here. */
+  readonly relation?: { readonly about: string; readonly many: boolean; readonly schema: string | undefined };
+}
+
+const NO_NAME: readonly RouteTarget[] = [{ name: '' }];
+const VERSION = { 'x-microlib-version': { $ref: '#/components/headers/Version' } };
+const ETAG = { ETag: { $ref: '#/components/headers/ETag' } };
+
+function relationsOf(spec: ModelSpecification, schemaOf: ReadonlyMap<string, string>): RouteTarget[] {
+  return Object.entries(spec.relations ?? {}).map(([name, relation]) => ({
+    name,
+    description: typeof relation.desc === 'string' ? relation.desc : undefined,
+    relation: { about: `${relation.type} ${relation.modelName}`, many: relation.type === 'oneToMany', schema: schemaOf.get(relation.modelName) },
+  }));
+}
+
+function commandsOf(spec: ModelSpecification): RouteTarget[] {
+  const commands: RouteTarget[] = Object.entries(spec.commands ?? {}).map(([name, command]) => ({
+    name,
+    // A string command names the port it starts; functions are never described.
+    description:
+      [typeof command.desc === 'string' ? command.desc : undefined, typeof command.command === 'string' ? `Starts the flow at port \`${command.command}\`.` : undefined]
+        .filter(Boolean)
+        .join(' ') || undefined,
+  }));
+  // The host adds `decrypt` to models with sensitive fields.
+  if (Object.values(spec.fields ?? {}).some((f) => f.sensitive) && !commands.some(({ name }) => name === 'decrypt')) {
+    commands.push({ name: 'decrypt', description: 'The record with its sensitive fields in clear.' });
+  }
+  return commands;
+}
+
+function inboundPortsOf(model: OpenApiModel): RouteTarget[] {
+  const ports: RouteTarget[] = [];
+  for (const [name, port] of model.ports) {
+    // Outbound ports are driven by the model; calling them over HTTP answers 403.
+    if (port.type !== 'inbound' || port.disabled) continue;
+    const description = model.spec.ports?.[name]?.desc;
+    ports.push({ name, description: typeof description === 'string' ? description : undefined });
+  }
+  return ports;
+}
+
+/** What a route is documented for: each relation, command or inbound port its path names, or itself once. */
+function targetsOf(route: ModelRoute, context: PathContext): readonly RouteTarget[] {
+  const { model } = context.route;
+  if (route.path.includes('{relation}')) return relationsOf(model.spec, context.schemaOf);
+  if (route.path.includes('{command}')) return commandsOf(model.spec);
+  if (route.path.includes('{port}')) return inboundPortsOf(model);
+  return NO_NAME;
+}
+
+function parametersOf(route: ModelRoute, target: RouteTarget, spec: ModelSpecification): Obj[] {
+  const parameters: Obj[] = [];
+  if (route.ifNoneMatch) parameters.push(parameterRef('ifNoneMatch'));
+  if (route.ifMatch) parameters.push(parameterRef('ifMatch'));
+  if (route.query === 'list') parameters.push(...PAGING_PARAMS, ...filterParameters(spec));
+  if (route.query === 'relation-page' && target.relation?.many) parameters.push(...PAGING_PARAMS);
+  if (route.query === 'relation') {
+    const names = Object.keys(spec.relations ?? {});
+    if (names.length) {
+      const description = 'Answers as `GET …/{id}/<relation>` does (with its paging parameters) instead of with the record.';
+      parameters.push({ name: 'relation', in: 'query', required: false, description, schema: { type: 'string', enum: names } });
+    }
+  }
+  return parameters;
+}
+
+/** The success answer's schema. */
+function answerSchema(route: ModelRoute, target: RouteTarget, base: string): Obj | undefined {
+  switch (route.answer.body) {
+    case 'record':
+      return ref(base);
+    case 'page':
+      return ref(`${base}Page`);
+    case 'related': {
+      const related = target.relation!.schema;
+      // A model served elsewhere (another host) has no schema here: any record then.
+      const one = related ? ref(related) : { type: 'object' };
+      if (!target.relation!.many) return one;
+      return related ? ref(`${related}Page`) : pageSchema(one);
+    }
+    case 'none':
+      return undefined;
+  }
+}
+
+function responsesOf(route: ModelRoute, target: RouteTarget, context: PathContext): Obj {
+  const { answer } = route;
+  const schema = answerSchema(route, target, context.base);
+  const headers = { ...(answer.location ? { Location: { $ref: '#/components/headers/Location' } } : {}), ...(answer.etag ? ETAG : {}), ...VERSION };
+  const success: Obj = {
+    description: target.relation?.many && answer.pageDescription ? answer.pageDescription : answer.description,
+    headers,
+    ...(schema ? { content: json(schema) } : {}),
+  };
+  const responses: Obj = { [String(answer.status)]: success };
+  if (route.ifNoneMatch) responses['304'] = { description: 'Not modified: `If-None-Match` matches the current ETag.', headers: { ...ETAG, ...VERSION } };
+  return { ...responses, ...errors(route.ifMatch ? [...route.errors, 412] : route.errors, context.authEnabled) };
+}
+
+function operationOf(route: ModelRoute, target: RouteTarget, context: PathContext): Obj {
+  const { model } = context.route;
+  const { verb, plural: many, summary } = route.operation;
+  const parameters = parametersOf(route, target, model.spec);
+  const body = route.body;
+  return {
+    operationId: context.operationIds.claim(`${verb}${many ? plural(context.base) : context.base}${target.name ? pascal(target.name) : ''}`),
+    tags: [model.name],
+    summary: summary(model.name, target.name, target.relation?.about ?? ''),
+    ...(target.description ? { description: target.description } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(body === undefined
+      ? {}
+      : body.schema === 'any'
+        ? { requestBody: { required: false, content: json({ description: body.description }) } }
+        : { requestBody: { required: true, content: json(ref(`${context.base}${body.schema === 'create' ? 'Create' : 'Patch'}`)) } }),
+    responses: responsesOf(route, target, context),
+  };
+}
+
+/** Adds the paths of one model to `paths`, in the order of MODEL_ROUTES. */
+export function addModelPaths(paths: Obj, context: PathContext): void {
+  const { model, servedBy } = context.route;
+  const collection = `${MODELS_PREFIX}${encodeURIComponent(model.endpoint)}`;
+  for (const route of MODEL_ROUTES) {
+    for (const target of targetsOf(route, context)) {
+      const segments = route.path.map((segment) => (segment === '{id}' || !segment.startsWith('{') ? segment : encodeURIComponent(target.name)));
+      const path = [collection, ...segments].join('/');
+      let item = paths[path] as Obj | undefined;
+      if (!item) {
+        item = { 'x-microlib-served-by': servedBy, ...(route.path.includes('{id}') ? { parameters: [parameterRef('id')] } : {}) };
+        put(paths, path, item);
+      }
+      // HEAD answers as GET does: HTTP implies it, so the document lists GET only.
+      for (const method of route.methods) if (method !== 'HEAD') item[method.toLowerCase()] = operationOf(route, target, context);
+    }
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * What each generated route does: turns the request into a call of the model's
+ * use cases (ModelService) and its result into the answer. The router has
+ * already matched the route, read its body and its If-Match (see MODEL_ROUTES);
+ * the use cases check everything else.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MicrolibError } from '../../../domain/errors.js';
+import type { PageLimits } from '../../../domain/list-query.js';
+import type { StoredRecord } from '../../../domain/model-spec.js';
+import { resolveRelation, type RelationTarget } from '../../../domain/relations.js';
+import type { Caller } from '../../../domain/access.js';
+import type { Catalog, ServedModel } from '../../../catalog/catalog.js';
+import { sendEmpty, sendJson } from '../respond.js';
+import { MODELS_PREFIX } from '../models-prefix.js';
+import type { RouteName } from './model-routes.js';
+
+/** A request matched to a route of a served model. */
+export interface RouteRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly served: ServedModel;
+  /** The catalog the request runs against from start to end. */
+  readonly catalog: Catalog;
+  /** The endpoint as the URL spells it. */
+  readonly endpoint: string;
+  /** The decoded record id; '' on the collection. */
+  readonly id: string;
+  /** The decoded relation, command or port name; '' when the route has none. */
+  readonly name: string;
+  /** The query string, without its `?`. */
+  readonly search: string;
+  readonly caller: Caller | undefined;
+}
+
+/** Answers one route. Made once per router: nothing is allocated for it per request. */
+export interface RouteHandler {
+  /** Refusals due before the body is read (no body is read for a port that does not exist). */
+  check?(request: RouteRequest): void;
+  /** Answers, given the body (when the route reads one) and the If-Match revision (when it reads that). */
+  answer(request: RouteRequest, input: Record<string, unknown> | undefined, expectedRevision: number | undefined): Promise<void>;
+}
+
+export interface RouteHandlerOptions extends PageLimits {
+  /** Models other hosts serve, for relations to them. */
+  remoteModel?(modelName: string): RelationTarget | undefined;
+}
+
+const etagOf = (record: StoredRecord) => `"${record.revision}"`;
+
+/** `?relation=customer` on a record is `/customer`; the rest of the query is the related page's. */
+const RELATION_PARAMETER = /(^|&)relation=[^&]*/;
+
+/** A handler for every generated route. */
+export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteName, RouteHandler> {
+  /** The related record, or a page of related records, of `relation`. */
+  async function answerRelation({ res, served, catalog, id, caller }: RouteRequest, relation: string, search: string): Promise<void> {
+    const lookup = (name: string) => catalog.byName(name)?.service ?? options.remoteModel?.(name);
+    const query = served.service.relationQuery(relation, new URLSearchParams(search), options, lookup);
+    const result = await resolveRelation(served.service, id, relation, lookup, query, caller);
+    if (result.kind === 'one') {
+      if (!result.record) throw new MicrolibError('MLB_ERR_NOT_FOUND', `${served.model.name} ${id} has no ${relation}`);
+      return sendJson(res, 200, result.record, { 'x-microlib-version': served.servedBy });
+    }
+    const body: Record<string, unknown> = { data: result.page.records, limit: query.limit };
+    if (query.cursor === undefined) body.offset = query.offset;
+    if (result.page.total !== undefined) body.total = result.page.total;
+    if (result.page.nextCursor !== undefined) body.nextCursor = result.page.nextCursor;
+    return sendJson(res, 200, body, { 'x-microlib-version': served.servedBy });
+  }
+
+  const command: RouteHandler = {
+    async answer({ res, served, id, name, caller }, input, expectedRevision) {
+      const record = await served.service.command(id, name, input, expectedRevision, caller);
+      sendJson(res, 200, record, { etag: etagOf(record), 'x-microlib-version': served.servedBy });
+    },
+  };
+
+  return {
+    list: {
+      async answer({ res, served, search, caller }) {
+        const query = served.service.listQuery(new URLSearchParams(search), options);
+        const page = await served.service.list(query, caller);
+        const body: Record<string, unknown> = { data: page.records, limit: query.limit };
+        if (query.cursor === undefined) body.offset = query.offset;
+        if (page.total !== undefined) body.total = page.total;
+        if (page.nextCursor !== undefined) body.nextCursor = page.nextCursor;
+        const headers: Record<string, string> = { 'x-microlib-version': served.servedBy };
+        if (page.total !== undefined) headers['x-total-count'] = String(page.total);
+        sendJson(res, 200, body, headers);
+      },
+    },
+    create: {
+      async answer({ res, served, endpoint, caller }, input) {
+        const record = await served.service.create(input!, caller);
+        sendJson(res, 201, record, { 'x-microlib-version': served.servedBy, location: `${MODELS_PREFIX}${endpoint}/${encodeURIComponent(record.id)}`, etag: etagOf(record) });
+      },
+    },
+    read: {
+      async answer(request) {
+        const { req, res, served, search } = request;
+        const relation = search === '' ? null : new URLSearchParams(search).get('relation');
+        if (relation) return answerRelation(request, relation, search.replace(RELATION_PARAMETER, ''));
+        const record = await served.service.get(request.id, request.caller);
+        const etag = etagOf(record);
+        if (req.headers['if-none-match'] === etag) return sendEmpty(res, 304, { etag, 'x-microlib-version': served.servedBy });
+        sendJson(res, 200, record, { etag, 'x-microlib-version': served.servedBy });
+      },
+    },
+    update: {
+      async answer({ res, served, id, caller }, input, expectedRevision) {
+        const record = await served.service.update(id, input!, expectedRevision, caller);
+        sendJson(res, 200, record, { etag: etagOf(record), 'x-microlib-version': served.servedBy });
+      },
+    },
+    delete: {
+      async answer({ res, served, id, caller }, _input, expectedRevision) {
+        await served.service.remove(id, expectedRevision, caller);
+        sendEmpty(res, 204, { 'x-microlib-version': served.servedBy });
+      },
+    },
+    relation: {
+      answer: (request) => answerRelation(request, request.name, request.search),
+    },
+    command,
+    commandByPatch: command,
+    port: {
+      check: ({ served, name }) => served.service.checkInboundPort(name),
+      async answer({ res, served, id, name, caller }, input, expectedRevision) {
+        const record = await served.service.callPort(id, name, input, expectedRevision, caller);
+        sendJson(res, 200, record, { etag: etagOf(record), 'x-microlib-version': served.servedBy });
+      },
+    },
+  };
+}
