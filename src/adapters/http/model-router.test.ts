@@ -8,7 +8,7 @@ import { MicrolibError } from '../../domain/errors.js';
 import type { ListQuery } from '../../domain/datasource.js';
 import type { ModelObject, ModelSpecification, StoredRecord } from '../../domain/model-spec.js';
 import { Catalog, type ServedModel } from '../../catalog/catalog.js';
-import { createMemoryDatasource } from '../persistence/memory-datasource.js';
+import { createMemoryDatasource } from '../persistence/memory/memory-datasource.js';
 import { createModelRouter } from './model-router.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { MODELS_PREFIX } from './models-prefix.js';
