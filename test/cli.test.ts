@@ -2,14 +2,15 @@
 // a remote from `microlib init` builds, passes its own tests and is served by a
 // host with working CRUD; reload, status, remotes and rollback against that host;
 // usage errors and an unreachable host.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { appendFile, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { removeDir, repoRoot, request, startHost, type HostProcess } from './support/host-process.js';
+import { removeDir, repoRoot } from './support/host-process.js';
+import { hostFor, withHost } from './support/with-host.js';
 
 const CLI = path.join(repoRoot, 'dist/src/cli/microlib.js');
 const ADMIN_TOKEN = 'cli-test-admin-token-0123456789';
@@ -45,27 +46,18 @@ async function linkToolchain(dir: string): Promise<void> {
 }
 
 describe('microlib init: a scaffolded remote builds, tests and serves', () => {
-  let workDir: string;
   let remoteDir: string;
-  let host: HostProcess;
-  let api: string;
   let init: Run;
-
-  before(async () => {
-    workDir = await mkdtemp(path.join(os.tmpdir(), 'microlib-cli-'));
+  const host = withHost(async ({ workDir }) => {
     remoteDir = path.join(workDir, 'billing-service');
     init = await microlib(['init', remoteDir, '--model', 'invoice']);
     assert.equal(init.code, 0, init.stderr);
     await linkToolchain(remoteDir);
     const build = await run(process.execPath, [path.join(repoRoot, 'node_modules/webpack-cli/bin/cli.js'), '--config', 'webpack.config.js'], { cwd: remoteDir, timeout: BUILD_TIMEOUT_MS });
     assert.equal(build.code, 0, `${build.stdout}\n${build.stderr}`);
-    host = await startHost({ workDir: path.join(workDir, 'host'), remotes: [{ name: 'billing', kind: 'local', path: path.join(remoteDir, 'dist') }], env: { ADMIN_TOKEN } });
-    api = `${host.url}/microlib/api/models/invoices`;
+    return { remotes: [{ name: 'billing', kind: 'local', path: path.join(remoteDir, 'dist') }], env: { ADMIN_TOKEN } };
   });
-  after(async () => {
-    await host?.stop();
-    await removeDir(workDir);
-  });
+  const api = '/microlib/api/models/invoices';
 
   it('writes the remote repository and says how to use it', async () => {
     assert.match(init.stdout, /Wrote remote "billingService" .* model "invoice" \(served at \/microlib\/api\/models\/invoices\)/);
@@ -90,32 +82,32 @@ describe('microlib init: a scaffolded remote builds, tests and serves', () => {
   });
 
   it('is served by a host: create, read, update, a command, delete', async () => {
-    const created = await request(api, { method: 'POST', body: { title: '  first invoice ' } });
+    const created = await host.request(api, { method: 'POST', body: { title: '  first invoice ' } });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal(created.body.title, 'first invoice', "the scaffold's factory ran");
     assert.equal(created.body.quantity, 1, 'field defaults apply');
     assert.equal(created.body.status, 'open');
     const id = created.body.id as string;
 
-    assert.equal((await request(`${api}/${id}`)).body.title, 'first invoice');
-    const patched = await request(`${api}/${id}`, { method: 'PATCH', body: { quantity: 3 } });
+    assert.equal((await host.request(`${api}/${id}`)).body.title, 'first invoice');
+    const patched = await host.request(`${api}/${id}`, { method: 'PATCH', body: { quantity: 3 } });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     assert.equal(patched.body.quantity, 3);
-    const closed = await request(`${api}/${id}/commands/close`, { method: 'POST' });
+    const closed = await host.request(`${api}/${id}/commands/close`, { method: 'POST' });
     assert.equal(closed.status, 200, JSON.stringify(closed.body));
     assert.equal(closed.body.status, 'closed');
-    const list = await request(`${api}?status=closed`);
+    const list = await host.request(`${api}?status=closed`);
     assert.deepEqual(list.body.data.map((r: { id: string }) => r.id), [id]);
-    assert.equal((await request(`${api}/${id}`, { method: 'DELETE' })).status, 204);
-    assert.equal((await request(`${api}/${id}`)).status, 404);
+    assert.equal((await host.request(`${api}/${id}`, { method: 'DELETE' })).status, 204);
+    assert.equal((await host.request(`${api}/${id}`)).status, 404);
   });
 
   it('answers a bad body with a 400 naming the field', async () => {
-    const untitled = await request(api, { method: 'POST', body: { quantity: 2 } });
+    const untitled = await host.request(api, { method: 'POST', body: { quantity: 2 } });
     assert.equal(untitled.status, 400);
     assert.equal(untitled.body.error.code, 'MLB_ERR_VALIDATION');
     assert.equal(untitled.body.error.field, 'title');
-    const negative = await request(api, { method: 'POST', body: { title: 'x', quantity: -1 } });
+    const negative = await host.request(api, { method: 'POST', body: { title: 'x', quantity: -1 } });
     assert.equal(negative.status, 400);
     assert.equal(negative.body.error.field, 'quantity');
   });
@@ -164,7 +156,7 @@ describe('microlib init: a scaffolded remote builds, tests and serves', () => {
     assert.equal(rolledBack.code, 0, rolledBack.stderr);
     assert.equal(rolledBack.stdout.trim().replace(/\(\d+ ms\)/, '(n ms)'), `billing: rolled back ${second} -> ${first} (n ms)`);
     assert.match((await microlib(['status'], env)).stdout, new RegExp(`^billing +ready \\(pinned\\) +${first} `, 'm'));
-    assert.equal((await request(api, { method: 'POST', body: { title: 'after the rollback' } })).status, 201, 'the version rolled back to serves');
+    assert.equal((await host.request(api, { method: 'POST', body: { title: 'after the rollback' } })).status, 201, 'the version rolled back to serves');
 
     const nothingLeft = await microlib(['rollback', 'billing'], env);
     assert.equal(nothingLeft.code, 1);
@@ -173,38 +165,11 @@ describe('microlib init: a scaffolded remote builds, tests and serves', () => {
 });
 
 describe('microlib start', () => {
-  it('runs the host in its own process until SIGTERM', async () => {
-    const workDir = await mkdtemp(path.join(os.tmpdir(), 'microlib-cli-'));
-    const entries = path.join(workDir, 'remoteEntries.js');
-    await writeFile(entries, 'export default [];\n');
-    const child = spawn(process.execPath, [CLI, 'start'], {
-      cwd: workDir,
-      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', REMOTE_ENTRIES: entries, DATA_DIR: path.join(workDir, 'data'), REMOTE_CACHE_DIR: path.join(workDir, 'cache') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    try {
-      const port = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('microlib start did not listen within 30 s')), 30_000);
-        let output = '';
-        child.stdout.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const match = /"port":(\d+)[^\n]*"msg":"listening on/.exec(output);
-          if (match) {
-            clearTimeout(timer);
-            resolve(Number(match[1]));
-          }
-        });
-        void exited.then((code) => reject(new Error(`microlib start exited with ${code}`)));
-      });
-      const health = await request(`http://127.0.0.1:${port}/microlib/health`);
-      assert.deepEqual([health.status, health.body], [200, { status: 'ok' }]);
-      child.kill('SIGTERM');
-      assert.equal(await exited, 0, 'a clean stop');
-    } finally {
-      child.kill('SIGKILL');
-      await removeDir(workDir);
-    }
+  it('runs the host in its own process until SIGTERM', async (t) => {
+    const host = await hostFor(t, { remotes: [], nodeArgs: [CLI, 'start'] });
+    const health = await host.request('/microlib/health');
+    assert.deepEqual([health.status, health.body], [200, { status: 'ok' }]);
+    assert.equal(await host.stop(), 0, 'a clean stop');
   });
 });
 

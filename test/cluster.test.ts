@@ -3,13 +3,14 @@
 // replaced in its slot; a hot deploy under load reaches both workers with no failed request, and a
 // replacement started later loads the deployed version, not whatever the source has by then; on
 // SIGTERM the primary stops its workers and exits 0.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { makeWorkDir, removeDir, startHost, type HostProcess } from './support/host-process.js';
 import { exampleBuild } from './support/example-builds.js';
 import { plainRequest, type PlainResponse } from './support/plain-http.js';
+import { until } from './support/until.js';
+import { withHost, type HostFixture } from './support/with-host.js';
 import { connect } from './support/ws-client.js';
 
 const CLIENTS = 4;
@@ -42,7 +43,7 @@ async function fromBothWorkers(request: () => Promise<PlainResponse>): Promise<M
  * worker costs only the request it was answering, never a pooled connection a client would
  * reuse later), until `stop()`; bounded in count and time.
  */
-function startLoad(host: HostProcess, step: (client: number, i: number) => Promise<string | undefined>) {
+function startLoad(host: HostFixture, step: (client: number, i: number) => Promise<string | undefined>) {
   let stopped = false;
   const failures: string[] = [];
   let answered = 0;
@@ -68,23 +69,27 @@ function startLoad(host: HostProcess, step: (client: number, i: number) => Promi
   };
 }
 
-async function clusterInfo(host: HostProcess): Promise<ClusterInfo> {
+async function clusterInfo(host: HostFixture): Promise<ClusterInfo> {
   const response = await plainRequest(`${host.url}/microlib/api/cluster`);
   assert.equal(response.status, 200, JSON.stringify(response.body));
   return response.body as ClusterInfo;
 }
 
 /** Waits (bounded) until `slot` runs a listening worker other than `oldPid`; returns its pid. */
-async function replacementOf(host: HostProcess, slot: number, oldPid: number): Promise<number> {
-  const deadline = Date.now() + 60_000;
-  for (let i = 0; i < 600 && Date.now() < deadline; i++) {
+async function replacementOf(host: HostFixture, slot: number, oldPid: number): Promise<number> {
+  const worker = await until(async () => {
     // Right after a kill, a connection may still be handed to the dead worker: that request fails, the next one is asked.
     const info = await clusterInfo(host).catch(() => undefined);
     const worker = info?.workers.find((w) => w.slot === slot);
-    if (worker && worker.pid !== oldPid && worker.listening) return worker.pid;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`slot ${slot} was not replaced`);
+    return worker && worker.pid !== oldPid && worker.listening ? worker : undefined;
+  }, `a replacement worker in slot ${slot}`, 60_000);
+  return worker.pid;
+}
+
+/** Waits (bounded) until the load has had `more` answers past those it has now. */
+function moreAnswers(load: { answered(): number }, more: number, what: string) {
+  const from = load.answered();
+  return until(() => load.answered() >= from + more, what, 10_000);
 }
 
 /** An answer from `slot` (after a replacement, its only live worker is the new one); bounded. */
@@ -97,24 +102,15 @@ async function fromSlot(slot: number, request: () => Promise<PlainResponse>): Pr
 }
 
 describe('cluster mode', () => {
-  let workDir: string;
   let remoteDir: string;
-  let host: HostProcess;
-
-  before(async () => {
-    workDir = await makeWorkDir();
+  const host = withHost(async ({ workDir }) => {
     remoteDir = path.join(workDir, 'remote');
     await writeBuild(remoteDir, 1);
-    host = await startHost({
-      workDir,
+    return {
       remotes: [{ name: 'orderService', kind: 'local', path: remoteDir }],
       env: { CLUSTER_ENABLED: 'true', CLUSTER_WORKERS: '2', MICROLIB_DEV_MODE: 'true' },
       startTimeoutMs: 60_000,
-    });
-  });
-  after(async () => {
-    await host?.stop();
-    await removeDir(workDir);
+    };
   });
 
   it('reads through one worker what was created through the other (file datasource owned by the primary)', async () => {
@@ -139,9 +135,8 @@ describe('cluster mode', () => {
       const created = await fromBothWorkers(() => plainRequest(`${host.url}/microlib/api/models/customers`, { method: 'POST', body: { firstName: 'W', lastName: 'S', email: 'ws@example.com' } }));
       const ids = [...created.values()].map((response) => response.body.id as string);
       for (const client of clients) {
-        const deadline = Date.now() + 10_000;
         const seen = () => client.messages.filter((m) => m.type === 'event').map((m) => m.event.data.id as string);
-        while (!ids.every((id) => seen().includes(id)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+        await until(() => ids.every((id) => seen().includes(id)), 'the events of both workers on every client', 10_000);
         for (const id of ids) assert.equal(seen().filter((s) => s === id).length, 1, `event of ${id} arrives once`);
       }
     } finally {
@@ -160,11 +155,10 @@ describe('cluster mode', () => {
       return response.status === 201 || response.status === 200 ? undefined : `${response.status} ${JSON.stringify(response.body)}`;
     });
     try {
-      for (let i = 0; i < 200 && load.answered() < 40; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await moreAnswers(load, 40, 'the load to get going');
       process.kill(victim.pid, 'SIGKILL');
       const pid = await replacementOf(host, 2, victim.pid);
-      const answered = load.answered();
-      for (let i = 0; i < 200 && load.answered() < answered + 40; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await moreAnswers(load, 40, 'answers after the replacement');
       await load.stop();
       assert.ok(load.failures.length <= CLIENTS, `${load.failures.length} failed requests: ${load.failures.slice(0, 5).join('; ')}`);
       assert.ok(load.answered() > 80, `only ${load.answered()} requests answered`);
@@ -187,11 +181,10 @@ describe('cluster mode', () => {
     });
     let reload: PlainResponse;
     try {
-      for (let i = 0; i < 200 && load.answered() < 40; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await moreAnswers(load, 40, 'the load to get going');
       await writeBuild(remoteDir, 2);
       reload = await plainRequest(`${host.url}/microlib/reload`, { method: 'POST' });
-      const answered = load.answered();
-      for (let i = 0; i < 200 && load.answered() < answered + 40; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await moreAnswers(load, 40, 'answers after the deploy');
     } finally {
       await load.stop();
     }

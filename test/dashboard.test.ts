@@ -2,15 +2,16 @@
 // against a host serving the example remote from a local folder: the models are listed, a created
 // record's event shows live, a failing port shows its failure, and a reload from the page (with the
 // pasted ADMIN_TOKEN) switches the shown version. With AUTH_ENABLED the page's data needs an admin JWT.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { exampleRemoteDist, makeWorkDir, removeDir, repoRoot, request, startHost, type HostProcess } from './support/host-process.js';
+import { exampleRemoteDist, repoRoot } from './support/host-process.js';
 import { exampleBuild } from './support/example-builds.js';
 import { browserUnavailable, launchBrowser } from './support/browser.js';
 import { startTokenIssuer, type TokenIssuer } from './support/token-issuer.js';
+import { withHost, type HostFixture } from './support/with-host.js';
 
 const skip = browserUnavailable();
 const ADMIN = 'dashboard-admin-token-0123456789';
@@ -30,41 +31,32 @@ function recordRequests(page: Page): string[] {
   return urls;
 }
 
-function assertLocal(urls: readonly string[], host: HostProcess): void {
+function assertLocal(urls: readonly string[], host: HostFixture): void {
   const own = [host.url, `ws://127.0.0.1:${host.port}/`];
   const foreign = urls.filter((url) => !own.some((prefix) => url.startsWith(prefix)) && !url.startsWith('data:'));
   assert.deepEqual(foreign, [], 'the pages load only from the host');
 }
 
 describe('dashboard (headless Chromium)', { skip, timeout: 120_000 }, () => {
-  let host: HostProcess;
-  let workDir: string;
   let remoteDir: string;
   let browser: Browser;
   let page: Page;
   let urls: string[];
-  const api = () => `${host.url}/microlib/api`;
-  const remoteVersion = async () => (await request(`${api()}/remotes`)).body.remotes[0].version as string;
-
-  before(async () => {
-    workDir = await makeWorkDir();
+  const host = withHost(async ({ workDir, defer }) => {
     remoteDir = path.join(workDir, 'remote');
     await writeBuild(remoteDir, await exampleBuild(1));
-    host = await startHost({
-      workDir,
+    browser = await launchBrowser();
+    defer(() => browser.close());
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    urls = recordRequests(page);
+    return {
       remotes: [{ name: 'orderService', kind: 'local', path: remoteDir }],
       // Shipping always fails, so the ports view has a failure to show.
       env: { ADMIN_TOKEN: ADMIN, ORDER_SERVICE_FAULTS: JSON.stringify({ 'shipping.ship': { fail: 'always' } }) },
-    });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    urls = recordRequests(page);
+    };
   });
-  after(async () => {
-    await browser?.close();
-    await host?.stop();
-    await removeDir(workDir);
-  });
+  const api = '/microlib/api';
+  const remoteVersion = async () => (await host.request(`${api}/remotes`)).body.remotes[0].version as string;
 
   it('lists the remote with its version and the example models with their endpoints and datasource', async () => {
     await page.goto(`${host.url}/microlib`);
@@ -84,17 +76,17 @@ describe('dashboard (headless Chromium)', { skip, timeout: 120_000 }, () => {
 
   it('shows a created record live in the event feed and counts it', async () => {
     await page.locator('#ws-status', { hasText: 'following 3 models' }).waitFor(WAIT);
-    const created = await request(`${api()}/models/customers`, { method: 'POST', body: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' } });
+    const created = await host.request(`${api}/models/customers`, { method: 'POST', body: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' } });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     await page.locator(`#feed li[data-event="customerCreated"][data-id="${created.body.id}"]`).waitFor(WAIT);
     await page.locator('#models tr[data-model="customer"] td.records', { hasText: /^1$/ }).waitFor(WAIT);
   });
 
   it("shows a port's recent failure and its circuit", async () => {
-    const customer = await request(`${api()}/models/customers`, { method: 'POST', body: { firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.com' } });
-    const order = await request(`${api()}/models/orders`, { method: 'POST', body: { customerId: customer.body.id, items: [{ sku: 'A1', quantity: 1, price: 5 }] } });
+    const customer = await host.request(`${api}/models/customers`, { method: 'POST', body: { firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.com' } });
+    const order = await host.request(`${api}/models/orders`, { method: 'POST', body: { customerId: customer.body.id, items: [{ sku: 'A1', quantity: 1, price: 5 }] } });
     assert.equal(order.status, 201, JSON.stringify(order.body));
-    assert.equal((await request(`${api()}/models/orders/${order.body.id}/commands/submit`, { method: 'POST' })).status, 200);
+    assert.equal((await host.request(`${api}/models/orders/${order.body.id}/commands/submit`, { method: 'POST' })).status, 200);
     const failures = page.locator('#ports tr[data-port="order.shipOrder"] td.failures li');
     await failures.first().waitFor({ timeout: 30_000 });
     assert.match(await failures.first().innerText(), /failed: port order\.shipOrder failed/);
@@ -121,7 +113,7 @@ describe('dashboard (headless Chromium)', { skip, timeout: 120_000 }, () => {
     await page.locator(`#remotes tr[data-remote="orderService"] td.version[data-version="${after}"]`).waitFor(WAIT);
     await page.locator('#feed li[data-event="remoteReloaded"]').first().waitFor(WAIT);
     assert.match(await page.locator('#remotes tr[data-remote="orderService"] ul.history').innerText(), /manual: sha256-\w+ → sha256-\w+/);
-    const served = await request(`${api()}/models/customers`, { method: 'POST', body: { firstName: 'Alan', lastName: 'Turing', email: 'alan@example.com' } });
+    const served = await host.request(`${api}/models/customers`, { method: 'POST', body: { firstName: 'Alan', lastName: 'Turing', email: 'alan@example.com' } });
     assert.equal(served.body.build, 2, 'the new build serves');
     await page.locator(`#feed li[data-event="customerCreated"][data-id="${served.body.id}"]`).waitFor(WAIT);
     if (process.env.MICROLIB_SCREENSHOT === '1') await page.screenshot({ path: path.join(repoRoot, 'docs/dashboard.png'), fullPage: true });
@@ -138,53 +130,45 @@ describe('dashboard (headless Chromium)', { skip, timeout: 120_000 }, () => {
 });
 
 describe('dashboard with AUTH_ENABLED', { timeout: 120_000 }, () => {
-  let host: HostProcess;
-  let workDir: string;
   let issuer: TokenIssuer;
   const token = (claims: Record<string, unknown>) => issuer.sign(claims);
   const DATA = ['/microlib/api/models', '/microlib/api/access', '/microlib/api/remotes', '/microlib/api/ports'];
-
-  before(async () => {
-    workDir = await makeWorkDir();
+  const host = withHost(async ({ workDir, defer }) => {
     issuer = await startTokenIssuer(workDir);
-    host = await startHost({ workDir, remotes: [{ name: 'orderService', kind: 'local', path: exampleRemoteDist }], env: { AUTH_ENABLED: 'true', AUTH_KEY_SET: issuer.keySetPath } });
-  });
-  after(async () => {
-    await host?.stop();
-    await issuer?.close();
-    await removeDir(workDir);
+    defer(() => issuer.close());
+    return { remotes: [{ name: 'orderService', kind: 'local', path: exampleRemoteDist }], env: { AUTH_ENABLED: 'true', AUTH_KEY_SET: issuer.keySetPath } };
   });
 
   it("answers the dashboard's data endpoints 401 without a token, 403 without the admin permission", async () => {
     const reader = { authorization: `Bearer ${await token({ sub: 'r', permissions: ['order:read'] })}` };
     const admin = { authorization: `Bearer ${await token({ sub: 'ops', permissions: ['microlib:admin'] })}` };
     for (const endpoint of DATA) {
-      const anonymous = await request(`${host.url}${endpoint}`);
+      const anonymous = await host.request(`${endpoint}`);
       assert.equal(anonymous.status, 401, endpoint);
       assert.equal(anonymous.body.error.code, 'MLB_ERR_UNAUTHORIZED');
-      assert.equal((await request(`${host.url}${endpoint}`, { headers: reader })).status, 403, endpoint);
-      assert.equal((await request(`${host.url}${endpoint}`, { headers: admin })).status, 200, endpoint);
+      assert.equal((await host.request(`${endpoint}`, { headers: reader })).status, 403, endpoint);
+      assert.equal((await host.request(`${endpoint}`, { headers: admin })).status, 200, endpoint);
     }
-    assert.deepEqual((await request(`${host.url}/microlib/api/access`, { headers: admin })).body, { authEnabled: true, reload: 'allowed' });
+    assert.deepEqual((await host.request('/microlib/api/access', { headers: admin })).body, { authEnabled: true, reload: 'allowed' });
   });
 
   it('serves the pages themselves openly: no-cache pages, immutable hashed assets, JSON 404 for anything else', async () => {
-    const page = await request(`${host.url}/microlib`);
+    const page = await host.request('/microlib');
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
     assert.equal(page.headers.get('cache-control'), 'no-cache');
     assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
     const asset = /\/microlib\/assets\/index-[\w-]+\.js/.exec(page.body as string)?.[0];
     assert.ok(asset, 'the page names its hashed script');
-    const script = await request(`${host.url}${asset}`);
+    const script = await host.request(`${asset}`);
     assert.equal(script.status, 200);
     assert.match(script.headers.get('content-type') ?? '', /^text\/javascript/);
     assert.match(script.headers.get('cache-control') ?? '', /immutable/);
-    assert.equal((await request(`${host.url}/microlib/`)).status, 200);
-    assert.equal((await request(`${host.url}/microlib/docs`)).status, 200);
-    assert.match((await request(`${host.url}/microlib/docs/swagger-ui-bundle.js`)).headers.get('content-type') ?? '', /javascript/);
+    assert.equal((await host.request('/microlib/')).status, 200);
+    assert.equal((await host.request('/microlib/docs')).status, 200);
+    assert.match((await host.request('/microlib/docs/swagger-ui-bundle.js')).headers.get('content-type') ?? '', /javascript/);
     for (const missing of ['/microlib/other-page', '/microlib/assets/missing.js', '/microlib/docs/package.json']) {
-      const answer = await request(`${host.url}${missing}`);
+      const answer = await host.request(`${missing}`);
       assert.equal(answer.status, 404, missing);
       assert.equal(answer.body.error.code, 'MLB_ERR_NOT_FOUND');
     }
@@ -216,7 +200,7 @@ describe('dashboard with AUTH_ENABLED', { timeout: 120_000 }, () => {
       await page.locator('#token-form button[type="submit"]').click();
       await page.locator('#ws-status', { hasText: 'following 3 models' }).waitFor(WAIT);
       const admin = { authorization: `Bearer ${await token({ sub: 'ops', permissions: ['*'] })}` };
-      const created = await request(`${host.url}/microlib/api/models/products`, { method: 'POST', body: { sku: 'B2', name: 'bolt', price: 1 }, headers: admin });
+      const created = await host.request('/microlib/api/models/products', { method: 'POST', body: { sku: 'B2', name: 'bolt', price: 1 }, headers: admin });
       assert.equal(created.status, 201, JSON.stringify(created.body));
       await page.locator(`#feed li[data-event="productCreated"][data-id="${created.body.id}"]`).waitFor(WAIT);
     } finally {

@@ -1,7 +1,7 @@
 // Authentication and authorization against a host child process: JWTs verified against a local
 // JWKS server (keys made with jose here), every refusal a 401 with WWW-Authenticate and its reason
 // in the log only; permissions per operation, per command and per owner; the admin API; WebSocket.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { writeFile } from 'node:fs/promises';
@@ -9,8 +9,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import WebSocket from 'ws';
-import { makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
-import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
+import { localModelsRemote } from './support/fixture-remotes.js';
+import { until } from './support/until.js';
+import { withHost } from './support/with-host.js';
 import { connect } from './support/ws-client.js';
 
 const ISSUER = 'https://id.example.test/';
@@ -24,12 +25,8 @@ const models = `[
 ]`;
 
 describe('authentication and authorization', () => {
-  let host: HostProcess;
-  let workDir: string;
-  let jwks: http.Server;
   let key: CryptoKey;
   let otherKey: CryptoKey;
-  let api: string;
 
   const token = (claims: Record<string, unknown>, options: { key?: CryptoKey; kid?: string; exp?: string | number; nbf?: number; iss?: string; aud?: string } = {}) => {
     const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'k1' }).setIssuedAt().setIssuer(options.iss ?? ISSUER).setAudience(options.aud ?? AUDIENCE).setExpirationTime(options.exp ?? '5m');
@@ -39,40 +36,37 @@ describe('authentication and authorization', () => {
   const as = async (claims: Record<string, unknown>) => ({ authorization: `Bearer ${await token(claims)}` });
   const reasons = () => host.logs.filter((l) => l.msg === 'authentication failed').map((l) => String(l.reason));
 
-  before(async () => {
+  const host = withHost(async ({ workDir, defer }) => {
     // The JWKS publishes k1 only; otherKey signs tokens the host must refuse.
     ({ privateKey: otherKey } = await generateKeyPair('RS256'));
     const keyPair = await generateKeyPair('RS256', { extractable: true });
     key = keyPair.privateKey;
     const jwk = { ...(await exportJWK(keyPair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-    jwks = http.createServer((_req, res) => {
+    const jwks = http.createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ keys: [jwk] }));
     });
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
-    workDir = await makeWorkDir();
+    defer(() => jwks.close());
     const keySet = path.join(workDir, 'key-set.json');
     await writeFile(keySet, JSON.stringify({ jwksUri: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`, issuer: ISSUER, audience: AUDIENCE, algorithms: ['RS256'], permissionsClaim: 'permissions' }));
-    const dir = await writeRemoteEntry(path.join(workDir, 'remote'), containerSource(models));
-    host = await startHost({ workDir, remotes: [{ name: 'kit', kind: 'local', path: dir }], env: { AUTH_ENABLED: 'true', AUTH_KEY_SET: keySet, AUTH_MAX_FAILURES_PER_MINUTE: '40', ENCRYPTION_PWD: 'a long enough test password' } });
-    api = `${host.url}/microlib/api/models`;
+    return {
+      remotes: [await localModelsRemote(workDir, models)],
+      env: { AUTH_ENABLED: 'true', AUTH_KEY_SET: keySet, AUTH_MAX_FAILURES_PER_MINUTE: '40', ENCRYPTION_PWD: 'a long enough test password' },
+    };
   });
-  after(async () => {
-    await host?.stop();
-    jwks?.close();
-    await removeDir(workDir);
-  });
+  const api = '/microlib/api/models';
 
   it('answers 401 with WWW-Authenticate without a token, and serves a valid one', async () => {
-    const anonymous = await request(`${api}/things`);
+    const anonymous = await host.request(`${api}/things`);
     assert.equal(anonymous.status, 401);
     assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer realm="microlib"');
     assert.equal(anonymous.body.error.code, 'MLB_ERR_UNAUTHORIZED');
     const headers = await as({ sub: 'ada', scope: 'thing:read thing:create' });
-    const created = await request(`${api}/things`, { method: 'POST', body: { name: 'a' }, headers });
+    const created = await host.request(`${api}/things`, { method: 'POST', body: { name: 'a' }, headers });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    assert.equal((await request(`${api}/things/${created.body.id}`, { headers })).status, 200);
-    const denied = await request(`${api}/things/${created.body.id}`, { method: 'DELETE', headers });
+    assert.equal((await host.request(`${api}/things/${created.body.id}`, { headers })).status, 200);
+    const denied = await host.request(`${api}/things/${created.body.id}`, { method: 'DELETE', headers });
     assert.equal(denied.status, 403);
     assert.match(denied.body.error.message, /thing:delete/);
   });
@@ -94,12 +88,11 @@ describe('authentication and authorization', () => {
     ];
     for (const [what, bad, reason] of cases) {
       const before = reasons().length;
-      const answer = await request(`${api}/things`, { headers: { authorization: `Bearer ${bad}` } });
+      const answer = await host.request(`${api}/things`, { headers: { authorization: `Bearer ${bad}` } });
       assert.equal(answer.status, 401, what);
       assert.equal(answer.headers.get('www-authenticate'), 'Bearer realm="microlib", error="invalid_token"', what);
       assert.doesNotMatch(JSON.stringify(answer.body), reason, `${what}: the reason is not told to the client`);
-      const deadline = Date.now() + 2_000;
-      while (reasons().length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await until(() => reasons().length > before, `the log line of "${what}"`, 2_000);
       assert.match(reasons().at(-1) ?? '', reason, what);
     }
   });
@@ -107,48 +100,48 @@ describe('authentication and authorization', () => {
   it('keeps records to their owner under the owner rule', async () => {
     const alice = await as({ sub: 'alice' });
     const bob = await as({ sub: 'bob' });
-    const note = await request(`${api}/notes`, { method: 'POST', body: { text: 'mine' }, headers: alice });
+    const note = await host.request(`${api}/notes`, { method: 'POST', body: { text: 'mine' }, headers: alice });
     assert.equal(note.status, 201);
     assert.equal(note.body.owner, 'alice');
-    assert.equal((await request(`${api}/notes/${note.body.id}`, { headers: alice })).status, 200);
-    assert.equal((await request(`${api}/notes/${note.body.id}`, { headers: bob })).status, 404, 'another owner\'s record does not exist for bob');
-    assert.equal((await request(`${api}/notes/${note.body.id}`, { method: 'PATCH', body: { text: 'x' }, headers: bob })).status, 404);
-    assert.equal((await request(`${api}/notes/${note.body.id}`, { method: 'DELETE', headers: bob })).status, 404);
-    await request(`${api}/notes`, { method: 'POST', body: { text: 'his' }, headers: bob });
-    const bobs = await request(`${api}/notes?count`, { headers: bob });
+    assert.equal((await host.request(`${api}/notes/${note.body.id}`, { headers: alice })).status, 200);
+    assert.equal((await host.request(`${api}/notes/${note.body.id}`, { headers: bob })).status, 404, 'another owner\'s record does not exist for bob');
+    assert.equal((await host.request(`${api}/notes/${note.body.id}`, { method: 'PATCH', body: { text: 'x' }, headers: bob })).status, 404);
+    assert.equal((await host.request(`${api}/notes/${note.body.id}`, { method: 'DELETE', headers: bob })).status, 404);
+    await host.request(`${api}/notes`, { method: 'POST', body: { text: 'his' }, headers: bob });
+    const bobs = await host.request(`${api}/notes?count`, { headers: bob });
     assert.deepEqual(bobs.body.data.map((n: { text: string }) => n.text), ['his']);
     assert.equal(bobs.body.total, 1);
     const admin = await as({ sub: 'root', permissions: ['note:admin'] });
-    assert.equal((await request(`${api}/notes?count`, { headers: admin })).body.total, 2);
-    const forged = await request(`${api}/notes`, { method: 'POST', body: { text: 'x', owner: 'alice' }, headers: bob });
+    assert.equal((await host.request(`${api}/notes?count`, { headers: admin })).body.total, 2);
+    const forged = await host.request(`${api}/notes`, { method: 'POST', body: { text: 'x', owner: 'alice' }, headers: bob });
     assert.equal(forged.status, 400, 'owner is set by the host');
   });
 
   it('enforces command permissions: decrypt needs "decrypt", other commands what an update needs', async () => {
     const writer = await as({ sub: 'w', permissions: ['thing:create', 'thing:read'] });
-    const thing = (await request(`${api}/things`, { method: 'POST', body: { name: 'n', secret: 's3cret' }, headers: writer })).body;
-    const noDecrypt = await request(`${api}/things/${thing.id}/commands/decrypt`, { method: 'POST', headers: writer });
+    const thing = (await host.request(`${api}/things`, { method: 'POST', body: { name: 'n', secret: 's3cret' }, headers: writer })).body;
+    const noDecrypt = await host.request(`${api}/things/${thing.id}/commands/decrypt`, { method: 'POST', headers: writer });
     assert.equal(noDecrypt.status, 403);
     const reader = await as({ sub: 'r', permissions: ['thing:read', 'decrypt'] });
-    const clear = await request(`${api}/things/${thing.id}/commands/decrypt`, { method: 'POST', headers: reader });
+    const clear = await host.request(`${api}/things/${thing.id}/commands/decrypt`, { method: 'POST', headers: reader });
     assert.equal(clear.status, 200, JSON.stringify(clear.body));
     assert.equal(clear.body.secret, 's3cret');
-    assert.equal((await request(`${api}/things/${thing.id}/commands/touch`, { method: 'POST', headers: reader })).status, 403);
+    assert.equal((await host.request(`${api}/things/${thing.id}/commands/touch`, { method: 'POST', headers: reader })).status, 403);
     const updater = await as({ sub: 'u', permissions: ['thing:update'] });
-    assert.equal((await request(`${api}/things/${thing.id}/commands/touch`, { method: 'POST', headers: updater })).status, 200);
+    assert.equal((await host.request(`${api}/things/${thing.id}/commands/touch`, { method: 'POST', headers: updater })).status, 200);
   });
 
   it('opens the host\'s own API to admins only', async () => {
-    assert.equal((await request(`${host.url}/microlib/api/config`)).status, 401);
-    assert.equal((await request(`${host.url}/microlib/api/remotes`, { headers: await as({ sub: 'x', permissions: ['thing:read'] }) })).status, 403);
-    const config = await request(`${host.url}/microlib/api/config`, { headers: await as({ sub: 'x', permissions: ['microlib:admin'] }) });
+    assert.equal((await host.request('/microlib/api/config')).status, 401);
+    assert.equal((await host.request('/microlib/api/remotes', { headers: await as({ sub: 'x', permissions: ['thing:read'] }) })).status, 403);
+    const config = await host.request('/microlib/api/config', { headers: await as({ sub: 'x', permissions: ['microlib:admin'] }) });
     assert.equal(config.status, 200);
     assert.ok(!JSON.stringify(config.body).includes('factory'), 'no functions in the config');
-    assert.equal((await request(`${host.url}/microlib/health`)).status, 200, 'health stays open');
+    assert.equal((await host.request('/microlib/health')).status, 200, 'health stays open');
     // Reloads and rollbacks: an admin JWT is a credential too.
-    assert.equal((await request(`${host.url}/microlib/reload`, { method: 'POST' })).status, 401);
-    assert.equal((await request(`${host.url}/microlib/reload`, { method: 'POST', headers: await as({ sub: 'x', permissions: ['thing:update'] }) })).status, 401);
-    const reload = await request(`${host.url}/microlib/reload`, { method: 'POST', headers: await as({ sub: 'ops', permissions: ['microlib:admin'] }) });
+    assert.equal((await host.request('/microlib/reload', { method: 'POST' })).status, 401);
+    assert.equal((await host.request('/microlib/reload', { method: 'POST', headers: await as({ sub: 'x', permissions: ['thing:update'] }) })).status, 401);
+    const reload = await host.request('/microlib/reload', { method: 'POST', headers: await as({ sub: 'ops', permissions: ['microlib:admin'] }) });
     assert.equal(reload.status, 200, JSON.stringify(reload.body));
   });
 
@@ -172,7 +165,7 @@ describe('authentication and authorization', () => {
 
   it('makes a client that keeps failing wait (429)', async () => {
     let last = 0;
-    for (let i = 0; i < 45 && last !== 429; i++) last = (await request(`${api}/things`, { headers: { authorization: 'Bearer garbage' } })).status;
+    for (let i = 0; i < 45 && last !== 429; i++) last = (await host.request(`${api}/things`, { headers: { authorization: 'Bearer garbage' } })).status;
     assert.equal(last, 429);
   });
 });

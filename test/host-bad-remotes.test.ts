@@ -1,22 +1,19 @@
 // Broken remotes never stop the host: it starts, serves the good remote, and reports each bad one clearly.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { exampleRemoteDist, makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
+import { exampleRemoteDist } from './support/host-process.js';
 import { startStaticServer, type StaticServer } from './support/static-server.js';
 import { containerSource, throwingModelsRemote, writeRemoteEntry } from './support/fixture-remotes.js';
+import { withHost } from './support/with-host.js';
 
 describe('bad remotes', () => {
-  let host: HostProcess;
-  let workDir: string;
   let empty: StaticServer;
-  let hung: StaticServer;
-  let startedIn: number;
-
-  before(async () => {
-    workDir = await makeWorkDir();
+  const host = withHost(async ({ workDir, defer }) => {
     empty = await startStaticServer(path.join(workDir, 'nothing-here'));
-    hung = await startStaticServer(workDir, { hang: true });
+    defer(() => empty.close());
+    const hung = await startStaticServer(workDir, { hang: true });
+    defer(() => hung.close());
     const fixtures = path.join(workDir, 'fixtures');
     const remotes = [
       { name: 'good', kind: 'local', path: exampleRemoteDist },
@@ -36,25 +33,20 @@ describe('bad remotes', () => {
         path: await writeRemoteEntry(path.join(fixtures, 'clash'), containerSource(`[{ modelName: 'order2', endpoint: 'orders', factory: () => (x) => x }]`)),
       },
     ];
-    const started = Date.now();
-    host = await startHost({ workDir, remotes, env: { FETCH_TIMEOUT_MS: '1500', LOAD_TIMEOUT_MS: '5000' } });
-    startedIn = Date.now() - started;
-  });
-  after(async () => {
-    await host?.stop();
-    await empty?.close();
-    await hung?.close();
-    await removeDir(workDir);
+    return { remotes, env: { FETCH_TIMEOUT_MS: '1500', LOAD_TIMEOUT_MS: '5000' } };
   });
 
   it('starts within the timeouts and serves the good remote', async () => {
+    // From the host's first log line to its listening line, by the times it logged.
+    const listening = host.logs.find((line) => String(line.msg).startsWith('listening'))!;
+    const startedIn = Date.parse(String(listening.time)) - Date.parse(String(host.logs[0]!.time));
     assert.ok(startedIn < 15_000, `started in ${startedIn} ms`);
-    const res = await request(`${host.url}/microlib/api/models/customers`, { method: 'POST', body: { firstName: 'A', lastName: 'B', email: 'a@b.co' } });
+    const res = await host.request('/microlib/api/models/customers', { method: 'POST', body: { firstName: 'A', lastName: 'B', email: 'a@b.co' } });
     assert.equal(res.status, 201);
   });
 
   it('reports each bad remote with a clear reason', async () => {
-    const { body } = await request(`${host.url}/microlib/api/remotes`);
+    const { body } = await host.request('/microlib/api/remotes');
     const byName = Object.fromEntries(body.remotes.map((r: { name: string }) => [r.name, r])) as Record<string, { status: string; lastError: { message: string } | null; version: string | null }>;
     assert.equal(byName.good!.status, 'ready');
     assert.equal(byName.good!.lastError, null);

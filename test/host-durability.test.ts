@@ -2,81 +2,57 @@
 // write the host acknowledged survives `kill -9` in the middle of a burst.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { exampleRemoteDist, makeWorkDir, removeDir, request, startHost } from './support/host-process.js';
+import { exampleRemoteDist } from './support/host-process.js';
+import { hostFor } from './support/with-host.js';
 
 const remotes = [{ name: 'orderService', kind: 'local', path: exampleRemoteDist }];
 
 describe('file datasource durability through the host', () => {
-  it('finds its data after a restart', async () => {
-    const workDir = await makeWorkDir();
-    try {
-      const first = await startHost({ workDir, remotes });
-      const created = await request(`${first.url}/microlib/api/models/customers`, { method: 'POST', body: { firstName: 'R', lastName: 'S', email: 'r@s.io' } });
-      assert.equal(created.status, 201);
-      const patched = await request(`${first.url}/microlib/api/models/customers/${created.body.id}`, { method: 'PATCH', body: { tier: 'gold' } });
-      assert.equal(patched.status, 200);
-      await first.stop();
-
-      const second = await startHost({ workDir, remotes });
-      try {
-        const read = await request(`${second.url}/microlib/api/models/customers/${created.body.id}`);
-        assert.equal(read.status, 200);
-        assert.deepEqual(read.body, patched.body);
-      } finally {
-        await second.stop();
-      }
-    } finally {
-      await removeDir(workDir);
-    }
+  it('finds its data after a restart', async (t) => {
+    const host = await hostFor(t, { remotes });
+    const created = await host.request('/microlib/api/models/customers', { method: 'POST', body: { firstName: 'R', lastName: 'S', email: 'r@s.io' } });
+    assert.equal(created.status, 201);
+    const patched = await host.request(`/microlib/api/models/customers/${created.body.id}`, { method: 'PATCH', body: { tier: 'gold' } });
+    assert.equal(patched.status, 200);
+    await host.restart();
+    const read = await host.request(`/microlib/api/models/customers/${created.body.id}`);
+    assert.equal(read.status, 200);
+    assert.deepEqual(read.body, patched.body);
   });
 
-  it('keeps every acknowledged write when killed with SIGKILL during a burst', async () => {
-    const workDir = await makeWorkDir();
-    try {
-      const host = await startHost({ workDir, remotes });
-      const acknowledged: string[] = [];
-      let stop = false;
-      const deadline = Date.now() + 20_000;
-      // 20 concurrent writers; the host is killed after 300 acknowledgements.
-      const writer = async (n: number) => {
-        for (let i = 0; !stop && Date.now() < deadline && i < 10_000; i++) {
-          try {
-            const res = await fetch(`${host.url}/microlib/api/models/customers`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ firstName: `W${n}`, lastName: `N${i}`, email: `w${n}.${i}@example.com` }),
-            });
-            if (res.status === 201) acknowledged.push(((await res.json()) as { id: string }).id);
-            else await res.body?.cancel();
-          } catch {
-            return; // connection cut by the kill: the write was not acknowledged
-          }
-          if (acknowledged.length >= 300 && !stop) {
-            stop = true;
-            await host.kill();
-          }
+  it('keeps every acknowledged write when killed with SIGKILL during a burst', async (t) => {
+    const host = await hostFor(t, { remotes });
+    const acknowledged: string[] = [];
+    let stop = false;
+    const deadline = Date.now() + 20_000;
+    // 20 concurrent writers; the host is killed after 300 acknowledgements.
+    const writer = async (n: number) => {
+      for (let i = 0; !stop && Date.now() < deadline && i < 10_000; i++) {
+        try {
+          const res = await host.request('/microlib/api/models/customers', { method: 'POST', body: { firstName: `W${n}`, lastName: `N${i}`, email: `w${n}.${i}@example.com` } });
+          if (res.status === 201) acknowledged.push(res.body.id);
+        } catch {
+          return; // connection cut by the kill: the write was not acknowledged
         }
-      };
-      await Promise.all(Array.from({ length: 20 }, (_, n) => writer(n)));
-      assert.ok(acknowledged.length >= 300, `only ${acknowledged.length} writes acknowledged`);
-
-      const restarted = await startHost({ workDir, remotes });
-      try {
-        const missing: string[] = [];
-        for (const id of acknowledged) {
-          const res = await request(`${restarted.url}/microlib/api/models/customers/${id}`);
-          if (res.status !== 200) missing.push(id);
+        if (acknowledged.length >= 300 && !stop) {
+          stop = true;
+          await host.kill();
         }
-        assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged writes lost`);
-        const count = await request(`${restarted.url}/microlib/api/models/customers?count&limit=1`);
-        assert.ok(count.body.total >= acknowledged.length);
-        const more = await request(`${restarted.url}/microlib/api/models/customers`, { method: 'POST', body: { firstName: 'After', lastName: 'Crash', email: 'a@c.io' } });
-        assert.equal(more.status, 201, 'the store is writable after recovery');
-      } finally {
-        await restarted.stop();
       }
-    } finally {
-      await removeDir(workDir);
+    };
+    await Promise.all(Array.from({ length: 20 }, (_, n) => writer(n)));
+    assert.ok(acknowledged.length >= 300, `only ${acknowledged.length} writes acknowledged`);
+
+    await host.restart();
+    const missing: string[] = [];
+    for (const id of acknowledged) {
+      const res = await host.request(`/microlib/api/models/customers/${id}`);
+      if (res.status !== 200) missing.push(id);
     }
+    assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged writes lost`);
+    const count = await host.request('/microlib/api/models/customers?count&limit=1');
+    assert.ok(count.body.total >= acknowledged.length);
+    const more = await host.request('/microlib/api/models/customers', { method: 'POST', body: { firstName: 'After', lastName: 'Crash', email: 'a@c.io' } });
+    assert.equal(more.status, 201, 'the store is writable after recovery');
   });
 });

@@ -3,9 +3,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
 import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
 import { until } from './support/until.js';
+import { hostFor, type HostFixture } from './support/with-host.js';
 
 // `thing` announces writes; `watcher` listens to them from its factory and counts what it saw;
 // `thing`'s eventHandlers throw on a marked record, to show errors are reported.
@@ -26,46 +26,46 @@ const models = (tag: string) => `[
   },
 ]`;
 
-const seenLines = (host: HostProcess) => host.logs.filter((l) => typeof l.raw === 'string').map((l) => l.raw as string);
+/** How long the replaced version is watched for an event it must no longer hear. */
+const NO_OLD_LISTENER_WINDOW_MS = 100;
 
+const seenLines = (host: HostFixture) => host.logs.filter((l) => typeof l.raw === 'string').map((l) => l.raw as string);
 
 describe('local events', () => {
-  it('announces writes to listeners and eventHandlers, reports handler errors, and ends subscriptions on reload', async () => {
-    const workDir = await makeWorkDir();
-    const remoteDir = path.join(workDir, 'remote');
-    await writeRemoteEntry(remoteDir, containerSource(models('v1')));
-    const host = await startHost({ workDir, remotes: [{ name: 'kit', kind: 'local', path: remoteDir }], env: { MICROLIB_DEV_MODE: 'true' } });
-    try {
-      const api = `${host.url}/microlib/api/models`;
-      const thing = (await request(`${api}/things`, { method: 'POST', body: { name: 'a' } })).body;
-      await request(`${api}/things/${thing.id}`, { method: 'PATCH', body: { name: 'b' } });
-      await request(`${api}/things/${thing.id}`, { method: 'DELETE' });
-      await until(() => seenLines(host).includes(`v1 saw thingDeleted ${thing.id}`), 'the delete event', 5_000);
-      assert.deepEqual(
-        seenLines(host).filter((l) => l.startsWith('v1 saw thing')),
-        [`v1 saw thingCreated ${thing.id}`, `v1 saw thingUpdated ${thing.id}`, `v1 saw thingDeleted ${thing.id}`],
-        'created, updated and deleted, in order',
-      );
-      const watcher = (await request(`${api}/watchers`, { method: 'POST', body: {} })).body;
-      assert.deepEqual(watcher.seen, ['thingCreated', 'thingUpdated', 'thingDeleted']);
+  it('announces writes to listeners and eventHandlers, reports handler errors, and ends subscriptions on reload', async (t) => {
+    let remoteDir = '';
+    const host = await hostFor(t, async ({ workDir }) => {
+      remoteDir = await writeRemoteEntry(path.join(workDir, 'remote'), containerSource(models('v1')));
+      return { remotes: [{ name: 'kit', kind: 'local', path: remoteDir }], env: { MICROLIB_DEV_MODE: 'true' } };
+    });
+    const api = '/microlib/api/models';
+    const thing = (await host.request(`${api}/things`, { method: 'POST', body: { name: 'a' } })).body;
+    await host.request(`${api}/things/${thing.id}`, { method: 'PATCH', body: { name: 'b' } });
+    await host.request(`${api}/things/${thing.id}`, { method: 'DELETE' });
+    await until(() => seenLines(host).includes(`v1 saw thingDeleted ${thing.id}`), 'the delete event', 5_000);
+    assert.deepEqual(
+      seenLines(host).filter((l) => l.startsWith('v1 saw thing')),
+      [`v1 saw thingCreated ${thing.id}`, `v1 saw thingUpdated ${thing.id}`, `v1 saw thingDeleted ${thing.id}`],
+      'created, updated and deleted, in order',
+    );
+    const watcher = (await host.request(`${api}/watchers`, { method: 'POST', body: {} })).body;
+    assert.deepEqual(watcher.seen, ['thingCreated', 'thingUpdated', 'thingDeleted']);
 
-      const marked = await request(`${api}/things`, { method: 'POST', body: { explode: true } });
-      assert.equal(marked.status, 201, 'a failing handler does not fail the request');
-      await until(() => host.logs.some((l) => l.msg === 'event handler failed'), 'the handler error in the log', 5_000);
-      const failure = host.logs.find((l) => l.msg === 'event handler failed')!;
-      assert.equal(failure.event, 'thingCreated');
-      assert.match(JSON.stringify(failure.err), new RegExp(`handler exploded on ${marked.body.id}`));
+    const marked = await host.request(`${api}/things`, { method: 'POST', body: { explode: true } });
+    assert.equal(marked.status, 201, 'a failing handler does not fail the request');
+    await until(() => host.logs.some((l) => l.msg === 'event handler failed'), 'the handler error in the log', 5_000);
+    const failure = host.logs.find((l) => l.msg === 'event handler failed')!;
+    assert.equal(failure.event, 'thingCreated');
+    assert.match(JSON.stringify(failure.err), new RegExp(`handler exploded on ${marked.body.id}`));
 
-      await writeRemoteEntry(remoteDir, containerSource(models('v2')));
-      assert.equal((await request(`${host.url}/microlib/reload`, { method: 'POST' })).status, 200);
-      await until(() => seenLines(host).some((l) => l === 'v2 saw reload of kit' || l === 'v1 saw reload of kit'), 'the reload event', 5_000);
-      const after = (await request(`${api}/things`, { method: 'POST', body: { name: 'c' } })).body;
-      await until(() => seenLines(host).includes(`v2 saw thingCreated ${after.id}`), 'the new version hearing the event', 5_000);
-      await new Promise((r) => setTimeout(r, 100));
-      assert.ok(!seenLines(host).includes(`v1 saw thingCreated ${after.id}`), 'the replaced version no longer listens');
-    } finally {
-      await host.stop();
-      await removeDir(workDir);
-    }
+    await writeRemoteEntry(remoteDir, containerSource(models('v2')));
+    assert.equal((await host.request('/microlib/reload', { method: 'POST' })).status, 200);
+    await until(() => seenLines(host).some((l) => l === 'v2 saw reload of kit' || l === 'v1 saw reload of kit'), 'the reload event', 5_000);
+    const after = (await host.request(`${api}/things`, { method: 'POST', body: { name: 'c' } })).body;
+    await until(() => seenLines(host).includes(`v2 saw thingCreated ${after.id}`), 'the new version hearing the event', 5_000);
+    // Proving the old version does NOT hear the event needs a window: both versions' listeners
+    // would hear it at once (the until() above saw the new one), so a silent window after that means none.
+    await new Promise((r) => setTimeout(r, NO_OLD_LISTENER_WINDOW_MS));
+    assert.ok(!seenLines(host).includes(`v1 saw thingCreated ${after.id}`), 'the replaced version no longer listens');
   });
 });

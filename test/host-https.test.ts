@@ -1,27 +1,20 @@
 // HTTPS end to end: a certificate made by `npm run cert` (scripts/make-cert.mjs), the host on
 // SSL_ENABLED, a client that trusts only that certificate, and the HTTP port redirecting to HTTPS.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { makeWorkDir, removeDir, repoRoot, startHost, type HostProcess } from './support/host-process.js';
-import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
+import { localModelsRemote } from './support/fixture-remotes.js';
+import { freePort } from './support/free-port.js';
+import { repoRoot } from './support/host-process.js';
+import { withHost } from './support/with-host.js';
 
 const run = promisify(execFile);
 const models = `[{ modelName: 'thing', endpoint: 'things', datasource: 'memory', factory: () => (x) => ({ ...x }) }]`;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function get(url: string, ca?: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
@@ -37,28 +30,18 @@ function get(url: string, ca?: Buffer): Promise<{ status: number; headers: http.
 }
 
 describe('HTTPS', () => {
-  let host: HostProcess;
-  let workDir: string;
   let ca: Buffer;
   let redirectPort: number;
-
-  before(async () => {
-    workDir = await makeWorkDir();
+  const host = withHost(async ({ workDir }) => {
     const keyPath = path.join(workDir, 'key.pem');
     const certPath = path.join(workDir, 'cert.pem');
     await run(process.execPath, [path.join(repoRoot, 'scripts/make-cert.mjs'), '--key', keyPath, '--cert', certPath]);
     ca = await readFile(certPath);
     redirectPort = await freePort();
-    const dir = await writeRemoteEntry(path.join(workDir, 'remote'), containerSource(models));
-    host = await startHost({
-      workDir,
-      remotes: [{ name: 'kit', kind: 'local', path: dir }],
+    return {
+      remotes: [await localModelsRemote(workDir, models)],
       env: { SSL_ENABLED: 'true', SSL_KEY_PATH: keyPath, SSL_CERT_PATH: certPath, SSL_REDIRECT_PORT: String(redirectPort) },
-    });
-  });
-  after(async () => {
-    await host?.stop();
-    await removeDir(workDir);
+    };
   });
 
   it('serves the API over TLS to a client that trusts the certificate', async () => {

@@ -1,12 +1,12 @@
 // The generated API on the mongodb datasource (DATASOURCE_ADAPTER=mongodb), against a
 // MongoDB-protocol server: CRUD and queries in the database, 503 while MongoDB is
 // unreachable, recovery without a restart, and no acknowledged write lost.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
-import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
+import { localModelsRemote } from './support/fixture-remotes.js';
 import { restartableMongo, type RestartableMongo } from './support/mongo-server.js';
+import { until } from './support/until.js';
+import { withHost } from './support/with-host.js';
 
 const models = `[{
   modelName: 'thing', endpoint: 'things', factory: () => (x) => ({ ...x }),
@@ -16,75 +16,58 @@ const models = `[{
 
 describe('generated API on MongoDB', () => {
   let mongo: RestartableMongo;
-  let host: HostProcess;
-  let workDir: string;
-  let api: string;
-
-  before(async () => {
+  const api = '/microlib/api/models/things';
+  const host = withHost(async ({ workDir, defer }) => {
     mongo = await restartableMongo();
-    workDir = await makeWorkDir();
-    const dir = await writeRemoteEntry(path.join(workDir, 'remote'), containerSource(models));
-    host = await startHost({
-      workDir,
-      remotes: [{ name: 'kit', kind: 'local', path: dir }],
+    defer(() => mongo.close());
+    return {
+      remotes: [await localModelsRemote(workDir, models)],
       env: { MONGODB_URL: mongo.url, MONGODB_DATABASE: `host_${process.pid}_${Date.now()}` },
-    });
-    api = `${host.url}/microlib/api/models/things`;
-  });
-  after(async () => {
-    await host?.stop();
-    await mongo?.close();
-    await removeDir(workDir);
+    };
   });
 
   it('creates, reads, filters, sorts, pages and deletes in the database', async () => {
-    for (let n = 1; n <= 5; n++) assert.equal((await request(api, { method: 'POST', body: { name: `t${n}`, n } })).status, 201);
-    const page = await request(`${api}?sort=-n&limit=2&count`);
+    for (let n = 1; n <= 5; n++) assert.equal((await host.request(api, { method: 'POST', body: { name: `t${n}`, n } })).status, 201);
+    const page = await host.request(`${api}?sort=-n&limit=2&count`);
     assert.equal(page.status, 200, JSON.stringify(page.body));
     assert.deepEqual(page.body.data.map((t: { n: number }) => t.n), [5, 4]);
     assert.equal(page.body.total, 5);
-    const next = await request(`${api}?sort=-n&limit=2&cursor=${encodeURIComponent(page.body.nextCursor)}`);
+    const next = await host.request(`${api}?sort=-n&limit=2&cursor=${encodeURIComponent(page.body.nextCursor)}`);
     assert.deepEqual(next.body.data.map((t: { n: number }) => t.n), [3, 2]);
-    const three = await request(`${api}?n=3`);
+    const three = await host.request(`${api}?n=3`);
     assert.deepEqual(three.body.data.map((t: { name: string }) => t.name), ['t3']);
     const id = three.body.data[0].id as string;
-    const patched = await request(`${api}/${id}`, { method: 'PATCH', body: { name: 'three' }, headers: { 'if-match': '"1"' } });
+    const patched = await host.request(`${api}/${id}`, { method: 'PATCH', body: { name: 'three' }, headers: { 'if-match': '"1"' } });
     assert.equal(patched.status, 200);
-    assert.equal((await request(`${api}/${id}`, { method: 'PATCH', body: { name: 'x' }, headers: { 'if-match': '"1"' } })).status, 412);
-    assert.equal((await request(`${api}/${id}`, { method: 'DELETE' })).status, 204);
-    assert.equal((await request(`${api}/${id}`)).status, 404);
-    const operator = await request(`${api}?n[$gt]=1`);
+    assert.equal((await host.request(`${api}/${id}`, { method: 'PATCH', body: { name: 'x' }, headers: { 'if-match': '"1"' } })).status, 412);
+    assert.equal((await host.request(`${api}/${id}`, { method: 'DELETE' })).status, 204);
+    assert.equal((await host.request(`${api}/${id}`)).status, 404);
+    const operator = await host.request(`${api}?n[$gt]=1`);
     assert.equal(operator.status, 400, 'operators never reach the database');
-    const config = await request(`${host.url}/microlib/api/config`);
+    const config = await host.request('/microlib/api/config');
     assert.equal(config.body.models[0].datasource, 'mongodb');
   });
 
   it('answers 503 while MongoDB is unreachable and recovers without a restart, losing no acknowledged write', async () => {
     const acknowledged: string[] = [];
     for (let i = 0; i < 10; i++) {
-      const created = await request(api, { method: 'POST', body: { name: `before-${i}` } });
+      const created = await host.request(api, { method: 'POST', body: { name: `before-${i}` } });
       assert.equal(created.status, 201);
       acknowledged.push(created.body.id);
     }
     await mongo.stop();
     const started = Date.now();
-    const down = await request(api, { method: 'POST', body: { name: 'during' } });
+    const down = await host.request(api, { method: 'POST', body: { name: 'during' } });
     assert.equal(down.status, 503, JSON.stringify(down.body));
     assert.equal(down.body.error.code, 'MLB_ERR_UNAVAILABLE');
     assert.match(down.body.error.message, /MongoDB at 127\.0\.0\.1:\d+ is unreachable/);
     assert.ok(!/mongodb:\/\/[^@]*@/.test(down.body.error.message), 'no credentials in the message');
     assert.ok(Date.now() - started < 5_000, 'fails fast');
-    assert.equal((await request(`${api}?limit=1`)).status, 503);
-    assert.equal((await request(`${host.url}/microlib/health`)).status, 200, 'the host itself stays up');
+    assert.equal((await host.request(`${api}?limit=1`)).status, 503);
+    assert.equal((await host.request('/microlib/health')).status, 200, 'the host itself stays up');
 
     await mongo.start();
-    const deadline = Date.now() + 15_000;
-    let recovered = await request(api, { method: 'POST', body: { name: 'after' } });
-    while (recovered.status !== 201 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-      recovered = await request(api, { method: 'POST', body: { name: 'after' } });
-    }
-    assert.equal(recovered.status, 201, JSON.stringify(recovered.body));
-    for (const id of acknowledged) assert.equal((await request(`${api}/${id}`)).status, 200, `acknowledged ${id} is still there`);
+    await until(async () => (await host.request(api, { method: 'POST', body: { name: 'after' } })).status === 201, 'a write to succeed once MongoDB is back', 15_000);
+    for (const id of acknowledged) assert.equal((await host.request(`${api}/${id}`)).status, 200, `acknowledged ${id} is still there`);
   });
 });

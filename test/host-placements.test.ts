@@ -4,16 +4,16 @@
 // Each node serves its placement and forwards the rest; an order's workflow runs on the orders
 // node for requests sent anywhere; its events reach the other nodes; the catalog node stopped and
 // restarted catches up on the events it missed.
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { freePort } from './support/free-port.js';
-import { exampleRemoteDist, makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
-import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
+import { exampleRemoteDist, request } from './support/host-process.js';
+import { localModelsRemote } from './support/fixture-remotes.js';
 import { kafkaOrSkip } from './support/kafka-server.js';
 import { connect } from './support/ws-client.js';
 import { until } from './support/until.js';
+import { withHost, type HostSetup } from './support/with-host.js';
 
 const topic = `placements-${randomUUID().slice(0, 8)}`;
 const { kafka, unavailable } = await kafkaOrSkip([`${topic}:2`]);
@@ -34,53 +34,46 @@ const NODES = ['customers', 'orders', 'catalog'] as const;
 type NodeName = (typeof NODES)[number];
 
 describe('placements: one application on three nodes', { skip: unavailable, timeout: 180_000 }, () => {
-  let workDir: string;
-  let tallyRemote: string;
   const ports = {} as Record<NodeName, number>;
-  const nodes = {} as Record<NodeName, HostProcess>;
   const api = (node: NodeName) => `http://127.0.0.1:${ports[node]}/microlib/api/models`;
 
-  const start = async (name: NodeName) => {
-    nodes[name] = await startHost({
-      workDir: path.join(workDir, name),
-      remotes: [
-        { name: 'orderService', kind: 'local', path: exampleRemoteDist },
-        { name: 'tallies', kind: 'local', path: tallyRemote },
-      ],
-      placements: {
-        customers: { models: ['customer'], nodes: [`http://127.0.0.1:${ports.customers}`] },
-        orders: { models: ['order'], nodes: [`http://127.0.0.1:${ports.orders}`] },
-        catalog: { models: ['product', 'tally'], nodes: [`http://127.0.0.1:${ports.catalog}`] },
-      },
-      env: {
-        PORT: String(ports[name]),
-        HOST_ID: `${name}-host`,
-        MICROLIB_PLACEMENT: name,
-        MICROLIB_NODE_NAME: `${name}-1`,
-        FORWARD_TIMEOUT_MS: '5000',
-        KAFKA_BROKERS: kafka!.brokers.join(','),
-        KAFKA_TOPIC: topic,
-        // No KAFKA_GROUP_ID: each placement is its own consumer group by default.
-        KAFKA_FROM_BEGINNING: 'true',
-        // The mock answers a fetch only after its max wait and rebalances after almost a session timeout.
-        KAFKA_SESSION_TIMEOUT_MS: '3000',
-        KAFKA_HEARTBEAT_INTERVAL_MS: '300',
-        KAFKA_FETCH_MAX_WAIT_MS: '100',
-      },
-    });
+  const nodeSetup = async (name: NodeName, workDir: string): Promise<HostSetup> => ({
+    remotes: [
+      { name: 'orderService', kind: 'local', path: exampleRemoteDist },
+      await localModelsRemote(workDir, tallies, 'tallies'),
+    ],
+    placements: {
+      customers: { models: ['customer'], nodes: [`http://127.0.0.1:${ports.customers}`] },
+      orders: { models: ['order'], nodes: [`http://127.0.0.1:${ports.orders}`] },
+      catalog: { models: ['product', 'tally'], nodes: [`http://127.0.0.1:${ports.catalog}`] },
+    },
+    env: {
+      PORT: String(ports[name]),
+      HOST_ID: `${name}-host`,
+      MICROLIB_PLACEMENT: name,
+      MICROLIB_NODE_NAME: `${name}-1`,
+      FORWARD_TIMEOUT_MS: '5000',
+      KAFKA_BROKERS: kafka!.brokers.join(','),
+      KAFKA_TOPIC: topic,
+      // No KAFKA_GROUP_ID: each placement is its own consumer group by default.
+      KAFKA_FROM_BEGINNING: 'true',
+      // The mock answers a fetch only after its max wait and rebalances after almost a session timeout.
+      KAFKA_SESSION_TIMEOUT_MS: '3000',
+      KAFKA_HEARTBEAT_INTERVAL_MS: '300',
+      KAFKA_FETCH_MAX_WAIT_MS: '100',
+    },
+  });
+  // The first node's setup picks every node's port: each must know the others' before it starts.
+  const nodes = {
+    customers: withHost(async ({ workDir }) => {
+      for (const name of NODES) ports[name] = await freePort();
+      return nodeSetup('customers', workDir);
+    }),
+    orders: withHost(({ workDir }) => nodeSetup('orders', workDir)),
+    catalog: withHost(({ workDir }) => nodeSetup('catalog', workDir)),
   };
-
-  before(async () => {
-    workDir = await makeWorkDir();
-    tallyRemote = await writeRemoteEntry(path.join(workDir, 'tallies-remote'), containerSource(tallies));
-    for (const name of NODES) ports[name] = await freePort();
-    for (const name of NODES) await start(name);
-  });
-  after(async () => {
-    for (const name of NODES) await nodes[name]?.stop();
-    await kafka?.stop();
-    if (workDir) await removeDir(workDir);
-  });
+  // Registered after the nodes' own, so it runs once they have stopped.
+  after(() => kafka?.stop());
 
   it('serves each placement on its own node, and says so in every answer', async () => {
     const customer = await request(`${api('customers')}/customers`, { method: 'POST', body: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' } });
@@ -203,7 +196,7 @@ describe('placements: one application on three nodes', { skip: unavailable, time
       missed.push(order.body.id);
     }
 
-    await start('catalog');
+    await nodes.catalog.restart();
     // The restarted node's consumer group resumes from its committed offset: the orders created while it was down arrive.
     const tally = await until(async () => {
       const made = await request(`${api('customers')}/tallies`, { method: 'POST', body: {} });

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { makeWorkDir, removeDir, request, serverScript, startHost } from './support/host-process.js';
-import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
+import { makeWorkDir, removeDir, serverScript } from './support/host-process.js';
+import { localModelsRemote } from './support/fixture-remotes.js';
+import { hostFor } from './support/with-host.js';
 
 // The shape of the original MicroLib-Example order spec: factory(dependencies) returns an
 // async create function producing a frozen object with methods; validate(model, changes).
@@ -23,40 +24,27 @@ const legacySpec = `[{
 }]`;
 
 describe('original MicroLib specs', () => {
-  it('serves modelName/endpoint/factory/validate/onDelete as written', async () => {
-    const workDir = await makeWorkDir();
-    const remote = await writeRemoteEntry(path.join(workDir, 'legacy'), containerSource(legacySpec));
-    const host = await startHost({ workDir, remotes: [{ name: 'legacy', kind: 'local', path: remote }] });
-    try {
-      const api = `${host.url}/microlib/api/models/legacy-orders`;
-      const created = await request(api, { method: 'POST', body: { customerId: 'c1', orderItems: [{ sku: 'x' }] } });
-      assert.equal(created.status, 201);
-      assert.match(created.body.orderNo, /^ORD-/, 'dependencies reach the factory');
-      assert.equal(created.body.total, undefined, 'methods are not stored');
-      const invalid = await request(`${api}/${created.body.id}`, { method: 'PATCH', body: { orderItems: 'nope' } });
-      assert.equal(invalid.status, 400);
-      assert.match(invalid.body.error.message, /orderItems must be a list/);
-      const completed = await request(`${api}/${created.body.id}`, { method: 'PATCH', body: { orderStatus: 'COMPLETE' } });
-      assert.equal(completed.status, 200);
-      assert.equal((await request(`${api}/${created.body.id}`, { method: 'DELETE' })).status, 409);
-    } finally {
-      await host.stop();
-      await removeDir(workDir);
-    }
+  it('serves modelName/endpoint/factory/validate/onDelete as written', async (t) => {
+    const host = await hostFor(t, async ({ workDir }) => ({ remotes: [await localModelsRemote(workDir, legacySpec, 'legacy')] }));
+    const api = '/microlib/api/models/legacy-orders';
+    const created = await host.request(api, { method: 'POST', body: { customerId: 'c1', orderItems: [{ sku: 'x' }] } });
+    assert.equal(created.status, 201);
+    assert.match(created.body.orderNo, /^ORD-/, 'dependencies reach the factory');
+    assert.equal(created.body.total, undefined, 'methods are not stored');
+    const invalid = await host.request(`${api}/${created.body.id}`, { method: 'PATCH', body: { orderItems: 'nope' } });
+    assert.equal(invalid.status, 400);
+    assert.match(invalid.body.error.message, /orderItems must be a list/);
+    const completed = await host.request(`${api}/${created.body.id}`, { method: 'PATCH', body: { orderStatus: 'COMPLETE' } });
+    assert.equal(completed.status, 200);
+    assert.equal((await host.request(`${api}/${created.body.id}`, { method: 'DELETE' })).status, 409);
   });
 
-  it('refuses a spec naming an unknown datasource, and says so', async () => {
-    const workDir = await makeWorkDir();
-    const remote = await writeRemoteEntry(path.join(workDir, 'odd'), containerSource(`[{ modelName: 'thing', endpoint: 'things', datasource: 'cassandra', factory: () => (x) => x }]`));
-    const host = await startHost({ workDir, remotes: [{ name: 'odd', kind: 'local', path: remote }] });
-    try {
-      const { body } = await request(`${host.url}/microlib/api/remotes`);
-      assert.equal(body.remotes[0].status, 'failed');
-      assert.match(body.remotes[0].lastError.message, /datasource "cassandra" is not one of: memory, file/);
-    } finally {
-      await host.stop();
-      await removeDir(workDir);
-    }
+  it('refuses a spec naming an unknown datasource, and says so', async (t) => {
+    const odd = `[{ modelName: 'thing', endpoint: 'things', datasource: 'cassandra', factory: () => (x) => x }]`;
+    const host = await hostFor(t, async ({ workDir }) => ({ remotes: [await localModelsRemote(workDir, odd, 'odd')] }));
+    const { body } = await host.request('/microlib/api/remotes');
+    assert.equal(body.remotes[0].status, 'failed');
+    assert.match(body.remotes[0].lastError.message, /datasource "cassandra" is not one of: memory, file/);
   });
 });
 

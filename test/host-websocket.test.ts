@@ -1,47 +1,34 @@
 // The WebSocket event stream for clients, against a host child process: subscriptions,
 // filters, order of events, bad messages, and a slow client dropped instead of buffered.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { connect } from './support/ws-client.js';
-import { makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
-import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
+import { localModelsRemote } from './support/fixture-remotes.js';
+import { withHost } from './support/with-host.js';
 
 const models = `[{ modelName: 'thing', endpoint: 'things', datasource: 'memory', factory: () => (x) => ({ ...x }) }]`;
 
 describe('WebSocket event stream', () => {
-  let host: HostProcess;
-  let workDir: string;
-  let api: string;
-  let wsUrl: string;
-
-  before(async () => {
-    workDir = await makeWorkDir();
-    const dir = await writeRemoteEntry(path.join(workDir, 'remote'), containerSource(models));
-    host = await startHost({ workDir, remotes: [{ name: 'kit', kind: 'local', path: dir }], env: { WS_MAX_BUFFERED_BYTES: '65536' } });
-    api = `${host.url}/microlib/api/models/things`;
-    wsUrl = `ws://127.0.0.1:${host.port}/microlib/ws/events`;
-  });
-  after(async () => {
-    await host?.stop();
-    await removeDir(workDir);
-  });
+  const host = withHost(async ({ workDir }) => ({ remotes: [await localModelsRemote(workDir, models)], env: { WS_MAX_BUFFERED_BYTES: '65536' } }));
+  const api = '/microlib/api/models/things';
+  const eventStream = () => connect(`ws://127.0.0.1:${host.port}/microlib/ws/events`);
 
   it('streams created, updated and deleted events in order, filtered by id or field values', async () => {
-    const client = await connect(wsUrl);
+    const client = await eventStream();
     client.send({ type: 'subscribe', sub: 'all', model: 'thing' });
     client.send({ type: 'subscribe', sub: 'red', model: 'thing', where: { color: 'red' } });
     await client.until(2, 'subscribed');
     assert.deepEqual(client.messages.map((m) => [m.type, m.sub]), [['subscribed', 'all'], ['subscribed', 'red']]);
 
-    const blue = (await request(api, { method: 'POST', body: { color: 'blue' } })).body;
-    const red = (await request(api, { method: 'POST', body: { color: 'red' } })).body;
+    const blue = (await host.request(api, { method: 'POST', body: { color: 'blue' } })).body;
+    const red = (await host.request(api, { method: 'POST', body: { color: 'red' } })).body;
     client.send({ type: 'subscribe', sub: 'one', model: 'thing', id: blue.id, events: ['updated', 'deleted'] });
     await client.until(6, 'creates and the third subscription');
-    await request(`${api}/${blue.id}`, { method: 'PATCH', body: { color: 'green' } });
-    await request(`${api}/${red.id}`, { method: 'PATCH', body: { size: 3 } });
-    await request(`${api}/${blue.id}`, { method: 'DELETE' });
+    await host.request(`${api}/${blue.id}`, { method: 'PATCH', body: { color: 'green' } });
+    await host.request(`${api}/${red.id}`, { method: 'PATCH', body: { size: 3 } });
+    await host.request(`${api}/${blue.id}`, { method: 'DELETE' });
     const all = await client.until(12, 'every event');
     const events = all.filter((m) => m.type === 'event').map((m) => `${m.sub}:${m.event.eventName}:${m.event.data.id === blue.id ? 'blue' : 'red'}`);
     assert.deepEqual(events, [
@@ -61,14 +48,14 @@ describe('WebSocket event stream', () => {
 
     client.send({ type: 'unsubscribe', sub: 'all' });
     await client.until(13, 'unsubscribed');
-    await request(api, { method: 'POST', body: { color: 'red' } });
+    await host.request(api, { method: 'POST', body: { color: 'red' } });
     const after = await client.until(14, 'the red create');
     assert.deepEqual(after.slice(12).map((m) => [m.type, m.sub]), [['unsubscribed', 'all'], ['event', 'red']]);
     client.socket.close();
   });
 
   it('answers bad messages with an error naming the field, and keeps the connection', async () => {
-    const client = await connect(wsUrl);
+    const client = await eventStream();
     client.send('not json');
     client.send({ type: 'subscribe', sub: 'x', model: 'nope' });
     client.send({ type: 'subscribe', model: 'thing' });
@@ -89,7 +76,7 @@ describe('WebSocket event stream', () => {
   });
 
   it('drops a client that does not read, instead of buffering its events without bound', async () => {
-    const slow = await connect(wsUrl);
+    const slow = await eventStream();
     slow.send({ type: 'subscribe', sub: 'all', model: 'thing' });
     await slow.until(1, 'subscribed');
     const closed = new Promise<number>((resolve) => slow.socket.once('close', (code) => resolve(code)));
@@ -99,7 +86,7 @@ describe('WebSocket event stream', () => {
     let writes = 0;
     const deadline = Date.now() + 30_000;
     while (!host.logs.some((l) => l.msg === 'slow WebSocket client dropped') && writes < 20_000 && Date.now() < deadline) {
-      await Promise.all(Array.from({ length: 20 }, () => request(api, { method: 'POST', body: { payload } })));
+      await Promise.all(Array.from({ length: 20 }, () => host.request(api, { method: 'POST', body: { payload } })));
       writes += 20;
     }
     const drop = host.logs.find((l) => l.msg === 'slow WebSocket client dropped');
@@ -107,9 +94,9 @@ describe('WebSocket event stream', () => {
     assert.ok((drop.bufferedBytes as number) <= 65_536 + 16_384, `dropped with ${String(drop.bufferedBytes)} bytes buffered`);
     (slow.socket as unknown as { _socket: { resume(): void } })._socket.resume();
     assert.ok([1013, 1006].includes(await closed));
-    assert.equal((await request(`${host.url}/microlib/health`)).status, 200);
+    assert.equal((await host.request('/microlib/health')).status, 200);
     // Others are unaffected.
-    const fresh = await connect(wsUrl);
+    const fresh = await eventStream();
     fresh.send({ type: 'subscribe', sub: 's', model: 'thing' });
     await fresh.until(1, 'subscribed');
     fresh.socket.close();

@@ -3,16 +3,20 @@
 // sends the same ones) interleaved with valid writes. Every hostile request must get
 // a 4xx JSON error, the host must stay up, and the data afterwards must be exactly
 // what the valid writes made.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import path from 'node:path';
-import { makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
-import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
+import { localModelsRemote } from './support/fixture-remotes.js';
+import { withHost } from './support/with-host.js';
 
 const BODY_LIMIT = 65_536;
 const REQUEST_TIMEOUT_MS = 10_000;
 const PREFIX = '/microlib/api/models';
+/** How long the raw client waits for a refusal by headers alone before it sends a body over the limit. */
+const EARLY_REFUSAL_WINDOW_MS = 100;
+/** The raw client's pause after each 16 KiB of a large body, so an early answer is read before the host's reset. */
+const BODY_CHUNK_PAUSE_MS = 1;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // `widgets` declares fields of each kind; `bags` declares none, so any top-level key reaches the model.
 const models = `[
@@ -78,13 +82,15 @@ function raw(port: number, head: string | Buffer, body: Buffer = Buffer.alloc(0)
     socket.on('connect', async () => {
       socket.write(head);
       if (body.length === 0) return;
-      // Like a client sending `Expect: 100-continue`, give the host a moment to refuse by the
-      // headers alone; bounded at 20 polls of 5 ms.
-      for (let polls = 0; body.length > BODY_LIMIT && polls < 20 && received.length === 0; polls++) await new Promise((r) => setTimeout(r, 5));
+      // Both waits below are a client's deliberate pacing, not polls for something the test
+      // expects: the host may answer or not, and the body goes out either way.
+      // Like a client sending `Expect: 100-continue`, give the host a window to refuse by the
+      // headers alone before sending a body over the limit.
+      for (let waited = 0; body.length > BODY_LIMIT && waited < EARLY_REFUSAL_WINDOW_MS && received.length === 0; waited += 5) await pause(5);
       // Bounded: at most body.length / 16 KiB writes, each followed by a pause so an answer is read before a reset.
       for (let at = 0; at < body.length && received.length === 0 && !socket.destroyed; at += 16_384) {
         socket.write(body.subarray(at, at + 16_384));
-        if (body.length > 16_384) await new Promise((r) => setTimeout(r, 1));
+        if (body.length > 16_384) await pause(BODY_CHUNK_PAUSE_MS);
       }
     });
   });
@@ -377,18 +383,10 @@ function hostileCases(rand: () => number, id: string, bagId: string): HostileCas
 }
 
 describe('hostile input to the generated API', () => {
-  let host: HostProcess;
-  let workDir: string;
-
-  before(async () => {
-    workDir = await makeWorkDir();
-    const dir = await writeRemoteEntry(path.join(workDir, 'remote'), containerSource(models));
-    host = await startHost({ workDir, remotes: [{ name: 'kit', kind: 'local', path: dir }], env: { BODY_LIMIT_BYTES: String(BODY_LIMIT), MAX_PAGE_SIZE: '1000' } });
-  });
-  after(async () => {
-    await host?.stop();
-    await removeDir(workDir);
-  });
+  const host = withHost(async ({ workDir }) => ({
+    remotes: [await localModelsRemote(workDir, models)],
+    env: { BODY_LIMIT_BYTES: String(BODY_LIMIT), MAX_PAGE_SIZE: '1000' },
+  }));
 
   it('answers every hostile request with a JSON 4xx, stays up, and keeps exactly the valid writes', { timeout: 300_000 }, async () => {
     const rand = prng(0x5eed1234);
@@ -405,26 +403,26 @@ describe('hostile input to the generated API', () => {
       if (ids.length > 0 && rand() < 0.4) {
         const id = ids[Math.floor(rand() * ids.length)]!;
         const patch = validWidget(rand, validCount);
-        const answer = await request(`${widgets}/${id}`, { method: 'PATCH', body: patch });
+        const answer = await host.request(`${widgets}/${id}`, { method: 'PATCH', body: patch });
         assert.equal(answer.status, 200, `valid patch: ${JSON.stringify(answer.body)}`);
         assert.deepEqual(pick(answer.body, Object.keys(patch)), patch);
         expected.set(id, answer.body);
       } else if (rand() < 0.8) {
         const body = validWidget(rand, validCount);
-        const answer = await request(widgets, { method: 'POST', body });
+        const answer = await host.request(widgets, { method: 'POST', body });
         assert.equal(answer.status, 201, `valid create: ${JSON.stringify(answer.body)}`);
         assert.deepEqual(pick(answer.body, Object.keys(body)), body);
         expected.set(answer.body.id, answer.body);
       } else {
         const body = { label: `bag${validCount}`, nested: { n: validCount, list: [1, 'two', { three: 3 }] } };
-        const answer = await request(bags, { method: 'POST', body });
+        const answer = await host.request(bags, { method: 'POST', body });
         assert.equal(answer.status, 201, `valid bag: ${JSON.stringify(answer.body)}`);
         expectedBags.set(answer.body.id, answer.body);
       }
     };
 
     for (let i = 0; i < 3; i++) await validWrite();
-    const seedBag = await request(bags, { method: 'POST', body: { label: 'seed' } });
+    const seedBag = await host.request(bags, { method: 'POST', body: { label: 'seed' } });
     expectedBags.set(seedBag.body.id, seedBag.body);
     const anchor = [...expected.keys()][0]!;
     const cases = hostileCases(rand, anchor, seedBag.body.id);
@@ -456,19 +454,19 @@ describe('hostile input to the generated API', () => {
     assert.deepEqual(failures, [], `${failures.length} of ${cases.length} hostile requests were mishandled (${[...byCategory].map(([k, v]) => `${k}: ${v}`).join(', ')}; ${validCount} valid writes)`);
 
     // The host is up, and new records are plain: nothing reached a shared prototype.
-    assert.equal((await request(`${host.url}/microlib/health`)).status, 200);
-    const fresh = await request(bags, { method: 'POST', body: { label: 'after' } });
+    assert.equal((await host.request(`${host.url}/microlib/health`)).status, 200);
+    const fresh = await host.request(bags, { method: 'POST', body: { label: 'after' } });
     assert.equal(fresh.status, 201);
     assert.deepEqual(Object.keys(fresh.body).sort(), ['createdAt', 'id', 'label', 'revision', 'updatedAt']);
     expectedBags.set(fresh.body.id, fresh.body);
-    const freshWidget = await request(widgets, { method: 'POST', body: { name: 'after' } });
+    const freshWidget = await host.request(widgets, { method: 'POST', body: { name: 'after' } });
     assert.equal(freshWidget.status, 201, JSON.stringify(freshWidget.body));
     assert.equal(freshWidget.body.polluted, undefined);
     expected.set(freshWidget.body.id, freshWidget.body);
 
     // Stored data is exactly what the valid writes made.
     for (const [url, want] of [[widgets, expected], [bags, expectedBags]] as const) {
-      const list = await request(`${url}?limit=1000&count`);
+      const list = await host.request(`${url}?limit=1000&count`);
       assert.equal(list.status, 200);
       assert.equal(list.body.total, want.size, `${url}: ${list.body.total} stored, ${want.size} written`);
       const got = new Map<string, unknown>((list.body.data as Array<{ id: string }>).map((r) => [r.id, r]));

@@ -1,13 +1,14 @@
 // Zero-downtime: 50 clients keep writing and reading while 20 reloads alternate between good
 // and broken commits. No request fails, none gets a 5xx, and every answer comes from one
 // consistent version (the route table and the model code of the same build).
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeWorkDir, removeDir, startHost, type HostProcess } from './support/host-process.js';
 import { createGitRepo, type TestRepo } from './support/git-repo.js';
-import { startGitHubApiServer, type GitHubApiServer } from './support/github-api-server.js';
+import { startGitHubApiServer } from './support/github-api-server.js';
 import { brokenBuild, exampleBuild } from './support/example-builds.js';
+import { until } from './support/until.js';
 import { pushPayload, sendWebhook } from './support/webhook.js';
+import { withHost } from './support/with-host.js';
 
 const SECRET = 'webhook-secret-0123456789';
 const CLIENTS = 50;
@@ -15,27 +16,17 @@ const RELOADS = 20;
 
 describe('reloads under load', () => {
   let repo: TestRepo;
-  let github: GitHubApiServer;
-  let host: HostProcess;
-  let workDir: string;
   const buildOfCommit = new Map<string, number>();
-
-  before(async () => {
+  const host = withHost(async ({ defer }) => {
     repo = await createGitRepo();
+    defer(() => repo.cleanup());
     buildOfCommit.set(await repo.commitFiles(await exampleBuild(1, 'dist/'), 'build 1'), 1);
-    github = await startGitHubApiServer({ repos: { 'acme/orders': repo.dir }, rateLimit: 100_000, unauthenticatedRateLimit: 100_000 });
-    workDir = await makeWorkDir();
-    host = await startHost({
-      workDir,
+    const github = await startGitHubApiServer({ repos: { 'acme/orders': repo.dir }, rateLimit: 100_000, unauthenticatedRateLimit: 100_000 });
+    defer(() => github.close());
+    return {
       remotes: [{ name: 'orderService', kind: 'github', owner: 'acme', repo: 'orders', ref: 'main', dir: 'dist' }],
       env: { GITHUB_API_URL: github.url, WEBHOOK_SECRET: SECRET, DATASOURCE_ADAPTER: 'memory' },
-    });
-  });
-  after(async () => {
-    await host?.stop();
-    await github?.close();
-    await repo?.cleanup();
-    await removeDir(workDir);
+    };
   });
 
   it('serves every request, from one consistent version, across good and broken deploys', async () => {
@@ -44,6 +35,7 @@ describe('reloads under load', () => {
     const servedBuilds = new Set<number>();
     let stop = false;
     const deadline = Date.now() + 120_000;
+    const answered = () => [...statuses.values()].reduce((sum, count) => sum + count, 0);
 
     const client = async (n: number) => {
       for (let i = 0; !stop && Date.now() < deadline && i < 100_000; i++) {
@@ -90,7 +82,9 @@ describe('reloads under load', () => {
           if (Date.now() > deadline) break;
           const res = await sendWebhook(host.url, { payload: pushPayload('acme/orders', 'main', sha), secret: SECRET });
           outcomes.push(`${good ? "good" : "broken"}:${res.status}:${res.body.results?.[0]?.outcome}`);
-          await new Promise((r) => setTimeout(r, 150));
+          // Each version serves the load a while: two answers a client, on average, before the next deploy.
+          const before = answered();
+          await until(() => answered() >= before + 2 * CLIENTS, 'the clients to be answered between two deploys', 30_000);
         }
       } finally {
         stop = true;
@@ -104,7 +98,7 @@ describe('reloads under load', () => {
       assert.equal(outcome, i % 2 === 0 ? 'good:200:reloaded' : 'broken:422:failed', `deploy ${i + 1}`);
     }
     assert.deepEqual(failures.slice(0, 10), [], `${failures.length} failed requests`);
-    const served = [...statuses.entries()].reduce((sum, [, count]) => sum + count, 0);
+    const served = answered();
     assert.ok(served > 1000, `only ${served} requests made`);
     assert.deepEqual([...statuses.keys()].sort(), [200, 201]);
     assert.ok(servedBuilds.size >= 5, `requests saw only builds ${[...servedBuilds].join(', ')}`);

@@ -1,12 +1,13 @@
 // Hot deployment end to end: a commit pushed to the remote's repository (a real git repository
 // behind the GitHub-compatible server), a signed webhook, and the new code serves.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
 import { createGitRepo, type TestRepo } from './support/git-repo.js';
 import { startGitHubApiServer, type GitHubApiServer } from './support/github-api-server.js';
 import { brokenBuild, exampleBuild } from './support/example-builds.js';
+import { until } from './support/until.js';
 import { pushPayload, sendWebhook } from './support/webhook.js';
+import { hostFor, withHost } from './support/with-host.js';
 
 const SECRET = 'webhook-secret-0123456789';
 const ADMIN = 'admin-token-0123456789abcdef';
@@ -24,34 +25,25 @@ type RemoteInfo = {
 describe('hot deployment', () => {
   let repo: TestRepo;
   let github: GitHubApiServer;
-  let host: HostProcess;
-  let workDir: string;
   const commits: Record<string, string> = {};
+  const host = withHost(async ({ defer }) => {
+    repo = await createGitRepo();
+    defer(() => repo.cleanup());
+    commits.one = await repo.commitFiles(await exampleBuild(1, 'dist/'), 'build 1');
+    github = await startGitHubApiServer({ repos: { 'acme/orders': repo.dir }, token: TOKEN });
+    defer(() => github.close());
+    return {
+      remotes: [{ name: 'orderService', kind: 'github', owner: 'acme', repo: 'orders', ref: 'main', dir: 'dist' }],
+      env: { GITHUB_API_URL: github.url, GITHUB_TOKEN: TOKEN, WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: ADMIN },
+    };
+  });
 
-  const remoteInfo = async (): Promise<RemoteInfo> => (await request(`${host.url}/microlib/api/remotes`)).body.remotes[0];
-  const createCustomer = () => request(`${host.url}/microlib/api/models/customers`, { method: 'POST', body: { firstName: 'H', lastName: 'D', email: 'h@d.io' } });
+  const remoteInfo = async (): Promise<RemoteInfo> => (await host.request('/microlib/api/remotes')).body.remotes[0];
+  const createCustomer = () => host.request('/microlib/api/models/customers', { method: 'POST', body: { firstName: 'H', lastName: 'D', email: 'h@d.io' } });
   const push = (sha: string, extra: { secret?: string; signature?: string; delivery?: string; before?: string } = {}) => {
     const { before, ...rest } = extra;
     return sendWebhook(host.url, { payload: pushPayload('acme/orders', 'main', sha, before), secret: SECRET, ...rest });
   };
-
-  before(async () => {
-    repo = await createGitRepo();
-    commits.one = await repo.commitFiles(await exampleBuild(1, 'dist/'), 'build 1');
-    github = await startGitHubApiServer({ repos: { 'acme/orders': repo.dir }, token: TOKEN });
-    workDir = await makeWorkDir();
-    host = await startHost({
-      workDir,
-      remotes: [{ name: 'orderService', kind: 'github', owner: 'acme', repo: 'orders', ref: 'main', dir: 'dist' }],
-      env: { GITHUB_API_URL: github.url, GITHUB_TOKEN: TOKEN, WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: ADMIN },
-    });
-  });
-  after(async () => {
-    await host?.stop();
-    await github?.close();
-    await repo?.cleanup();
-    await removeDir(workDir);
-  });
 
   it('serves the pushed commit after a signed push webhook, keeping stored records', async () => {
     const before = await createCustomer();
@@ -71,7 +63,7 @@ describe('hot deployment', () => {
     const created = await createCustomer();
     assert.equal(created.body.build, 2, 'the new code creates the record');
     assert.equal(created.headers.get('x-microlib-version'), `orderService@${commits.two}`);
-    const old = await request(`${host.url}/microlib/api/models/customers/${before.body.id}`);
+    const old = await host.request(`/microlib/api/models/customers/${before.body.id}`);
     assert.equal(old.status, 200, 'records survive the reload');
     const info = await remoteInfo();
     assert.equal(info.version, commits.two);
@@ -105,7 +97,7 @@ describe('hot deployment', () => {
     const otherBranch = await sendWebhook(host.url, { payload: pushPayload('acme/orders', 'feature', commits.two!), secret: SECRET });
     assert.equal(otherBranch.status, 200);
     assert.deepEqual(otherBranch.body.results, []);
-    const get = await request(`${host.url}/microlib/reload`);
+    const get = await host.request('/microlib/reload');
     assert.equal(get.status, 405);
     assert.equal((await remoteInfo()).version, commits.unsigned);
   });
@@ -132,33 +124,33 @@ describe('hot deployment', () => {
 
   it('reloads by hand with the admin token only', async () => {
     commits.four = await repo.commitFiles(await exampleBuild(4, 'dist/'), 'build 4');
-    const anonymous = await request(`${host.url}/microlib/reload`, { method: 'POST' });
+    const anonymous = await host.request('/microlib/reload', { method: 'POST' });
     assert.equal(anonymous.status, 401);
     assert.ok(anonymous.headers.get('www-authenticate'));
-    const wrong = await request(`${host.url}/microlib/reload`, { method: 'POST', headers: { authorization: 'Bearer nope-nope-nope-nope' } });
+    const wrong = await host.request('/microlib/reload', { method: 'POST', headers: { authorization: 'Bearer nope-nope-nope-nope' } });
     assert.equal(wrong.status, 401);
-    const unknown = await request(`${host.url}/microlib/reload`, { method: 'POST', body: { remote: 'nope' }, headers: { authorization: `Bearer ${ADMIN}` } });
+    const unknown = await host.request('/microlib/reload', { method: 'POST', body: { remote: 'nope' }, headers: { authorization: `Bearer ${ADMIN}` } });
     assert.equal(unknown.status, 404);
-    const manual = await request(`${host.url}/microlib/reload`, { method: 'POST', body: { remote: 'orderService' }, headers: { authorization: `Bearer ${ADMIN}` } });
+    const manual = await host.request('/microlib/reload', { method: 'POST', body: { remote: 'orderService' }, headers: { authorization: `Bearer ${ADMIN}` } });
     assert.equal(manual.status, 200, JSON.stringify(manual.body));
     assert.equal(manual.body.results[0].outcome, 'reloaded');
     assert.equal(manual.body.results[0].to, commits.four);
-    const again = await request(`${host.url}/microlib/reload`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    const again = await host.request('/microlib/reload', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
     assert.equal(again.body.results[0].outcome, 'unchanged');
     assert.equal((await createCustomer()).body.build, 4);
   });
 
   it('rolls back to the previous good version and pins it', async () => {
-    const anonymous = await request(`${host.url}/microlib/api/remotes/orderService/rollback`, { method: 'POST' });
+    const anonymous = await host.request('/microlib/api/remotes/orderService/rollback', { method: 'POST' });
     assert.equal(anonymous.status, 401);
-    const res = await request(`${host.url}/microlib/api/remotes/orderService/rollback`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    const res = await host.request('/microlib/api/remotes/orderService/rollback', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.results[0].from, commits.four);
     assert.equal(res.body.results[0].to, commits.unsigned);
     assert.equal((await createCustomer()).body.build, 3);
     const info = await remoteInfo();
     assert.equal(info.pinned, commits.unsigned);
-    const none = await request(`${host.url}/microlib/api/remotes/nope/rollback`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    const none = await host.request('/microlib/api/remotes/nope/rollback', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
     assert.equal(none.status, 404);
   });
 
@@ -167,12 +159,12 @@ describe('hot deployment', () => {
     for (let n = 5; n <= 8; n++) burst.push(await repo.commitFiles(await exampleBuild(n, 'dist/'), `build ${n}`));
     github.clearRequests();
     // GitHub delivers a branch's pushes in order; sent all at once, they could reach the host in
-    // any order (and a push names its commit). Staggered by a few ms they arrive in order while
-    // the first reload still runs, so the later ones coalesce.
+    // any order (and a push names its commit). Each is sent once the host has taken the one
+    // before (its log names it), while the first reload still runs, so the later ones coalesce.
     const sent: Array<ReturnType<typeof push>> = [];
     for (const sha of burst) {
       sent.push(push(sha));
-      await new Promise((r) => setTimeout(r, 5));
+      await until(() => host.logs.some((line) => line.msg === 'push webhook' && line.after === sha), `the host to take the push of ${sha}`, 10_000);
     }
     const answers = await Promise.all(sent);
     assert.ok(answers.every((a) => a.status === 200));
@@ -201,62 +193,49 @@ describe('hot deployment', () => {
 });
 
 describe('evergreen and polling', () => {
-  it('follows the highest tag in a semver range, and polls a branch with conditional requests', async () => {
-    const repo = await createGitRepo();
-    const github = await startGitHubApiServer({ repos: { 'acme/orders': repo.dir }, token: TOKEN });
-    const workDir = await makeWorkDir();
-    let host: HostProcess | undefined;
-    try {
-      const v100 = await repo.commitFiles(await exampleBuild(100, 'dist/'), 'v1.0.0');
+  it('follows the highest tag in a semver range, and polls a branch with conditional requests', async (t) => {
+    let repo!: TestRepo;
+    let github!: GitHubApiServer;
+    const tags: Record<string, string> = {};
+    const host = await hostFor(t, async ({ defer }) => {
+      repo = await createGitRepo();
+      defer(() => repo.cleanup());
+      github = await startGitHubApiServer({ repos: { 'acme/orders': repo.dir }, token: TOKEN });
+      defer(() => github.close());
+      tags.v100 = await repo.commitFiles(await exampleBuild(100, 'dist/'), 'v1.0.0');
       await repo.tag('v1.0.0');
-      const v110 = await repo.commitFiles(await exampleBuild(110, 'dist/'), 'v1.1.0');
+      tags.v110 = await repo.commitFiles(await exampleBuild(110, 'dist/'), 'v1.1.0');
       await repo.tag('v1.1.0', { message: 'annotated release' });
       await repo.commitFiles(await exampleBuild(200, 'dist/'), 'v2.0.0');
       await repo.tag('v2.0.0');
-      host = await startHost({
-        workDir,
+      return {
         remotes: [
           { name: 'evergreen', kind: 'github', owner: 'acme', repo: 'orders', semver: '^1.0.0', dir: 'dist', exposes: ['./models'] },
         ],
         env: { GITHUB_API_URL: github.url, GITHUB_TOKEN: TOKEN, WEBHOOK_SECRET: SECRET },
-      });
-      const info = (await request(`${host.url}/microlib/api/remotes`)).body.remotes[0];
-      assert.equal(info.version, v110, 'the highest 1.x tag, not 2.0.0');
-      assert.notEqual(info.version, v100);
+      };
+    });
+    const info = (await host.request('/microlib/api/remotes')).body.remotes[0];
+    assert.equal(info.version, tags.v110, 'the highest 1.x tag, not 2.0.0');
+    assert.notEqual(info.version, tags.v100);
 
-      const v120 = await repo.commitFiles(await exampleBuild(120, 'dist/'), 'v1.2.0');
-      await repo.tag('v1.2.0');
-      const tagPush = await sendWebhook(host.url, { payload: pushPayload('acme/orders', 'refs/tags/v1.2.0', v120), secret: SECRET });
-      assert.equal(tagPush.status, 200, JSON.stringify(tagPush.body));
-      assert.equal(tagPush.body.results[0].to, v120);
-      await host.stop();
-      host = undefined;
+    const v120 = await repo.commitFiles(await exampleBuild(120, 'dist/'), 'v1.2.0');
+    await repo.tag('v1.2.0');
+    const tagPush = await sendWebhook(host.url, { payload: pushPayload('acme/orders', 'refs/tags/v1.2.0', v120), secret: SECRET });
+    assert.equal(tagPush.status, 200, JSON.stringify(tagPush.body));
+    assert.equal(tagPush.body.results[0].to, v120);
 
-      const polled = await startHost({
-        workDir,
-        remotes: [{ name: 'polled', kind: 'github', owner: 'acme', repo: 'orders', ref: 'main', dir: 'dist', pollIntervalMs: 150 }],
-        env: { GITHUB_API_URL: github.url, GITHUB_TOKEN: TOKEN },
-      });
-      host = polled;
-      github.clearRequests();
-      const next = await repo.commitFiles(await exampleBuild(300, 'dist/'), 'build 300');
-      const deadline = Date.now() + 15_000;
-      let version: string | null = null;
-      while (Date.now() < deadline && version !== next) {
-        await new Promise((r) => setTimeout(r, 100));
-        version = (await request(`${polled.url}/microlib/api/remotes`)).body.remotes[0].version;
-      }
-      assert.equal(version, next, 'polling picked up the new commit');
-      await new Promise((r) => setTimeout(r, 500));
-      const polls = github.requests.filter((r) => r.path === '/repos/acme/orders/commits/main');
-      assert.ok(polls.some((r) => r.status === 304), 'unchanged polls are answered 304 Not Modified');
-      const created = await request(`${polled.url}/microlib/api/models/customers`, { method: 'POST', body: { firstName: 'P', lastName: 'O', email: 'p@o.io' } });
-      assert.equal(created.body.build, 300);
-    } finally {
-      await host?.stop();
-      await github.close();
-      await repo.cleanup();
-      await removeDir(workDir);
-    }
+    await host.restart({
+      remotes: [{ name: 'polled', kind: 'github', owner: 'acme', repo: 'orders', ref: 'main', dir: 'dist', pollIntervalMs: 150 }],
+      env: { GITHUB_API_URL: github.url, GITHUB_TOKEN: TOKEN },
+    });
+    github.clearRequests();
+    const next = await repo.commitFiles(await exampleBuild(300, 'dist/'), 'build 300');
+    const version = async () => (await host.request('/microlib/api/remotes')).body.remotes[0].version;
+    await until(async () => (await version()) === next, 'polling to pick up the new commit', 15_000);
+    const polls = () => github.requests.filter((r) => r.path === '/repos/acme/orders/commits/main');
+    await until(() => polls().some((r) => r.status === 304), 'an unchanged poll answered 304 Not Modified', 5_000);
+    const created = await host.request('/microlib/api/models/customers', { method: 'POST', body: { firstName: 'P', lastName: 'O', email: 'p@o.io' } });
+    assert.equal(created.body.build, 300);
   });
 });

@@ -1,7 +1,7 @@
 // Trusted remotes end to end: a local-folder remote signed with scripts/sign-remote.mjs and
 // pinned to its public key. Tampered, unsigned or wrongly signed builds are refused on reload
 // and the previous version keeps serving; a correctly signed build replaces it.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,22 +9,35 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { exampleBuild } from './support/example-builds.js';
-import { makeWorkDir, removeDir, repoRoot, request, startHost, type HostProcess } from './support/host-process.js';
+import { repoRoot } from './support/host-process.js';
+import { withHost } from './support/with-host.js';
 
 const run = promisify(execFile);
 const signScript = path.join(repoRoot, 'scripts/sign-remote.mjs');
 const REMOTE = 'orders';
 
 describe('trusted remote (signed build pinned to a public key)', () => {
-  let workDir: string;
   let remoteDir: string;
-  let host: HostProcess;
   let firstVersion: string;
+  const host = withHost(async ({ workDir }) => {
+    remoteDir = path.join(workDir, 'remote');
+    await mkdir(remoteDir, { recursive: true });
+    for (const who of ['trusted', 'other'] as const) {
+      await run(process.execPath, [signScript, '--generate-key', path.join(workDir, `keys-${who}`)], { timeout: 30_000 });
+    }
+    await writeBuild(1);
+    await sign('trusted');
+    return {
+      // A path relative to remoteEntries.js, which the fixture writes into workDir.
+      remotes: [{ name: REMOTE, kind: 'local', path: remoteDir, publicKey: './keys-trusted/microlib-signing-key.pub.pem' }],
+      env: { MICROLIB_DEV_MODE: 'true' },
+    };
+  });
 
-  const keyOf = (who: 'trusted' | 'other') => path.join(workDir, `keys-${who}`, 'microlib-signing-key.pem');
+  const keyOf = (who: 'trusted' | 'other') => path.join(host.workDir, `keys-${who}`, 'microlib-signing-key.pem');
   const sign = (who: 'trusted' | 'other') => run(process.execPath, [signScript, remoteDir, '--key', keyOf(who)], { timeout: 30_000 });
-  const reload = () => request(`${host.url}/microlib/reload`, { method: 'POST' });
-  const createCustomer = () => request(`${host.url}/microlib/api/models/customers`, { method: 'POST', body: { firstName: 'T', lastName: 'R', email: 't@r.io' } });
+  const reload = () => host.request('/microlib/reload', { method: 'POST' });
+  const createCustomer = () => host.request('/microlib/api/models/customers', { method: 'POST', body: { firstName: 'T', lastName: 'R', email: 't@r.io' } });
 
   /** Replaces the remote folder's files with example build `n` (same file names every build). */
   async function writeBuild(n: number): Promise<void> {
@@ -47,35 +60,14 @@ describe('trusted remote (signed build pinned to a public key)', () => {
     assert.equal(result.to, firstVersion, 'the previous version stays active');
     assert.match(result.error, new RegExp(`^remote "${REMOTE}" at ${result.attempted.slice(0, 12)}: verify failed: `));
     assert.match(result.error, reason);
-    assert.ok(!existsSync(path.join(workDir, 'cache', REMOTE, result.attempted)), 'a refused snapshot is not kept in the cache');
-    const lastGood = JSON.parse(await readFile(path.join(workDir, 'cache', REMOTE, 'last-good.json'), 'utf8')) as { version: string };
+    assert.ok(!existsSync(path.join(host.workDir, 'cache', REMOTE, result.attempted)), 'a refused snapshot is not kept in the cache');
+    const lastGood = JSON.parse(await readFile(path.join(host.workDir, 'cache', REMOTE, 'last-good.json'), 'utf8')) as { version: string };
     assert.equal(lastGood.version, firstVersion, 'a refused snapshot never becomes last good');
     const served = await createCustomer();
     assert.equal(served.status, 201);
     assert.equal(served.body.build, 1, 'the old code still serves');
     assert.equal(served.headers.get('x-microlib-version'), `${REMOTE}@${firstVersion}`);
   }
-
-  before(async () => {
-    workDir = await makeWorkDir();
-    remoteDir = path.join(workDir, 'remote');
-    await mkdir(remoteDir, { recursive: true });
-    for (const who of ['trusted', 'other'] as const) {
-      await run(process.execPath, [signScript, '--generate-key', path.join(workDir, `keys-${who}`)], { timeout: 30_000 });
-    }
-    await writeBuild(1);
-    await sign('trusted');
-    host = await startHost({
-      workDir,
-      // A path relative to remoteEntries.js, which startHost writes into workDir.
-      remotes: [{ name: REMOTE, kind: 'local', path: remoteDir, publicKey: './keys-trusted/microlib-signing-key.pub.pem' }],
-      env: { MICROLIB_DEV_MODE: 'true' },
-    });
-  });
-  after(async () => {
-    await host?.stop();
-    await removeDir(workDir);
-  });
 
   it('loads the build signed by the configured key', async () => {
     const created = await createCustomer();

@@ -14,6 +14,14 @@ export async function writeRemoteEntry(dir: string, source: string): Promise<str
 }
 
 /**
+ * A `remoteEntries.js` entry for a local remote named `name` whose container exposes
+ * `./models` (see containerSource), written into `<dir>/<name>`.
+ */
+export async function localModelsRemote(dir: string, modelsSource: string, name = 'kit'): Promise<{ name: string; kind: 'local'; path: string }> {
+  return { name, kind: 'local', path: await writeRemoteEntry(path.join(dir, name), containerSource(modelsSource)) };
+}
+
+/**
  * A hand-written container exposing `./models`; `modelsSource` is a JS
  * expression evaluated when the expose is loaded.
  */

@@ -38,6 +38,8 @@ export interface HostOptions {
   env?: Record<string, string>;
   /** How long to wait for the host to listen. */
   startTimeoutMs?: number;
+  /** What node runs; default: the compiled server. `[cliScript, 'start']` starts it as `microlib start` does. */
+  nodeArgs?: string[];
 }
 
 export async function makeWorkDir(): Promise<string> {
@@ -53,7 +55,7 @@ export async function startHost(options: HostOptions): Promise<HostProcess> {
     .map(([name, value]) => `export const ${name} = ${JSON.stringify(value, null, 2)};\n`)
     .join('');
   await writeFile(entriesFile, `export default ${JSON.stringify(options.remotes, null, 2)};\n${named}`);
-  const child = spawn(process.execPath, [serverScript], {
+  const child = spawn(process.execPath, options.nodeArgs ?? [serverScript], {
     cwd: workDir,
     env: {
       PATH: process.env.PATH ?? '',

@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { readConfig } from '../../src/host/host-config.js';
 import { createHost } from '../../src/host/create-host.js';
 import { exampleBuild } from './example-builds.js';
+import { until } from './until.js';
 
 const reloads = Number(process.argv[2] ?? 200);
 const checkpoints = new Set((process.argv[3] ?? '1,50,200').split(',').map(Number));
@@ -32,6 +33,8 @@ try {
   const config = readConfig({ PORT: '0', HOST: '127.0.0.1', REMOTE_ENTRIES: entries, DATA_DIR: path.join(workDir, 'data'), REMOTE_CACHE_DIR: path.join(workDir, 'cache'), DATASOURCE_ADAPTER: 'memory', DRAIN_TIMEOUT_MS: '1000' });
   const host = await createHost(config, pino({ level: 'silent' }));
   const port = await host.start();
+  let retired = 0;
+  host.deployment.on('retired', () => retired++);
   const samples: Array<{ reloads: number; heapMB: number; rssMB: number; reloadMs: number }> = [];
   let reloadMs = 0;
   for (let i = 1; i <= reloads; i++) {
@@ -47,10 +50,11 @@ try {
     const body = (await res.json()) as { build?: number };
     if (body.build !== i) throw new Error(`reload ${i} served build ${body.build}`);
     if (checkpoints.has(i)) {
-      // Let the replaced version retire, then collect twice (weak references need a second pass).
-      await new Promise((r) => setTimeout(r, 50));
+      // Once the replaced version is retired (disposed after its requests drained), collect twice:
+      // weak references are cleared by a second pass, after a turn of the event loop.
+      await until(() => retired >= i, `the version replaced by reload ${i} to retire`, 10_000);
       gc();
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((resolve) => setImmediate(resolve));
       gc();
       const usage = process.memoryUsage();
       samples.push({ reloads: i, heapMB: usage.heapUsed / 1_048_576, rssMB: usage.rss / 1_048_576, reloadMs: reloadMs / i });
