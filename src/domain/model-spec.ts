@@ -6,34 +6,23 @@
  * or as little of the host as it wants. Specs written for the original MicroLib
  * (`modelName`, `endpoint`, `factory`, `validate`, `onDelete`) are served unchanged.
  *
+ * A spec is checked when its remote loads (`spec-parser.ts`): a key that is not
+ * declared here is refused, naming the key and where it is, so a misspelt option
+ * fails the load instead of being ignored. The original MicroLib's keys this host
+ * does not use are the exception: they are accepted and ignored (see `spec-keys.ts`).
+ *
  * @packageDocumentation
  */
 
 import type { DomainEvent } from './events/domain-event.js';
 import type { ModelEvents } from './events/model-events.js';
 import type { Mixin } from './mixins/mixin.js';
+import type { PortSpec } from './port-spec.js';
+import type { Json, ModelInstance, ModelObject } from './record.js';
 
 export type { DomainEvent, ModelEvents, Mixin };
-
-/** A JSON value as stored by a datasource. */
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-
-/** A stored record: plain JSON data with the host-managed fields. */
-export interface StoredRecord {
-  /** Unique id, assigned by the host unless the client supplies a valid one. */
-  id: string;
-  /** ISO-8601 time of creation, set by the host. */
-  createdAt: string;
-  /** ISO-8601 time of the last write, set by the host. */
-  updatedAt: string;
-  /** Starts at 1 and grows by one on every update; sent as the ETag, checked against If-Match. */
-  revision: number;
-  /** The flow of ports running (or last run) on this record, set by the host. */
-  flow?: FlowState;
-  /** Subject of the caller who created the record, when the model's `access.owner` is on. */
-  owner?: string;
-  [field: string]: Json | undefined;
-}
+export type * from './record.js';
+export type * from './port-spec.js';
 
 /** Types a field may declare. `date` is an ISO-8601 date-time string. */
 export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array' | 'date';
@@ -66,7 +55,7 @@ export interface FieldSpec {
   properties?: Record<string, FieldSpec>;
   /** Value used on create when the field is absent. */
   default?: Json;
-  /** Human description, shown in `/microlib/api/config` and later in OpenAPI. */
+  /** Human description, shown in `/microlib/api/config` and in the OpenAPI document. */
   description?: string;
   /**
    * Stored encrypted (AES-256-GCM, a random IV per value, key from ENCRYPTION_PWD).
@@ -84,9 +73,6 @@ export interface FieldSpec {
  */
 export type Dependencies = Record<string, unknown> & { events?: ModelEvents };
 
-/** The object a factory returns: the model's data, and possibly methods (which are not stored). */
-export type ModelInstance = Record<string, unknown>;
-
 /**
  * Builds the create function of a model. Called once per loaded version with
  * the spec's `dependencies`; the function it returns is called for each create
@@ -96,13 +82,21 @@ export type ModelFactory = (
   dependencies: Dependencies,
 ) => (input: Record<string, unknown>) => ModelInstance | Promise<ModelInstance>;
 
-/** A relation to another model, resolved by foreign key (wired by a later release; accepted and listed now). */
+/**
+ * A relation to another model, resolved by foreign key: model code calls
+ * `order.customer()`, clients `GET /microlib/api/models/<endpoint>/:id/<relation>`.
+ * The related model may be served by another remote, or by another host.
+ */
 export interface RelationSpec {
+  /** `manyToOne`/`oneToOne` resolve to the related record (or null), `oneToMany` to a page of related records. */
   type: 'oneToMany' | 'manyToOne' | 'oneToOne';
-  /** `modelName` of the related model (may live in another remote). */
+  /** `modelName` of the related model. */
   modelName: string;
   /** The field holding the key: on this model for `manyToOne`/`oneToOne`, on the other for `oneToMany`. */
   foreignKey: string;
+  /** What the relation means, shown in `/microlib/api/config` and the OpenAPI document. */
+  description?: string;
+  /** @deprecated Alias of `description`, the name the original MicroLib uses; the spec parser copies it into `description`. */
   desc?: string;
 }
 
@@ -135,184 +129,19 @@ export interface CommandSpec {
   command: string | ((model: ModelObject, input?: unknown) => unknown);
   /** Permissions required to run the command. */
   acl?: readonly string[];
+  /** What the command does, shown in the OpenAPI document. */
+  description?: string;
+  /** @deprecated Alias of `description`, the name earlier releases documented; the spec parser copies it into `description`. */
   desc?: string;
 }
 
 /**
- * A stored record as model code sees it: its data, plus one method per port
- * (`order.authorizePayment(input)`, resolving with the record after that step)
- * and per relation (`order.customer()`). The methods are not stored.
+ * Where a model's records are kept (default: DATASOURCE_ADAPTER): `memory`, `file`
+ * or `mongodb` (the original MicroLib's `DataSourceMemory`, `DataSourceFile`,
+ * `DataSourceMongoDb` name the same), or an object naming one with its own options,
+ * e.g. `{ adapter: 'mongodb', url, database, indexes }`. The options depend on the
+ * datasource, so they are not checked here.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- fields and generated methods share one namespace
-export type ModelObject = StoredRecord & { readonly [member: string]: any };
-
-/** What an adapter receives on each call of a port. */
-export interface PortCall<Service = unknown> {
-  /** Name of the port, e.g. `authorizePayment`. */
-  port: string;
-  /** Model the port belongs to, e.g. `order`. */
-  modelName: string;
-  /** The record the port runs for, as stored when the step started (a copy). */
-  model: StoredRecord;
-  /**
-   * What the caller passed: the JSON body of `POST .../ports/<port>`, the argument of
-   * `order.authorizePayment(input)`, or, for a port run as another port's `undo`,
-   * the result of the step being undone.
-   */
-  input: unknown;
-  /** The service bound to the port (a remote's `./services` export or a host built-in); undefined when the port names none. */
-  service: Service;
-  /** Aborts when the port's timeout passes or the host stops: hand it to fetch, sockets and timers so the work really stops. */
-  signal: AbortSignal;
-  /** 1 for the first attempt, 2, 3… for retries. */
-  attempt: number;
-  /**
-   * The same for every attempt of one step, also when the step runs again after a
-   * host restart: a service that deduplicates on it makes the step exactly-once.
-   */
-  idempotencyKey: string;
-}
-
-/**
- * An adapter: the code between a port and a service (`./adapters` exports them by
- * name). Its resolved value is the port's result; it must be JSON, because it is
- * saved with the model. A throw or rejection fails the attempt (and may be retried).
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- adapters type their own service
-export type Adapter<Service = any> = (call: PortCall<Service>) => unknown;
-
-/** What a remote's `./adapters` expose: adapters by name. */
-export type AdaptersModule = Record<string, Adapter>;
-
-/** What a remote's `./services` expose: services (any object an adapter knows how to use) by name. */
-export type ServicesModule = Record<string, unknown>;
-
-/** Retries of a failed port call, with exponential backoff and full jitter. */
-export interface PortRetrySpec {
-  /** Retries after the first attempt (an integer >= 0). */
-  retries: number;
-  /** Backoff cap of the first retry, in ms (default 100). */
-  baseDelayMs?: number;
-  /** Largest backoff, in ms (default 5000). */
-  maxDelayMs?: number;
-  /** Growth of the backoff per retry (default 2). */
-  factor?: number;
-}
-
-/** A port's circuit breaker: it opens when the failure rate over a window reaches a threshold. */
-export interface PortCircuitBreakerSpec {
-  /** Failure rate in (0, 1] that opens the circuit (default 0.5). */
-  failureRateThreshold?: number;
-  /** Calls in the window before the rate counts (default 10). */
-  minimumVolume?: number;
-  /** Length of the rolling window, in ms (default 60000). */
-  windowMs?: number;
-  /** How long the circuit stays open before a trial call, in ms (default 30000). */
-  openMs?: number;
-  /** Trial calls at once while half-open (default 1). */
-  halfOpenMaxCalls?: number;
-}
-
-/** What a port's `callback` receives after its adapter succeeded. */
-export interface PortCallbackContext {
-  /** The record as stored when the step started. */
-  model: StoredRecord;
-  /** What the adapter resolved with. */
-  result: unknown;
-  /** What the port was called with. */
-  input: unknown;
-}
-
-/** What a function `undo` receives when compensation reaches its step. */
-export interface PortUndoContext {
-  /** The record as stored now. */
-  model: StoredRecord;
-  /** The result the step saved. */
-  result: unknown;
-  /** Calls another port's adapter (with that port's timeout, retries and breaker) and resolves with its result. */
-  invoke(port: string, input?: unknown): Promise<unknown>;
-}
-
-/** Changes a callback or undo returns to merge into the record (or nothing). */
-export type PortChanges = Record<string, unknown> | undefined | void;
-
-/**
- * A port: a generated method on the model that calls the adapter bound to it.
- * Ports chain into a flow: when a port completes, the port whose `consumesEvent`
- * equals its `producesEvent` runs next, on the same record.
- */
-export interface PortSpec {
-  /** Name of the adapter (an export of some remote's `./adapters`, or a host built-in: `events`, `persistence`). */
-  adapter?: string;
-  /** Name of the service handed to the adapter (an export of some remote's `./services`, or a model name for `persistence`). */
-  service?: string;
-  /**
-   * `inbound`: the outside world drives it (`POST /microlib/api/models/<endpoint>/:id/ports/<port>`;
-   * without an adapter, the request body is the result). `outbound` (default): the model drives it.
-   */
-  type?: 'inbound' | 'outbound';
-  /** Deadline of each attempt, in ms (default PORT_TIMEOUT_MS, 30000). The adapter's signal aborts when it passes. */
-  timeout?: number;
-  /** Retries of a failed attempt: a count, or the count with backoff settings. Default 0. */
-  retries?: number | PortRetrySpec;
-  /** Circuit breaker of the port (none unless given). Its state is shown at `/microlib/api/ports`. */
-  circuitBreaker?: PortCircuitBreakerSpec;
-  /** Turns the adapter's result into changes of the record. Without it the result is only saved with the flow's step. */
-  callback?: (context: PortCallbackContext) => PortChanges | Promise<PortChanges>;
-  /**
-   * Compensation, run when a later step of the flow fails: the name of another port
-   * (called with this step's result as input), or a function.
-   */
-  undo?: string | ((context: PortUndoContext) => PortChanges | Promise<PortChanges>);
-  /** Event that starts this port: another port's `producesEvent`, or any event about a record of this model (`data.id`). */
-  consumesEvent?: string;
-  /** Event published when this port completes; the port consuming it runs next. */
-  producesEvent?: string;
-  /** A disabled port refuses calls and is skipped by flows. */
-  disabled?: boolean;
-  desc?: string;
-}
-
-/** State of one step of a flow, as stored with the record. */
-export type FlowStep = {
-  port: string;
-  status: 'running' | 'done' | 'failed';
-  /** The step's input (JSON), kept so a step interrupted by a restart can run again. */
-  input?: Json;
-  /** The adapter's result, once done. */
-  result?: Json;
-  /** Why it failed. */
-  error?: { name: string; message: string; code?: string };
-  /** Attempts the step took (retries included). */
-  attempts?: number;
-  startedAt: string;
-  finishedAt?: string;
-  /** Compensation of this step: `done`, `failed` (see `undoError`) or `skipped` (the port has no undo). */
-  undo?: 'done' | 'failed' | 'skipped';
-  undoError?: { name: string; message: string; code?: string };
-};
-
-/**
- * The flow running (or last run) on a record, stored as its host-managed `flow`
- * field. `compensating` and `failed` follow a failed step; `compensated` tells
- * that every completed step was undone, `failed` that some undo failed.
- */
-export type FlowState = {
-  id: string;
-  status: 'running' | 'completed' | 'compensating' | 'compensated' | 'failed';
-  steps: FlowStep[];
-  startedAt: string;
-  finishedAt?: string;
-  /**
-   * The process driving the flow (`<HOST_ID or hostname>/<worker slot>`): only
-   * that process, or its replacement with the same id, resumes it after a restart.
-   */
-  runner?: string;
-  /** The failure that started compensation. */
-  error?: { port: string; name: string; message: string; code?: string };
-};
-
-/** Where a model's records are kept: `memory`, `file`, or a datasource a later release or a remote adds. */
 export type DatasourceSpec = string | { adapter: string; [option: string]: unknown };
 
 /** An event handler a model registers with the host's broker: it receives the model's own events. */
@@ -342,17 +171,20 @@ export interface ModelSpecification {
   onUpdate?: (model: ModelInstance, changes: Record<string, unknown>) => ModelInstance | void | Promise<ModelInstance | void>;
   /** Runs before a delete. Throw to refuse the delete (answers 409). */
   onDelete?: (model: ModelInstance) => unknown;
+  /** Related models by relation name (see {@link RelationSpec}). */
   relations?: Record<string, RelationSpec>;
+  /** Named operations on a record, `POST /microlib/api/models/<endpoint>/:id/commands/<name>` (see {@link CommandSpec}). */
   commands?: Record<string, CommandSpec>;
+  /** Generated methods bound to adapters, chained into flows by their events (see {@link PortSpec}). */
   ports?: Record<string, PortSpec>;
+  /** Where the records are kept (see {@link DatasourceSpec}). */
   datasource?: DatasourceSpec;
+  /** Handlers of the events about this model (`modelName` is this model's): its writes, its flows' events, what its code notifies. */
   eventHandlers?: readonly EventHandler[];
   /** Access rules (see {@link AccessSpec}). */
   access?: AccessSpec;
   /** Property rules applied on create and update, in order (see requireProperties and friends). */
   mixins?: readonly Mixin[];
-  /** Any further options a later release understands are accepted and ignored here. */
-  [option: string]: unknown;
 }
 
 /** What a remote's `./models` expose resolves to: specs keyed by any name, or an array of specs. */

@@ -88,7 +88,7 @@ export function parseModelSpecs(mod: unknown): ModelSpecification[] {
       if (seen.has(id)) throw new SpecError(label, `${key} "${other}" is used twice in this remote`);
       seen.set(id, label);
     }
-    return raw as ModelSpecification;
+    return raw as unknown as ModelSpecification;
   });
 }
 

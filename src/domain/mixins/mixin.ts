@@ -4,8 +4,9 @@
  * validateProperties). They run after the field schema, in order, on create and
  * on update; one that throws rejects the request with its message (400).
  */
-import type { ModelInstance } from '../model-spec.js';
+import type { ModelInstance } from '../record.js';
 
+/** One property rule of a spec's `mixins`: made by requireProperties, freezeProperties, updateProperties or validateProperties, or written by hand. */
 export interface Mixin {
   /** Shown in error messages. */
   readonly name: string;

@@ -1,5 +1,5 @@
 /** The property rules remote authors compose with `mixins: [...]`. */
-import type { ModelInstance } from '../model-spec.js';
+import type { ModelInstance } from '../record.js';
 import type { Mixin } from './mixin.js';
 
 const missing = (value: unknown) => value === undefined || value === null || value === '';
@@ -62,6 +62,7 @@ export interface PropertyCheck {
   message?: string;
 }
 
+/** Checks of present properties: allowed values, a pattern, a predicate (see {@link PropertyCheck}). */
 export function validateProperties(...checks: PropertyCheck[]): Mixin {
   const check = (model: ModelInstance) => {
     for (const c of checks) {
