@@ -26,6 +26,11 @@ describe('bad remotes', () => {
         kind: 'local',
         path: await writeRemoteEntry(path.join(fixtures, 'badspec'), containerSource(`[{ modelName: 'widget', endpoint: 'Bad Endpoint!', factory: () => (x) => x }]`)),
       },
+      {
+        name: 'misspelt',
+        kind: 'local',
+        path: await writeRemoteEntry(path.join(fixtures, 'misspelt'), containerSource(`[{ modelName: 'gadget', endpoint: 'gadgets', feilds: {}, factory: () => (x) => x }]`)),
+      },
       { name: 'notcontainer', kind: 'local', path: await writeRemoteEntry(path.join(fixtures, 'notcontainer'), 'module.exports = 42;') },
       {
         name: 'clash',
@@ -56,6 +61,7 @@ describe('bad remotes', () => {
       throws: /models exploded/,
       hangs: /timed out after 1500 ms/,
       badspec: /endpoint/,
+      misspelt: /model spec "gadget": unknown key "feilds" in the spec; did you mean "fields"\?/,
       notcontainer: /does not export a federation container/,
       clash: /endpoint "orders" is already served by remote "good"|already served/,
     };

@@ -21,6 +21,12 @@ const legacySpec = `[{
   onDelete: (model) => { if (model.orderStatus === 'COMPLETE') throw new Error('completed orders are kept'); return model; },
   mixins: [],
   eventHandlers: [],
+  // Keys of the original that this host does not use are accepted and ignored.
+  relations: { customer: { modelName: 'customer', foreignKey: 'customerId', type: 'manyToOne', desc: 'Many orders per customer' } },
+  ports: { validateAddress: { service: 'Address', type: 'outbound', keys: 'shippingAddress', disabled: true, timeout: 2000, maxRetry: 2, circuitBreaker: { default: { errorRate: 20, callVolume: 30 } } } },
+  accessControlList: { customer: { allow: 'read', type: 'relation', desc: 'Allow customer model to see orders' } },
+  serializers: [],
+  endpoints: {},
 }]`;
 
 describe('original MicroLib specs', () => {

@@ -1,11 +1,14 @@
 /**
  * Checks what a remote's `./models` expose resolves to before anything of it is
  * served: each spec must have a model name, a URL-safe endpoint and a factory,
- * and options of the right shape. A bad spec fails the whole version's load.
+ * only the keys a spec may carry (`spec-keys.ts`), and options of the right
+ * shape. A bad spec fails the whole version's load.
  */
 import type { ModelSpecification } from './model-spec.js';
 import { checkPortSpecs } from './ports/port-settings.js';
+import { checkSpecKeys, withDescriptions } from './spec-keys.js';
 
+/** A spec the host cannot serve; the message names the model and what is wrong. */
 export class SpecError extends Error {
   constructor(model: string, message: string) {
     super(`model spec ${model}: ${message}`);
@@ -33,6 +36,20 @@ function collect(mod: unknown): unknown[] {
   return values.filter(isSpecLike);
 }
 
+/** Runs `check`, reporting what it throws as a SpecError of the model `label`. */
+function about<T>(label: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    throw new SpecError(label, (error as Error).message);
+  }
+}
+
+/**
+ * The checked specs of a `./models` module, in the order found. Each `desc` (the
+ * alias of `description`) is also given as `description`. Throws a SpecError
+ * naming the model and the problem.
+ */
 export function parseModelSpecs(mod: unknown): ModelSpecification[] {
   const candidates = collect(mod);
   if (candidates.length === 0) throw new SpecError('(none)', 'the models module exports no model specification (objects with modelName, endpoint, factory)');
@@ -43,6 +60,8 @@ export function parseModelSpecs(mod: unknown): ModelSpecification[] {
     if (typeof raw.modelName !== 'string' || !MODEL_NAME.test(raw.modelName)) {
       throw new SpecError(label, `"modelName" must match ${MODEL_NAME}`);
     }
+    // Before the other checks, so a misspelt option is reported as such (`factroy`, not "factory must be a function").
+    about(label, () => checkSpecKeys(raw));
     if (typeof raw.endpoint !== 'string' || !ENDPOINT.test(raw.endpoint)) {
       throw new SpecError(label, `"endpoint" must be lowercase letters, digits, "-" or "_" (got ${JSON.stringify(raw.endpoint)})`);
     }
@@ -71,13 +90,7 @@ export function parseModelSpecs(mod: unknown): ModelSpecification[] {
         }
       });
     }
-    if (raw.ports !== undefined) {
-      try {
-        checkPortSpecs(raw.ports as Record<string, unknown>);
-      } catch (error) {
-        throw new SpecError(label, (error as Error).message);
-      }
-    }
+    if (raw.ports !== undefined) about(label, () => checkPortSpecs(raw.ports as Record<string, unknown>));
     checkCommands(label, raw.commands as Record<string, unknown> | undefined, raw.ports as Record<string, unknown> | undefined);
     const datasource = raw.datasource;
     if (datasource !== undefined && typeof datasource !== 'string' && (typeof datasource !== 'object' || datasource === null || typeof (datasource as { adapter?: unknown }).adapter !== 'string')) {
@@ -88,7 +101,7 @@ export function parseModelSpecs(mod: unknown): ModelSpecification[] {
       if (seen.has(id)) throw new SpecError(label, `${key} "${other}" is used twice in this remote`);
       seen.set(id, label);
     }
-    return raw as unknown as ModelSpecification;
+    return about(label, () => withDescriptions(raw)) as unknown as ModelSpecification;
   });
 }
 

@@ -27,15 +27,15 @@ const orderSpec: ModelSpecification = {
     email: { type: 'string', format: 'email', sensitive: true, lookup: true },
   },
   relations: {
-    customer: { type: 'manyToOne', modelName: 'customer', foreignKey: 'customerId', desc: 'The buyer.' },
+    customer: { type: 'manyToOne', modelName: 'customer', foreignKey: 'customerId', description: 'The buyer.' },
     lines: { type: 'oneToMany', modelName: 'line', foreignKey: 'orderId' },
   },
   commands: {
-    approve: { command: (model) => ({ status: 'paid', id: model.id }), acl: ['order:approve'], desc: 'Approves.' },
+    approve: { command: (model) => ({ status: 'paid', id: model.id }), acl: ['order:approve'], description: 'Approves.' },
     submit: { command: 'authorizePayment' },
   },
   ports: {
-    cancelOrder: { type: 'inbound', desc: 'A cancellation from outside.', callback: () => ({ status: 'new' }) },
+    cancelOrder: { type: 'inbound', description: 'A cancellation from outside.', callback: () => ({ status: 'new' }) },
     authorizePayment: { type: 'outbound', adapter: 'paymentAdapter', service: 'stripe' },
   },
 };

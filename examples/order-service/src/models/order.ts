@@ -48,7 +48,7 @@ const ports: Record<string, PortSpec> = {
     timeout: TIMEOUT_MS,
     retries: { retries: 2, baseDelayMs: 50 },
     callback: ({ result }) => ({ paymentId: textOf(result, 'paymentId'), status: 'paid' }),
-    desc: 'authorizes the order total with the payment provider',
+    description: 'authorizes the order total with the payment provider',
   },
   checkInventory: {
     adapter: 'checkInventory',
@@ -58,7 +58,7 @@ const ports: Record<string, PortSpec> = {
     timeout: TIMEOUT_MS,
     circuitBreaker: DOWNSTREAM_BREAKER,
     callback: () => ({ status: 'inStock' }),
-    desc: 'checks that every item is in stock',
+    description: 'checks that every item is in stock',
   },
   pickOrder: {
     adapter: 'pickItems',
@@ -69,7 +69,7 @@ const ports: Record<string, PortSpec> = {
     timeout: TIMEOUT_MS,
     circuitBreaker: DOWNSTREAM_BREAKER,
     callback: ({ result }) => ({ pickId: textOf(result, 'pickId'), status: 'picked' }),
-    desc: 'picks the items in the warehouse',
+    description: 'picks the items in the warehouse',
   },
   shipOrder: {
     adapter: 'shipOrder',
@@ -80,7 +80,7 @@ const ports: Record<string, PortSpec> = {
     timeout: TIMEOUT_MS,
     circuitBreaker: DOWNSTREAM_BREAKER,
     callback: ({ result }) => ({ trackingId: textOf(result, 'trackingId'), carrier: textOf(result, 'carrier'), status: 'shipped' }),
-    desc: 'hands the picked items to the carrier',
+    description: 'hands the picked items to the carrier',
   },
   trackShipment: {
     adapter: 'trackShipment',
@@ -90,7 +90,7 @@ const ports: Record<string, PortSpec> = {
     timeout: TIMEOUT_MS,
     circuitBreaker: DOWNSTREAM_BREAKER,
     callback: ({ result }) => ({ deliveredAt: textOf(result, 'deliveredAt'), status: 'delivered' }),
-    desc: 'follows the parcel until it is delivered',
+    description: 'follows the parcel until it is delivered',
   },
   verifyDelivery: {
     adapter: 'verifyDelivery',
@@ -100,7 +100,7 @@ const ports: Record<string, PortSpec> = {
     timeout: TIMEOUT_MS,
     circuitBreaker: DOWNSTREAM_BREAKER,
     callback: () => ({ status: 'verified' }),
-    desc: 'confirms the delivery with the carrier',
+    description: 'confirms the delivery with the carrier',
   },
   completePayment: {
     adapter: 'capturePayment',
@@ -109,7 +109,7 @@ const ports: Record<string, PortSpec> = {
     producesEvent: 'orderCompleted',
     timeout: TIMEOUT_MS,
     callback: ({ result }) => ({ captureId: textOf(result, 'captureId'), completedAt: textOf(result, 'capturedAt'), status: 'completed' }),
-    desc: 'captures the authorized payment once the delivery is confirmed',
+    description: 'captures the authorized payment once the delivery is confirmed',
   },
 
   // Compensations: no consumesEvent, they only run as another port's undo, with the
@@ -130,7 +130,7 @@ const ports: Record<string, PortSpec> = {
         cancelledAt: textOf(result, 'refundedAt'),
       };
     },
-    desc: 'refunds an authorized payment (undo of authorizePayment)',
+    description: 'refunds an authorized payment (undo of authorizePayment)',
   },
   releaseInventory: {
     adapter: 'releaseItems',
@@ -138,7 +138,7 @@ const ports: Record<string, PortSpec> = {
     timeout: TIMEOUT_MS,
     retries: COMPENSATION_RETRIES,
     callback: () => ({ status: 'paid' }),
-    desc: 'puts picked items back on the shelf (undo of pickOrder)',
+    description: 'puts picked items back on the shelf (undo of pickOrder)',
   },
   cancelShipment: {
     adapter: 'cancelShipment',
@@ -146,7 +146,7 @@ const ports: Record<string, PortSpec> = {
     timeout: TIMEOUT_MS,
     retries: COMPENSATION_RETRIES,
     callback: () => ({ status: 'picked' }),
-    desc: 'calls the shipment back from the carrier (undo of shipOrder)',
+    description: 'calls the shipment back from the carrier (undo of shipOrder)',
   },
 
   // POST /microlib/api/models/orders/:id/ports/cancelOrder  { "reason": "…" }
@@ -162,7 +162,7 @@ const ports: Record<string, PortSpec> = {
       const text = typeof reason === 'string' && reason.trim() !== '' ? reason : 'cancelled on request';
       return { status: 'cancelled', cancelReason: text.slice(0, REASON_MAX), cancelledAt: new Date().toISOString() };
     },
-    desc: 'cancels an order that has not entered fulfilment',
+    description: 'cancels an order that has not entered fulfilment',
   },
 };
 
@@ -243,7 +243,7 @@ export const Order: ModelSpecification = {
       acl: ['write'],
     },
     // POST /microlib/api/models/orders/:id/commands/submit starts the flow at its first port.
-    submit: { command: 'authorizePayment', acl: ['orders:submit'], desc: 'pays for and fulfils the order' },
+    submit: { command: 'authorizePayment', acl: ['orders:submit'], description: 'pays for and fulfils the order' },
   },
   ports,
 };

@@ -51,7 +51,7 @@ const ETAG = { ETag: { $ref: '#/components/headers/ETag' } };
 function relationsOf(spec: ModelSpecification, schemaOf: ReadonlyMap<string, string>): RouteTarget[] {
   return Object.entries(spec.relations ?? {}).map(([name, relation]) => ({
     name,
-    description: typeof relation.desc === 'string' ? relation.desc : undefined,
+    description: typeof relation.description === 'string' ? relation.description : undefined,
     relation: { about: `${relation.type} ${relation.modelName}`, many: relation.type === 'oneToMany', schema: schemaOf.get(relation.modelName) },
   }));
 }
@@ -61,7 +61,7 @@ function commandsOf(spec: ModelSpecification): RouteTarget[] {
     name,
     // A string command names the port it starts; functions are never described.
     description:
-      [typeof command.desc === 'string' ? command.desc : undefined, typeof command.command === 'string' ? `Starts the flow at port \`${command.command}\`.` : undefined]
+      [typeof command.description === 'string' ? command.description : undefined, typeof command.command === 'string' ? `Starts the flow at port \`${command.command}\`.` : undefined]
         .filter(Boolean)
         .join(' ') || undefined,
   }));
@@ -77,7 +77,7 @@ function inboundPortsOf(model: OpenApiModel): RouteTarget[] {
   for (const [name, port] of model.ports) {
     // Outbound ports are driven by the model; calling them over HTTP answers 403.
     if (port.type !== 'inbound' || port.disabled) continue;
-    const description = model.spec.ports?.[name]?.desc;
+    const description = model.spec.ports?.[name]?.description;
     ports.push({ name, description: typeof description === 'string' ? description : undefined });
   }
   return ports;
