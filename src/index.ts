@@ -6,3 +6,7 @@ export type { PropertyCheck } from './domain/mixins/properties.js';
 // Abort-aware waiting for adapters and services: `sleep(ms, signal)` and `raceAbort(promise, signal)`
 // end at once when the port's deadline aborts the call.
 export { raceAbort, sleep } from './domain/resilience/abortable.js';
+// What a datasource written outside the host implements, and the error it rejects with
+// (by `code`); `datasourceConformance` of `microlib/testing` checks both.
+export type { Datasource, DatasourceFactory, DatasourceLogger, DatasourceOptions, ListQuery, Page, SortKey } from './domain/datasource.js';
+export { MicrolibError, type ErrorCode } from './domain/errors.js';

@@ -1,6 +1,8 @@
 /**
- * The persistence port. Every datasource (memory, file, mongodb, the cluster's
- * IPC datasource, or one a remote brings) implements it and must pass the one
+ * The persistence contract: an interface the domain owns (not a "port": in
+ * microlib a port is a model's generated method bound to an adapter). Every
+ * datasource (memory, file, mongodb, the cluster's IPC datasource, or one
+ * written outside this repository) implements it and must pass the one
  * conformance suite, `src/testing/datasource-conformance.ts` (published as
  * `microlib/testing`).
  */
@@ -31,6 +33,7 @@ export interface ListQuery {
   count: boolean;
 }
 
+/** One page of a list query's result. */
 export interface Page {
   records: StoredRecord[];
   /** Present when the query asked for `count`. */
@@ -40,8 +43,9 @@ export interface Page {
 }
 
 /**
- * Calls before `open()` or after `close()` reject with `MLB_ERR_UNAVAILABLE`;
- * `close()` may be called more than once.
+ * Where one model's records are kept. It rejects with a `MicrolibError` whose
+ * `code` the host maps to a status. Calls before `open()` or after `close()`
+ * reject with `MLB_ERR_UNAVAILABLE`; `close()` may be called more than once.
  */
 export interface Datasource {
   /** Datasource kind, e.g. `memory` or `file`. */
@@ -80,8 +84,10 @@ export interface DatasourceOptions {
   [option: string]: unknown;
 }
 
+/** Where a datasource reports what it recovered from. */
 export interface DatasourceLogger {
   warn(details: Record<string, unknown>, message: string): void;
 }
 
+/** Makes the (not yet opened) datasource of one model from its options. */
 export type DatasourceFactory = (options: DatasourceOptions) => Datasource;

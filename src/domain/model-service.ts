@@ -1,7 +1,7 @@
 /**
  * The use cases of one model: one method per verb (create, get, list, update,
  * remove), in the spirit of Feathers services. The HTTP adapter calls these;
- * they call the model for rules and the datasource port for storage.
+ * they call the model for rules and its datasource for storage.
  */
 import type { Datasource, ListQuery, Page } from './datasource.js';
 import { MicrolibError, notFoundError, validationError } from './errors.js';

@@ -8,8 +8,9 @@ import { randomUUID } from 'node:crypto';
 /**
  * Something that happened in the domain, e.g. `orderCreated`.
  *
- * Events are plain JSON-friendly objects so a later release can forward them
- * between hosts unchanged; `id` is what makes that forwarding idempotent.
+ * Events are plain JSON-friendly objects so the event transports (Kafka,
+ * webswitch) forward them between hosts unchanged; `id` is what lets a
+ * receiver drop a duplicate.
  */
 export interface DomainEvent {
   /** Unique id of this occurrence (a UUID by default). Lets receivers drop duplicates. */

@@ -1,7 +1,7 @@
 /**
  * Resilience primitives for port calls: a timeout that cancels, retry with
- * backoff and jitter, and a circuit breaker. (Compensation is the flow runner's,
- * in ../ports, because it persists every step.)
+ * backoff and jitter, and a circuit breaker. (Compensation is the flow's, in
+ * ../flows, because it persists every step.)
  * Pure domain code: no I/O, time only through timers or an injected clock.
  *
  * They compose from the inside out, e.g.
