@@ -7,7 +7,7 @@ import type { Datasource, ListQuery, Page } from './datasource.js';
 import { MicrolibError, notFoundError, validationError } from './errors.js';
 import { ID_PATTERN } from './field-schema.js';
 import type { Model } from './model.js';
-import type { FlowState, ModelObject, StoredRecord } from './model-spec.js';
+import type { FlowState, RecordMethods, StoredRecord } from './model-spec.js';
 import { crudEventName, makeEvent, type CrudOperation, type DomainEvent } from './events/index.js';
 import { checkOperation, checkOwner, checkPermissions, ownedBy, type Caller, type Operation } from './access.js';
 import { checkListQuery, OPEN_FIELDS, type PageLimits, type RawListQuery } from './list-query.js';
@@ -32,9 +32,9 @@ export interface WriteEvents {
 export type { Caller };
 
 /** What the host's port machinery offers a service: record methods for model code, and flows. */
-export interface RecordMethods {
+export interface PortMachinery {
   /** The record as model code sees it: with a method per port and per relation. */
-  objectOf(service: ModelService, record: StoredRecord): ModelObject;
+  objectOf(service: ModelService, record: StoredRecord): StoredRecord & RecordMethods;
   /** Starts a flow at `port` on record `id`; resolves with the record after that first step. */
   startPort(service: ModelService, id: string, port: string, input: unknown): Promise<StoredRecord>;
 }
@@ -53,7 +53,7 @@ export class ModelService {
     readonly datasource: Datasource,
     private readonly clock: ServiceClock,
     private readonly events?: WriteEvents,
-    private readonly methods?: RecordMethods,
+    private readonly methods?: PortMachinery,
   ) {
     this.eventNames = { create: crudEventName(model.name, 'create'), update: crudEventName(model.name, 'update'), delete: crudEventName(model.name, 'delete') };
   }

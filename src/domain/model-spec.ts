@@ -18,11 +18,16 @@ import type { DomainEvent } from './events/domain-event.js';
 import type { ModelEvents } from './events/model-events.js';
 import type { Mixin } from './mixins/mixin.js';
 import type { PortSpec } from './port-spec.js';
-import type { Json, ModelInstance, ModelObject } from './record.js';
+import type { Json, RecordMethods, StoredRecord } from './record.js';
 
 export type { DomainEvent, ModelEvents, Mixin };
 export type * from './record.js';
 export type * from './port-spec.js';
+
+/** @deprecated A record is a {@link StoredRecord}; data not stored yet is `Record<string, unknown>`. Kept so remotes written against earlier types still compile. */
+export type ModelInstance = Record<string, unknown>;
+/** @deprecated Use `StoredRecord & RecordMethods`. Kept so remotes written against earlier types still compile. */
+export type ModelObject = StoredRecord & RecordMethods;
 
 /** Types a field may declare. `date` is an ISO-8601 date-time string. */
 export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array' | 'date';
@@ -80,7 +85,7 @@ export type Dependencies = Record<string, unknown> & { events?: ModelEvents };
  */
 export type ModelFactory = (
   dependencies: Dependencies,
-) => (input: Record<string, unknown>) => ModelInstance | Promise<ModelInstance>;
+) => (input: Record<string, unknown>) => Record<string, unknown> | Promise<Record<string, unknown>>;
 
 /**
  * A relation to another model, resolved by foreign key: model code calls
@@ -126,7 +131,7 @@ export interface CommandSpec {
    * body, returning changes to store (or nothing); or the name of a port, which the
    * command starts (e.g. `submit: { command: 'authorizePayment' }` starts the order flow).
    */
-  command: string | ((model: ModelObject, input?: unknown) => unknown);
+  command: string | ((model: StoredRecord & RecordMethods, input?: unknown) => unknown);
   /** Permissions required to run the command. */
   acl?: readonly string[];
   /** What the command does, shown in the OpenAPI document. */
@@ -166,11 +171,11 @@ export interface ModelSpecification {
    * (`changes` is the patch, `model` the merged record). Throw to reject with 400;
    * return an object to replace the model.
    */
-  validate?: (model: ModelInstance, changes: Record<string, unknown>) => ModelInstance | void | Promise<ModelInstance | void>;
+  validate?: (model: Record<string, unknown>, changes: Record<string, unknown>) => Record<string, unknown> | void | Promise<Record<string, unknown> | void>;
   /** Runs before an update is stored. Return an object to replace the updated model; throw to reject with 400. */
-  onUpdate?: (model: ModelInstance, changes: Record<string, unknown>) => ModelInstance | void | Promise<ModelInstance | void>;
+  onUpdate?: (model: Record<string, unknown>, changes: Record<string, unknown>) => Record<string, unknown> | void | Promise<Record<string, unknown> | void>;
   /** Runs before a delete. Throw to refuse the delete (answers 409). */
-  onDelete?: (model: ModelInstance) => unknown;
+  onDelete?: (model: Record<string, unknown>) => unknown;
   /** Related models by relation name (see {@link RelationSpec}). */
   relations?: Record<string, RelationSpec>;
   /** Named operations on a record, `POST /microlib/api/models/<endpoint>/:id/commands/<name>` (see {@link CommandSpec}). */

@@ -7,7 +7,7 @@
 import { compileFieldSchema, type FieldSchema } from './field-schema.js';
 import { applyMixins } from './mixins/mixin.js';
 import { conflictError, MicrolibError, validationError } from './errors.js';
-import type { Dependencies, FlowState, ModelInstance, ModelObject, ModelSpecification, StoredRecord } from './model-spec.js';
+import type { Dependencies, FlowState, RecordMethods, ModelSpecification, StoredRecord } from './model-spec.js';
 import { portSettings, type PortDefaults, type PortOverride, type PortSettings } from './ports/port-settings.js';
 import { FieldProtection, type FieldCipher } from './field-protection.js';
 
@@ -69,7 +69,7 @@ function runHook<T, A extends unknown[]>(
  * spec's code set). Object.assign, not a spread: V8 builds `{ ...a, b: 1 }` in a
  * slow path that cost ~3 µs per record, a tenth of a request.
  */
-function withHostFields(instance: ModelInstance, id: string, createdAt: string, updatedAt: string, revision: number): StoredRecord {
+function withHostFields(instance: Record<string, unknown>, id: string, createdAt: string, updatedAt: string, revision: number): StoredRecord {
   const record = Object.assign({}, instance) as StoredRecord;
   record.id = id;
   record.createdAt = createdAt;
@@ -86,7 +86,7 @@ export class Model {
   readonly ports: ReadonlyMap<string, PortSettings>;
   /** Encryption of the spec's sensitive fields, when it has any. */
   readonly protection: FieldProtection | undefined;
-  private readonly createInstance: (input: Record<string, unknown>) => ModelInstance | Promise<ModelInstance>;
+  private readonly createInstance: (input: Record<string, unknown>) => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Prefixes of hook error messages, built once rather than per request. */
   private readonly labels: { factory: string; invalid: string; updateRefused: string; cannotDelete: string };
 
@@ -127,12 +127,12 @@ export class Model {
     return isPromise(instance) ? instance.then((value) => this.validateCreated(value, body, id, now)) : this.validateCreated(instance, body, id, now);
   }
 
-  private validateCreated(instance: ModelInstance, input: Record<string, unknown>, id: string, now: string): StoredRecord | Promise<StoredRecord> {
+  private validateCreated(instance: Record<string, unknown>, input: Record<string, unknown>, id: string, now: string): StoredRecord | Promise<StoredRecord> {
     if (typeof instance !== 'object' || instance === null) throw validationError(`${this.name} factory did not return an object`);
-    if (this.spec.mixins?.length) instance = runHook(this.labels.invalid, applyMixins, [this.spec.mixins, 'create', instance, input]) as ModelInstance;
+    if (this.spec.mixins?.length) instance = runHook(this.labels.invalid, applyMixins, [this.spec.mixins, 'create', instance, input]) as Record<string, unknown>;
     const built = instance;
     const protection = this.protection;
-    const finish = (replaced: ModelInstance | void): StoredRecord => {
+    const finish = (replaced: Record<string, unknown> | void): StoredRecord => {
       const record = withHostFields(replaced && typeof replaced === 'object' ? replaced : built, id, now, now, 1);
       return protection ? protection.seal(record) : record;
     };
@@ -146,14 +146,14 @@ export class Model {
     this.schema.checkPatch(patch);
     this.protection?.checkInput(patch);
     // Model code sees sensitive values in clear; they are encrypted again below.
-    let merged: ModelInstance = Object.assign({}, this.protection ? this.protection.reveal(existing) : existing, patch);
+    let merged: Record<string, unknown> = Object.assign({}, this.protection ? this.protection.reveal(existing) : existing, patch);
     if (this.spec.onUpdate) {
       const onUpdate = this.spec.onUpdate;
       const current = merged;
       const replaced = await runHook(this.labels.updateRefused, onUpdate, [current, patch]);
       if (replaced && typeof replaced === 'object') merged = replaced;
     }
-    if (this.spec.mixins?.length) merged = runHook(this.labels.invalid, applyMixins, [this.spec.mixins, 'update', merged, patch, existing]) as ModelInstance;
+    if (this.spec.mixins?.length) merged = runHook(this.labels.invalid, applyMixins, [this.spec.mixins, 'update', merged, patch, existing]) as Record<string, unknown>;
     if (this.spec.validate) {
       const validate = this.spec.validate;
       const current = merged;
@@ -174,7 +174,7 @@ export class Model {
    * `object` is the record as the command sees it (with port and relation
    * methods). Resolves with the next record, or undefined when nothing changed.
    */
-  async commandRecord(existing: StoredRecord, name: string, input: unknown, now: string, object: ModelObject = this.reveal(existing)): Promise<StoredRecord | undefined> {
+  async commandRecord(existing: StoredRecord, name: string, input: unknown, now: string, object: StoredRecord & RecordMethods = this.reveal(existing)): Promise<StoredRecord | undefined> {
     const command = this.command(name);
     if (typeof command !== 'function') throw new Error(`command "${name}" of ${this.name} names a port; run it through the flow runner`);
     const changes = await runHook(`${this.name} ${name} refused`, command, [object, input]);
@@ -197,7 +197,7 @@ export class Model {
    */
   async applyChanges(existing: StoredRecord, changes: Record<string, unknown> | undefined, now: string, flow: FlowState | undefined = existing.flow): Promise<StoredRecord> {
     // reveal() already returns a copy, so the merge below writes to no stored object.
-    let merged: ModelInstance = changes ? this.reveal(existing) : existing;
+    let merged: Record<string, unknown> = changes ? this.reveal(existing) : existing;
     if (changes) {
       const own = Object.assign({}, changes);
       for (const field of HOST_OWNED) delete own[field];

@@ -1,7 +1,9 @@
 /**
- * What a record is, seen from each side: the JSON a datasource keeps (with the
- * host-managed fields and the state of its flow), what a factory makes, and what
- * model code is handed. Part of the public types (re-exported by `model-spec.ts`).
+ * What a record is: `StoredRecord`, the JSON a datasource keeps (with the
+ * host-managed fields and the state of its flow), and the methods model code
+ * finds on it (`RecordMethods`). Data that is not stored yet (what a factory
+ * returns, what `validate` checks) is plain `Record<string, unknown>`.
+ * Part of the public types (re-exported by `model-spec.ts`).
  *
  * Kept apart from the spec types so the mixins, which only need the record
  * types, do not import the spec that lists them.
@@ -31,19 +33,12 @@ export interface StoredRecord {
 }
 
 /**
- * A record's data without the guarantees of {@link StoredRecord}: what a factory
- * returns (its data, and possibly methods, which are not stored), and what
- * `validate`, `onUpdate`, `onDelete` and mixins receive.
- */
-export type ModelInstance = Record<string, unknown>;
-
-/**
- * A stored record as model code sees it: its data, plus one method per port
- * (`order.authorizePayment(input)`, resolving with the record after that step)
- * and per relation (`order.customer()`). The methods are not stored.
+ * The methods model code finds on a stored record (`StoredRecord & RecordMethods`):
+ * one per port (`order.authorizePayment(input)`, resolving with the record after
+ * that step) and per relation (`order.customer()`). They are not stored.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fields and generated methods share one namespace
-export type ModelObject = StoredRecord & { readonly [member: string]: any };
+export type RecordMethods = { readonly [member: string]: any };
 
 /** State of one step of a flow, as stored with the record. */
 export type FlowStep = {

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Model } from '../../domain/model.js';
-import { ModelService, type RecordMethods } from '../../domain/model-service.js';
+import { ModelService, type PortMachinery } from '../../domain/model-service.js';
 import { MicrolibError } from '../../domain/errors.js';
 import type { ListQuery } from '../../domain/datasource.js';
-import type { ModelObject, ModelSpecification, StoredRecord } from '../../domain/model-spec.js';
+import type { RecordMethods, ModelSpecification, StoredRecord } from '../../domain/model-spec.js';
 import { Catalog, type ServedModel } from '../../catalog/catalog.js';
 import { createMemoryDatasource } from '../persistence/memory/memory-datasource.js';
 import { createModelRouter } from './model-router.js';
@@ -34,8 +34,8 @@ const lineSpec: ModelSpecification = { modelName: 'line', endpoint: 'lines', fac
 const clock = { now: () => new Date().toISOString(), newId: (() => ((n) => () => `r${++n}`)(0))() };
 
 /** Flows stand-in: a port step answers with the record, or refuses as the flow runner does for a disabled port. */
-const methods: RecordMethods = {
-  objectOf: (_service, record) => record as ModelObject,
+const methods: PortMachinery = {
+  objectOf: (_service, record) => record as StoredRecord & RecordMethods,
   async startPort(service, id, port) {
     if (service.model.ports.get(port)?.disabled) throw new MicrolibError('MLB_ERR_UNAVAILABLE', `port ${service.model.name}.${port} is disabled`);
     return service.get(id);

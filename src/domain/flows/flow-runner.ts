@@ -7,8 +7,8 @@
  */
 import { MicrolibError, notFoundError, validationError } from '../errors.js';
 import type { DomainEvent } from '../events/index.js';
-import type { ModelService, RecordMethods } from '../model-service.js';
-import type { Json, ModelObject, StoredRecord } from '../model-spec.js';
+import type { ModelService, PortMachinery } from '../model-service.js';
+import type { Json, RecordMethods, StoredRecord } from '../model-spec.js';
 import { resolveRelation } from '../relations.js';
 import type { BreakerRegistry } from '../ports/breaker-registry.js';
 import type { FlowWorld } from './flow-environment.js';
@@ -44,7 +44,7 @@ function jsonInput(input: unknown, port: string): Json | undefined {
   }
 }
 
-export class FlowRunner implements RecordMethods {
+export class FlowRunner implements PortMachinery {
   private readonly active = new Map<string, Promise<void>>();
   private readonly shutdown = new AbortController();
   private stopping = false;
@@ -77,7 +77,7 @@ export class FlowRunner implements RecordMethods {
   }
 
   /** The record with a method per enabled port (starting a flow) and per relation. */
-  objectOf(service: ModelService, record: StoredRecord): ModelObject {
+  objectOf(service: ModelService, record: StoredRecord): StoredRecord & RecordMethods {
     const object = service.model.reveal(record) as Record<string, unknown>;
     const modelName = service.model.name;
     for (const [name, settings] of service.model.ports) {
@@ -93,7 +93,7 @@ export class FlowRunner implements RecordMethods {
         value: () => this.relation(service, record.id, name),
       });
     }
-    return object as ModelObject;
+    return object as StoredRecord & RecordMethods;
   }
 
   private async relation(service: ModelService, id: string, name: string): Promise<unknown> {

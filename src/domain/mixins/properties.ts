@@ -1,5 +1,4 @@
 /** The property rules remote authors compose with `mixins: [...]`. */
-import type { ModelInstance } from '../record.js';
 import type { Mixin } from './mixin.js';
 
 const missing = (value: unknown) => value === undefined || value === null || value === '';
@@ -8,8 +7,8 @@ const missing = (value: unknown) => value === undefined || value === null || val
  * Properties that must be present. A name, or a function of the model that
  * returns names (for rules such as "required for guests": `(m) => m.guest ? ['email'] : []`).
  */
-export function requireProperties(...rules: Array<string | ((model: ModelInstance) => readonly string[])>): Mixin {
-  const check = (model: ModelInstance) => {
+export function requireProperties(...rules: Array<string | ((model: Record<string, unknown>) => readonly string[])>): Mixin {
+  const check = (model: Record<string, unknown>) => {
     for (const rule of rules) {
       for (const name of typeof rule === 'string' ? [rule] : rule(model)) {
         if (missing(model[name])) throw new Error(`"${name}" is required`);
@@ -23,7 +22,7 @@ export function requireProperties(...rules: Array<string | ((model: ModelInstanc
  * Properties that cannot change once set. A name, or `{ name, after }` to
  * freeze only once `after(previous)` holds (e.g. the items of an approved order).
  */
-export function freezeProperties(...rules: Array<string | { name: string; after: (model: ModelInstance) => boolean }>): Mixin {
+export function freezeProperties(...rules: Array<string | { name: string; after: (model: Record<string, unknown>) => boolean }>): Mixin {
   return {
     name: 'freezeProperties',
     onUpdate(_model, changes, previous) {
@@ -38,8 +37,8 @@ export function freezeProperties(...rules: Array<string | { name: string; after:
 }
 
 /** Computed properties: when any of `on` is set, `compute(model)` gives the new value of `set`. */
-export function updateProperties(...rules: Array<{ on: readonly string[]; set: string; compute: (model: ModelInstance) => unknown }>): Mixin {
-  const run = (model: ModelInstance, changes: Record<string, unknown>, always: boolean) => {
+export function updateProperties(...rules: Array<{ on: readonly string[]; set: string; compute: (model: Record<string, unknown>) => unknown }>): Mixin {
+  const run = (model: Record<string, unknown>, changes: Record<string, unknown>, always: boolean) => {
     let next = model;
     for (const rule of rules) {
       if (always || rule.on.some((name) => Object.hasOwn(changes, name))) next = Object.assign({}, next, { [rule.set]: rule.compute(next) });
@@ -57,14 +56,14 @@ export interface PropertyCheck {
   /** A pattern a string value must match. */
   regex?: RegExp;
   /** Returns true for a valid value. */
-  isValid?: (value: unknown, model: ModelInstance) => boolean;
+  isValid?: (value: unknown, model: Record<string, unknown>) => boolean;
   /** Message when invalid (default names the property). */
   message?: string;
 }
 
 /** Checks of present properties: allowed values, a pattern, a predicate (see {@link PropertyCheck}). */
 export function validateProperties(...checks: PropertyCheck[]): Mixin {
-  const check = (model: ModelInstance) => {
+  const check = (model: Record<string, unknown>) => {
     for (const c of checks) {
       const value = model[c.name];
       if (value === undefined) continue;

@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ModelObject } from 'microlib';
+import type { RecordMethods, StoredRecord } from 'microlib';
 import { __ModelName__, close } from '../src/models/__modelName__.js';
 
 /** A record as the host stores it. */
-const stored = (fields: Record<string, string | number>): ModelObject => ({ id: 'a1', createdAt: '2025-01-01T00:00:00.000Z', updatedAt: '2025-01-01T00:00:00.000Z', revision: 1, ...fields });
+const stored = (fields: Record<string, string | number>): StoredRecord & RecordMethods => ({ id: 'a1', createdAt: '2025-01-01T00:00:00.000Z', updatedAt: '2025-01-01T00:00:00.000Z', revision: 1, ...fields });
 
 describe('the __modelName__ model', () => {
   it('has a model name and an endpoint the host accepts', () => {

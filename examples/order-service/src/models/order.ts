@@ -1,4 +1,4 @@
-import { freezeProperties, type ModelSpecification, type ModelInstance, type PortCircuitBreakerSpec, type PortSpec } from '../../../../src/index.js';
+import { freezeProperties, type ModelSpecification, type PortCircuitBreakerSpec, type PortSpec } from '../../../../src/index.js';
 
 interface OrderItem {
   sku: string;
@@ -212,7 +212,7 @@ export const Order: ModelSpecification = {
     const items = input.items as OrderItem[];
     return { ...input, total: orderTotal(items) };
   },
-  validate: (model: ModelInstance, changes) => {
+  validate: (model: Record<string, unknown>, changes) => {
     if (Array.isArray(model.items) && model.items.length === 0) throw new Error('an order needs at least one item');
     // Items can change while pending; the total follows them.
     if ('items' in changes) return { ...model, total: orderTotal(model.items as OrderItem[]) };

@@ -1,7 +1,7 @@
-import type { ModelObject, ModelSpecification } from 'microlib';
+import type { RecordMethods, StoredRecord, ModelSpecification } from 'microlib';
 
 /** Closes an open __modelName__; a closed one stays as it is. Returns the changes to store. */
-export function close(record: ModelObject): { status: 'closed' } | undefined {
+export function close(record: StoredRecord & RecordMethods): { status: 'closed' } | undefined {
   return record.status === 'closed' ? undefined : { status: 'closed' };
 }
 
