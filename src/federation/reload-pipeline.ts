@@ -1,0 +1,150 @@
+/**
+ * The reload pipeline for one version of a remote: load it into its own container
+ * → activate it (models, routes; supplied by the composition root) → swap → let
+ * requests that started on the old version finish → dispose the old one. A
+ * version that fails any step is never served; the old one keeps serving.
+ */
+import type { FederationRuntime } from './federation-runtime.js';
+import { progressLine } from './progress-line.js';
+import { loadRemote, RemoteLoadError, type LoadedRemote, type LoadTarget, type Unchanged } from './remote-loader.js';
+import { recordActivated, recordFailure, recordResult, type ReloadOutcome, type ReloadRequest, type ReloadResult, type RemoteState } from './remote-state.js';
+import type { SnapshotCache } from './snapshot-cache.js';
+
+/** What activating a version gives back: resolves once no request uses the routes it replaced. */
+export interface Activation {
+  drained: Promise<void>;
+}
+
+export interface DeploymentLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+/** What the pipeline needs from the composition root. */
+export interface ReloadPipelineDeps {
+  runtime: FederationRuntime;
+  cache: SnapshotCache;
+  loadTimeoutMs: number;
+  logger: DeploymentLogger;
+  /** Builds and publishes what a loaded version serves; throws to refuse the version. */
+  activate(remote: string, loaded: LoadedRemote): Promise<Activation>;
+  /** Previous versions kept per remote. */
+  keepVersions: number;
+  /** How long a replaced version may keep answering requests that started on it. */
+  drainTimeoutMs: number;
+}
+
+/** Where the pipeline reports to (the deployment turns these into its events). */
+export interface ReloadPipelineEvents {
+  /** A reload ended; its result is already recorded on the remote and logged. */
+  finished(result: ReloadResult): void;
+  /** A replaced version was disposed. */
+  retired(remote: string, previous: LoadedRemote): void;
+}
+
+/** A load's outcome: a new version, the one already active, or why it failed. */
+export type LoadOutcome = LoadedRemote | Unchanged | Error;
+
+export class ReloadPipeline {
+  /** Replaced versions waiting for their requests to drain before disposal. */
+  private readonly retiring = new Set<Promise<void>>();
+
+  constructor(
+    private readonly deps: ReloadPipelineDeps,
+    private readonly events: ReloadPipelineEvents,
+  ) {}
+
+  /** Loads a version of the remote; never rejects (a failure comes back as the Error). */
+  load(state: RemoteState, target: LoadTarget): Promise<LoadOutcome> {
+    const { logger } = this.deps;
+    logger.info({ remote: state.entry.name, source: state.source.describe(), ...(target.version ? { version: target.version } : {}) }, 'loading remote');
+    return loadRemote(state.entry, state.source, {
+      runtime: this.deps.runtime,
+      cache: this.deps.cache,
+      timeoutMs: this.deps.loadTimeoutMs,
+      onFallback: (remote, version, reason) => logger.warn({ remote, version, reason }, 'source unreachable: serving the last good cached version'),
+      onProgress: (progress) => logger.info(progress, progressLine(progress)),
+    }, target).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+  }
+
+  /** Runs one reload the request asks for, skipping it when it would change nothing or go backwards. */
+  async reload(state: RemoteState, request: ReloadRequest): Promise<ReloadResult> {
+    const started = performance.now();
+    const from = state.current?.version ?? null;
+    if (request.version !== undefined && request.version === from) {
+      return this.finish(state, request, { outcome: 'unchanged', from, attempted: from, started });
+    }
+    // A late delivery of a push that a deployed push already replaced would roll the branch back.
+    // (A push that replaces the running version is a successor, even to an older commit: a force-push revert.)
+    if (request.reason === 'webhook' && request.version !== undefined && state.replaced.has(request.version) && request.replaces !== from) {
+      return this.finish(state, request, { outcome: 'unchanged', from, attempted: request.version, started });
+    }
+    // A push or a rollback names its version; a poll or a manual reload asks the source.
+    const target: LoadTarget = request.version !== undefined ? { version: request.version } : from ? { unlessVersion: from } : {};
+    return this.activate(state, request, await this.load(state, target), started, from);
+  }
+
+  /**
+   * Activates what `load` gave and swaps it in, or records why it cannot serve.
+   * `started` is when the reload began (`performance.now()`); `from` the version active then.
+   */
+  async activate(state: RemoteState, request: ReloadRequest, loaded: LoadOutcome, started: number, from: string | null): Promise<ReloadResult> {
+    const name = state.entry.name;
+    if (!(loaded instanceof Error) && 'unchanged' in loaded) {
+      return this.finish(state, request, { outcome: 'unchanged', from, attempted: loaded.unchanged, started });
+    }
+    const attempted = loaded instanceof Error ? ((loaded as RemoteLoadError).version ?? null) : loaded.version;
+    let activation: Activation;
+    try {
+      if (loaded instanceof Error) throw loaded;
+      activation = await this.deps.activate(name, loaded);
+    } catch (error) {
+      if (!(loaded instanceof Error)) loaded.dispose();
+      const message =
+        error instanceof RemoteLoadError
+          ? error.message
+          : `remote "${name}"${attempted ? ` at ${attempted.slice(0, 12)}` : ''}: ${(error as Error)?.message ?? String(error)}`;
+      recordFailure(state, message, attempted);
+      return this.finish(state, request, { outcome: 'failed', from, attempted, started, error: message });
+    }
+    const previous = recordActivated(state, loaded, request, this.deps.keepVersions);
+    if (previous) this.retire(name, previous, activation.drained);
+    await this.deps.cache.markGood(name, loaded.version).catch(() => undefined);
+    await this.deps.cache.prune(name, this.deps.keepVersions + 1, [loaded.version, ...state.history.map((h) => h.version)]).catch(() => undefined);
+    return this.finish(state, request, { outcome: 'reloaded', from, attempted: loaded.version, started });
+  }
+
+  /** Resolves once every replaced version waiting to drain has been disposed. */
+  async drain(): Promise<void> {
+    await Promise.all(this.retiring);
+  }
+
+  /** Disposes a replaced version once its in-flight requests are done (or the drain timeout passes). */
+  private retire(name: string, previous: LoadedRemote, drained: Promise<void>): void {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.deps.drainTimeoutMs);
+      timer.unref();
+    });
+    const done: Promise<void> = Promise.race([drained, timeout]).then(() => {
+      clearTimeout(timer);
+      previous.dispose();
+      this.retiring.delete(done);
+      this.events.retired(name, previous);
+    });
+    this.retiring.add(done);
+  }
+
+  private finish(state: RemoteState, request: ReloadRequest, details: ReloadOutcome): ReloadResult {
+    const { logger } = this.deps;
+    const result = recordResult(state, request, details);
+    if (details.outcome === 'failed') {
+      logger.error({ remote: result.remote, reason: result.reason, attempted: result.attempted, err: result.error }, 'remote failed to load');
+    } else {
+      logger.info({ remote: result.remote, reason: result.reason, outcome: result.outcome, from: result.from, to: result.to, ms: result.ms }, details.outcome === 'reloaded' ? 'remote loaded' : 'remote unchanged');
+    }
+    this.events.finished(result);
+    return result;
+  }
+}

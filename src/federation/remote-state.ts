@@ -1,0 +1,132 @@
+/**
+ * What the deployment knows about one remote: the active version, its status,
+ * last error, the versions it served before and the last reload's result, and
+ * the bookkeeping a reload's outcome applies to it. No I/O here: loading and
+ * activating live in the reload pipeline.
+ */
+import type { RemoteEntry } from '../config/remote-entries.js';
+import type { LoadedRemote } from './remote-loader.js';
+import type { Source } from './sources/source.js';
+
+export type RemoteStatus = 'loading' | 'ready' | 'failed';
+export type ReloadReason = 'startup' | 'webhook' | 'manual' | 'poll' | 'rollback';
+
+export interface ReloadRequest {
+  reason: ReloadReason;
+  /** Load this version (a pushed commit, a version to roll back to) instead of resolving the ref. */
+  version?: string;
+  /** For a pushed commit: the commit the push replaced on the branch, hence older than `version`. */
+  replaces?: string;
+}
+
+export interface ReloadResult {
+  remote: string;
+  reason: ReloadReason;
+  outcome: 'reloaded' | 'unchanged' | 'failed';
+  /** Version active before, or null. */
+  from: string | null;
+  /** Version active after (the old one when the reload failed), or null. */
+  to: string | null;
+  /** The version that was tried, when known. */
+  attempted: string | null;
+  ms: number;
+  error?: string;
+}
+
+export interface PreviousVersion {
+  version: string;
+  loadedAt: string;
+  retiredAt: string;
+}
+
+export interface RemoteState {
+  readonly entry: RemoteEntry;
+  readonly source: Source;
+  status: RemoteStatus;
+  current: LoadedRemote | undefined;
+  lastError: { message: string; at: string; version?: string } | undefined;
+  /** Versions served before the current one, newest first. */
+  history: PreviousVersion[];
+  /** Set by a rollback: polling leaves the remote alone until an explicit reload or a new push. */
+  pinned: string | undefined;
+  lastReload: ReloadResult | undefined;
+  /** Commits that deployed pushes replaced on the branch (bounded): a late delivery of one is stale. */
+  replaced: Set<string>;
+}
+
+/** How a reload ended, as the pipeline reports it; `started` is a `performance.now()` reading. */
+export interface ReloadOutcome {
+  outcome: ReloadResult['outcome'];
+  from: string | null;
+  attempted: string | null;
+  started: number;
+  error?: string;
+}
+
+/** Bound on `RemoteState.replaced`: the oldest entry goes first. */
+const REPLACED_LIMIT = 1_000;
+
+/** A remote not loaded yet. */
+export function initialRemoteState(entry: RemoteEntry, source: Source): RemoteState {
+  return {
+    entry,
+    source,
+    status: 'loading',
+    current: undefined,
+    lastError: undefined,
+    history: [],
+    pinned: undefined,
+    replaced: new Set(),
+    lastReload: undefined,
+  };
+}
+
+/** A version failed to load or activate: the current one (if any) keeps serving. */
+export function recordFailure(state: RemoteState, message: string, attempted: string | null): void {
+  state.status = state.current ? 'ready' : 'failed';
+  state.lastError = { message, at: new Date().toISOString(), ...(attempted ? { version: attempted } : {}) };
+}
+
+/**
+ * `loaded` now serves: updates status, pin, replaced commits and history (kept to
+ * `keepVersions`). Returns the version it replaced, for the caller to retire.
+ */
+export function recordActivated(state: RemoteState, loaded: LoadedRemote, request: ReloadRequest, keepVersions: number): LoadedRemote | undefined {
+  const previous = state.current;
+  state.current = loaded;
+  state.status = 'ready';
+  state.lastError = undefined;
+  state.pinned = request.reason === 'rollback' ? loaded.version : undefined;
+  if (request.replaces !== undefined) {
+    state.replaced.delete(loaded.version);
+    state.replaced.add(request.replaces);
+    if (state.replaced.size > REPLACED_LIMIT) state.replaced.delete(state.replaced.values().next().value as string);
+  }
+  if (previous) {
+    if (request.reason === 'rollback') {
+      // The version rolled back to leaves the history; the one rolled back from is not offered again.
+      state.history = state.history.filter((h) => h.version !== loaded.version);
+    } else {
+      state.history.unshift({ version: previous.version, loadedAt: previous.loadedAt.toISOString(), retiredAt: new Date().toISOString() });
+      state.history = state.history.filter((h, i, all) => h.version !== loaded.version && all.findIndex((o) => o.version === h.version) === i);
+    }
+    state.history = state.history.slice(0, keepVersions);
+  }
+  return previous;
+}
+
+/** Builds the result of a finished reload and records it as the remote's last one. */
+export function recordResult(state: RemoteState, request: ReloadRequest, details: ReloadOutcome): ReloadResult {
+  const result: ReloadResult = {
+    remote: state.entry.name,
+    reason: request.reason,
+    outcome: details.outcome,
+    from: details.from,
+    to: state.current?.version ?? null,
+    attempted: details.attempted,
+    ms: Math.round(performance.now() - details.started),
+    ...(details.error ? { error: details.error } : {}),
+  };
+  state.lastReload = result;
+  return result;
+}
