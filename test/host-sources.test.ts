@@ -2,23 +2,24 @@
 // server over a real git repository), plain HTTP, and the original MicroLib entry format.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { exampleRemoteDist, makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
+import { exampleRemoteDist, request } from './support/host-process.js';
+import { hostFor, type HostFixture, type HostSetup } from './support/with-host.js';
 import { createGitRepo, type TestRepo } from './support/git-repo.js';
 import { startGitHubApiServer, type GitHubApiServer } from './support/github-api-server.js';
-import { startStaticServer } from './support/static-server.js';
+import { startStaticServer, type StaticServer } from './support/static-server.js';
 import { exampleBuildFiles } from './support/fixture-remotes.js';
 
 const TOKEN = 'test-token-123';
 
 type RemoteInfo = { name: string; status: string; version: string | null; cacheFallback: boolean; lastError: { message: string } | null; exposes: string[] };
 
-async function remoteState(host: HostProcess, name: string): Promise<RemoteInfo> {
-  const { body } = await request(`${host.url}/microlib/api/remotes`);
+async function remoteState(host: HostFixture, name: string): Promise<RemoteInfo> {
+  const { body } = await host.request('/microlib/api/remotes');
   return body.remotes.find((r: RemoteInfo) => r.name === name);
 }
 
-async function createCustomer(host: HostProcess): Promise<number> {
-  const res = await request(`${host.url}/microlib/api/models/customers`, { method: 'POST', body: { firstName: 'G', lastName: 'H', email: 'g@h.io' } });
+async function createCustomer(host: HostFixture): Promise<number> {
+  const res = await host.request('/microlib/api/models/customers', { method: 'POST', body: { firstName: 'G', lastName: 'H', email: 'g@h.io' } });
   return res.status;
 }
 
@@ -26,7 +27,6 @@ describe('github source', () => {
   let repo: TestRepo;
   let github: GitHubApiServer;
   let commit: string;
-  const workDirs: string[] = [];
   const githubRemote = { name: 'orderService', kind: 'github', owner: 'acme', repo: 'orders', ref: 'main', dir: 'dist' };
 
   before(async () => {
@@ -38,133 +38,91 @@ describe('github source', () => {
   after(async () => {
     await github?.close();
     await repo?.cleanup();
-    for (const dir of workDirs) await removeDir(dir);
   });
 
-  const start = async (workDir: string, env: Record<string, string> = {}, remotes: unknown[] = [githubRemote]) => {
-    return startHost({ workDir, remotes, env: { GITHUB_API_URL: github.url, GITHUB_TOKEN: TOKEN, FETCH_TIMEOUT_MS: '2000', ...env } });
-  };
+  /** A host streaming `remotes` from the fake GitHub, with the token unless `env` says otherwise. */
+  const fromGitHub = (env: Record<string, string> = {}, remotes: unknown[] = [githubRemote]): HostSetup => ({
+    remotes,
+    env: { GITHUB_API_URL: github.url, GITHUB_TOKEN: TOKEN, FETCH_TIMEOUT_MS: '2000', ...env },
+  });
 
-  it('loads the commit the branch points at, every file at that commit, verified', async () => {
-    const workDir = await makeWorkDir();
-    workDirs.push(workDir);
+  it('loads the commit the branch points at, every file at that commit, verified', async (t) => {
     github.clearRequests();
-    const host = await start(workDir);
-    try {
-      const state = await remoteState(host, 'orderService');
-      assert.equal(state.status, 'ready', state.lastError?.message);
-      assert.equal(state.version, commit);
-      assert.deepEqual(state.exposes, ['./models', './adapters', './services']);
-      assert.equal(await createCustomer(host), 201);
-      const paths = github.requests.map((r) => r.path);
-      assert.ok(paths.includes('/repos/acme/orders/commits/main'));
-      assert.ok(paths.includes(`/repos/acme/orders/git/trees/${commit}`), 'the tree is read at the resolved commit, not the branch');
-      const blobs = github.requests.filter((r) => r.path.includes('/git/blobs/'));
-      assert.equal(blobs.length, Object.keys(await exampleBuildFiles()).length, 'every file of the build is fetched once');
-      assert.ok(blobs.every((r) => r.hasAuthorization), 'the token is sent');
-      assert.ok(!paths.some((r) => r.includes('README')), 'files outside dir are not fetched');
-    } finally {
-      await host.stop();
-    }
+    const host = await hostFor(t, fromGitHub());
+    const state = await remoteState(host, 'orderService');
+    assert.equal(state.status, 'ready', state.lastError?.message);
+    assert.equal(state.version, commit);
+    assert.deepEqual(state.exposes, ['./models', './adapters', './services']);
+    assert.equal(await createCustomer(host), 201);
+    const paths = github.requests.map((r) => r.path);
+    assert.ok(paths.includes('/repos/acme/orders/commits/main'));
+    assert.ok(paths.includes(`/repos/acme/orders/git/trees/${commit}`), 'the tree is read at the resolved commit, not the branch');
+    const blobs = github.requests.filter((r) => r.path.includes('/git/blobs/'));
+    assert.equal(blobs.length, Object.keys(await exampleBuildFiles()).length, 'every file of the build is fetched once');
+    assert.ok(blobs.every((r) => r.hasAuthorization), 'the token is sent');
+    assert.ok(!paths.some((r) => r.includes('README')), 'files outside dir are not fetched');
   });
 
-  it('restarts while GitHub is unreachable and serves the last good version from the cache', async () => {
-    const workDir = await makeWorkDir();
-    workDirs.push(workDir);
-    const first = await start(workDir);
-    assert.equal((await remoteState(first, 'orderService')).status, 'ready');
-    await first.stop();
+  it('restarts while GitHub is unreachable and serves the last good version from the cache', async (t) => {
+    const host = await hostFor(t, fromGitHub());
+    assert.equal((await remoteState(host, 'orderService')).status, 'ready');
+    await host.stop();
     const outage = github.setFault('/repos/', { kind: 'status', status: 503, body: { message: 'Service Unavailable' } });
-    try {
-      const second = await start(workDir);
-      try {
-        const state = await remoteState(second, 'orderService');
-        assert.equal(state.status, 'ready');
-        assert.equal(state.version, commit);
-        assert.equal(state.cacheFallback, true);
-        assert.ok(second.logs.some((l) => String(l.msg).includes('last good cached version')));
-        assert.equal(await createCustomer(second), 201);
-      } finally {
-        await second.stop();
-      }
-    } finally {
-      outage.clear();
-    }
+    t.after(() => outage.clear());
+    await host.restart();
+    const state = await remoteState(host, 'orderService');
+    assert.equal(state.status, 'ready');
+    assert.equal(state.version, commit);
+    assert.equal(state.cacheFallback, true);
+    assert.ok(host.logs.some((l) => String(l.msg).includes('last good cached version')));
+    assert.equal(await createCustomer(host), 201);
   });
 
-  it('refuses a file whose bytes do not match its git blob SHA', async () => {
-    const workDir = await makeWorkDir();
-    workDirs.push(workDir);
+  it('refuses a file whose bytes do not match its git blob SHA', async (t) => {
     const corrupt = github.setFault(/\/git\/blobs\//, { kind: 'corrupt' });
-    try {
-      const host = await start(workDir);
-      try {
-        const state = await remoteState(host, 'orderService');
-        assert.equal(state.status, 'failed');
-        assert.match(state.lastError!.message, /integrity check failed/);
-        assert.equal((await request(`${host.url}/microlib/api/models/customers`)).status, 404);
-      } finally {
-        await host.stop();
-      }
-    } finally {
-      corrupt.clear();
-    }
+    t.after(() => corrupt.clear());
+    const host = await hostFor(t, fromGitHub());
+    const state = await remoteState(host, 'orderService');
+    assert.equal(state.status, 'failed');
+    assert.match(state.lastError!.message, /integrity check failed/);
+    assert.equal((await host.request('/microlib/api/models/customers')).status, 404);
   });
 
-  it('explains a wrong token, an unknown repository and an unknown ref', async () => {
-    const workDir = await makeWorkDir();
-    workDirs.push(workDir);
+  it('explains a wrong token, an unknown repository and an unknown ref', async (t) => {
     const remotes = [
       { ...githubRemote, name: 'wrongRef', ref: 'no-such-branch' },
       { ...githubRemote, name: 'wrongRepo', repo: 'nope' },
     ];
-    const host = await start(workDir, {}, remotes);
-    try {
-      assert.match((await remoteState(host, 'wrongRef')).lastError!.message, /422|No commit found/);
-      assert.match((await remoteState(host, 'wrongRepo')).lastError!.message, /404/);
-    } finally {
-      await host.stop();
-    }
-    const badToken = await start(workDir, { GITHUB_TOKEN: 'wrong' });
-    try {
-      assert.match((await remoteState(badToken, 'orderService')).lastError!.message, /refused the token/);
-    } finally {
-      await badToken.stop();
-    }
+    const host = await hostFor(t, fromGitHub({}, remotes));
+    assert.match((await remoteState(host, 'wrongRef')).lastError!.message, /422|No commit found/);
+    assert.match((await remoteState(host, 'wrongRepo')).lastError!.message, /404/);
+    await host.restart(fromGitHub({ GITHUB_TOKEN: 'wrong' }));
+    assert.match((await remoteState(host, 'orderService')).lastError!.message, /refused the token/);
   });
 
-  it('accepts the original MicroLib entry format (url, owner, repo, filedir, branch, type)', async () => {
-    const workDir = await makeWorkDir();
-    workDirs.push(workDir);
+  it('accepts the original MicroLib entry format (url, owner, repo, filedir, branch, type)', async (t) => {
     const original = [{ name: 'microservices', url: github.url, owner: 'acme', repo: 'orders', filedir: 'dist', branch: 'main', type: 'model' }];
-    const host = await start(workDir, { GITHUB_API_URL: 'http://127.0.0.1:9' }, original);
-    try {
-      const state = await remoteState(host, 'microservices');
-      assert.equal(state.status, 'ready', state.lastError?.message);
-      assert.deepEqual(state.exposes, ['./models']);
-      assert.equal(await createCustomer(host), 201);
-    } finally {
-      await host.stop();
-    }
+    const host = await hostFor(t, fromGitHub({ GITHUB_API_URL: 'http://127.0.0.1:9' }, original));
+    const state = await remoteState(host, 'microservices');
+    assert.equal(state.status, 'ready', state.lastError?.message);
+    assert.deepEqual(state.exposes, ['./models']);
+    assert.equal(await createCustomer(host), 201);
   });
 });
 
 describe('http source', () => {
-  it('loads remoteEntry.js and the chunks mf-manifest.json lists', async () => {
-    const server = await startStaticServer(exampleRemoteDist);
-    const workDir = await makeWorkDir();
-    const host = await startHost({ workDir, remotes: [{ name: 'orderService', kind: 'http', url: server.url }] });
-    try {
-      const state = await remoteState(host, 'orderService');
-      assert.equal(state.status, 'ready', state.lastError?.message);
-      assert.match(state.version!, /^sha256-/);
-      assert.equal(await createCustomer(host), 201);
-      assert.ok(server.requests.includes('/mf-manifest.json'));
-      assert.ok(server.requests.some((p) => p.startsWith('/__federation_expose_models')));
-    } finally {
-      await host.stop();
-      await server.close();
-      await removeDir(workDir);
-    }
+  it('loads remoteEntry.js and the chunks mf-manifest.json lists', async (t) => {
+    let server!: StaticServer;
+    const host = await hostFor(t, async ({ defer }) => {
+      server = await startStaticServer(exampleRemoteDist);
+      defer(() => server.close());
+      return { remotes: [{ name: 'orderService', kind: 'http', url: server.url }] };
+    });
+    const state = await remoteState(host, 'orderService');
+    assert.equal(state.status, 'ready', state.lastError?.message);
+    assert.match(state.version!, /^sha256-/);
+    assert.equal(await createCustomer(host), 201);
+    assert.ok(server.requests.includes('/mf-manifest.json'));
+    assert.ok(server.requests.some((p) => p.startsWith('/__federation_expose_models')));
   });
 });
