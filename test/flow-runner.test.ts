@@ -13,12 +13,19 @@ import type { Datasource } from '../src/domain/datasource.js';
 import type { DomainEvent } from '../src/domain/events/index.js';
 import type { Adapter, ModelSpecification, PortCall, PortSpec, StoredRecord } from '../src/domain/model-spec.js';
 import { MicrolibError } from '../src/domain/errors.js';
+import { until } from './support/until.js';
 
 const clock = { now: () => new Date().toISOString(), newId: () => randomUUID() };
+/**
+ * How long events that must start no flow are given to start one anyway: a window on purpose,
+ * since the test proves something does NOT happen and a flow that never starts leaves nothing to wait on.
+ */
+const NOTHING_STARTS_WINDOW_MS = 20;
 
 interface Harness {
   service: ModelService;
   runner: FlowRunner;
+  breakers: BreakerRegistry;
   datasource: Datasource;
   published: DomainEvent[];
   errors: unknown[];
@@ -49,7 +56,8 @@ async function harness(
       release() {},
     }),
   };
-  const runner = new FlowRunner({ world, breakers: new BreakerRegistry(), publish: (event) => published.push(event), onError: (error) => errors.push(error), ...runnerOf });
+  const breakers = new BreakerRegistry();
+  const runner = new FlowRunner({ world, breakers, publish: (event) => published.push(event), onError: (error) => errors.push(error), ...runnerOf });
   const spec: ModelSpecification = { modelName: 'order', endpoint: 'orders', factory: () => (input) => ({ ...input }), ports, ...more };
   const model = new Model(spec, { remote: 'r', version: 'v1' }, {}, { ports: { defaults: { timeoutMs: 2_000 } } });
   service = new ModelService(model, datasource, clock, undefined, runner);
@@ -57,20 +65,17 @@ async function harness(
   return {
     service: svc,
     runner,
+    breakers,
     datasource,
     published,
     errors,
     adapters: adapterMap,
     create: (body = { total: 10 }) => svc.create({ ...body }),
-    async settled(id) {
-      const deadline = Date.now() + 5_000;
-      for (;;) {
+    settled: (id) =>
+      until(async () => {
         const record = await svc.get(id);
-        if (record.flow && record.flow.status !== 'running' && record.flow.status !== 'compensating') return record;
-        if (Date.now() > deadline) throw new Error(`flow on ${id} did not settle: ${JSON.stringify(record.flow)}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    },
+        return record.flow && record.flow.status !== 'running' && record.flow.status !== 'compensating' && record;
+      }, `the flow on ${id} to settle`, 5_000),
   };
 }
 
@@ -186,10 +191,11 @@ describe('flows of ports', () => {
   it('refuses a second flow while one is active, and a port the model does not have', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const h = await harness({ slow: { adapter: 'slow' } }, { slow: async () => (await gate, 'ok') });
+    let calls = 0;
+    const h = await harness({ slow: { adapter: 'slow' } }, { slow: async () => (calls++, await gate, 'ok') });
     const order = await h.create();
     const first = h.service.startPort(order.id, 'slow', undefined);
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => calls === 1, 'the first flow to call its adapter');
     await assert.rejects(h.service.startPort(order.id, 'slow', undefined), (error: MicrolibError) => error.code === 'MLB_ERR_CONFLICT' && /already running/.test(error.message));
     await assert.rejects(h.service.startPort(order.id, 'nope', undefined), (error: MicrolibError) => error.code === 'MLB_ERR_NOT_FOUND');
     release();
@@ -235,7 +241,7 @@ describe('flows of ports', () => {
     assert.equal(calls, 3, 'an open circuit does not call the adapter');
     await h.settled(order.id);
     healthy = true;
-    await new Promise((r) => setTimeout(r, 120));
+    await until(() => h.breakers.snapshot('order', 'flaky')?.state === 'half-open', 'the circuit to half-open after openMs', 5_000);
     assert.equal((await h.service.startPort(order.id, 'flaky', undefined)).flow?.status, 'completed');
     assert.equal(calls, 4);
   });
@@ -255,7 +261,7 @@ describe('flows of ports', () => {
     const first = await harness(chain(), adapters('a.'));
     const order = await first.create();
     await first.service.startPort(order.id, 'pay', undefined);
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => log.includes('a.reserve:1'), 'reserve to be in progress', 5_000);
     // The host stops while `reserve` is in progress: the flow stays as stored.
     await first.runner.stop(1_000);
     const stored = await first.service.get(order.id);
@@ -273,9 +279,13 @@ describe('flows of ports', () => {
 
   it('records the runner of a flow and resumes it only in that runner (a cluster worker slot or its replacement)', async () => {
     let block = true;
+    let reserving = false;
     const adapters = {
       pay: async () => 'paid',
-      reserve: (call: { signal: AbortSignal }) => (block ? new Promise((_, reject) => call.signal.addEventListener('abort', () => reject(call.signal.reason))) : { reservation: 'r' }),
+      reserve: (call: { signal: AbortSignal }) => {
+        reserving = true;
+        return block ? new Promise((_, reject) => call.signal.addEventListener('abort', () => reject(call.signal.reason))) : { reservation: 'r' };
+      },
       ship: async () => 'shipped',
       refund: async () => 'refunded',
       release: async () => 'released',
@@ -283,7 +293,7 @@ describe('flows of ports', () => {
     const slot2 = await harness(chain(), adapters, {}, undefined, { runnerId: 'host-a/2', adoptUnowned: false });
     const order = await slot2.create();
     await slot2.service.startPort(order.id, 'pay', undefined);
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => reserving, 'reserve to be in progress', 5_000);
     await slot2.runner.stop(1_000);
     assert.equal((await slot2.service.get(order.id)).flow?.runner, 'host-a/2');
     block = false;
@@ -337,7 +347,7 @@ describe('flows of ports', () => {
     const handle = triggers[0]!.handler;
     handle({ id: 'e1', eventName: 'orderSubmitted', modelName: 'customer', time: '', data: { id: order.id } } as unknown as DomainEvent);
     handle({ id: 'e2', eventName: 'orderSubmitted', modelName: 'order', time: '', data: { id: order.id, flowId: 'x' } } as unknown as DomainEvent);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, NOTHING_STARTS_WINDOW_MS));
     assert.deepEqual(log, [], 'another model\'s event and a flow\'s own event start nothing');
     handle({ id: 'e3', eventName: 'orderSubmitted', modelName: 'order', time: '', data: { id: order.id } } as unknown as DomainEvent);
     assert.equal((await h.settled(order.id)).flow?.status, 'completed');

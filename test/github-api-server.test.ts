@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createGitRepo, type TestRepo } from './support/git-repo.js';
+import { until } from './support/until.js';
 import {
   MAX_INLINE_CONTENT_BYTES,
   startGitHubApiServer,
@@ -446,8 +447,8 @@ describe('github-api-server', () => {
       await withServer({ repos, unauthenticatedRateLimit: 1, rateLimitWindowMs: 150 }, async (server) => {
         assert.equal((await getJson(server, '/repos/acme/remote')).res.status, 200);
         assert.equal((await getJson(server, '/repos/acme/remote')).res.status, 403);
-        await new Promise((r) => setTimeout(r, 200));
-        assert.equal((await getJson(server, '/repos/acme/remote')).res.status, 200);
+        // Refused requests while the window lasts; the first one after it ends is served.
+        await until(async () => (await getJson(server, '/repos/acme/remote')).res.status === 200, 'the budget to refill', 5_000);
       });
     });
 
@@ -526,7 +527,7 @@ describe('github-api-server', () => {
       server.setFault(/\/commits\//, { kind: 'hang' });
       const pending = fetch(`${server.url}/repos/acme/remote/commits/main`);
       pending.catch(() => {}); // observed below
-      while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+      await until(() => server.requests.length > 0, 'the hung request to arrive');
       const started = Date.now();
       await server.close();
       assert.ok(Date.now() - started < 1000, `close took ${Date.now() - started} ms`);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
 import { containerSource, writeRemoteEntry } from './support/fixture-remotes.js';
 import { kafkaOrSkip } from './support/kafka-server.js';
+import { markEveryPartition } from './support/kafka-markers.js';
 import { until } from './support/until.js';
 
 const topic = `host-events-${randomUUID().slice(0, 8)}`;
@@ -49,6 +50,10 @@ describe('events between hosts through Kafka', { skip: unavailable, timeout: 180
     KAFKA_HEARTBEAT_INTERVAL_MS: '300',
     KAFKA_FETCH_MAX_WAIT_MS: '100',
   });
+  /** Events host A's Kafka bridge has had acknowledged: markers sent after that come after them. */
+  const sentByA = async () => (await request(`${a.url}/microlib/api/events`)).body.kafka.sent as number;
+  /** A `thingCreated` on every partition, as the watchers' last record to read. */
+  const markPartitions = (label: string) => markEveryPartition(kafka!.brokers, topic, { label, eventName: 'thingCreated', modelName: 'thing' });
   const startWatcher = (name: string, dir: string) =>
     startHost({ workDir: dir, remotes: [{ name: 'watchers', kind: 'local', path: watcherRemote }], env: { HOST_ID: name, SEEN_FILE: path.join(dir, 'seen.txt'), ...kafkaEnv('watchers') } });
 
@@ -71,12 +76,15 @@ describe('events between hosts through Kafka', { skip: unavailable, timeout: 180
   });
 
   it('delivers each event once to the consumer group of the watchers, shared between its hosts', async () => {
+    const sentBefore = await sentByA();
     const created: string[] = [];
     for (let i = 0; i < 20; i++) created.push((await request(`${a.url}/microlib/api/models/things`, { method: 'POST', body: { n: i } })).body.id);
+    await until(async () => (await sentByA()) >= sentBefore + created.length, 'host A to send every create to Kafka');
+    // Once the group has read every partition past the creates, a duplicate would be here by now.
+    const markers = await markPartitions('shared');
     const both = async () => [...(await seen(path.join(bDir, 'seen.txt'))), ...(await seen(path.join(workDir, 'c', 'seen.txt')))];
-    await until(async () => (await both()).length >= created.length, 'the watchers to see every create');
-    await new Promise((r) => setTimeout(r, 500));
-    const all = await both();
+    await until(async () => markers.allIn(await both()), 'the watchers to read every partition past the creates');
+    const all = (await both()).filter((id) => !markers.isMarker(id));
     assert.deepEqual([...all].sort(), [...created].sort(), 'every event once across the group, none twice');
   });
 
@@ -95,14 +103,17 @@ describe('events between hosts through Kafka', { skip: unavailable, timeout: 180
     const before = await seen(bSeen);
     await b.stop();
     hosts.splice(hosts.indexOf(b), 1);
+    const sentBefore = await sentByA();
     const missed: string[] = [];
     for (let i = 0; i < 5; i++) missed.push((await request(`${a.url}/microlib/api/models/things`, { method: 'POST', body: { missed: i } })).body.id);
+    await until(async () => (await sentByA()) >= sentBefore + missed.length, 'host A to send what B misses to Kafka');
+    // Once B has read every partition past the markers, a replay of what it had processed would be here by now.
+    const markers = await markPartitions('missed');
     b = await startWatcher('b', bDir);
     hosts.push(b);
-    await until(async () => (await seen(bSeen)).length >= before.length + missed.length, 'B to catch up');
-    await new Promise((r) => setTimeout(r, 500));
+    await until(async () => markers.allIn(await seen(bSeen)), 'B to catch up past the markers');
     const after = await seen(bSeen);
     assert.deepEqual(after.slice(0, before.length), before);
-    assert.deepEqual([...after.slice(before.length)].sort(), [...missed].sort(), 'only what it missed, once each');
+    assert.deepEqual([...after.slice(before.length)].filter((id) => !markers.isMarker(id)).sort(), [...missed].sort(), 'only what it missed, once each');
   });
 });

@@ -11,6 +11,12 @@ import { until } from './support/until.js';
 const SECRET = 'webswitch-test-secret-0123';
 const thingModels = `[{ modelName: 'thing', endpoint: 'things', datasource: 'memory', factory: () => (x) => ({ ...x }) }]`;
 const noteModels = `[{ modelName: 'note', endpoint: 'notes', datasource: 'memory', factory: () => (x) => ({ ...x }) }]`;
+/**
+ * How long a duplicate or an echo is given to show up after every host saw both events. Kept as
+ * a window on purpose: the test proves something does NOT arrive, and the webswitch counts only
+ * what it delivers, not what it drops, so there is no counter to wait on instead.
+ */
+const NO_DUPLICATE_WINDOW_MS = 300;
 
 
 describe('webswitch: events between hosts over WebSocket', () => {
@@ -51,8 +57,7 @@ describe('webswitch: events between hosts over WebSocket', () => {
     assert.equal(thing.status, 201);
     assert.equal(note.status, 201);
     for (const client of [onA, onB, onC]) await client.until(3, 'both creates');
-    // Give a duplicate or an echo time to show up.
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, NO_DUPLICATE_WINDOW_MS));
     for (const [name, client] of [['a', onA], ['b', onB], ['c', onC]] as const) {
       const events = client.messages.filter((m) => m.type === 'event').map((m) => `${m.event.eventName}:${m.event.data.id}`).sort();
       assert.deepEqual(events, [`noteCreated:${note.body.id}`, `thingCreated:${thing.body.id}`].sort(), `host ${name} saw each event once`);

@@ -12,6 +12,7 @@ import { EventBroker, makeEvent, type DomainEvent } from '../src/domain/events/i
 import { KafkaBridge } from '../src/adapters/events/kafka/bridge.js';
 import type { KafkaBridgeOptions } from '../src/adapters/events/kafka/options.js';
 import { kafkaOrSkip } from './support/kafka-server.js';
+import { markEveryPartition, type PartitionMarkers } from './support/kafka-markers.js';
 import { until } from './support/until.js';
 
 const run = randomUUID().slice(0, 8);
@@ -67,12 +68,12 @@ after(async () => {
   await kafka?.stop();
 });
 
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Time for anything that should NOT arrive to show up anyway. */
-const settle = () => sleep(1_500);
-
 const ids = (events: DomainEvent[]) => events.map((e) => e.id).sort();
+/** The id of the record an event is about: what a partition marker is known by. */
+const dataId = (event: DomainEvent) => (event.data as { id?: unknown } | undefined)?.id;
+const dataIds = (events: DomainEvent[]) => events.map(dataId);
+/** The events a test sent, without its partition markers. */
+const sentOnly = (events: DomainEvent[], markers: PartitionMarkers) => events.filter((e) => !markers.isMarker(dataId(e)));
 
 async function admin<T>(work: (client: ReturnType<Kafka['admin']>) => Promise<T>): Promise<T> {
   const client = new Kafka({ clientId: 'test-admin', brokers: kafka!.brokers, logLevel: logLevel.NOTHING }).admin();
@@ -115,16 +116,23 @@ describe('kafka bridge', { skip: unavailable, timeout: 120_000 }, () => {
     for (const event of sent) await a.broker.publish(event);
     await a.broker.publish(makeEvent('customerCreated', { modelName: 'customer', data: { id: 'c1' } }));
 
-    await until(() => b1.seen.length + b2.seen.length >= 8 && c.seen.length >= 8, 'the events in groups svc-b and svc-c', 15_000);
-    await settle();
-    assert.deepEqual(ids([...b1.seen, ...b2.seen]), ids(sent), 'svc-b handled each event exactly once, on one of its members');
-    assert.deepEqual(ids(c.seen), ids(sent), 'svc-c handled each event exactly once');
-    assert.equal(a.seen.length, 9, 'the publisher heard its own events locally, and none came back from Kafka');
+    await until(() => a.bridge.stats().sent === 8, 'the order events sent', 15_000);
+    // Every group has read every partition past the events, so a duplicate would be here by now.
+    const markers = await markEveryPartition(kafka!.brokers, T.groups, { label: 'groups' });
+    await until(
+      () => [[...b1.seen, ...b2.seen], c.seen, a.seen].every((seen) => markers.allIn(dataIds(seen))),
+      'groups svc-a, svc-b and svc-c to read every partition past the events',
+      15_000,
+    );
+    const cSeen = sentOnly(c.seen, markers);
+    assert.deepEqual(ids(sentOnly([...b1.seen, ...b2.seen], markers)), ids(sent), 'svc-b handled each event exactly once, on one of its members');
+    assert.deepEqual(ids(cSeen), ids(sent), 'svc-c handled each event exactly once');
+    assert.equal(sentOnly(a.seen, markers).length, 9, 'the publisher heard its own events locally, and none came back from Kafka');
     assert.equal(a.bridge.stats().ownSkipped, 8);
     assert.equal(a.bridge.stats().sent, 8, 'customerCreated matches no publish pattern');
-    const first = c.seen[0]!;
+    const first = cSeen[0]!;
     assert.deepEqual({ ...first }, { ...sent.find((e) => e.id === first.id) }, 'an event arrives as it was made');
-    assert.ok(Object.isFrozen(c.seen[0]), 'received events are frozen like local ones');
+    assert.ok(Object.isFrozen(first), 'received events are frozen like local ones');
   });
 
   it('hands an event delivered twice to the handlers once', { timeout: 60_000 }, async () => {
@@ -168,10 +176,11 @@ describe('kafka bridge', { skip: unavailable, timeout: 120_000 }, () => {
     // A new process of the same service: new broker, new bridge, no memory of ids.
     const r2 = host({ groupId: group, subscribe: [T.resume] });
     await r2.bridge.start();
-    await until(() => r2.seen.length >= 2, 'steps 3 and 4 after the restart', 15_000);
-    await settle();
+    // Once r2 has read every partition past the markers, a replay of steps 1 and 2 would be here by now.
+    const markers = await markEveryPartition(kafka!.brokers, T.resume, { label: 'resume' });
+    await until(() => markers.allIn(dataIds(r2.seen)), 'the restarted receiver to read every partition past the markers', 15_000);
     assert.deepEqual(ids(r1.seen), ids(steps.slice(0, 2)));
-    assert.deepEqual(ids(r2.seen), ids(steps.slice(2)), 'only what the group had not processed');
+    assert.deepEqual(ids(sentOnly(r2.seen, markers)), ids(steps.slice(2)), 'only what the group had not processed');
   });
 
   it('keeps the host running when Kafka is unreachable, and stops in bounded time', { timeout: 30_000 }, async () => {

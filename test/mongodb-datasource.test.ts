@@ -9,6 +9,7 @@ import { MicrolibError } from '../src/domain/errors.js';
 import type { Json, StoredRecord } from '../src/domain/model-spec.js';
 import { datasourceConformance, listQuery, makeRecord, rejectsWithCode, samplePeople } from '../src/testing/index.js';
 import { mongoUrlForTests, restartableMongo } from './support/mongo-server.js';
+import { until } from './support/until.js';
 
 const server = await mongoUrlForTests();
 // For looking behind the datasource's back and dropping test databases.
@@ -87,19 +88,20 @@ async function unavailable(operation: Promise<unknown>): Promise<{ error: Microl
   assert.fail('the operation should have failed while MongoDB was down');
 }
 
-/** Retries `probe` until it resolves (at most `attempts` times within `limitMs`). */
-async function eventually<T>(probe: () => Promise<T>, attempts = 20, limitMs = 15_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
+/** Retries `probe` until it resolves (within `limitMs`); if it never does, fails with its last error. */
+async function eventually<T>(probe: () => Promise<T>, limitMs = 15_000): Promise<T> {
   let last: unknown;
-  for (let i = 0; i < attempts && Date.now() < deadline; i++) {
+  const answer = await until(async () => {
     try {
-      return await probe();
+      return { value: await probe() };
     } catch (error) {
       last = error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      return undefined;
     }
-  }
-  throw last;
+  }, 'the operation to succeed again', limitMs).catch((timeout: unknown) => {
+    throw last ?? timeout;
+  });
+  return answer.value;
 }
 
 datasourceConformance('mongodb', async () => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { exampleRemoteDist, makeWorkDir, removeDir, request, startHost, type HostProcess } from './support/host-process.js';
+import { until } from './support/until.js';
 
 const FLOW = ['authorizePayment', 'checkInventory', 'pickOrder', 'shipOrder', 'trackShipment', 'verifyDelivery', 'completePayment'];
 const remotes = [{ name: 'orderService', kind: 'local', path: exampleRemoteDist }];
@@ -50,15 +51,11 @@ async function orderHost(env: Record<string, string>, ports?: Record<string, unk
       assert.equal(order.status, 201, JSON.stringify(order.body));
       return order.body.id as string;
     },
-    async settled(id: string, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
+    settled: (id: string, timeoutMs = 15_000) =>
+      until(async () => {
         const { body } = await request(`${api}/orders/${id}`);
-        if (body.flow && body.flow.status !== 'running' && body.flow.status !== 'compensating') return body;
-        if (Date.now() > deadline) throw new Error(`flow of order ${id} did not settle: ${JSON.stringify(body.flow)}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
+        return body.flow && body.flow.status !== 'running' && body.flow.status !== 'compensating' && body;
+      }, `the flow of order ${id} to settle`, timeoutMs),
   };
 }
 
@@ -139,7 +136,7 @@ describe('order workflow (example remote)', () => {
     assert.match(failedFast.flow.error.message, /circuit is open/);
     assert.equal((await callLog(h.logFile)).filter((l) => l.operation === 'check' && l.phase === 'start').length, 3, 'an open circuit does not call the service');
 
-    await new Promise((r) => setTimeout(r, 1_600));
+    await until(async () => (await breaker()).state === 'half-open', 'the breaker to half-open once openMs has passed', 5_000);
     const healed = await h.placeOrder();
     await request(`${h.api}/orders/${healed}/commands/submit`, { method: 'POST' });
     assert.equal((await h.settled(healed)).flow.status, 'completed');
@@ -151,11 +148,7 @@ describe('order workflow (example remote)', () => {
     const first = await orderHost(slowShipping);
     const id = await first.placeOrder();
     await request(`${first.api}/orders/${id}/commands/submit`, { method: 'POST' });
-    const deadline = Date.now() + 10_000;
-    while (!(await callLog(first.logFile)).some((l) => l.operation === 'ship' && l.phase === 'start')) {
-      if (Date.now() > deadline) throw new Error('shipping never started');
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await until(async () => (await callLog(first.logFile)).some((l) => l.operation === 'ship' && l.phase === 'start'), 'shipping to start', 10_000);
     await first.host.kill();
 
     const second = await orderHost({}, undefined, first.dir);

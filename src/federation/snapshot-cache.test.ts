@@ -8,17 +8,23 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { SnapshotCache } from './snapshot-cache.js';
 import type { ResolvedVersion } from './sources/source.js';
+import { until } from '../../test/support/until.js';
 
-/** A version whose files take a while to write, so two downloads overlap. */
-function slowVersion(version: string, writer: string): ResolvedVersion {
-  return {
+/**
+ * A version whose downloads all overlap: each writes its first file, then waits until
+ * `writers` downloads have begun before writing the rest.
+ */
+function overlappingVersion(version: string, writers: number): (writer: string) => ResolvedVersion {
+  let begun = 0;
+  return (writer) => ({
     version,
     async writeSnapshot(dir) {
       await writeFile(path.join(dir, 'remoteEntry.js'), `module.exports = 1; // ${version}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      begun++;
+      await until(() => begun === writers, `all ${writers} downloads to begin`, 5_000);
       await writeFile(path.join(dir, 'writer.txt'), writer);
     },
-  };
+  });
 }
 
 describe('snapshot cache shared by processes', () => {
@@ -28,7 +34,8 @@ describe('snapshot cache shared by processes', () => {
       // Separate instances stand for separate processes: they share only the folder.
       const caches = Array.from({ length: 4 }, () => new SnapshotCache(root));
       const signal = new AbortController().signal;
-      const results = await Promise.all(caches.map((cache, i) => cache.ensure('kit', slowVersion('v1', `writer ${i}`), signal)));
+      const v1 = overlappingVersion('v1', caches.length);
+      const results = await Promise.all(caches.map((cache, i) => cache.ensure('kit', v1(`writer ${i}`), signal)));
       const dir = path.join(root, 'kit', 'v1');
       for (const result of results) assert.equal(result.dir, dir);
       assert.deepEqual((await readdir(dir)).sort(), ['remoteEntry.js', 'writer.txt']);

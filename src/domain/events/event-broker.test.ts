@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeEvent, type DomainEvent } from './domain-event.js';
 import { EventBroker, type SubscriptionInfo } from './event-broker.js';
+import { until } from '../../../test/support/until.js';
 
 const quiet = () => new EventBroker({ onHandlerError: () => {} });
 
@@ -40,7 +41,8 @@ describe('EventBroker matching', () => {
     const log: string[] = [];
     broker.subscribe('e', async () => {
       log.push('a start');
-      await new Promise((r) => setTimeout(r, 20));
+      // Still running when the later handlers start; a broker that awaited it first would never get there.
+      await until(() => log.includes('c'), 'the later handlers to start while the first runs', 2_000);
       log.push('a end');
     });
     broker.subscribe('*', () => void log.push('b'));
