@@ -9,7 +9,6 @@
  * serving while a new one loads, and each can be disposed on its own.
  */
 import { createInstance } from '@module-federation/runtime';
-import type { RemoteEntryExports } from '@module-federation/runtime/types';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -17,9 +16,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { REMOTE_ENTRY_FILE } from './sources/source.js';
-
-/** What remoteEntry.js of a `commonjs-module` federation build exports. */
-type RemoteContainer = RemoteEntryExports;
+import { containerFrom, type RemoteContainer } from './container-export.js';
 
 export interface LoadedContainer {
   /** Name of the container inside the runtime: `<remote>__<version>`. */
@@ -64,7 +61,8 @@ const remoteRequire = Object.assign((id: string): unknown => (id === 'fs' || id 
 const ENTRY_EVAL_TIMEOUT_MS = 5_000;
 
 export class FederationRuntime {
-  private readonly entryFiles = new Map<string, string>();
+  /** Container name → its remoteEntry.js and the remote's name, a library name the build may export it under. */
+  private readonly entries = new Map<string, { file: string; remoteName: string }>();
 
   constructor() {
     // V8's compilation cache keeps every compiled script keyed by source and file name,
@@ -85,27 +83,26 @@ export class FederationRuntime {
   });
 
   private async evaluateEntry(containerName: string): Promise<RemoteContainer> {
-    const file = this.entryFiles.get(containerName);
-    if (!file) throw new Error(`no snapshot registered for container ${containerName}`);
+    const registered = this.entries.get(containerName);
+    if (!registered) throw new Error(`no snapshot registered for container ${containerName}`);
+    const { file, remoteName } = registered;
     const code = await readFile(file, 'utf8');
     const module: { exports: unknown } = { exports: {} };
     const wrapper = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${code}\n})`, { filename: file });
     const run = wrapper.runInThisContext({ timeout: ENTRY_EVAL_TIMEOUT_MS }) as (...args: unknown[]) => void;
     run(module.exports, remoteRequire, module, file, path.dirname(file));
-    const container = module.exports as Partial<RemoteContainer> | undefined;
-    if (typeof container?.get !== 'function' || typeof container.init !== 'function') {
-      throw new Error(`${REMOTE_ENTRY_FILE} does not export a federation container (build it with library type "commonjs-module")`);
-    }
-    return container as RemoteContainer;
+    return containerFrom(module.exports, remoteName, REMOTE_ENTRY_FILE);
   }
 
   /**
    * Loads a container from a snapshot folder and every listed expose.
    * Missing optional exposes are skipped; any other failure rejects.
+   * `remoteName` (the remote's name in remoteEntries.js) is where a build made
+   * with a named library exports its container: `module.exports.<remoteName>`.
    */
-  async load(containerName: string, dir: string, exposes: readonly string[], optional: readonly string[]): Promise<LoadedContainer> {
+  async load(containerName: string, dir: string, exposes: readonly string[], optional: readonly string[], remoteName = containerName): Promise<LoadedContainer> {
     const entryFile = path.join(dir, REMOTE_ENTRY_FILE);
-    this.entryFiles.set(containerName, entryFile);
+    this.entries.set(containerName, { file: entryFile, remoteName });
     const dispose = () => this.forget(containerName);
     try {
       this.instance.registerRemotes([{ name: containerName, entry: `file://${entryFile}` }], { force: true });
@@ -128,7 +125,7 @@ export class FederationRuntime {
 
   /** Drops every reference the runtime holds to a container, so it can be collected. */
   private forget(containerName: string): void {
-    this.entryFiles.delete(containerName);
+    this.entries.delete(containerName);
     const remote = this.instance.options.remotes.find((r) => r.name === containerName);
     // removeRemote clears the runtime's caches of the entry (global loading map, module cache,
     // snapshots, the remote's runtime instance); without it every reload leaks ~70 KB. It is

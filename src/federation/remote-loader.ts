@@ -170,7 +170,7 @@ export async function loadRemote(entry: RemoteEntry, source: Source, deps: Remot
     let container;
     stage = 'evaluate';
     try {
-      container = await deps.runtime.load(containerName, located.dir, entry.exposes, entry.optionalExposes);
+      container = await deps.runtime.load(containerName, located.dir, entry.exposes, entry.optionalExposes, entry.name);
     } catch (error) {
       throw new RemoteLoadError(entry.name, 'evaluate', loadedVersion, messageOf(error), { cause: error });
     }
