@@ -5,6 +5,7 @@
 import { ConfigError, readConfig } from './host/host-config.js';
 import { RemoteEntriesError } from './config/remote-entries.js';
 import { UnknownDatasourceError } from './adapters/persistence/datasource-registry.js';
+import { DataDirLockedError } from './adapters/persistence/file/data-dir-lock.js';
 import { createLogger } from './adapters/logging/logger.js';
 import { createHost } from './host/create-host.js';
 import { TlsConfigError } from './adapters/http/tls.js';
@@ -56,9 +57,14 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // Mistakes in configuration get their message alone; anything else its stack.
+  // Mistakes in configuration, and a data folder another host holds, get their message alone; anything else its stack.
   const known =
-    error instanceof ConfigError || error instanceof RemoteEntriesError || error instanceof UnknownDatasourceError || error instanceof TlsConfigError || error instanceof AuthConfigError;
+    error instanceof ConfigError ||
+    error instanceof RemoteEntriesError ||
+    error instanceof UnknownDatasourceError ||
+    error instanceof TlsConfigError ||
+    error instanceof AuthConfigError ||
+    error instanceof DataDirLockedError;
   console.error(`microlib: failed to start: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}`);
   process.exit(1);
 });

@@ -44,6 +44,8 @@ describe('file datasource durability through the host', () => {
     assert.ok(acknowledged.length >= 300, `only ${acknowledged.length} writes acknowledged`);
 
     await host.restart();
+    // The killed host left its lock on DATA_DIR behind: the new one takes it over, saying so.
+    assert.ok(host.logs.some((entry) => /locked by process \d+, which is gone/.test(String(entry.msg))), 'the stale lock was taken over');
     const missing: string[] = [];
     for (const id of acknowledged) {
       const res = await host.request(`/microlib/api/models/customers/${id}`);

@@ -3,7 +3,7 @@
  * that share the port, each with a stable slot (MICROLIB_WORKER_SLOT) that its
  * replacement inherits; replaces a dead worker (backing off while a slot
  * crash-loops); owns the memory and file datasources the workers reach over
- * IPC; relays events to the other workers' WebSocket streams; spreads reloads
+ * IPC (and so holds the lock on DATA_DIR for them); relays events to the other workers' WebSocket streams; spreads reloads
  * to every worker and remembers the deployed versions for replacements. It
  * loads no remote and serves no HTTP. On SIGTERM it stops its workers, waits
  * for them (bounded), closes its datasources and exits.
@@ -12,6 +12,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../adapters/logging/logger.js';
 import { builtInDatasources } from '../adapters/persistence/datasource-registry.js';
+import { lockDataDir } from '../adapters/persistence/file/data-dir-lock.js';
 import { IpcPeer, type IpcEndpoint } from './ipc-peer.js';
 import { OwnedDatasources } from './owned-datasources.js';
 import { RespawnBackoff } from './respawn-backoff.js';
@@ -40,10 +41,14 @@ export interface PrimaryOptions {
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
   drainTimeoutMs: number;
+  /** DATA_DIR: the primary locks it before forking, as its datasources write there for every worker. */
+  dataDir: string;
 }
 
 export async function runPrimary(config: PrimaryOptions, logger: Logger): Promise<void> {
   const log = logger.child({ component: 'cluster' });
+  // Before any worker exists: a second host on this folder is refused before it forks anything.
+  const lock = await lockDataDir(config.dataDir, { warn: (message) => log.warn({ dataDir: config.dataDir }, message) });
   // Structured clone: records and events cross as they are (Dates, nested data), faster than JSON for large pages.
   cluster.setupPrimary({ serialization: 'advanced' });
   const owned = new OwnedDatasources(builtInDatasources, logger.child({ component: 'datasource' }));
@@ -155,7 +160,11 @@ export async function runPrimary(config: PrimaryOptions, logger: Logger): Promis
       log.error({ boundMs: bound }, 'workers did not stop in time; killing them');
       for (const m of members.values()) m.worker.process.kill('SIGKILL');
     }
-    await owned.closeAll();
+    try {
+      await owned.closeAll();
+    } finally {
+      await lock.release();
+    }
     log.info({}, 'cluster stopped');
   }
 
