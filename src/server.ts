@@ -13,6 +13,7 @@ import { AuthConfigError } from './adapters/auth/auth-config.js';
 import cluster from 'node:cluster';
 import { runPrimary } from './cluster/primary.js';
 import { WorkerLink } from './cluster/worker-link.js';
+import { boundAddress, boundUrl } from './adapters/http/bound-url.js';
 
 async function main(): Promise<void> {
   let config;
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
       port,
       remotes: remotes.map((r) => ({ name: r.entry.name, status: r.status, version: r.current?.version ?? null })),
     },
-    `${slot === undefined ? '' : 'worker '}listening on ${config.tls ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
+    `${slot === undefined ? '' : 'worker '}listening on ${boundUrl(config.tls ? 'https' : 'http', boundAddress(host.server.address(), config.host, port))}`,
   );
 
   let stopping = false;

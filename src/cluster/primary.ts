@@ -11,6 +11,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../adapters/logging/logger.js';
+import { boundAddress, boundUrl } from '../adapters/http/bound-url.js';
 import { builtInDatasources } from '../adapters/persistence/datasource-registry.js';
 import { lockDataDir } from '../adapters/persistence/file/data-dir-lock.js';
 import { IpcPeer, type IpcEndpoint } from './ipc-peer.js';
@@ -117,8 +118,8 @@ export async function runPrimary(config: PrimaryOptions, logger: Logger): Promis
     member.listening = true;
     if (!announced && members.size === config.clusterWorkers && [...members.values()].every((m) => m.listening)) {
       announced = true;
-      const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
-      log.info({ port: address.port, workers: config.clusterWorkers, workerPids: [...members.values()].map((m) => m.worker.process.pid) }, `listening on ${config.tls ? 'https' : 'http'}://${host}:${address.port} (cluster of ${config.clusterWorkers} workers)`);
+      const url = boundUrl(config.tls ? 'https' : 'http', boundAddress(address, config.host, address.port));
+      log.info({ port: address.port, workers: config.clusterWorkers, workerPids: [...members.values()].map((m) => m.worker.process.pid) }, `listening on ${url} (cluster of ${config.clusterWorkers} workers)`);
     } else if (announced) {
       log.info({ slot: member.slot, workerPid: worker.process.pid }, 'worker listening');
     }

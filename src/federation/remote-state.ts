@@ -115,8 +115,14 @@ export function recordActivated(state: RemoteState, loaded: LoadedRemote, reques
   return previous;
 }
 
-/** Builds the result of a finished reload and records it as the remote's last one. */
+/**
+ * Builds the result of a finished reload and records it as the remote's last one. A reload
+ * that ends well while a version serves (reloaded, or unchanged: the source offers the version
+ * already serving) clears the last error, which would otherwise describe a build that is gone;
+ * the failure stays in the reload history.
+ */
 export function recordResult(state: RemoteState, request: ReloadRequest, details: ReloadOutcome): ReloadResult {
+  if (details.outcome !== 'failed' && state.current) state.lastError = undefined;
   const result: ReloadResult = {
     remote: state.entry.name,
     reason: request.reason,
