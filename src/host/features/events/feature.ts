@@ -3,18 +3,15 @@
  * (`/microlib/ws/events`) and the transports to other hosts (webswitch, Kafka).
  * The local broker itself is the host's (every feature publishes to it).
  */
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { EventBroker } from '../../../domain/events/index.js';
 import { EventTransports } from '../../../adapters/events/event-transports.js';
+import type { UpgradeHandler } from '../../../adapters/events/event-transport.js';
 import { EVENTS_WS_PATH, EventStreamServer, type EventStreamOptions } from '../../../adapters/ws/event-stream-server.js';
 import type { Logger } from '../../../adapters/logging/logger.js';
 import type { CatalogView } from '../../../catalog/live-catalog.js';
 import type { WorkerLink } from '../../../cluster/worker-link.js';
 import type { Feature } from '../../feature.js';
 import type { EventSettings } from './settings.js';
-
-export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 export interface EventsFeature extends Feature {
   /** WebSocket endpoints by path, for the HTTP server. */

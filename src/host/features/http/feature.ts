@@ -13,7 +13,7 @@ import { createRedirectServer, loadTlsOptions } from '../../../adapters/http/tls
 import type { Logger } from '../../../adapters/logging/logger.js';
 import type { WorkerLink } from '../../../cluster/worker-link.js';
 import type { Feature } from '../../feature.js';
-import type { UpgradeHandler } from '../events/feature.js';
+import type { UpgradeHandler } from '../../../adapters/events/event-transport.js';
 import type { HttpSettings } from './settings.js';
 
 export interface HttpFeature extends Feature {
