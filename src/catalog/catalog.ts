@@ -79,9 +79,9 @@ export class Catalog {
     return this.servedByEndpoint.values();
   }
 
-  /** The model of another placement whose endpoint is this one. */
+  /** The model of another placement whose endpoint is this one (routing asks `hasPlacedModels` first). */
   placedAtEndpoint(endpoint: string): PlacedElsewhere | undefined {
-    return this.placedByEndpoint.size === 0 ? undefined : this.placedByEndpoint.get(endpoint);
+    return this.placedByEndpoint.get(endpoint);
   }
 
   /** The model of another placement with this name. */

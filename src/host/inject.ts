@@ -29,9 +29,10 @@ export interface InjectResponse {
 export function injector(server: Server): (request: InjectRequest | string) => Promise<InjectResponse> {
   return (request) => {
     const { method = 'GET', url, headers = {}, body } = typeof request === 'string' ? { url: request } : request;
-    const raw = body === undefined || typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
+    const asJson = body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array);
+    const raw = asJson ? JSON.stringify(body) : (body as string | Uint8Array | undefined);
     const sent = { ...headers };
-    if (raw !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array) && !Object.keys(sent).some((name) => name.toLowerCase() === 'content-type')) {
+    if (asJson && !Object.keys(sent).some((name) => name.toLowerCase() === 'content-type')) {
       sent['content-type'] = 'application/json';
     }
     return new Promise<InjectResponse>((resolve, reject) => {
