@@ -9,10 +9,11 @@ import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { RemoteEntriesError, stringField, type EntryFields } from './entry-fields.js';
 import { checkSignedBuildSupport, readSourceConfig, type SourceConfig } from './source-configs.js';
+import { readIsolationFields, type IsolationFields } from './isolation-fields.js';
 
 export { RemoteEntriesError } from './entry-fields.js';
 
-export interface RemoteEntry {
+export interface RemoteEntry extends IsolationFields {
   /** Unique name of the remote on this host; letters, digits, `_` and `-`. */
   name: string;
   source: SourceConfig;
@@ -99,6 +100,7 @@ export function normaliseRemoteEntries(list: unknown, baseDir: string): RemoteEn
     }
     const publicKey = publicKeyOf(raw, `${where} (${name})`, baseDir);
     if (publicKey !== undefined) checkSignedBuildSupport(source, `${where} (${name})`);
+    const isolation = readIsolationFields(raw, `${where} (${name})`, baseDir);
     const existing = byName.get(name);
     if (!existing) {
       byName.set(name, {
@@ -106,6 +108,7 @@ export function normaliseRemoteEntries(list: unknown, baseDir: string): RemoteEn
         source,
         exposes,
         optionalExposes: optional,
+        ...isolation,
         ...(poll !== undefined ? { pollIntervalMs: poll } : {}),
         ...(publicKey !== undefined ? { publicKey } : {}),
       });

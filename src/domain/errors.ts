@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'MLB_ERR_NOT_IMPLEMENTED'
   /** A node got a forwarded request for a model it does not serve: the nodes disagree on the placements. */
   | 'MLB_ERR_PLACEMENT_MISMATCH'
+  /** A remote's worker is stopped, restarting, crash-looping or has too many calls waiting (isolation `thread`/`process`). */
+  | 'MLB_ERR_REMOTE_UNAVAILABLE'
   | 'MLB_ERR_INTERNAL';
 
 export class MicrolibError extends Error {

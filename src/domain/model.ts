@@ -129,7 +129,16 @@ export class Model {
 
   private validateCreated(instance: Record<string, unknown>, input: Record<string, unknown>, id: string, now: string): StoredRecord | Promise<StoredRecord> {
     if (typeof instance !== 'object' || instance === null) throw validationError(`${this.name} factory did not return an object`);
-    if (this.spec.mixins?.length) instance = runHook(this.labels.invalid, applyMixins, [this.spec.mixins, 'create', instance, input]) as Record<string, unknown>;
+    if (this.spec.mixins?.length) {
+      const mixed = runHook(this.labels.invalid, applyMixins, [this.spec.mixins, 'create', instance, input]);
+      // A remote running in a worker answers with a promise.
+      if (isPromise(mixed)) return mixed.then((value) => this.validateMixed(value, input, id, now));
+      instance = mixed;
+    }
+    return this.validateMixed(instance, input, id, now);
+  }
+
+  private validateMixed(instance: Record<string, unknown>, input: Record<string, unknown>, id: string, now: string): StoredRecord | Promise<StoredRecord> {
     const built = instance;
     const protection = this.protection;
     const finish = (replaced: Record<string, unknown> | void): StoredRecord => {
@@ -153,7 +162,7 @@ export class Model {
       const replaced = await runHook(this.labels.updateRefused, onUpdate, [current, patch]);
       if (replaced && typeof replaced === 'object') merged = replaced;
     }
-    if (this.spec.mixins?.length) merged = runHook(this.labels.invalid, applyMixins, [this.spec.mixins, 'update', merged, patch, existing]) as Record<string, unknown>;
+    if (this.spec.mixins?.length) merged = await runHook(this.labels.invalid, applyMixins, [this.spec.mixins, 'update', merged, patch, existing]);
     if (this.spec.validate) {
       const validate = this.spec.validate;
       const current = merged;

@@ -17,14 +17,9 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { REMOTE_ENTRY_FILE } from './sources/source.js';
 import { containerFrom, type RemoteContainer } from './container-export.js';
+import type { LoadedContainer } from './container-runtime.js';
 
-export interface LoadedContainer {
-  /** Name of the container inside the runtime: `<remote>__<version>`. */
-  readonly containerName: string;
-  /** Exposed module → its exports. Optional exposes that the build lacks are absent. */
-  readonly modules: ReadonlyMap<string, unknown>;
-  dispose(): void;
-}
+export type { LoadedContainer };
 
 const hostRequire = createRequire(import.meta.url);
 

@@ -4,7 +4,7 @@
  * requests that started on the old version finish → dispose the old one. A
  * version that fails any step is never served; the old one keeps serving.
  */
-import type { FederationRuntime } from './federation-runtime.js';
+import type { ContainerRuntime } from './container-runtime.js';
 import { progressLine } from './progress-line.js';
 import { loadRemote, RemoteLoadError, type LoadedRemote, type LoadTarget, type Unchanged } from './remote-loader.js';
 import { recordActivated, recordFailure, recordResult, type ReloadOutcome, type ReloadRequest, type ReloadResult, type RemoteState } from './remote-state.js';
@@ -23,7 +23,7 @@ export interface DeploymentLogger {
 
 /** What the pipeline needs from the composition root. */
 export interface ReloadPipelineDeps {
-  runtime: FederationRuntime;
+  runtime: ContainerRuntime;
   cache: SnapshotCache;
   loadTimeoutMs: number;
   logger: DeploymentLogger;

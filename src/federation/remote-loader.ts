@@ -5,7 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { RemoteEntry } from '../config/remote-entries.js';
-import type { FederationRuntime } from './federation-runtime.js';
+import type { ContainerRuntime, IsolatedCode } from './container-runtime.js';
 import { ed25519PublicKey, SignedManifestError, verifySignedBuild } from './signed-manifest.js';
 import type { SnapshotCache } from './snapshot-cache.js';
 import type { ResolvedVersion, Source } from './sources/source.js';
@@ -22,6 +22,8 @@ export interface LoadedRemote {
   readonly loadMs: number;
   /** Exposed module → its exports. */
   readonly modules: ReadonlyMap<string, unknown>;
+  /** Present when the version's code runs in workers of its own (isolation `thread` or `process`). */
+  readonly isolation?: IsolatedCode;
   /** Releases the container; call once nothing uses the version any more. */
   dispose(): void;
 }
@@ -43,7 +45,7 @@ export class RemoteLoadError extends Error {
 }
 
 export interface RemoteLoaderDeps {
-  runtime: FederationRuntime;
+  runtime: ContainerRuntime;
   cache: SnapshotCache;
   timeoutMs: number;
   onFallback?: (remote: string, version: string, reason: string) => void;
@@ -170,7 +172,7 @@ export async function loadRemote(entry: RemoteEntry, source: Source, deps: Remot
     let container;
     stage = 'evaluate';
     try {
-      container = await deps.runtime.load(containerName, located.dir, entry.exposes, entry.optionalExposes, entry.name);
+      container = await deps.runtime.load({ containerName, dir: located.dir, entry, version: loadedVersion, signal: controller.signal });
     } catch (error) {
       throw new RemoteLoadError(entry.name, 'evaluate', loadedVersion, messageOf(error), { cause: error });
     }
@@ -187,6 +189,7 @@ export async function loadRemote(entry: RemoteEntry, source: Source, deps: Remot
       fromCacheFallback: located.fromCacheFallback,
       loadMs: Math.round(performance.now() - started),
       modules: container.modules,
+      ...(container.isolation ? { isolation: container.isolation } : {}),
       dispose: () => container.dispose(),
     };
   };

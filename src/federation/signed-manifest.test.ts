@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { FederationRuntime } from './federation-runtime.js';
+import type { ContainerRuntime } from './container-runtime.js';
 import { loadRemote, RemoteLoadError, type LoadedRemote } from './remote-loader.js';
 import { ed25519PublicKey, fileDigest, SIGNATURE_FILE, SIGNED_MANIFEST_FILE, SignedManifestError, verifySignedBuild } from './signed-manifest.js';
 import { SnapshotCache } from './snapshot-cache.js';
@@ -151,7 +151,7 @@ describe('loading a remote pinned to a public key', () => {
     async load() {
       return { modules: new Map<string, unknown>(), dispose() {} };
     },
-  } as unknown as FederationRuntime;
+  } as unknown as ContainerRuntime;
 
   async function setUp() {
     const root = await tempDir();

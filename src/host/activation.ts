@@ -88,6 +88,8 @@ export function createActivator({ config, placement, portOverrides, broker, flow
           cipher,
         }),
     );
+    // Isolated code: the factories run in the version's workers; a factory that throws refuses the version here.
+    await loaded.isolation?.settled();
     const adapters = parseAdapters(loaded.modules.get('./adapters'));
     const exposedServices = parseServices(loaded.modules.get('./services'));
     for (const name of exposedServices.keys()) {

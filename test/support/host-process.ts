@@ -65,6 +65,8 @@ export async function startHost(options: HostOptions): Promise<HostProcess> {
       DATA_DIR: path.join(workDir, 'data'),
       REMOTE_CACHE_DIR: path.join(workDir, 'cache'),
       LOG_LEVEL: 'info',
+      // CI runs the core end-to-end files again at each isolation level.
+      ...(process.env.REMOTE_ISOLATION ? { REMOTE_ISOLATION: process.env.REMOTE_ISOLATION } : {}),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

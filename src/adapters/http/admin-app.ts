@@ -169,6 +169,7 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
         cacheFallback: state.current?.fromCacheFallback ?? false,
         pinned: state.pinned ?? null,
         exposes: state.current ? [...state.current.modules.keys()] : [],
+        isolation: state.current ? (state.current.isolation?.status() ?? { isolation: 'none' }) : null,
         lastError: state.lastError ?? null,
         lastReload: state.lastReload ?? null,
         previousVersions: state.history,

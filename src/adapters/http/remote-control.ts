@@ -29,7 +29,15 @@ export interface RemoteView {
   readonly source: { describe(): string };
   readonly status: string;
   readonly current:
-    | { readonly version: string; readonly loadedAt: Date; readonly loadMs: number; readonly fromCacheFallback: boolean; readonly modules: ReadonlyMap<string, unknown> }
+    | {
+        readonly version: string;
+        readonly loadedAt: Date;
+        readonly loadMs: number;
+        readonly fromCacheFallback: boolean;
+        readonly modules: ReadonlyMap<string, unknown>;
+        /** Where the version's code runs, when in workers of its own: their state, restarts, last crash. */
+        readonly isolation?: { status(): object };
+      }
     | undefined;
   readonly pinned: string | undefined;
   readonly lastError: unknown;

@@ -26,6 +26,7 @@ export class HostMetrics {
   private readonly reloadSeconds: Histogram<'remote' | 'outcome'>;
   private readonly internalErrors: Counter;
   private readonly forwards: Counter<'model' | 'placement' | 'status'>;
+  private readonly workerCrashes: Counter<'remote'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -41,6 +42,7 @@ export class HostMetrics {
     this.reloads = new Counter({ name: 'microlib_remote_reloads_total', help: 'Loads and reloads of remotes by outcome', labelNames: ['remote', 'reason', 'outcome'], registers });
     this.reloadSeconds = new Histogram({ name: 'microlib_remote_reload_duration_seconds', help: 'Time a load or reload took', labelNames: ['remote', 'outcome'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });
     this.forwards = new Counter({ name: 'microlib_forwarded_requests_total', help: 'Requests forwarded to the placement serving their model', labelNames: ['model', 'placement', 'status'], registers });
+    this.workerCrashes = new Counter({ name: 'microlib_remote_worker_crashes_total', help: "Workers of isolated remotes that crashed, were stuck past their call budget or ran out of memory (each is restarted)", labelNames: ['remote'], registers });
     this.internalErrors = new Counter({ name: 'microlib_internal_errors_total', help: 'Requests that failed with an internal error (500)', registers });
     new Gauge({
       name: 'microlib_circuit_state',
@@ -67,6 +69,11 @@ export class HostMetrics {
         }
       },
     });
+  }
+
+  /** A worker of an isolated remote died (it restarts). */
+  workerCrash(remote: string): void {
+    this.workerCrashes.inc({ remote });
   }
 
   /** One answered request; `startedAt` from performance.now(). */

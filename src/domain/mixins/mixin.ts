@@ -15,18 +15,28 @@ export interface Mixin {
   onUpdate?(model: Record<string, unknown>, changes: Record<string, unknown>, previous: Record<string, unknown>): Record<string, unknown> | void;
 }
 
-/** Applies the mixins of a spec in order; each sees the previous one's result. */
+/**
+ * Applies the mixins of a spec in order; each sees the previous one's result.
+ * Synchronous unless a mixin returns a promise (a remote's code running in a
+ * worker answers every call with one).
+ */
 export function applyMixins(
   mixins: readonly Mixin[],
   phase: 'create' | 'update',
   model: Record<string, unknown>,
   changes: Record<string, unknown>,
   previous: Record<string, unknown> = {},
-): Record<string, unknown> {
+): Record<string, unknown> | Promise<Record<string, unknown>> {
   let current = model;
-  for (const mixin of mixins) {
+  for (let i = 0; i < mixins.length; i++) {
+    const mixin = mixins[i]!;
     const next = phase === 'create' ? mixin.onCreate?.(current, changes) : mixin.onUpdate?.(current, changes, previous);
+    if (isPromise(next)) return next.then((value) => applyMixins(mixins.slice(i + 1), phase, value && typeof value === 'object' ? value : current, changes, previous));
     if (next && typeof next === 'object') current = next;
   }
   return current;
+}
+
+function isPromise(value: unknown): value is Promise<Record<string, unknown> | void> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

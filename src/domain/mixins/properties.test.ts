@@ -23,9 +23,9 @@ describe('property mixins', () => {
 
   it('updateProperties computes on create and when an input changes', () => {
     const total = updateProperties({ on: ['items'], set: 'total', compute: (m) => (m.items as number[]).reduce((a, b) => a + b, 0) });
-    assert.equal(applyMixins([total], 'create', { items: [1, 2] }, { items: [1, 2] }).total, 3);
-    assert.equal(applyMixins([total], 'update', { items: [5], total: 3 }, { items: [5] }, { items: [1, 2], total: 3 }).total, 5);
-    assert.equal(applyMixins([total], 'update', { items: [1, 2], total: 3, note: 'x' }, { note: 'x' }, {}).total, 3, 'unrelated changes leave it alone');
+    assert.equal((applyMixins([total], 'create', { items: [1, 2] }, { items: [1, 2] }) as Record<string, unknown>).total, 3);
+    assert.equal((applyMixins([total], 'update', { items: [5], total: 3 }, { items: [5] }, { items: [1, 2], total: 3 }) as Record<string, unknown>).total, 5);
+    assert.equal((applyMixins([total], 'update', { items: [1, 2], total: 3, note: 'x' }, { note: 'x' }, {}) as Record<string, unknown>).total, 3, 'unrelated changes leave it alone');
   });
 
   it('validateProperties checks values, patterns and predicates of present properties', () => {
@@ -49,6 +49,6 @@ describe('property mixins', () => {
       validateProperties({ name: 'total', isValid: (v) => (v as number) <= 100, message: 'total over the limit' }),
     ];
     assert.throws(() => applyMixins(mixins, 'create', { price: 60, qty: 2 }, {}), /total over the limit/);
-    assert.equal(applyMixins(mixins, 'create', { price: 10, qty: 2 }, {}).total, 20);
+    assert.equal((applyMixins(mixins, 'create', { price: 10, qty: 2 }, {}) as Record<string, unknown>).total, 20);
   });
 });

@@ -5,7 +5,7 @@
  * events. Starting it loads every remote; stopping it disposes every loaded version.
  */
 import { Deployment, type ReloadResult } from '../../../federation/deployment.js';
-import { FederationRuntime } from '../../../federation/federation-runtime.js';
+import { IsolatingRuntime } from '../../../federation/isolation/isolating-runtime.js';
 import type { LoadedRemote } from '../../../federation/remote-loader.js';
 import { SnapshotCache } from '../../../federation/snapshot-cache.js';
 import { ReloadLog } from '../../../federation/reload-log.js';
@@ -40,7 +40,16 @@ export interface FederationDeps {
 
 export function federationFeature({ settings, entries, activator, broker, metrics, logger, cluster, afterLoad }: FederationDeps): FederationFeature {
   const deployment = new Deployment(entries, {
-    runtime: new FederationRuntime(),
+    runtime: new IsolatingRuntime({
+      defaults: settings.isolation,
+      loadTimeoutMs: settings.loadTimeoutMs,
+      onCrash: (crash) => {
+        metrics.workerCrash(crash.remote);
+        const details = { remote: crash.remote, version: crash.version, reason: crash.reason, restarts: crash.restarts, stack: crash.stack };
+        if (crash.looping) logger.error(details, 'remote worker keeps crashing; the version is marked failed and retried every 30 s');
+        else logger.warn(details, 'remote worker stopped; restarting it');
+      },
+    }),
     cache: new SnapshotCache(settings.cacheDir),
     sources: { githubApiUrl: settings.githubApiUrl, githubToken: settings.githubToken, fetchTimeoutMs: settings.fetchTimeoutMs },
     loadTimeoutMs: settings.loadTimeoutMs,

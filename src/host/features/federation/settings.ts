@@ -1,6 +1,7 @@
 /** Where remotes are listed and come from, how long loading may take, how often to look for new versions. */
 import path from 'node:path';
-import { ConfigError, integer, optional, text, type Env } from '../../../config/env-reader.js';
+import { ConfigError, integer, oneOf, optional, text, type Env } from '../../../config/env-reader.js';
+import type { IsolationDefaults } from '../../../federation/isolation/isolating-runtime.js';
 
 export interface FederationSettings {
   /** Where `remoteEntries.js` lives. */
@@ -19,6 +20,8 @@ export interface FederationSettings {
   drainTimeoutMs: number;
   /** Previous versions kept per remote (cached on disk, listed, available to rollback). */
   keepVersions: number;
+  /** Where remotes' code runs unless their entry says otherwise, and the budgets it gets there. */
+  isolation: IsolationDefaults;
 }
 
 export function readFederationSettings(env: Env, cwd: string): FederationSettings {
@@ -38,5 +41,12 @@ export function readFederationSettings(env: Env, cwd: string): FederationSetting
     pollIntervalMs: integer(env, 'POLL_INTERVAL_MS', 0, 0, 86_400_000),
     drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', 30_000, 0, 600_000),
     keepVersions: integer(env, 'KEEP_VERSIONS', 5, 1, 100),
+    isolation: {
+      isolation: oneOf(env, 'REMOTE_ISOLATION', ['thread', 'process', 'none'] as const, 'thread'),
+      workers: integer(env, 'REMOTE_WORKERS', 1, 1, 64),
+      callTimeoutMs: integer(env, 'REMOTE_CALL_TIMEOUT_MS', 5_000, 10, 3_600_000),
+      memoryMb: integer(env, 'REMOTE_MEMORY_MB', 128, 16, 65_536),
+      maxQueue: integer(env, 'REMOTE_MAX_QUEUE', 1_000, 1, 1_000_000),
+    },
   };
 }

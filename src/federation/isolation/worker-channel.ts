@@ -1,0 +1,114 @@
+/**
+ * Starting a remote's worker, as a thread or as a child process, behind one
+ * small interface the host talks to.
+ *
+ * - `thread`: a worker thread with its own globals, module cache, heap limit
+ *   and environment (only the variables the entry lists).
+ * - `process`: a child process under Node's permission model: it may read only
+ *   the remote's snapshot and the host's own code, start no process, thread or
+ *   add-on; its heap limit is `--max-old-space-size`.
+ */
+import { fork } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { FromWorker, ToWorker, WorkerInit } from './wire.js';
+
+export type IsolationKind = 'thread' | 'process';
+
+export interface WorkerChannel {
+  post(message: ToWorker): void;
+  /** Ends the worker; resolves once it is gone. */
+  terminate(): Promise<void>;
+}
+
+export interface ChannelEvents {
+  message(message: FromWorker): void;
+  /** The worker is gone: `error` when it died of one (uncaught, out of memory), else its exit code. */
+  exit(error: Error | undefined, code: number | null): void;
+}
+
+export interface ChannelOptions {
+  kind: IsolationKind;
+  init: WorkerInit;
+  env: Record<string, string>;
+  /** Heap limit of the worker (old generation), in MB. */
+  memoryMb: number;
+  /** Extra folders a `process` worker may read (its snapshot is always readable). */
+  readPaths?: readonly string[];
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const WORKER_SCRIPT = path.join(here, 'remote-worker.js');
+/** The project folder (dist/src/federation/isolation is four below it). */
+const HOST_ROOT = path.resolve(here, '../../../..');
+/**
+ * What a child process must read to run the worker script: the compiled host,
+ * its packages and package.json (the module type). Not the project folder as a
+ * whole: DATA_DIR and the snapshot cache may sit in it.
+ */
+const HOST_CODE = [path.resolve(here, '../../..'), path.join(HOST_ROOT, 'node_modules'), path.join(HOST_ROOT, 'package.json')].map((p) => realpathOr(p));
+
+function realpathOr(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
+}
+
+/** `--permission` from Node 22, `--experimental-permission` before. */
+const PERMISSION_FLAG = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
+
+export function openChannel(options: ChannelOptions, events: ChannelEvents): WorkerChannel {
+  return options.kind === 'thread' ? threadChannel(options, events) : processChannel(options, events);
+}
+
+function threadChannel(options: ChannelOptions, events: ChannelEvents): WorkerChannel {
+  const worker = new Worker(WORKER_SCRIPT, {
+    workerData: options.init,
+    env: options.env,
+    resourceLimits: { maxOldGenerationSizeMb: options.memoryMb },
+  });
+  let failure: Error | undefined;
+  worker.on('message', (message: FromWorker) => events.message(message));
+  worker.on('error', (error) => {
+    failure = error;
+  });
+  worker.on('exit', (code) => events.exit(failure, code));
+  return {
+    post: (message) => worker.postMessage(message),
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+function processChannel(options: ChannelOptions, events: ChannelEvents): WorkerChannel {
+  const readable = [options.init.dir, ...HOST_CODE, ...(options.readPaths ?? [])];
+  const child = fork(WORKER_SCRIPT, [], {
+    execArgv: [PERMISSION_FLAG, ...readable.map((dir) => `--allow-fs-read=${dir}`), `--max-old-space-size=${options.memoryMb}`],
+    env: options.env,
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let stderrTail: Error | undefined;
+  child.on('message', (message) => events.message(message as FromWorker));
+  child.on('error', (error) => {
+    stderrTail = error;
+  });
+  child.on('exit', (code, signal) => events.exit(stderrTail ?? (signal ? new Error(`killed by ${signal}`) : undefined), code));
+  child.send({ t: 'init', init: options.init } satisfies ToWorker);
+  return {
+    post: (message) => {
+      if (child.connected) child.send(message);
+    },
+    terminate: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
