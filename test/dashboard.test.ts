@@ -50,7 +50,7 @@ describe('dashboard (headless Chromium)', { skip, timeout: 120_000 }, () => {
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     urls = recordRequests(page);
     return {
-      remotes: [{ name: 'orderService', kind: 'local', path: remoteDir }],
+      remotes: [{ name: 'orderService', kind: 'local', path: remoteDir, env: ['ORDER_SERVICE_*'] }],
       // Shipping always fails, so the ports view has a failure to show.
       env: { ADMIN_TOKEN: ADMIN, ORDER_SERVICE_FAULTS: JSON.stringify({ 'shipping.ship': { fail: 'always' } }) },
     };

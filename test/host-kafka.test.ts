@@ -55,7 +55,7 @@ describe('events between hosts through Kafka', { skip: unavailable, timeout: 180
   /** A `thingCreated` on every partition, as the watchers' last record to read. */
   const markPartitions = (label: string) => markEveryPartition(kafka!.brokers, topic, { label, eventName: 'thingCreated', modelName: 'thing' });
   const startWatcher = (name: string, dir: string) =>
-    startHost({ workDir: dir, remotes: [{ name: 'watchers', kind: 'local', path: watcherRemote }], env: { HOST_ID: name, SEEN_FILE: path.join(dir, 'seen.txt'), ...kafkaEnv('watchers') } });
+    startHost({ workDir: dir, remotes: [{ name: 'watchers', kind: 'local', path: watcherRemote, env: ['SEEN_FILE'] }], env: { HOST_ID: name, SEEN_FILE: path.join(dir, 'seen.txt'), ...kafkaEnv('watchers') } });
 
   before(async () => {
     workDir = await makeWorkDir();

@@ -176,3 +176,61 @@ describe('a remote whose remoteEntry.js never finishes evaluating', () => {
     assert.equal((await host.request('/microlib/health')).status, 200);
   });
 });
+
+describe('a remote in a process of its own (isolation: process)', () => {
+  const host = withHost(async ({ workDir }) => {
+    const reader = await writeRemoteEntry(
+      path.join(workDir, 'fixtures', 'reader'),
+      containerSource(`[{
+        modelName: 'reader',
+        endpoint: 'readers',
+        factory: () => (input) => ({ ...input }),
+        commands: {
+          read: { command: (model, input) => ({ text: require('fs').readFileSync(input.file, 'utf8').slice(0, 40) }) },
+          spawn: { command: () => { require('child_process').execFileSync('true'); return { spawned: true }; } },
+        },
+      }]`),
+    );
+    return {
+      remotes: [
+        { name: 'reader', kind: 'local', path: reader, isolation: 'process' },
+        { name: 'teamB', kind: 'local', path: exampleRemoteDist },
+      ],
+      env: { WEBHOOK_SECRET: 'hook-secret-value', DATASOURCE_ADAPTER: 'file' },
+    };
+  });
+  let readerId: string;
+
+  before(async () => {
+    const created = await host.request('/microlib/api/models/readers', { method: 'POST', body: { name: 'r' } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    readerId = created.body.id;
+    assert.equal((await host.request('/microlib/api/models/customers', { method: 'POST', body: { firstName: 'S', lastName: 'T', email: 's@t.io' } })).status, 201);
+  });
+
+  const read = (file: string) => host.request(`/microlib/api/models/readers/${readerId}/commands/read`, { method: 'POST', body: { file } });
+
+  it("cannot read another model's data, the host's environment or files outside its snapshot", async () => {
+    for (const file of [path.join(host.workDir, 'data', 'customer.log'), '/proc/self/environ', path.join(host.workDir, 'remoteEntries.js')]) {
+      const answer = await read(file);
+      assert.equal(answer.status, 400, `${file}: ${JSON.stringify(answer.body)}`);
+      assert.match(answer.body.error.message, /ERR_ACCESS_DENIED|Access to this API has been restricted/, file);
+    }
+  });
+
+  it('reads its own snapshot', async () => {
+    const remotes = (await host.request('/microlib/api/remotes')).body.remotes;
+    const reader = remotes.find((r: { name: string }) => r.name === 'reader');
+    assert.equal(reader.isolation.isolation, 'process');
+    const own = path.join(host.workDir, 'cache', 'reader', reader.version, 'remoteEntry.js');
+    const answer = await read(own);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.match(answer.body.text, /module\.exports/);
+  });
+
+  it('cannot start a process', async () => {
+    const answer = await host.request(`/microlib/api/models/readers/${readerId}/commands/spawn`, { method: 'POST', body: {} });
+    assert.equal(answer.status, 400, JSON.stringify(answer.body));
+    assert.match(answer.body.error.message, /ERR_ACCESS_DENIED|restricted/);
+  });
+});

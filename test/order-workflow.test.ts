@@ -9,7 +9,8 @@ import { exampleRemoteDist, makeWorkDir, removeDir, request, startHost, type Hos
 import { until } from './support/until.js';
 
 const FLOW = ['authorizePayment', 'checkInventory', 'pickOrder', 'shipOrder', 'trackShipment', 'verifyDelivery', 'completePayment'];
-const remotes = [{ name: 'orderService', kind: 'local', path: exampleRemoteDist }];
+// The example's simulated services read their faults and call log from ORDER_SERVICE_* variables: a worker gets only those its entry lists.
+const remotes = [{ name: 'orderService', kind: 'local', path: exampleRemoteDist, env: ['ORDER_SERVICE_*'] }];
 
 interface CallLine {
   service: string;
