@@ -4,7 +4,8 @@
  * This is the contract between a remote author and the host. Everything except
  * `modelName`, `endpoint` and `factory` is optional, so a remote can use as much
  * or as little of the host as it wants. Specs written for the original MicroLib
- * (`modelName`, `endpoint`, `factory`, `validate`, `onDelete`) are served unchanged.
+ * (`modelName`, `endpoint`, `factory`, `validate`, `onUpdate`, `onDelete`) are
+ * served unchanged, with the original's meaning of each (see {@link HookSemantics}).
  *
  * A spec is checked when its remote loads (`spec-parser.ts`): a key that is not
  * declared here is refused, naming the key and where it is, so a misspelt option
@@ -149,6 +150,47 @@ export interface CommandSpec {
  */
 export type DatasourceSpec = string | { adapter: string; [option: string]: unknown };
 
+/**
+ * What a spec's `onUpdate` and `validate` receive, and what the host stores from
+ * their answers (the spec's `hookSemantics`).
+ *
+ * `'original'` (the default) is the original MicroLib's: a hook sees the record
+ * as stored before the request (`model`, frozen, sensitive values in clear) and
+ * what the request changes (`changes`: the patch, the command's or port's
+ * changes, plus any field an earlier hook of the same request changed), so
+ * guards such as "this field may not change" or "this status may not follow
+ * that one" compare the two. An object it returns is the next record, whole
+ * (write `return { ...model, ...changes }` after the checks, as the original's
+ * default does); returning nothing stores `{ ...model, ...changes }`. On create,
+ * `validate` gets the factory's result and no changes (`{}`).
+ *
+ * `'merged'` is this host's earlier meaning: `model` is the record as it will be
+ * stored (the patch already merged) and `changes` the patch; returning nothing
+ * keeps `model`. On create, `changes` is a copy of the factory's result (every
+ * field a create sets), not the request body.
+ *
+ * In both, the request body reaches a created record only through the factory:
+ * a value the factory computed (a password's hash, a total, a generated number)
+ * is never overwritten by the raw body. Host fields (`id`, timestamps, `revision`,
+ * `flow`, and `owner` under `access.owner`) stay the host's whatever a hook returns.
+ *
+ * Why the original's is the default: a remote written for the original MicroLib
+ * must run unchanged, and under the merged meaning its guards silently pass
+ * (both sides of the comparison already hold the new value). A spec written for
+ * the merged meaning says so with `hookSemantics: 'merged'`.
+ */
+export type HookSemantics = 'original' | 'merged';
+
+/** The original MicroLib's event mask, the third argument of `validate`: 1 on an update (request, command or port), 2 on a create. */
+export type ValidateEvent = 1 | 2;
+
+/** A spec's `onUpdate` or `validate`: throw to refuse the request, return an object to set the next record (see {@link HookSemantics}). */
+export type UpdateHook = (
+  model: Record<string, unknown>,
+  changes: Record<string, unknown>,
+  event: ValidateEvent,
+) => Record<string, unknown> | void | Promise<Record<string, unknown> | void>;
+
 /** An event handler a model registers with the host's broker: it receives the model's own events. */
 export type EventHandler = (event: DomainEvent) => unknown;
 
@@ -167,15 +209,25 @@ export interface ModelSpecification {
   /** Passed to `factory`. */
   dependencies?: Dependencies;
   /**
-   * Runs after schema validation on create (`changes` is the input) and update
-   * (`changes` is the patch, `model` the merged record). Throw to reject with 400;
-   * return an object to replace the model.
+   * Has the last word on every write: after the factory on create, after
+   * `onUpdate` and `mixins` on update, and on the changes a command or port
+   * returns. Throw to reject with 400; what it receives and what is stored from
+   * its answer depend on `hookSemantics` (see {@link HookSemantics}).
    */
-  validate?: (model: Record<string, unknown>, changes: Record<string, unknown>) => Record<string, unknown> | void | Promise<Record<string, unknown> | void>;
-  /** Runs before an update is stored. Return an object to replace the updated model; throw to reject with 400. */
-  onUpdate?: (model: Record<string, unknown>, changes: Record<string, unknown>) => Record<string, unknown> | void | Promise<Record<string, unknown> | void>;
-  /** Runs before a delete. Throw to refuse the delete (answers 409). */
+  validate?: UpdateHook;
+  /**
+   * Runs first on an update request (not on commands or ports). Throw to reject
+   * with 400; arguments and answer as for `validate` (see {@link HookSemantics}).
+   */
+  onUpdate?: UpdateHook;
+  /** Runs before a delete with the stored record. Throw to refuse the delete (answers 409). */
   onDelete?: (model: Record<string, unknown>) => unknown;
+  /**
+   * How `onUpdate` and `validate` are called: `'original'` (default), the
+   * original MicroLib's (the record before the update and the changes), or
+   * `'merged'` (the record as it will be and the patch). See {@link HookSemantics}.
+   */
+  hookSemantics?: HookSemantics;
   /** Related models by relation name (see {@link RelationSpec}). */
   relations?: Record<string, RelationSpec>;
   /** Named operations on a record, `POST /microlib/api/models/<endpoint>/:id/commands/<name>` (see {@link CommandSpec}). */

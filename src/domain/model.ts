@@ -7,7 +7,7 @@
 import { compileFieldSchema, type FieldSchema } from './field-schema.js';
 import { applyMixins } from './mixins/mixin.js';
 import { conflictError, MicrolibError, validationError } from './errors.js';
-import type { Dependencies, FlowState, RecordMethods, ModelSpecification, StoredRecord } from './model-spec.js';
+import type { Dependencies, FlowState, RecordMethods, ModelSpecification, StoredRecord, ValidateEvent } from './model-spec.js';
 import { portSettings, type PortDefaults, type PortOverride, type PortSettings } from './ports/port-settings.js';
 import { FieldProtection, type FieldCipher } from './field-protection.js';
 
@@ -26,7 +26,25 @@ export interface ModelOptions {
 }
 
 /** Fields model code cannot set through changes it returns: the host owns them. */
-const HOST_OWNED = ['id', 'createdAt', 'updatedAt', 'revision', 'flow'] as const;
+const HOST_OWNED: readonly string[] = ['id', 'createdAt', 'updatedAt', 'revision', 'flow'];
+
+/** The original MicroLib's event mask, passed to `validate`. */
+const ON_UPDATE: ValidateEvent = 1;
+const ON_CREATE: ValidateEvent = 2;
+
+/**
+ * What an update changes so far, for a validate with the original's semantics:
+ * the patch, plus each field an earlier hook (onUpdate, a mixin) set to a value
+ * the record did not have, so a validate returning `{ ...model, ...changes }`
+ * keeps it. Without such a hook, a copy of the patch.
+ */
+function changesSince(before: Record<string, unknown>, next: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const changes = Object.assign({}, patch);
+  for (const key of Object.keys(next)) {
+    if (next[key] !== before[key] && !HOST_OWNED.includes(key)) changes[key] = next[key];
+  }
+  return changes;
+}
 
 export interface ModelIdentity {
   /** Remote that serves the model. */
@@ -89,6 +107,8 @@ export class Model {
   private readonly createInstance: (input: Record<string, unknown>) => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Prefixes of hook error messages, built once rather than per request. */
   private readonly labels: { factory: string; invalid: string; updateRefused: string; cannotDelete: string };
+  /** onUpdate and validate get the record before the write, as in the original MicroLib (see HookSemantics). */
+  private readonly originalHooks: boolean;
 
   constructor(
     readonly spec: ModelSpecification,
@@ -108,6 +128,7 @@ export class Model {
     const create = spec.factory(Object.assign({}, spec.dependencies, injected));
     if (typeof create !== 'function') throw new Error(`factory of ${spec.modelName} must return a create function`);
     this.createInstance = create;
+    this.originalHooks = spec.hookSemantics !== 'merged';
     const name = spec.modelName;
     this.labels = { factory: `${name} factory`, invalid: `${name} is invalid`, updateRefused: `${name} update refused`, cannotDelete: `${name} cannot be deleted` };
   }
@@ -146,7 +167,10 @@ export class Model {
       return protection ? protection.seal(record) : record;
     };
     if (!this.spec.validate) return finish(undefined);
-    const replaced = runHook(this.labels.invalid, this.spec.validate, [built, input]);
+    // The body reaches the record only through the factory: validate's changes are none (the original's
+    // create) or the factory's own fields, so merging them cannot undo what the factory computed (a hash).
+    const changes = this.originalHooks ? {} : Object.assign({}, built);
+    const replaced = runHook(this.labels.invalid, this.spec.validate, [built, changes, ON_CREATE]);
     return isPromise(replaced) ? replaced.then(finish) : finish(replaced);
   }
 
@@ -155,18 +179,19 @@ export class Model {
     this.schema.checkPatch(patch);
     this.protection?.checkInput(patch);
     // Model code sees sensitive values in clear; they are encrypted again below.
-    let merged: Record<string, unknown> = Object.assign({}, this.protection ? this.protection.reveal(existing) : existing, patch);
-    if (this.spec.onUpdate) {
-      const onUpdate = this.spec.onUpdate;
-      const current = merged;
-      const replaced = await runHook(this.labels.updateRefused, onUpdate, [current, patch]);
+    const stored = this.protection ? this.protection.reveal(existing) : existing;
+    const { onUpdate, validate } = this.spec;
+    // Hooks with the original's semantics see the record before the update, frozen as the original's models are.
+    const before = this.originalHooks && (onUpdate || validate) ? Object.freeze(Object.assign({}, stored)) : undefined;
+    let merged: Record<string, unknown> = Object.assign({}, stored, patch);
+    if (onUpdate) {
+      const replaced = await runHook(this.labels.updateRefused, onUpdate, [before ?? merged, patch, ON_UPDATE]);
       if (replaced && typeof replaced === 'object') merged = replaced;
     }
     if (this.spec.mixins?.length) merged = await runHook(this.labels.invalid, applyMixins, [this.spec.mixins, 'update', merged, patch, existing]);
-    if (this.spec.validate) {
-      const validate = this.spec.validate;
-      const current = merged;
-      const replaced = await runHook(this.labels.invalid, validate, [current, patch]);
+    if (validate) {
+      const changes = before ? changesSince(before, merged, patch) : patch;
+      const replaced = await runHook(this.labels.invalid, validate, [before ?? merged, changes, ON_UPDATE]);
       if (replaced && typeof replaced === 'object') merged = replaced;
     }
     const record = withHostFields(merged, existing.id, existing.createdAt, now, existing.revision + 1);
@@ -201,8 +226,9 @@ export class Model {
 
   /**
    * Merges changes the model's own code returned (a command, a port callback or
-   * undo) into a stored record, lets `validate` have the last word, and sets the
-   * record's flow. Host-owned fields in `changes` are ignored.
+   * undo) into a stored record, lets `validate` have the last word (with the
+   * record before them and these changes, under the original's semantics), and
+   * sets the record's flow. Host-owned fields in `changes` are ignored.
    */
   async applyChanges(existing: StoredRecord, changes: Record<string, unknown> | undefined, now: string, flow: FlowState | undefined = existing.flow): Promise<StoredRecord> {
     // reveal() already returns a copy, so the merge below writes to no stored object.
@@ -211,9 +237,10 @@ export class Model {
       const own = Object.assign({}, changes);
       for (const field of HOST_OWNED) delete own[field];
       if (this.spec.access?.owner) delete own.owner;
+      const before = this.originalHooks && this.spec.validate ? Object.freeze(Object.assign({}, merged)) : undefined;
       Object.assign(merged, own);
       if (this.spec.validate) {
-        const replaced = await runHook(this.labels.invalid, this.spec.validate, [merged, own]);
+        const replaced = await runHook(this.labels.invalid, this.spec.validate, [before ?? merged, own, ON_UPDATE]);
         if (replaced && typeof replaced === 'object') merged = replaced;
       }
     }

@@ -32,7 +32,7 @@ export const SPEC_KEYS = {
   spec: {
     known: keysOf<ModelSpecification>({
       modelName: true, endpoint: true, factory: true, fields: true, additionalFields: true, dependencies: true,
-      validate: true, onUpdate: true, onDelete: true, relations: true, commands: true, ports: true,
+      validate: true, onUpdate: true, onDelete: true, hookSemantics: true, relations: true, commands: true, ports: true,
       datasource: true, eventHandlers: true, access: true, mixins: true,
     }),
     // The original's custom (de)serializers, role-based ACL and extra endpoints; `access` replaces the ACL.

@@ -31,6 +31,16 @@ describe('parseModelSpecs', () => {
     assert.doesNotThrow(() => parseModelSpecs([{ modelName: 'a', endpoint: 'as', factory, mixins: [requireProperties('x')] }]));
   });
 
+  it('takes hookSemantics "original" or "merged", and refuses any other', () => {
+    for (const hookSemantics of ['original', 'merged']) {
+      assert.equal(parseModelSpecs([{ modelName: 'a', endpoint: 'as', factory, hookSemantics }])[0]!.hookSemantics, hookSemantics);
+    }
+    assert.throws(
+      () => parseModelSpecs([{ modelName: 'a', endpoint: 'as', factory, hookSemantics: 'merge' }]),
+      (e: unknown) => e instanceof SpecError && e.message === 'model spec "a": "hookSemantics" must be "original" or "merged" (got "merge")',
+    );
+  });
+
   it('refuses a misspelt key, naming it, the model and the nearest known key', () => {
     const refused = (spec: object) => {
       try {

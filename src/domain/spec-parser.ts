@@ -4,7 +4,7 @@
  * only the keys a spec may carry (`spec-keys.ts`), and options of the right
  * shape. A bad spec fails the whole version's load.
  */
-import type { ModelSpecification } from './model-spec.js';
+import type { HookSemantics, ModelSpecification } from './model-spec.js';
 import { checkPortSpecs } from './ports/port-settings.js';
 import { checkSpecKeys, withDescriptions } from './spec-keys.js';
 
@@ -20,6 +20,7 @@ const ENDPOINT = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const MODEL_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 const FUNCTION_OPTIONS = ['validate', 'onUpdate', 'onDelete'] as const;
 const OBJECT_OPTIONS = ['fields', 'dependencies', 'relations', 'commands', 'ports'] as const;
+const HOOK_SEMANTICS: readonly HookSemantics[] = ['original', 'merged'];
 
 function isSpecLike(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && 'modelName' in value;
@@ -68,6 +69,9 @@ export function parseModelSpecs(mod: unknown): ModelSpecification[] {
     if (typeof raw.factory !== 'function') throw new SpecError(label, '"factory" must be a function');
     for (const key of FUNCTION_OPTIONS) {
       if (raw[key] !== undefined && typeof raw[key] !== 'function') throw new SpecError(label, `"${key}" must be a function`);
+    }
+    if (raw.hookSemantics !== undefined && !HOOK_SEMANTICS.includes(raw.hookSemantics as HookSemantics)) {
+      throw new SpecError(label, `"hookSemantics" must be "original" or "merged" (got ${JSON.stringify(raw.hookSemantics)})`);
     }
     for (const key of OBJECT_OPTIONS) {
       const value = raw[key];

@@ -212,15 +212,18 @@ export const Order: ModelSpecification = {
     const items = input.items as OrderItem[];
     return { ...input, total: orderTotal(items) };
   },
-  validate: (model: Record<string, unknown>, changes) => {
-    if (Array.isArray(model.items) && model.items.length === 0) throw new Error('an order needs at least one item');
+  // validate and onUpdate get the order as stored and what the write changes; validate returns the
+  // order to store (the original MicroLib's semantics, the default: see hookSemantics).
+  validate: (order, changes) => {
+    const next = { ...order, ...changes };
+    if (Array.isArray(next.items) && next.items.length === 0) throw new Error('an order needs at least one item');
     // Items can change while pending; the total follows them.
-    if ('items' in changes) return { ...model, total: orderTotal(model.items as OrderItem[]) };
-    return undefined;
+    if ('items' in changes) next.total = orderTotal(next.items as OrderItem[]);
+    return next;
   },
-  onUpdate: (model, changes) => {
-    if (changes.items !== undefined && model.status !== 'pending') {
-      throw new Error(`items of a ${String(model.status)} order cannot change`);
+  onUpdate: (order, changes) => {
+    if (changes.items !== undefined && order.status !== 'pending') {
+      throw new Error(`items of a ${String(order.status)} order cannot change`);
     }
   },
   // Rules composed from the host's helpers: the note is final once the order is completed.
