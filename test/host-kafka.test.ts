@@ -45,8 +45,9 @@ describe('events between hosts through Kafka', { skip: unavailable, timeout: 180
     KAFKA_TOPIC: topic,
     KAFKA_GROUP_ID: group,
     KAFKA_FROM_BEGINNING: 'true',
-    // The mock answers a fetch only after its max wait and rebalances after almost a session timeout.
-    KAFKA_SESSION_TIMEOUT_MS: '3000',
+    // The shortest session a stock broker accepts (group.min.session.timeout.ms): the mock rebalances after
+    // almost a session timeout. It answers a fetch only after its max wait.
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
     KAFKA_HEARTBEAT_INTERVAL_MS: '300',
     KAFKA_FETCH_MAX_WAIT_MS: '100',
   });

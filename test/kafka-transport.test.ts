@@ -35,8 +35,9 @@ eventTransportConformance(
         logger: pino({ level: 'silent' }),
         startTimeoutMs: 15_000,
         stopTimeoutMs: 5_000,
-        // The mock answers a fetch only after its max wait, and waits for a rebalance almost a session timeout.
-        consumer: { sessionTimeout: kafka!.external ? 6_000 : 3_000, rebalanceTimeout: kafka!.external ? 6_000 : 3_000, heartbeatInterval: 300, maxWaitTimeInMs: 100 },
+        // The shortest session a stock broker accepts (group.min.session.timeout.ms): the mock waits for a
+        // rebalance almost a session timeout. It answers a fetch only after its max wait.
+        consumer: { sessionTimeout: 6_000, rebalanceTimeout: 6_000, heartbeatInterval: 300, maxWaitTimeInMs: 100 },
       });
     const bridges = { a: bridge(a, 'a'), b: bridge(b, 'b') };
     return {

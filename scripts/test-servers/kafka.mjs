@@ -3,7 +3,10 @@
 // downloaded on the project's machines; librdkafka's source ships in an npm package).
 //
 //   node scripts/test-servers/kafka.mjs prepare          build .cache/test-servers/kafka-mock (idempotent)
-//   node scripts/test-servers/kafka.mjs serve topic[:n]… start it, print {"brokers":"…"}, run until SIGTERM
+//   node scripts/test-servers/kafka.mjs serve [options] topic[:n]…
+//                                                        start it, print {"brokers":"…"}, run until SIGTERM
+//   options (stock Apache Kafka's values unless given): --brokers N, --num-partitions N,
+//   --group-min-session-timeout-ms MS, --group-max-session-timeout-ms MS
 //
 // Needs gcc (or cc), make and zlib headers: `apt-get install -y gcc make zlib1g-dev`.
 import { spawn, spawnSync } from 'node:child_process';
@@ -202,7 +205,7 @@ if (isMain) {
     if (command === 'prepare') await prepare();
     else if (command === 'serve') await serve(rest);
     else {
-      process.stderr.write('usage: kafka.mjs prepare | serve [--brokers N] topic[:partitions]...\n');
+      process.stderr.write('usage: kafka.mjs prepare | serve [--brokers N] [--num-partitions N] [--group-min-session-timeout-ms MS] [--group-max-session-timeout-ms MS] topic[:partitions]...\n');
       process.exitCode = 2;
     }
   } catch (error) {

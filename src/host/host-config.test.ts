@@ -24,6 +24,8 @@ describe('configuration from the environment', () => {
       [{ WEBSWITCH_URL: 'ws://hub/microlib/switch', WEBSWITCH_SECRET: 'short' }, 'WEBSWITCH_SECRET'],
       [{ KAFKA_BROKERS: 'not a broker' }, 'KAFKA_BROKERS'],
       [{ KAFKA_BROKERS: 'k1:9092', KAFKA_TOPIC: 'microlib.{model}' }, 'KAFKA_SUBSCRIBE'],
+      // kafkajs cannot make a consumer whose heartbeat is not below its session timeout (3000 is the heartbeat's default).
+      [{ KAFKA_BROKERS: 'k1:9092', KAFKA_SESSION_TIMEOUT_MS: '3000' }, 'KAFKA_HEARTBEAT_INTERVAL_MS'],
       [{ PORT_TIMEOUT_MS: '0' }, 'PORT_TIMEOUT_MS'],
     ] as const) {
       assert.throws(() => config(env), (error: unknown) => error instanceof ConfigError && error.message.startsWith(`${variable}:`), JSON.stringify(env));

@@ -1,7 +1,9 @@
 /**
  * A Kafka for tests: an external cluster named by `KAFKA_BROKERS`, or else
  * librdkafka's mock cluster, built once by `scripts/test-servers/kafka.mjs`
- * and started per call with the topics asked for.
+ * and started per call with the topics asked for and stock Apache Kafka's
+ * broker settings (see {@link BrokerSettings}), so tests that pass here pass
+ * against a stock cluster.
  *
  * With `KAFKA_BROKERS` (comma-separated `host:port`), the topics are created if
  * missing (best effort through the admin API); if the cluster refuses, they
@@ -24,6 +26,20 @@ export interface KafkaForTests {
   external: boolean;
 }
 
+/**
+ * Broker settings the mock is started with; each defaults to stock Apache
+ * Kafka's. An external cluster has its own: a test that needs other values
+ * checks {@link KafkaForTests.external}.
+ */
+export interface BrokerSettings {
+  /** `num.partitions`: partitions of a topic named without a count, or auto-created. Default 1. */
+  numPartitions?: number;
+  /** `group.min.session.timeout.ms`: a shorter session timeout is refused at group join. Default 6000. */
+  groupMinSessionTimeoutMs?: number;
+  /** `group.max.session.timeout.ms`: a longer one is refused. Default 1800000. */
+  groupMaxSessionTimeoutMs?: number;
+}
+
 /** Building librdkafka takes about a minute on two cores; more means something is stuck. */
 const PREPARE_TIMEOUT_MS = 15 * 60_000;
 const START_TIMEOUT_MS = 15_000;
@@ -40,14 +56,14 @@ function findRoot(): string {
 }
 
 /**
- * Starts a Kafka with `topics` (`name` or `name:partitions`; the partition
- * count applies to the mock only).
+ * Starts a Kafka with `topics` (`name` or `name:partitions`; without a count,
+ * the broker's default) and, for the mock, the broker `settings`.
  *
  * @throws Error when the mock cannot be built here; its message names the
  * Debian packages to install (`apt-get install -y gcc make zlib1g-dev`), so a
  * test can decide to skip.
  */
-export async function kafkaForTests(topics: string[]): Promise<KafkaForTests> {
+export async function kafkaForTests(topics: string[], settings: BrokerSettings = {}): Promise<KafkaForTests> {
   const external = process.env.KAFKA_BROKERS?.trim();
   if (external) {
     const brokers = external.split(',').map((b) => b.trim()).filter(Boolean);
@@ -56,7 +72,16 @@ export async function kafkaForTests(topics: string[]): Promise<KafkaForTests> {
   }
   const root = findRoot();
   const launcher = await prepare(root);
-  return startMock(launcher, topics);
+  return startMock(launcher, [...settingArgs(settings), ...topics]);
+}
+
+/** The launcher's options for `settings` (it applies stock values to those left out). */
+function settingArgs(settings: BrokerSettings): string[] {
+  const args: string[] = [];
+  if (settings.numPartitions !== undefined) args.push('--num-partitions', String(settings.numPartitions));
+  if (settings.groupMinSessionTimeoutMs !== undefined) args.push('--group-min-session-timeout-ms', String(settings.groupMinSessionTimeoutMs));
+  if (settings.groupMaxSessionTimeoutMs !== undefined) args.push('--group-max-session-timeout-ms', String(settings.groupMaxSessionTimeoutMs));
+  return args;
 }
 
 /** Runs `kafka.mjs prepare` (fast when already built) and returns the launcher's path. */
@@ -77,8 +102,8 @@ async function prepare(root: string): Promise<string> {
   return path.join(root, '.cache/test-servers/kafka-mock');
 }
 
-async function startMock(launcher: string, topics: string[]): Promise<KafkaForTests> {
-  const child = spawn(launcher, topics, { stdio: ['ignore', 'pipe', 'pipe'] });
+async function startMock(launcher: string, args: string[]): Promise<KafkaForTests> {
+  const child = spawn(launcher, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4_000)));
@@ -157,9 +182,9 @@ async function createTopics(brokers: string[], topics: string[]): Promise<void> 
  * The Kafka of a test file, or why it is skipped: without a compiler the mock cannot
  * be built, which skips the file on a developer's machine and fails it in CI.
  */
-export async function kafkaOrSkip(topics: string[]): Promise<{ kafka: KafkaForTests | undefined; unavailable: string | undefined }> {
+export async function kafkaOrSkip(topics: string[], settings: BrokerSettings = {}): Promise<{ kafka: KafkaForTests | undefined; unavailable: string | undefined }> {
   try {
-    return { kafka: await kafkaForTests(topics), unavailable: undefined };
+    return { kafka: await kafkaForTests(topics, settings), unavailable: undefined };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (process.env.CI || !message.includes('apt-get install')) throw error;

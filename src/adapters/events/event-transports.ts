@@ -33,9 +33,11 @@ export interface EventTransportOptions {
 export class EventTransports {
   /** In the order of their stats: hub, peer, Kafka (stopped the other way round). */
   private readonly transports: EventTransport[] = [];
+  private readonly logger: Logger;
 
   constructor(options: EventTransportOptions) {
     const { broker, logger, kafka } = options;
+    this.logger = logger;
     const switchOptions = { broker, logger: logger.child({ component: 'webswitch' }), hostId: options.hostId, share: options.share, secret: options.webswitchSecret ?? '' };
     if (options.webswitchHub) this.transports.push(new WebSwitchHub(switchOptions));
     if (options.webswitchUrl) this.transports.push(new WebSwitchPeer(switchOptions, options.webswitchUrl));
@@ -47,9 +49,16 @@ export class EventTransports {
     return this.transports.flatMap((transport) => transport.upgrades?.() ?? []);
   }
 
-  /** Starts them side by side: a slow Kafka does not hold back the webswitch. */
-  async start(): Promise<void> {
-    await Promise.all(this.transports.map((transport) => transport.start()));
+  /**
+   * Starts them side by side and returns without waiting for any to connect:
+   * the host listens at once, whether a broker is slow, unreachable or refuses
+   * it. Each connects and retries in the background, queueing what is
+   * published meanwhile, and logs its own problems.
+   */
+  start(): void {
+    for (const transport of this.transports) {
+      transport.start().catch((error: unknown) => this.logger.error({ err: error, transport: transport.name }, `event transport ${transport.name} failed to start`));
+    }
   }
 
   /** Kafka first (it flushes what is queued), the hub last. */

@@ -20,6 +20,7 @@ import { DEFAULT_TOPIC, type RecordSender } from './codec.js';
 import { Inbox } from './inbox.js';
 import { isActive, RETRY_MAX_MS, stopLimit, type BridgeContext, type KafkaBridgeOptions, type KafkaBridgeStats } from './options.js';
 import { Outbox } from './outbox.js';
+import { CONSUMER_OPTION_NAMES, consumerTimings, timingWarnings } from './session-timeout.js';
 
 /**
  * Bridges one local {@link EventBroker} to Kafka.
@@ -47,7 +48,8 @@ export class KafkaBridge implements EventTransport {
   #lastError: string | undefined;
 
   /**
-   * @throws TypeError on an empty broker list, client id, group id or topic, or an invalid publish pattern.
+   * @throws TypeError on an empty broker list, client id, group id or topic, an invalid publish
+   * pattern, or a consumer heartbeat interval not below its session timeout (kafkajs refuses it).
    */
   constructor(broker: EventBroker, options: KafkaBridgeOptions) {
     if (!Array.isArray(options.brokers) || options.brokers.length === 0 || options.brokers.some((b) => typeof b !== 'string' || b.trim() === '')) {
@@ -58,6 +60,10 @@ export class KafkaBridge implements EventTransport {
     }
     if (options.topic !== undefined && (typeof options.topic !== 'string' || options.topic === '')) throw new TypeError('kafka bridge: topic must be a non-empty string');
     if (options.subscribe.some((t) => typeof t !== 'string' || t === '')) throw new TypeError('kafka bridge: subscribe must list non-empty topic names');
+    const { sessionTimeoutMs, heartbeatIntervalMs } = consumerTimings(options.consumer);
+    if (options.subscribe.length > 0 && heartbeatIntervalMs >= sessionTimeoutMs) {
+      throw new TypeError(`kafka bridge: the consumer's heartbeat interval (${heartbeatIntervalMs} ms) must be below its session timeout (${sessionTimeoutMs} ms)`);
+    }
     this.#options = options;
     this.#logger = options.logger.child({ component: 'kafka-bridge' });
     const origin = options.origin ?? `${os.hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
@@ -84,12 +90,16 @@ export class KafkaBridge implements EventTransport {
    * Resolves when both are up or after `startTimeoutMs`, whichever is first;
    * failures are logged and retried in the background, never thrown. Calling
    * it while started does nothing; a stopped bridge can be started again.
+   * Nothing needs to wait for it: events published meanwhile are queued.
    */
   async start(): Promise<void> {
     if (this.#active) return;
     if (this.#state === 'stopping') throw new Error('kafka bridge: start() called while stopping');
     this.#state = 'starting';
     const { brokers, clientId, groupId, publish, subscribe } = this.#options;
+    if (subscribe.length > 0) {
+      for (const warning of timingWarnings(this.#options.consumer, this.#options.timingSettingNames ?? CONSUMER_OPTION_NAMES)) this.#logger.warn({ groupId }, warning);
+    }
     const kafka = new Kafka({
       connectionTimeout: 3_000,
       retry: { initialRetryTime: 300, retries: 5, maxRetryTime: RETRY_MAX_MS },
@@ -107,7 +117,8 @@ export class KafkaBridge implements EventTransport {
     if (subscribe.length > 0) waits.push(this.#inbox.open(kafka));
     const limit = this.#options.startTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), limit)));
+    // Unref'd: a host that stops before Kafka answered must not stay up for this timer.
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), limit).unref()));
     const outcome = await Promise.race([Promise.all(waits), timedOut]);
     clearTimeout(timer);
     if (this.#state !== 'starting') return; // stopped meanwhile
@@ -171,7 +182,9 @@ export class KafkaBridge implements EventTransport {
     const fields = { kafka: namespace, ...extra };
     // Expected: we bound the idempotent producer's retries on purpose (see Outbox.open).
     if (level === logLevel.WARN && typeof message === 'string' && message.startsWith('Limiting retries for the idempotent producer')) return;
-    if (level === logLevel.ERROR) this.#logger.error(fields, `kafka: ${message}`);
+    // The broker refusing our session timeout: the Inbox says it once, with what to change; kafkajs repeats it on every retry.
+    if (level === logLevel.ERROR && /group\.(min|max)\.session\.timeout\.ms/.test(`${message} ${String(extra.error ?? '')}`)) this.#logger.debug(fields, `kafka: ${message}`);
+    else if (level === logLevel.ERROR) this.#logger.error(fields, `kafka: ${message}`);
     else if (level === logLevel.WARN) this.#logger.warn(fields, `kafka: ${message}`);
     else this.#logger.debug(fields, `kafka: ${message}`);
   }

@@ -11,6 +11,7 @@ import type { EventRelay } from '../event-relay.js';
 import { disconnectWithin, reasonOf, withTimeout } from './bounded.js';
 import { fromRecord, sentBy, type RecordSender } from './codec.js';
 import { isActive, RETRY_MAX_MS, RETRY_MIN_MS, stopLimit, type BridgeContext, type KafkaBridgeStats } from './options.js';
+import { CONSUMER_OPTION_NAMES, consumerTimings, isSessionTimeoutRefusal, sessionTimeoutRefusal } from './session-timeout.js';
 
 /** Counters of the receiving side (see {@link KafkaBridgeStats}). */
 export interface InboxCounts {
@@ -31,6 +32,8 @@ export class Inbox {
   #consumerRestart: NodeJS.Timeout | undefined;
   #consumerBackoff = RETRY_MIN_MS;
   #joined: (() => void) | undefined;
+  /** The broker's refusal of our session timeout was logged; it is not repeated on every retry, until a join succeeds. */
+  #refusalLogged = false;
 
   constructor(
     private readonly context: BridgeContext,
@@ -103,6 +106,7 @@ export class Inbox {
       this.#consumerState = 'joined';
       this.#assignment = { ...payload.memberAssignment };
       this.#consumerBackoff = RETRY_MIN_MS;
+      this.#refusalLogged = false;
       logger.info({ groupId: payload.groupId, assignment: payload.memberAssignment }, 'kafka bridge joined its consumer group');
       this.#joined?.();
       this.#joined = undefined;
@@ -110,12 +114,13 @@ export class Inbox {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!this.#wanted(consumer)) return;
       this.context.noteError(reasonOf(payload.error));
+      const refused = this.#refused(payload.error);
       if (payload.restart) {
         // kafkajs restarts it itself after a retriable error.
         this.#consumerState = 'restarting';
-        logger.warn({ err: payload.error }, `kafka bridge consumer crashed (${reasonOf(payload.error)}); kafkajs restarts it`);
+        if (!refused) logger.warn({ err: payload.error }, `kafka bridge consumer crashed (${reasonOf(payload.error)}); kafkajs restarts it`);
       } else {
-        logger.error({ err: payload.error }, `kafka bridge consumer crashed (${reasonOf(payload.error)}); restarting it`);
+        if (!refused) logger.error({ err: payload.error }, `kafka bridge consumer crashed (${reasonOf(payload.error)}); restarting it`);
         this.#restartConsumerLater();
       }
     });
@@ -135,9 +140,26 @@ export class Inbox {
     } catch (error) {
       if (!this.#wanted(consumer)) return;
       this.context.noteError(reasonOf(error));
-      logger.error({ err: error, brokers: options.brokers, topics: options.subscribe }, `kafka bridge consumer cannot start: ${reasonOf(error)}`);
+      if (!this.#refused(error)) logger.error({ err: error, brokers: options.brokers, topics: options.subscribe }, `kafka bridge consumer cannot start: ${reasonOf(error)}`);
       this.#restartConsumerLater();
     }
+  }
+
+  /**
+   * Whether `error` is the broker refusing our session timeout; if so, says so
+   * once (what was sent, which broker setting, what to change), then only at
+   * debug level while the retries meet the same answer.
+   */
+  #refused(error: unknown): boolean {
+    if (!isSessionTimeoutRefusal(error)) return false;
+    const { options, logger } = this.context;
+    const { sessionTimeoutMs } = consumerTimings(options.consumer);
+    const message = sessionTimeoutRefusal(options.groupId, sessionTimeoutMs, options.timingSettingNames ?? CONSUMER_OPTION_NAMES);
+    const fields = { groupId: options.groupId, sessionTimeoutMs, brokerSettings: ['group.min.session.timeout.ms', 'group.max.session.timeout.ms'] };
+    if (this.#refusalLogged) logger.debug(fields, message);
+    else logger.error(fields, message);
+    this.#refusalLogged = true;
+    return true;
   }
 
   #restartConsumerLater(): void {

@@ -7,6 +7,7 @@ import type { ConsumerConfig, KafkaConfig } from 'kafkajs';
 import type { DomainEvent } from '../../../domain/events/domain-event.js';
 import type { EventPattern } from '../../../domain/events/pattern.js';
 import type { Logger } from '../../logging/logger.js';
+import type { TimingSettingNames } from './session-timeout.js';
 
 /** Options of `KafkaBridge`. */
 export interface KafkaBridgeOptions {
@@ -68,8 +69,15 @@ export interface KafkaBridgeOptions {
   deliveryTimeoutMs?: number;
   /** Extra kafkajs client settings (TLS, SASL, timeouts, retry). */
   kafka?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logCreator' | 'logLevel'>;
-  /** Extra kafkajs consumer settings (session timeout, heartbeat, fetch wait…). */
+  /**
+   * Extra kafkajs consumer settings (session timeout, heartbeat, fetch wait…).
+   * A session timeout outside the brokers' `group.min.session.timeout.ms` ..
+   * `group.max.session.timeout.ms` (stock Kafka: 6 000 .. 1 800 000 ms; kafkajs'
+   * default is 30 000) makes them refuse the group join.
+   */
   consumer?: Omit<ConsumerConfig, 'groupId'>;
+  /** How the user sets the consumer's session timeout and heartbeat, named in warnings. Default: the kafkajs option names. */
+  timingSettingNames?: TimingSettingNames;
 }
 
 /** Counters and state of a `KafkaBridge`, for the host's status API and tests. */

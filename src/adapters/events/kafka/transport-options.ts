@@ -20,9 +20,11 @@ export interface KafkaTransportOptions {
   /** Topics consumed into the local broker (none: publish only). */
   subscribe: string[];
   fromBeginning: boolean;
+  /** Within the brokers' group.min/max.session.timeout.ms (stock Kafka: 6 000..1 800 000), or they refuse the group join. */
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   fetchMaxWaitMs: number;
+  /** After this long without a connection and group join, a warning says Kafka is not ready yet (nothing waits for it). */
   startTimeoutMs: number;
 }
 
@@ -39,6 +41,7 @@ export function kafkaBridgeOptions(kafka: KafkaTransportOptions, share: readonly
     fromBeginning: kafka.fromBeginning,
     startTimeoutMs: kafka.startTimeoutMs,
     consumer: { sessionTimeout: kafka.sessionTimeoutMs, heartbeatInterval: kafka.heartbeatIntervalMs, maxWaitTimeInMs: kafka.fetchMaxWaitMs },
+    timingSettingNames: { sessionTimeout: 'KAFKA_SESSION_TIMEOUT_MS', heartbeatInterval: 'KAFKA_HEARTBEAT_INTERVAL_MS' },
     logger,
   };
 }

@@ -66,6 +66,13 @@ function kafka(env: Env): KafkaSettings | undefined {
   if (topic.includes('{') && !env.KAFKA_SUBSCRIBE?.trim()) throw new ConfigError('KAFKA_SUBSCRIBE', 'list the topics to consume (or "none") when KAFKA_TOPIC is a template');
   const subscribe = env.KAFKA_SUBSCRIBE?.trim() === 'none' ? [] : list(env, 'KAFKA_SUBSCRIBE', [topic]);
   const placement = placementName(env);
+  // Outside stock brokers' 6 s..30 min the group join is refused: the bridge warns, as a broker may be set otherwise.
+  const sessionTimeoutMs = integer(env, 'KAFKA_SESSION_TIMEOUT_MS', 30_000, 1_000, 3_600_000);
+  const heartbeatIntervalMs = integer(env, 'KAFKA_HEARTBEAT_INTERVAL_MS', 3_000, 100, 600_000);
+  // kafkajs refuses to make such a consumer at all; a third of the session is what Kafka advises.
+  if (heartbeatIntervalMs >= sessionTimeoutMs) {
+    throw new ConfigError('KAFKA_HEARTBEAT_INTERVAL_MS', `must be below KAFKA_SESSION_TIMEOUT_MS (${sessionTimeoutMs}); about a third of it is advised`);
+  }
   return {
     brokers,
     clientId,
@@ -74,8 +81,8 @@ function kafka(env: Env): KafkaSettings | undefined {
     topic,
     subscribe,
     fromBeginning: flag(env, 'KAFKA_FROM_BEGINNING'),
-    sessionTimeoutMs: integer(env, 'KAFKA_SESSION_TIMEOUT_MS', 30_000, 1_000, 3_600_000),
-    heartbeatIntervalMs: integer(env, 'KAFKA_HEARTBEAT_INTERVAL_MS', 3_000, 100, 600_000),
+    sessionTimeoutMs,
+    heartbeatIntervalMs,
     fetchMaxWaitMs: integer(env, 'KAFKA_FETCH_MAX_WAIT_MS', 5_000, 1, 600_000),
     startTimeoutMs: integer(env, 'KAFKA_START_TIMEOUT_MS', 30_000, 1, 600_000),
   };
