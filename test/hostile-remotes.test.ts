@@ -175,6 +175,24 @@ describe('a remote whose remoteEntry.js never finishes evaluating', () => {
     assert.equal(gadget.body.v, 1, 'the running version still serves');
     assert.equal((await host.request('/microlib/health')).status, 200);
   });
+
+  it('a hot deploy that loads but crash-loops is rolled back to the version before it', async () => {
+    const live = () => host.request('/microlib/api/remotes').then(({ body }) => body.remotes.find((r: { name: string }) => r.name === 'live'));
+    const good = (await live()).version;
+    // The factory runs again in every restarted worker, so the worker dies again each time.
+    await writeRemoteEntry(liveDir, containerSource(`[{ modelName: 'gadget', endpoint: 'gadgets', factory: () => { setTimeout(() => { throw new Error('dies after start'); }, 20); return (x) => ({ ...x, v: 2 }); } }]`));
+    const reload = await host.request('/microlib/reload', { method: 'POST', body: { remote: 'live' } });
+    assert.equal(reload.body.results[0].outcome, 'reloaded', JSON.stringify(reload.body));
+    const back = await until(async () => {
+      const state = await live();
+      return state.version === good && state.pinned === good && state;
+    }, 'the crash-looping version to be rolled back', 20_000);
+    assert.equal(back.status, 'ready');
+    const gadget = await host.request('/microlib/api/models/gadgets', { method: 'POST', body: {} });
+    assert.equal(gadget.status, 201, JSON.stringify(gadget.body));
+    assert.equal(gadget.body.v, 1);
+    assert.ok(host.logs.some((line) => line.msg === 'rolled back a crash-looping version' && line.remote === 'live'));
+  });
 });
 
 describe('a remote in a process of its own (isolation: process)', () => {

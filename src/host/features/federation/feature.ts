@@ -46,8 +46,9 @@ export function federationFeature({ settings, entries, activator, broker, metric
       onCrash: (crash) => {
         metrics.workerCrash(crash.remote);
         const details = { remote: crash.remote, version: crash.version, reason: crash.reason, restarts: crash.restarts, stack: crash.stack };
-        if (crash.looping) logger.error(details, 'remote worker keeps crashing; the version is marked failed and retried every 30 s');
-        else logger.warn(details, 'remote worker stopped; restarting it');
+        if (!crash.looping) return logger.warn(details, 'remote worker stopped; restarting it');
+        logger.error(details, 'remote worker keeps crashing; the version is marked failed and retried every 30 s');
+        rollBackCrashLoop(crash.remote, crash.version);
       },
     }),
     cache: new SnapshotCache(settings.cacheDir),
@@ -58,6 +59,22 @@ export function federationFeature({ settings, entries, activator, broker, metric
     keepVersions: settings.keepVersions,
     drainTimeoutMs: settings.drainTimeoutMs,
   });
+  /**
+   * A deployed version that crash-loops goes back to the one before it (once per
+   * version), as a broken build would never have replaced it; a remote with
+   * nothing to return to stays failed and keeps being retried.
+   */
+  const rolledBack = new Set<string>();
+  const rollBackCrashLoop = (remote: string, version: string) => {
+    const state = deployment.remote(remote);
+    const key = `${remote}@${version}`;
+    if (state?.current?.version !== version || state.history.length === 0 || rolledBack.has(key)) return;
+    rolledBack.add(key);
+    deployment.rollback(remote).then(
+      (result) => logger.warn({ remote, from: version, to: result.to, outcome: result.outcome }, 'rolled back a crash-looping version'),
+      (error: unknown) => logger.error({ err: error, remote, version }, 'could not roll back a crash-looping version'),
+    );
+  };
   const reloadLog = new ReloadLog();
   const reported = (result: ReloadResult) => {
     metrics.reload(result.remote, result.reason, result.outcome, result.ms);
