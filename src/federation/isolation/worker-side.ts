@@ -4,7 +4,7 @@
  * returned, its event subscriptions, and calls back to the host (a record's
  * port and relation methods, a service of another remote, `events.notify`).
  */
-import { decode, encode, encodeError, TAG, type DecodeContext, type EncodeContext, type Tagged } from './marshal.js';
+import { decode, encode, encodeError, isPlainData, TAG, type DecodeContext, type EncodeContext, type Tagged } from './marshal.js';
 import { createHandle, GONE_HANDLE, type FromWorker, type ToWorker } from './wire.js';
 
 type Handle = [fn: (...args: unknown[]) => unknown, self: unknown];
@@ -87,7 +87,8 @@ export class WorkerSide {
     const signals: string[] = [];
     try {
       const value = await this.run(message, signals);
-      if (value === undefined || value === null || typeof value !== 'object') this.post({ t: 'res', id: message.id, ok: true, value, plain: true });
+      // Most results are plain data (a record, changes): they go as they are and the host skips decoding.
+      if (isPlainData(value)) this.post({ t: 'res', id: message.id, ok: true, value, plain: true });
       else this.post({ t: 'res', id: message.id, ok: true, value: encode(value, resultContext) });
     } catch (error) {
       this.post({ t: 'res', id: message.id, ok: false, value: error instanceof Error ? encodeError(error) : encode(error, resultContext) });
