@@ -37,7 +37,8 @@ async function orderHost(env: Record<string, string>, ports?: Record<string, unk
   const dir = workDir ?? (await makeWorkDir());
   if (!workDir) workDirs.push(dir);
   const logFile = path.join(dir, 'calls.jsonl');
-  const host = await startHost({ workDir: dir, remotes, ports, env: { ORDER_SERVICE_CALL_LOG: logFile, ...env } });
+  // In a process of its own (REMOTE_ISOLATION=process) the remote may write only where its entry allows.
+  const host = await startHost({ workDir: dir, remotes: remotes.map((entry) => ({ ...entry, allowWrite: [logFile] })), ports, env: { ORDER_SERVICE_CALL_LOG: logFile, ...env } });
   hosts.push(host);
   const api = `${host.url}/microlib/api/models`;
   return {

@@ -27,6 +27,8 @@ export interface IsolationFields {
   env?: string[];
   /** With `process`: more folders or files the workers may read (relative to remoteEntries.js). */
   allowRead?: string[];
+  /** With `process`: folders or files the workers may write (relative to remoteEntries.js); none by default. */
+  allowWrite?: string[];
 }
 
 const LEVELS = ['thread', 'process', 'none'] as const;
@@ -61,11 +63,13 @@ export function readIsolationFields(raw: EntryFields, where: string, baseDir: st
   const maxQueue = whole(raw, 'maxQueue', where, 1, 1_000_000);
   const env = strings(raw, 'env', where, (item) => ENV_PATTERN.test(item), 'variable names (NAME or PREFIX_*)');
   const allowRead = strings(raw, 'allowRead', where, (item) => item.length > 0, 'paths');
+  const allowWrite = strings(raw, 'allowWrite', where, (item) => item.length > 0, 'paths');
   if (workers !== undefined) fields.workers = workers;
   if (callTimeoutMs !== undefined) fields.callTimeoutMs = callTimeoutMs;
   if (memoryMb !== undefined) fields.memoryMb = memoryMb;
   if (maxQueue !== undefined) fields.maxQueue = maxQueue;
   if (env !== undefined) fields.env = env;
   if (allowRead !== undefined) fields.allowRead = allowRead.map((item) => path.resolve(baseDir, item));
+  if (allowWrite !== undefined) fields.allowWrite = allowWrite.map((item) => path.resolve(baseDir, item));
   return fields;
 }

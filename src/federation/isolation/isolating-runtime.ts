@@ -74,6 +74,7 @@ export class IsolatingRuntime implements ContainerRuntime {
         init: { dir, containerName, remoteName: entry.name, exposes: entry.exposes, optional: entry.optionalExposes, isolation },
         env: workerEnv(entry.env ?? [], this.options.env ?? process.env),
         readPaths: entry.allowRead ?? [],
+        writePaths: entry.allowWrite ?? [],
       },
       budget,
       { crashed: (info) => this.options.onCrash({ remote: entry.name, version, ...info }) },

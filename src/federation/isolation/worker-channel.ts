@@ -37,6 +37,8 @@ export interface ChannelOptions {
   memoryMb: number;
   /** Extra folders a `process` worker may read (its snapshot is always readable). */
   readPaths?: readonly string[];
+  /** Folders or files a `process` worker may write (none unless listed). */
+  writePaths?: readonly string[];
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -88,7 +90,12 @@ function threadChannel(options: ChannelOptions, events: ChannelEvents): WorkerCh
 function processChannel(options: ChannelOptions, events: ChannelEvents): WorkerChannel {
   const readable = [options.init.dir, ...HOST_CODE, ...(options.readPaths ?? [])];
   const child = fork(WORKER_SCRIPT, [], {
-    execArgv: [PERMISSION_FLAG, ...readable.map((dir) => `--allow-fs-read=${dir}`), `--max-old-space-size=${options.memoryMb}`],
+    execArgv: [
+      PERMISSION_FLAG,
+      ...readable.map((dir) => `--allow-fs-read=${dir}`),
+      ...(options.writePaths ?? []).map((dir) => `--allow-fs-write=${dir}`),
+      `--max-old-space-size=${options.memoryMb}`,
+    ],
     env: options.env,
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
