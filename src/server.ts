@@ -8,6 +8,7 @@ import { UnknownDatasourceError } from './adapters/persistence/datasource-regist
 import { DataDirLockedError } from './adapters/persistence/file/data-dir-lock.js';
 import { createLogger } from './adapters/logging/logger.js';
 import { createHost } from './host/create-host.js';
+import { keepServingOnStrayErrors } from './host/stray-errors.js';
 import { TlsConfigError } from './adapters/http/tls.js';
 import { AuthConfigError } from './adapters/auth/auth-config.js';
 import cluster from 'node:cluster';
@@ -23,13 +24,15 @@ async function main(): Promise<void> {
     console.error(`microlib: configuration error: ${(error as Error).message}`);
     process.exit(1);
   }
-  // Cluster mode: the primary only supervises; each worker below runs the host as a single process would.
   const baseLogger = createLogger(config.logLevel, { format: config.logFormat, devMode: config.devMode });
-  if (config.clusterEnabled && cluster.isPrimary) return runPrimary(config, baseLogger);
   const slot = cluster.isWorker ? config.workerSlot : undefined;
   const logger = slot === undefined ? baseLogger : baseLogger.child({ slot });
+  // One team's stray error must not stop every team: log it and keep serving (the primary and each worker alike).
+  const strayErrors = keepServingOnStrayErrors(logger, config.cacheDir);
+  // Cluster mode: the primary only supervises; each worker below runs the host as a single process would.
+  if (config.clusterEnabled && cluster.isPrimary) return runPrimary(config, baseLogger);
   const link = slot === undefined ? undefined : new WorkerLink(slot, config.loadTimeoutMs + 15_000);
-  const host = await createHost(config, logger, link ? { cluster: link } : {});
+  const host = await createHost(config, logger, { ...(link ? { cluster: link } : {}), strayErrors: () => strayErrors });
   const port = await host.start();
   const remotes = host.deployment.remotes();
   logger.info(

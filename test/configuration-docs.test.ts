@@ -24,6 +24,8 @@ async function variablesRead(): Promise<Set<string>> {
   for (const pattern of [/\(env, '([A-Z][A-Z0-9_]+)'/g, /env\.([A-Z][A-Z0-9_]+)/g]) {
     for (const match of source.matchAll(pattern)) if (!INTERNAL.has(match[1]!)) names.add(match[1]!);
   }
+  // A secret may come from the file its `<NAME>_FILE` variable names (env-reader's `secret`).
+  for (const match of source.matchAll(/\bsecret\(env, '([A-Z][A-Z0-9_]+)'/g)) names.add(`${match[1]!}_FILE`);
   return names;
 }
 

@@ -3,6 +3,7 @@
  * error, so a mistake in configuration is a one-line message, never a stack.
  * Each feature reads its own variables with these (`src/host/features/<feature>/settings.ts`).
  */
+import { readFileSync } from 'node:fs';
 
 /** The environment as read: `process.env` or a test's object. */
 export type Env = Record<string, string | undefined>;
@@ -45,12 +46,48 @@ export function flag(env: Env, name: string): boolean {
   throw new ConfigError(name, `expected true or false, got "${env[name]}"`);
 }
 
-export function secret(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
+/**
+ * A secret: the variable `name` (trimmed), or the content of the file `<name>_FILE` names
+ * (the Docker and Kubernetes secrets convention, so the secret need not sit in the
+ * environment) without its one trailing line break. Undefined when neither is set.
+ * Both set, a file that cannot be read or is empty, or a secret shorter than `minLength`
+ * is a ConfigError naming the variable (and the file).
+ */
+export function secret(env: Env, name: string, minLength = 16): string | undefined {
+  const found = secretSource(env, name);
+  if (found === undefined) return undefined;
   // A short secret can be guessed; refuse it rather than give a false sense of safety.
-  if (raw.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
-  return raw;
+  if (found.value.length < minLength) {
+    const where = found.file === undefined ? name : `${name}_FILE`;
+    throw new ConfigError(where, `${found.file === undefined ? 'must' : `the secret in ${found.file} must`} be at least ${minLength} characters`);
+  }
+  return found.value;
+}
+
+function secretSource(env: Env, name: string): { value: string; file?: string } | undefined {
+  const fileVariable = `${name}_FILE`;
+  const file = env[fileVariable]?.trim();
+  const direct = env[name]?.trim();
+  if (!file) return direct ? { value: direct } : undefined;
+  if (direct) throw new ConfigError(fileVariable, `${name} is set too: set only one of ${name} and ${fileVariable}`);
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(fileVariable, `cannot read ${file}: ${readFailure(error)}`);
+  }
+  // Editors and `echo` end files with a line break; it is never part of the secret.
+  const value = content.replace(/\r?\n$/, '');
+  if (value.trim() === '') throw new ConfigError(fileVariable, `${file} is empty`);
+  return { value, file };
+}
+
+function readFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a folder, not a file';
+  return (error as Error).message;
 }
 
 export function text(env: Env, name: string, fallback: string): string {

@@ -22,6 +22,7 @@ import { createActivator } from './activation.js';
 import { Lifecycle } from './feature.js';
 import { injector, type InjectRequest, type InjectResponse } from './inject.js';
 import { internalFailureReporter } from './internal-failure.js';
+import type { StrayErrorCounts } from './stray-errors.js';
 import { persistenceFeature } from './features/persistence/feature.js';
 import { otherModels as otherModelLookup } from './features/api/model-lookups.js';
 import { flowsFeature } from './features/flows/feature.js';
@@ -54,6 +55,8 @@ export interface Host {
 export interface HostOptions {
   /** The channel to the cluster primary (cluster mode only). */
   cluster?: WorkerLink;
+  /** Errors nobody caught that the process survived, for /metrics (`npm start` installs the handlers that count them). */
+  strayErrors?: () => Readonly<StrayErrorCounts>;
 }
 
 export async function createHost(config: HostConfig, logger: Logger, hostOptions: HostOptions = {}): Promise<Host> {
@@ -68,7 +71,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     onHandlerError: (error, event, subscription) =>
       logger.error({ err: error, event: event.eventName, eventId: event.id, pattern: subscription.pattern, owner: subscription.owner }, 'event handler failed'),
   });
-  const metrics = new HostMetrics({ breakers: () => flows.breakers.list(), eventStats: () => events.stats() });
+  const metrics = new HostMetrics({ breakers: () => flows.breakers.list(), eventStats: () => events.stats(), ...(hostOptions.strayErrors ? { strayErrors: hostOptions.strayErrors } : {}) });
   const internalFailure = internalFailureReporter(metrics, logger);
   const otherModels = otherModelLookup(remoteModelsConfig, catalog, placement, config);
 

@@ -15,7 +15,13 @@ export interface MetricsSources {
   breakers(): BreakerListing[];
   /** Counters of the event transports and WebSocket clients (numbers are exported, the rest ignored). */
   eventStats(): Record<string, unknown>;
+  /** Errors nobody caught that the host survived, by kind (`npm start` counts them; absent: none). */
+  strayErrors?(): Readonly<Record<StrayErrorKind, number>>;
 }
+
+/** An exception thrown where no caller could catch it, or a promise rejected with no handler. */
+export type StrayErrorKind = 'exception' | 'rejection';
+const STRAY_KINDS: readonly StrayErrorKind[] = ['exception', 'rejection'];
 
 export class HostMetrics {
   readonly registry = new Registry();
@@ -44,6 +50,18 @@ export class HostMetrics {
     this.forwards = new Counter({ name: 'microlib_forwarded_requests_total', help: 'Requests forwarded to the placement serving their model', labelNames: ['model', 'placement', 'status'], registers });
     this.workerCrashes = new Counter({ name: 'microlib_remote_worker_crashes_total', help: "Workers of isolated remotes that crashed, were stuck past their call budget or ran out of memory (each is restarted)", labelNames: ['remote'], registers });
     this.internalErrors = new Counter({ name: 'microlib_internal_errors_total', help: 'Requests that failed with an internal error (500)', registers });
+    new Counter({
+      name: 'microlib_uncaught_errors_total',
+      help: 'Errors nobody caught (a thrown timer, an unhandled rejection) that the host logged and survived',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        // The process-wide handlers count; this copies their totals at each scrape.
+        this.reset();
+        const counts = sources.strayErrors?.();
+        for (const kind of STRAY_KINDS) this.inc({ kind }, counts?.[kind] ?? 0);
+      },
+    });
     new Gauge({
       name: 'microlib_circuit_state',
       help: 'Circuit breaker state of each port (1 for the current state)',

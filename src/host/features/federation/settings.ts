@@ -1,6 +1,6 @@
 /** Where remotes are listed and come from, how long loading may take, how often to look for new versions. */
 import path from 'node:path';
-import { ConfigError, integer, oneOf, optional, text, type Env } from '../../../config/env-reader.js';
+import { ConfigError, integer, oneOf, secret, text, type Env } from '../../../config/env-reader.js';
 import type { IsolationDefaults } from '../../../federation/isolation/isolating-runtime.js';
 
 export interface FederationSettings {
@@ -35,7 +35,7 @@ export function readFederationSettings(env: Env, cwd: string): FederationSetting
     remoteEntriesPath: path.resolve(cwd, text(env, 'REMOTE_ENTRIES', 'remoteEntries.js')),
     cacheDir: path.resolve(cwd, text(env, 'REMOTE_CACHE_DIR', '.cache/remotes')),
     githubApiUrl,
-    githubToken: optional(env, 'GITHUB_TOKEN'),
+    githubToken: secret(env, 'GITHUB_TOKEN', 1),
     fetchTimeoutMs: integer(env, 'FETCH_TIMEOUT_MS', 10_000, 1, 600_000),
     loadTimeoutMs: integer(env, 'LOAD_TIMEOUT_MS', 30_000, 1, 3_600_000),
     pollIntervalMs: integer(env, 'POLL_INTERVAL_MS', 0, 0, 86_400_000),

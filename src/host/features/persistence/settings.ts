@@ -1,27 +1,29 @@
 /** Where records live: the default datasource, the data folder, MongoDB, the key of sensitive fields. */
 import path from 'node:path';
-import { ConfigError, optional, text, type Env } from '../../../config/env-reader.js';
+import { ConfigError, secret, text, type Env } from '../../../config/env-reader.js';
+import { MIN_PASSWORD_LENGTH } from '../../../adapters/crypto/encryption-keys.js';
 
 export interface PersistenceSettings {
   /** Datasource for models whose spec names none. */
   defaultDatasource: string;
   dataDir: string;
-  /** MongoDB server of the `mongodb` datasource, and its database. */
+  /** MongoDB server of the `mongodb` datasource (MONGODB_URL or MONGODB_URL_FILE), and its database. */
   mongodbUrl: string | undefined;
   mongodbDatabase: string;
-  /** Password the key of sensitive fields is derived from; without it a generated key in DATA_DIR is used. */
+  /** Password the key of sensitive fields is derived from (ENCRYPTION_PWD or ENCRYPTION_PWD_FILE); without it a generated key in DATA_DIR is used. */
   encryptionPassword: string | undefined;
 }
 
 export function readPersistenceSettings(env: Env, cwd: string): PersistenceSettings {
   const defaultDatasource = text(env, 'DATASOURCE_ADAPTER', 'file');
-  const mongodbUrl = optional(env, 'MONGODB_URL');
-  if (defaultDatasource === 'mongodb' && !mongodbUrl) throw new ConfigError('MONGODB_URL', 'is required with DATASOURCE_ADAPTER=mongodb');
+  // The connection string often carries a password, so it may come from a file like the other secrets.
+  const mongodbUrl = secret(env, 'MONGODB_URL', 1);
+  if (defaultDatasource === 'mongodb' && !mongodbUrl) throw new ConfigError('MONGODB_URL', 'is required with DATASOURCE_ADAPTER=mongodb (or MONGODB_URL_FILE)');
   return {
     defaultDatasource,
     dataDir: path.resolve(cwd, text(env, 'DATA_DIR', 'data')),
     mongodbUrl,
     mongodbDatabase: text(env, 'MONGODB_DATABASE', 'microlib'),
-    encryptionPassword: optional(env, 'ENCRYPTION_PWD'),
+    encryptionPassword: secret(env, 'ENCRYPTION_PWD', MIN_PASSWORD_LENGTH),
   };
 }
