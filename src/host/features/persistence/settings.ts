@@ -1,6 +1,6 @@
 /** Where records live: the default datasource, the data folder, MongoDB, the key of sensitive fields. */
 import path from 'node:path';
-import { ConfigError, optional, text, type Env } from '../../../config/env-reader.js';
+import { ConfigError, flag, optional, text, type Env } from '../../../config/env-reader.js';
 
 export interface PersistenceSettings {
   /** Datasource for models whose spec names none. */
@@ -11,6 +11,13 @@ export interface PersistenceSettings {
   mongodbDatabase: string;
   /** Password the key of sensitive fields is derived from; without it a generated key in DATA_DIR is used. */
   encryptionPassword: string | undefined;
+  /**
+   * Whether /microlib/ready answers 503 while a served model's datasource cannot
+   * reach its server (MongoDB). Off by default: every replica shares that server,
+   * so readiness would take them all out of rotation at once, models on other
+   * datasources included, where each request already answers a clear 503.
+   */
+  readyRequiresDatasources: boolean;
 }
 
 export function readPersistenceSettings(env: Env, cwd: string): PersistenceSettings {
@@ -23,5 +30,6 @@ export function readPersistenceSettings(env: Env, cwd: string): PersistenceSetti
     mongodbUrl,
     mongodbDatabase: text(env, 'MONGODB_DATABASE', 'microlib'),
     encryptionPassword: optional(env, 'ENCRYPTION_PWD'),
+    readyRequiresDatasources: flag(env, 'READY_REQUIRES_DATASOURCES'),
   };
 }
