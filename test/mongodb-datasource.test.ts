@@ -149,6 +149,14 @@ describe('mongodb datasource', () => {
       assert.equal((await ds.get('a'))?.revision, 1);
     }));
 
+  // BSON cannot hold such a name: the client's data is at fault, so a 400 that says so, not a 500.
+  it('refuses a field name holding a NUL character as a validation error', () =>
+    withMongo(async (ds) => {
+      await rejectsWithCode(ds.create(makeRecord('a', { 'x\u0000y': 1 })), 'MLB_ERR_VALIDATION');
+      await ds.create(makeRecord('a'));
+      await rejectsWithCode(ds.replace(makeRecord('a', { nested: { 'x\u0000y': 1 } }, 2)), 'MLB_ERR_VALIDATION');
+    }));
+
   // Values reach the query behind $eq, so an operator-shaped object is just a value
   // no record holds: an empty page, not an error (the HTTP layer only passes such
   // objects from code, query strings are coerced to scalars first).

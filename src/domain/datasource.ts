@@ -70,6 +70,25 @@ export interface Datasource {
   list(query: ListQuery): Promise<Page>;
   /** Flushes pending writes and releases resources. */
   close(): Promise<void>;
+  /**
+   * Whether the server this datasource stores in answers, as far as it knows.
+   * Only datasources that depend on a server (MongoDB) have it; the host shows
+   * it in /metrics and, when asked to, in readiness.
+   */
+  reachability?(): DatasourceReachability;
+}
+
+/** What a datasource knows about reaching its server. */
+export interface DatasourceReachability {
+  /** False from the first failure to reach the server until the first success after it. */
+  reachable: boolean;
+  /** Outages this datasource has seen since it opened. */
+  outages: number;
+  /** The server, for messages (never credentials), e.g. `db1:27017,db2:27017`. */
+  server: string;
+  /** While unreachable: since when (ms since the epoch) and the failure that said so. */
+  downSince?: number;
+  reason?: string;
 }
 
 /** Options every datasource factory receives. */
@@ -78,7 +97,7 @@ export interface DatasourceOptions {
   collection: string;
   /** Folder for datasources that keep files. */
   dataDir: string;
-  /** Receives warnings the datasource recovered from (e.g. a repaired log). */
+  /** Receives warnings the datasource recovered from (e.g. a repaired log) and news of its server (unreachable, reachable again). */
   logger?: DatasourceLogger;
   /** Anything else from the model spec's `datasource` object. */
   [option: string]: unknown;
@@ -87,6 +106,8 @@ export interface DatasourceOptions {
 /** Where a datasource reports what it recovered from. */
 export interface DatasourceLogger {
   warn(details: Record<string, unknown>, message: string): void;
+  /** For news that is good (a server reachable again); without it such lines go to `warn`. */
+  info?(details: Record<string, unknown>, message: string): void;
 }
 
 /** Makes the (not yet opened) datasource of one model from its options. */

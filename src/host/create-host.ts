@@ -33,6 +33,7 @@ import { apiFeature } from './features/api/feature.js';
 import { adminApp } from './features/admin/feature.js';
 import { httpFeature } from './features/http/feature.js';
 import { readinessFeature } from './features/readiness.js';
+import { datasourceMetrics, datasourcesDown } from './features/persistence/datasource-reachability.js';
 
 export interface Host {
   readonly server: Server;
@@ -71,7 +72,12 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     onHandlerError: (error, event, subscription) =>
       logger.error({ err: error, event: event.eventName, eventId: event.id, pattern: subscription.pattern, owner: subscription.owner }, 'event handler failed'),
   });
-  const metrics = new HostMetrics({ breakers: () => flows.breakers.list(), eventStats: () => events.stats(), ...(hostOptions.strayErrors ? { strayErrors: hostOptions.strayErrors } : {}) });
+  const metrics = new HostMetrics({
+    breakers: () => flows.breakers.list(),
+    eventStats: () => events.stats(),
+    datasources: () => datasourceMetrics(catalog),
+    ...(hostOptions.strayErrors ? { strayErrors: hostOptions.strayErrors } : {}),
+  });
   const internalFailure = internalFailureReporter(metrics, logger);
   const otherModels = otherModelLookup(remoteModelsConfig, catalog, placement, config);
 
@@ -82,12 +88,12 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
   const security = await createSecurity(config, logger, catalog);
   const events = eventsFeature({ settings: config, broker, catalog, logger, cluster, streamAccess: security.streamAccess });
   const api = apiFeature({ settings: config, catalog, placement, otherModels, authenticate: security.authenticate, metrics, internalFailure });
-  const readiness = readinessFeature(config.shutdownDelayMs, cluster);
+  const readiness = readinessFeature(config.shutdownDelayMs, cluster, config.readyRequiresDatasources ? [datasourcesDown(catalog)] : []);
   const http = await httpFeature({
     settings: config,
     logger,
     handleModelRequest: api.handleModelRequest,
-    adminApp: adminApp({ settings: config, entries, catalog, federation, flows, security, metrics, eventStats: events.stats, ready: readiness.ready, logger, cluster, internalFailure }),
+    adminApp: adminApp({ settings: config, entries, catalog, federation, flows, security, metrics, eventStats: events.stats, ready: readiness.ready, heldBack: readiness.heldBack, logger, cluster, internalFailure }),
     upgrades: events.upgrades,
     cluster,
   });

@@ -29,6 +29,8 @@ export interface AdminAppDeps {
   eventStats(): Record<string, unknown>;
   /** Whether the host takes traffic: true once the remotes are loaded, false again while it stops. */
   ready(): boolean;
+  /** What else keeps a started host out of rotation now (named in the 503's body), or undefined when nothing does. */
+  heldBack?(): Record<string, unknown> | undefined;
   /** Prometheus registry served at /metrics. */
   metrics?: Registry;
   /** When authentication is on: the host's own API needs a token holding `adminPermission`. */
@@ -68,8 +70,10 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
 
   // Readiness for load balancers and orchestrators (liveness is /microlib/health).
   app.get('/microlib/ready', (_req, res) => {
-    const ready = deps.ready();
-    res.status(ready ? 200 : 503).json({ ready });
+    const started = deps.ready();
+    const held = started ? deps.heldBack?.() : undefined;
+    const ready = started && held === undefined;
+    res.status(ready ? 200 : 503).json({ ready, ...held });
   });
 
   app.get('/microlib/health', (_req, res) => {

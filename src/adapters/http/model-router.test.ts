@@ -12,6 +12,7 @@ import { createMemoryDatasource } from '../persistence/memory/memory-datasource.
 import { createModelRouter } from './model-router.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { MODELS_PREFIX } from './models-prefix.js';
+import { assignRequestId, requestIdOf } from './request-id.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers and the document
 
@@ -183,5 +184,47 @@ describe('model router', () => {
     assert.equal(remote.status, 200);
     assert.deepEqual(invoiceQueries.at(-1)?.filter, { sku: '0x10', orderId: id });
     assert.equal((await send('GET', `orders/${id}/invoices?a.b=1`)).body.error.field, 'a.b');
+  });
+});
+
+describe('model router, when a datasource fails in a way the client did not cause', () => {
+  // What a datasource's MLB_ERR_INTERNAL carries (here a server's own words) is for the log only.
+  const serverWords = 'java.lang.ClassCastException: class org.bson.BsonString cannot be cast to class org.bson.BsonDocument';
+  const failing = createMemoryDatasource({ collection: 'thing', dataDir: '' });
+  failing.get = () => Promise.reject(new MicrolibError('MLB_ERR_INTERNAL', `the database could not read a record: ${serverWords}`));
+  failing.list = () => Promise.reject(new TypeError(`not a datasource error at all: ${serverWords}`));
+  const model = new Model({ modelName: 'thing', endpoint: 'things', factory: () => (input) => ({ ...input }) }, { remote: 'shop', version: 'v1' });
+  const thing: ServedModel = { model, service: new ModelService(model, failing, clock), servedBy: 'shop@v1' };
+  const logged: Array<{ error: unknown; requestId: string }> = [];
+  let server: Server;
+  let base: string;
+
+  before(async () => {
+    await failing.open();
+    const router = createModelRouter(
+      { current: new Catalog(new Map([['things', thing]]), { adapters: new Map(), services: new Map() }, new Map()) },
+      { bodyLimitBytes: 10_000, defaultPageSize: 20, maxPageSize: 50, onInternalError: (error, req) => logged.push({ error, requestId: requestIdOf(req) }) },
+    );
+    server = createServer((req, res) => {
+      assignRequestId(req, res);
+      void router(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${MODELS_PREFIX}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('answers a generic 500 naming the request id, and hands the detail to the log under that id', async () => {
+    for (const path of ['things/t1', 'things']) {
+      const res = await fetch(`${base}${path}`);
+      const body = (await res.json()) as Obj;
+      const requestId = res.headers.get('x-request-id') ?? '';
+      assert.equal(res.status, 500, path);
+      assert.equal(body.error.code, 'MLB_ERR_INTERNAL');
+      assert.ok(requestId && body.error.message.includes(requestId), `${path}: the message names request id ${requestId}: ${body.error.message}`);
+      assert.ok(!JSON.stringify(body).includes('ClassCastException'), `${path}: the server's words stay out of the answer: ${JSON.stringify(body)}`);
+      const entry = logged.find((line) => line.requestId === requestId);
+      assert.ok(entry && String((entry.error as Error).message).includes('ClassCastException'), `${path}: the log has the detail under the same id`);
+    }
   });
 });

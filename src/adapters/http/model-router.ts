@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MicrolibError } from '../../domain/errors.js';
 import { readJsonBody } from './read-body.js';
-import { internalError, sendError } from './respond.js';
+import { internalError, isClientFacing, sendError } from './respond.js';
 import type { CatalogView } from '../../catalog/live-catalog.js';
 import { PortCallError } from '../../domain/ports/port-invoker.js';
 import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-authenticator.js';
@@ -105,7 +105,7 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
       const input = route.body === undefined ? undefined : route.body.schema === 'any' ? await optionalBody(req) : await readJsonBody(req, options.bodyLimitBytes);
       await handler.answer(request, input, route.ifMatch ? expectedRevision(req) : undefined);
     } catch (error) {
-      if (error instanceof MicrolibError) {
+      if (isClientFacing(error)) {
         const headers =
           error instanceof MethodNotAllowed ? { allow: error.allow } : error instanceof UnauthorizedError ? { 'www-authenticate': error.wwwAuthenticate } : retryAfter(error);
         // A refused body may still be arriving; closing is cheaper than reading it.

@@ -7,7 +7,7 @@ import { MicrolibError } from '../../domain/errors.js';
 import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-authenticator.js';
 import { FORWARDED_HEADER, NODE_HEADER, type Forwarder } from './forwarder.js';
 import { MODELS_PREFIX } from './models-prefix.js';
-import { internalError, sendError } from './respond.js';
+import { internalError, isClientFacing, sendError } from './respond.js';
 import type { CatalogView } from '../../catalog/live-catalog.js';
 
 export interface PlacementRoutingOptions {
@@ -59,7 +59,7 @@ export function createPlacementRouting(options: PlacementRoutingOptions) {
       if (options.authenticate) await options.authenticate(req);
       await forwarder.forward(req, res, placed.placement);
     } catch (error) {
-      if (!(error instanceof MicrolibError)) {
+      if (!isClientFacing(error)) {
         options.onInternalError(error, req);
         return sendError(res, internalError(req));
       }

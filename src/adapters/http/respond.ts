@@ -62,6 +62,16 @@ export function sendError(res: ServerResponse, error: MicrolibError, headers?: R
   sendJson(res, statusOf(error.code), errorBody(error), headers);
 }
 
+/**
+ * An error whose message a client may read: any MicrolibError but
+ * MLB_ERR_INTERNAL, whose message is for the log only (it may quote what a
+ * database server said, a path, a stack). Anything else is answered with
+ * {@link internalError} and logged.
+ */
+export function isClientFacing(error: unknown): error is MicrolibError {
+  return error instanceof MicrolibError && error.code !== 'MLB_ERR_INTERNAL';
+}
+
 /** The answer to an error the host did not expect: no details, only the request id its log line carries. */
 export function internalError(req: IncomingMessage): MicrolibError {
   return new MicrolibError('MLB_ERR_INTERNAL', `internal error; the host log has it under request id ${requestIdOf(req)}`);

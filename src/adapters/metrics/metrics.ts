@@ -1,8 +1,9 @@
 /**
  * Prometheus metrics (prom-client) on their own registry: requests of the
  * generated API by model, route and status with latency, remote loads and
- * reloads, circuit breaker states, internal errors, and the event transports'
- * counters, read when Prometheus scrapes.
+ * reloads, circuit breaker states, internal errors, whether each model's
+ * datasource reaches its server, and the event transports' counters, read when
+ * Prometheus scrapes.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerListing } from '../../domain/ports/breaker-registry.js';
@@ -15,8 +16,23 @@ export interface MetricsSources {
   breakers(): BreakerListing[];
   /** Counters of the event transports and WebSocket clients (numbers are exported, the rest ignored). */
   eventStats(): Record<string, unknown>;
+<<<<<<< HEAD
   /** Errors nobody caught that the host survived, by kind (`npm start` counts them; absent: none). */
   strayErrors?(): Readonly<Record<StrayErrorKind, number>>;
+=======
+  /** The served models whose datasource depends on a server (MongoDB), and whether it answers. */
+  datasources?(): readonly DatasourceStatus[];
+}
+
+/** One model's datasource as /metrics shows it. */
+export interface DatasourceStatus {
+  model: string;
+  /** The datasource kind, e.g. `mongodb`. */
+  adapter: string;
+  reachable: boolean;
+  /** Outages since the datasource opened. */
+  outages: number;
+>>>>>>> w/mongo
 }
 
 /** An exception thrown where no caller could catch it, or a promise rejected with no handler. */
@@ -72,6 +88,28 @@ export class HostMetrics {
         for (const breaker of sources.breakers()) {
           for (const state of CIRCUIT_STATES) this.set({ model: breaker.model, port: breaker.port, state }, breaker.circuit.state === state ? 1 : 0);
         }
+      },
+    });
+    const datasources = () => sources.datasources?.() ?? [];
+    new Gauge({
+      name: 'microlib_datasource_up',
+      help: 'Whether the server of each model\'s datasource answers (1) or not (0); only datasources that use a server',
+      labelNames: ['model', 'adapter'],
+      registers,
+      collect() {
+        this.reset();
+        for (const ds of datasources()) this.set({ model: ds.model, adapter: ds.adapter }, ds.reachable ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'microlib_datasource_outages_total',
+      help: 'Times the server of each model\'s datasource became unreachable',
+      labelNames: ['model', 'adapter'],
+      registers,
+      collect() {
+        // The datasources count; the counter shows their totals.
+        this.reset();
+        for (const ds of datasources()) this.inc({ model: ds.model, adapter: ds.adapter }, ds.outages);
       },
     });
     new Gauge({

@@ -4,12 +4,15 @@
  * is counted by the datasources holding it and closed with the last of them.
  */
 import { MongoClient } from 'mongodb';
+import { MongoReachability } from './mongodb-reachability.js';
 import type { MongoSettings } from './mongodb-settings.js';
 
 /** A driver client shared by every datasource with the same URL and client options. */
 export interface SharedClient {
   readonly key: string;
   readonly client: MongoClient;
+  /** Whether the server answers, as every datasource on this client sees it. */
+  readonly reachability: MongoReachability;
   refs: number;
   connecting: Promise<void> | undefined;
 }
@@ -36,16 +39,19 @@ export function mongoClientStats(): { clients: number; references: number } {
 export async function closeAllMongoClients(): Promise<number> {
   const all = [...sharedClients.values()];
   sharedClients.clear();
+  for (const shared of all) shared.reachability.close();
   await Promise.allSettled(all.map((shared) => shared.client.close()));
   return all.length;
 }
 
 /** The client for these settings, created (not yet connected) when none is shared yet; hold it until {@link releaseClient}. */
-export function acquireClient(settings: Pick<MongoSettings, 'url' | 'clientOptions'>): SharedClient {
+export function acquireClient(settings: Pick<MongoSettings, 'url' | 'clientOptions' | 'hosts'>): SharedClient {
   const key = JSON.stringify([settings.url, settings.clientOptions]);
   let shared = sharedClients.get(key);
   if (!shared) {
-    shared = { key, client: new MongoClient(settings.url, settings.clientOptions), refs: 0, connecting: undefined };
+    const client = new MongoClient(settings.url, settings.clientOptions);
+    const reachability = new MongoReachability(settings.hosts, () => client.db('admin').command({ ping: 1 }));
+    shared = { key, client, reachability, refs: 0, connecting: undefined };
     sharedClients.set(key, shared);
   }
   shared.refs++;
@@ -70,5 +76,6 @@ export async function releaseClient(shared: SharedClient): Promise<void> {
   if (shared.refs > 0) return;
   // Forget it first: an open that starts while this one closes gets a new client.
   if (sharedClients.get(shared.key) === shared) sharedClients.delete(shared.key);
+  shared.reachability.close();
   await shared.client.close();
 }

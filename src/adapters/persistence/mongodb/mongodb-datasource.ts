@@ -10,9 +10,13 @@
  * UTF-16 code unit; an array field sorts by its smallest (ascending) or largest
  * (descending) element; and an object filter value matches only a stored object
  * with its fields in the same order.
+ *
+ * Every operation tells the shared client's reachability (mongodb-reachability.ts) how it
+ * went, which logs an outage once (and its end) through the `logger` option and
+ * answers {@link Datasource.reachability}.
  */
 import type { Collection, Document, Filter } from 'mongodb';
-import type { Datasource, DatasourceOptions, ListQuery, Page } from '../../../domain/datasource.js';
+import type { Datasource, DatasourceOptions, DatasourceReachability, ListQuery, Page } from '../../../domain/datasource.js';
 import { conflictError, notFoundError } from '../../../domain/errors.js';
 import type { StoredRecord } from '../../../domain/model-spec.js';
 import { withJson } from '../../../domain/record-json.js';
@@ -34,7 +38,12 @@ export function createMongoDatasource(options: DatasourceOptions): Datasource {
   const settings = readSettings(options);
   const collectionName = settings.collectionName;
   const lifecycle = new DatasourceLifecycle(`mongodb datasource "${collectionName}"`);
+  /** The model, as outage log lines name it (the registry passes the model name as `collection`). */
+  const model = options.collection;
+  const logger = typeof options.logger?.warn === 'function' ? options.logger : undefined;
   let shared: SharedClient | undefined;
+  /** Outages of the shared client before this datasource joined it: not this datasource's. */
+  let outagesBefore = 0;
   let collection: Collection<RecordDocument> | undefined;
   const inFlight = new Set<Promise<unknown>>();
   /** The open() under way, which close() lets finish so the client it acquires is released. */
@@ -49,6 +58,8 @@ export function createMongoDatasource(options: DatasourceOptions): Datasource {
       await target.createIndexes([{ key: { [SEQ]: 1, _id: 1 }, name: CREATION_ORDER_INDEX }, ...settings.indexes]);
       shared = acquired;
       collection = target;
+      outagesBefore = acquired.reachability.outages - (acquired.reachability.reachable ? 0 : 1);
+      acquired.reachability.join(model);
       lifecycle.endOpen(true);
     } catch (error) {
       if (acquired) await releaseClient(acquired).catch(() => undefined);
@@ -57,12 +68,21 @@ export function createMongoDatasource(options: DatasourceOptions): Datasource {
     }
   }
 
-  /** Runs one operation on the open collection, mapping driver errors and tracking it for close(). */
+  /** Runs one operation on the open collection, mapping driver errors, telling reachability how it went and tracking it for close(). */
   async function run<T>(operation: string, write: boolean, body: (target: Collection<RecordDocument>) => Promise<T>): Promise<T> {
     lifecycle.assertOpen();
-    const running = body(collection as Collection<RecordDocument>).catch((error: unknown) => {
-      throw toMicrolibError(error, settings, `${operation} in ${collectionName}`, write);
-    });
+    const reachability = (shared as SharedClient).reachability;
+    const epoch = reachability.current;
+    const running = body(collection as Collection<RecordDocument>).then(
+      (value) => {
+        reachability.succeeded(epoch);
+        return value;
+      },
+      (error: unknown) => {
+        reachability.failed(epoch, error, settings.scrub(error instanceof Error ? error.message : String(error)), logger);
+        throw toMicrolibError(error, settings, `${operation} in ${collectionName}`, write);
+      },
+    );
     inFlight.add(running);
     try {
       return await running;
@@ -170,11 +190,21 @@ export function createMongoDatasource(options: DatasourceOptions): Datasource {
       const held = shared;
       shared = undefined;
       collection = undefined;
+      held?.reachability.leave(model);
       try {
         if (held) await releaseClient(held);
       } finally {
         lifecycle.endClose();
       }
+    },
+
+    reachability(): DatasourceReachability {
+      const tracked = shared?.reachability;
+      if (!tracked) return { reachable: true, outages: 0, server: settings.hosts };
+      const status: DatasourceReachability = { reachable: tracked.reachable, outages: tracked.outages - outagesBefore, server: tracked.server };
+      if (tracked.downSince !== undefined) status.downSince = tracked.downSince;
+      if (tracked.reason !== undefined) status.reason = tracked.reason;
+      return status;
     },
   };
 

@@ -1,10 +1,12 @@
 /**
  * Driver errors as the host's errors: a duplicate key is MLB_ERR_CONFLICT, a
  * server that is away or overloaded MLB_ERR_UNAVAILABLE, a refused index or
- * connection string MLB_ERR_VALIDATION, anything else MLB_ERR_INTERNAL. The
- * URL's credentials never reach a message.
+ * connection string or a record the driver cannot encode MLB_ERR_VALIDATION,
+ * anything else MLB_ERR_INTERNAL (whose message the HTTP layer keeps for the
+ * log: a client sees only a request id). The URL's credentials never reach a message.
  */
 import {
+  BSON,
   MongoClientClosedError,
   MongoError,
   MongoNetworkError,
@@ -79,6 +81,20 @@ export function duplicateKeyError(error: MongoServerError, collectionName: strin
   return new MicrolibError('MLB_ERR_CONFLICT', `Another record in ${collectionName} already has the same ${names} (unique index)`, fields[0], { cause: error });
 }
 
+/** A Node socket error that means the server went away. */
+function isSocketError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && SOCKET_ERROR_CODES.has(code);
+}
+
+/**
+ * A failure to reach the server at all: no server selectable in time, or a
+ * connection that failed or broke. Errors the server answered with are not.
+ */
+export function isConnectivityFailure(error: unknown): boolean {
+  return error instanceof MongoNetworkError || error instanceof MongoServerSelectionError || (!(error instanceof MongoError) && isSocketError(error));
+}
+
 function isUnavailable(error: unknown): boolean {
   if (
     error instanceof MongoNetworkError ||
@@ -93,7 +109,7 @@ function isUnavailable(error: unknown): boolean {
     return true;
   }
   // A socket the server closed can surface as Node's own error (EPIPE: "This socket has been ended by the other party").
-  if (!(error instanceof MongoError)) return typeof (error as { code?: unknown } | null)?.code === 'string' && SOCKET_ERROR_CODES.has((error as { code: string }).code);
+  if (!(error instanceof MongoError)) return isSocketError(error);
   if (UNAVAILABLE_LABELS.some((label) => error.hasErrorLabel(label))) return true;
   return typeof error.code === 'number' && UNAVAILABLE_CODES.has(error.code);
 }
@@ -107,6 +123,10 @@ export function toMicrolibError(error: unknown, settings: MongoErrorContext, wha
   if (error instanceof MicrolibError) return error;
   const detail = settings.scrub(error instanceof Error ? error.message : String(error));
   if (isDuplicateKey(error)) return duplicateKeyError(error, settings.collectionName, '');
+  if (BSON.BSONError.isBSONError(error) && /null bytes/.test(error.message)) {
+    // The record's own data cannot be encoded (a field name holding a NUL character): the client's to fix.
+    return new MicrolibError('MLB_ERR_VALIDATION', `The record cannot be stored in MongoDB: ${detail}`, undefined, { cause: error });
+  }
   if (error instanceof MongoParseError) {
     return new MicrolibError('MLB_ERR_VALIDATION', `The MongoDB connection string is not valid: ${detail}`, 'url', { cause: error });
   }

@@ -35,6 +35,7 @@ export interface AdminDeps {
   metrics: HostMetrics;
   eventStats(): Record<string, unknown>;
   ready(): boolean;
+  heldBack(): Record<string, unknown> | undefined;
   logger: Logger;
   cluster: WorkerLink | undefined;
   internalFailure: InternalFailure;
@@ -56,6 +57,7 @@ export function adminApp(deps: AdminDeps): (req: IncomingMessage, res: ServerRes
   });
   return createAdminApp({
     ready: deps.ready,
+    heldBack: deps.heldBack,
     metrics: deps.metrics.registry,
     catalog: deps.catalog,
     deployment: deps.federation.deployment,

@@ -1,6 +1,6 @@
 /** Where records live: the default datasource, the data folder, MongoDB, the key of sensitive fields. */
 import path from 'node:path';
-import { ConfigError, secret, text, type Env } from '../../../config/env-reader.js';
+import { ConfigError, flag, secret, text, type Env } from '../../../config/env-reader.js';
 import { MIN_PASSWORD_LENGTH } from '../../../adapters/crypto/encryption-keys.js';
 
 export interface PersistenceSettings {
@@ -12,6 +12,13 @@ export interface PersistenceSettings {
   mongodbDatabase: string;
   /** Password the key of sensitive fields is derived from (ENCRYPTION_PWD or ENCRYPTION_PWD_FILE); without it a generated key in DATA_DIR is used. */
   encryptionPassword: string | undefined;
+  /**
+   * Whether /microlib/ready answers 503 while a served model's datasource cannot
+   * reach its server (MongoDB). Off by default: every replica shares that server,
+   * so readiness would take them all out of rotation at once, models on other
+   * datasources included, where each request already answers a clear 503.
+   */
+  readyRequiresDatasources: boolean;
 }
 
 export function readPersistenceSettings(env: Env, cwd: string): PersistenceSettings {
@@ -25,5 +32,6 @@ export function readPersistenceSettings(env: Env, cwd: string): PersistenceSetti
     mongodbUrl,
     mongodbDatabase: text(env, 'MONGODB_DATABASE', 'microlib'),
     encryptionPassword: secret(env, 'ENCRYPTION_PWD', MIN_PASSWORD_LENGTH),
+    readyRequiresDatasources: flag(env, 'READY_REQUIRES_DATASOURCES'),
   };
 }
