@@ -16,10 +16,8 @@ export interface MetricsSources {
   breakers(): BreakerListing[];
   /** Counters of the event transports and WebSocket clients (numbers are exported, the rest ignored). */
   eventStats(): Record<string, unknown>;
-<<<<<<< HEAD
   /** Errors nobody caught that the host survived, by kind (`npm start` counts them; absent: none). */
   strayErrors?(): Readonly<Record<StrayErrorKind, number>>;
-=======
   /** The served models whose datasource depends on a server (MongoDB), and whether it answers. */
   datasources?(): readonly DatasourceStatus[];
 }
@@ -32,7 +30,6 @@ export interface DatasourceStatus {
   reachable: boolean;
   /** Outages since the datasource opened. */
   outages: number;
->>>>>>> w/mongo
 }
 
 /** An exception thrown where no caller could catch it, or a promise rejected with no handler. */
