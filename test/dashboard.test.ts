@@ -71,6 +71,7 @@ describe('dashboard (headless Chromium)', { skip, timeout: 120_000 }, () => {
     const version = await remoteVersion();
     await page.locator(`#remotes tr[data-remote="orderService"] td.version[data-version="${version}"]`).waitFor(WAIT);
     assert.match(await page.locator('#remotes tr[data-remote="orderService"]').innerText(), /ready[\s\S]*startup/, 'status and the startup load in the history');
+    assert.equal(await page.locator('#remotes tr[data-remote="orderService"] .isolation').innerText(), 'thread', 'where its code runs');
     await page.locator('#ports tr[data-port="order.shipOrder"]').waitFor(WAIT);
   });
 

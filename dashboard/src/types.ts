@@ -22,6 +22,8 @@ export interface RemoteInfo {
   cacheFallback: boolean;
   pinned: string | null;
   lastError: { message: string; at: string; version?: string } | null;
+  /** Where the version's code runs; restarts and the last crash of its workers. */
+  isolation: { isolation: 'thread' | 'process' | 'none'; state?: 'running' | 'restarting' | 'failed'; workers?: number; restarts?: number; lastCrash?: { at: string; reason: string } } | null;
   previousVersions: Array<{ version: string; loadedAt: string; retiredAt: string }>;
   reloads?: ReloadResult[];
 }

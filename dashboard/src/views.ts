@@ -12,6 +12,17 @@ function reloadLine(result: ReloadResult): HTMLLIElement {
   );
 }
 
+/** Where the remote's code runs, and how its workers fared: `thread, 2 restarts (last: …)`. */
+function isolationLine(remote: RemoteInfo): HTMLElement | null {
+  const isolation = remote.isolation;
+  if (!isolation) return null;
+  const parts: string[] = [isolation.isolation];
+  if (isolation.state && isolation.state !== 'running') parts.push(isolation.state);
+  if (isolation.restarts) parts.push(`${isolation.restarts} restart${isolation.restarts === 1 ? '' : 's'}`);
+  const crash = isolation.lastCrash ? el('div', { class: 'error' }, `last crash ${clock(isolation.lastCrash.at)}: ${isolation.lastCrash.reason}`) : null;
+  return el('div', { class: 'hint isolation', 'data-restarts': String(isolation.restarts ?? 0) }, parts.join(', '), crash);
+}
+
 export function renderRemotes(remotes: readonly RemoteInfo[], canReload: boolean, reload: (remote: string) => void): void {
   const body = byId('remotes').querySelector('tbody')!;
   body.replaceChildren(
@@ -25,7 +36,13 @@ export function renderRemotes(remotes: readonly RemoteInfo[], canReload: boolean
         { 'data-remote': remote.name },
         el('td', {}, el('strong', {}, remote.name)),
         el('td', { class: 'source' }, remote.source),
-        el('td', {}, el('span', { class: `pill ${remote.status === 'ready' ? 'ok' : remote.status === 'failed' ? 'bad' : ''}` }, remote.status), remote.lastError ? el('div', { class: 'error' }, remote.lastError.message) : null),
+        el(
+          'td',
+          {},
+          el('span', { class: `pill ${remote.status === 'ready' ? 'ok' : remote.status === 'failed' ? 'bad' : ''}` }, remote.status),
+          remote.lastError ? el('div', { class: 'error' }, remote.lastError.message) : null,
+          isolationLine(remote),
+        ),
         el('td', { class: 'version', 'data-version': remote.version ?? '', title: remote.version ?? '' }, shortVersion(remote.version), notes ? el('div', { class: 'hint' }, notes) : null),
         el('td', {}, clock(remote.loadedAt)),
         el('td', {}, remote.loadMs === null ? '—' : `${remote.loadMs} ms`),
