@@ -10,6 +10,7 @@ import { MicrolibError } from '../../domain/errors.js';
 import type { ModelEvents } from '../../domain/events/model-events.js';
 import { decode } from './marshal.js';
 import { hostError, WorkerSlot, type SlotHost, type SlotOptions } from './worker-slot.js';
+import { prepareSpare } from './worker-channel.js';
 import { createHandle } from './wire.js';
 
 export interface IsolationBudget {
@@ -89,6 +90,7 @@ export class IsolatedVersion implements SlotHost {
       }) as Record<string, unknown>;
       this.adoptFactories(modules['./models']);
       for (const slot of this.slots) slot.open = true;
+      prepareSpare(this.slotOptions());
       return new Map(Object.entries(modules));
     } catch (error) {
       await this.retire();
@@ -195,8 +197,12 @@ export class IsolatedVersion implements SlotHost {
     await Promise.all(this.slots.map((slot) => slot.terminate()));
   }
 
+  private slotOptions(): SlotOptions {
+    return { ...this.options, callTimeoutMs: this.budget.callTimeoutMs, memoryMb: this.budget.memoryMb };
+  }
+
   private newSlot(): WorkerSlot {
-    return new WorkerSlot({ ...this.options, callTimeoutMs: this.budget.callTimeoutMs, memoryMb: this.budget.memoryMb }, this);
+    return new WorkerSlot(this.slotOptions(), this);
   }
 
   // --- SlotHost: what the workers ask of the version ---
@@ -279,6 +285,7 @@ export class IsolatedVersion implements SlotHost {
       for (const model of this.models) await slot.request({ op: 'instantiate', model });
       clearTimeout(timer);
       slot.open = true;
+      prepareSpare(this.slotOptions());
       for (const resolve of this.waiting.splice(0)) resolve();
     } catch (error) {
       clearTimeout(timer);

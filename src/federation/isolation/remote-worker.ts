@@ -49,8 +49,13 @@ async function start(init: WorkerInit): Promise<void> {
   }
 }
 
-if (parentPort) {
+if (parentPort && workerData) {
   void start(workerData as WorkerInit);
+} else if (parentPort) {
+  // A spare thread: everything above is imported; the version to load comes as a message.
+  parentPort.once('message', (message: ToWorker) => {
+    if (message.t === 'init') void start(message.init);
+  });
 } else {
   // A child process ends with the host that started it.
   process.on('disconnect', () => process.exit(0));

@@ -67,12 +67,53 @@ export function openChannel(options: ChannelOptions, events: ChannelEvents): Wor
   return options.kind === 'thread' ? threadChannel(options, events) : processChannel(options, events);
 }
 
-function threadChannel(options: ChannelOptions, events: ChannelEvents): WorkerChannel {
-  const worker = new Worker(WORKER_SCRIPT, {
-    workerData: options.init,
+/**
+ * Started threads waiting for a version to load, one per kind of worker (its
+ * environment and heap limit). Starting a thread and importing the federation
+ * runtime into it is most of a load's time (~100–250 ms here); a hot deploy or a
+ * restart takes a spare instead, and a new spare starts once the load is done.
+ */
+const spares = new Map<string, Worker>();
+
+const spareKey = (options: Pick<ChannelOptions, 'env' | 'memoryMb'>) => JSON.stringify([options.memoryMb, Object.entries(options.env).sort()]);
+
+function startThread(options: Pick<ChannelOptions, 'env' | 'memoryMb'>, init?: WorkerInit): Worker {
+  return new Worker(WORKER_SCRIPT, {
+    // Without init the thread imports what it needs and waits for an `init` message.
+    workerData: init ?? null,
     env: options.env,
     resourceLimits: { maxOldGenerationSizeMb: options.memoryMb },
   });
+}
+
+/** Starts a spare thread of this kind, if none waits yet (after a load, so it does not slow that load). */
+export function prepareSpare(options: ChannelOptions): void {
+  if (options.kind !== 'thread') return;
+  const key = spareKey(options);
+  if (spares.has(key)) return;
+  const spare = startThread(options);
+  // A spare never keeps the host running, and one that dies is simply dropped.
+  spare.unref();
+  spare.on('error', () => undefined);
+  spare.once('exit', () => {
+    if (spares.get(key) === spare) spares.delete(key);
+  });
+  spares.set(key, spare);
+}
+
+function takeSpare(options: ChannelOptions): Worker | undefined {
+  const key = spareKey(options);
+  const spare = spares.get(key);
+  if (!spare) return undefined;
+  spares.delete(key);
+  spare.removeAllListeners();
+  spare.ref();
+  spare.postMessage({ t: 'init', init: options.init } satisfies ToWorker);
+  return spare;
+}
+
+function threadChannel(options: ChannelOptions, events: ChannelEvents): WorkerChannel {
+  const worker = takeSpare(options) ?? startThread(options, options.init);
   let failure: Error | undefined;
   worker.on('message', (message: FromWorker) => events.message(message));
   worker.on('error', (error) => {
