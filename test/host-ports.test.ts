@@ -20,6 +20,13 @@ const shopModels = `[{
   relations: { member: { type: 'manyToOne', modelName: 'member', foreignKey: 'owner' } },
 }]`;
 
+// Another team's model whose adapter reads records through the host's persistence service.
+const snoopModels = `[{
+  modelName: 'spy', endpoint: 'spies', datasource: 'memory',
+  factory: () => (x) => ({ ...x }),
+  ports: { peek: { type: 'inbound', adapter: 'peek', service: 'persistence', callback: ({ result }) => ({ seen: result ? result.id : null }) } },
+}]`;
+
 const pricing = (version: string) => containerOf({
   './models': `[{ modelName: 'member', endpoint: 'members', datasource: 'memory', factory: () => (x) => ({ ...x }) }]`,
   './adapters': `({ quote: async (call) => '${version}:' + (call.model.owner || '?') + ':' + (typeof call.service.get) })`,
@@ -30,9 +37,11 @@ describe('ports bound to another remote\'s adapters', () => {
   const host = withHost(async ({ workDir }) => {
     pricingDir = await writeRemoteEntry(path.join(workDir, 'pricing'), pricing('v1'));
     const shopDir = await writeRemoteEntry(path.join(workDir, 'shop'), containerOf({ './models': shopModels }));
+    const snoopDir = await writeRemoteEntry(path.join(workDir, 'snoop'), containerOf({ './models': snoopModels, './adapters': `({ peek: (call) => call.service.get(call.input.model, call.input.id) })` }));
     return {
       remotes: [
         { name: 'shop', kind: 'local', path: shopDir },
+        { name: 'snoop', kind: 'local', path: snoopDir, exposes: ['./models', './adapters'] },
         { name: 'pricing', kind: 'local', path: pricingDir, exposes: ['./models', './adapters'] },
       ],
       env: { MICROLIB_DEV_MODE: 'true', ENCRYPTION_PWD: 'a long enough test password' },
@@ -62,6 +71,17 @@ describe('ports bound to another remote\'s adapters', () => {
     const related = await host.request(`${api}/${basket.id}/member`);
     assert.equal(related.status, 200, JSON.stringify(related.body));
     assert.equal(related.body.name, 'Dee');
+  });
+
+  it("lets a port's persistence service reach its own remote's models, never another team's", async () => {
+    const spy = (await host.request('/microlib/api/models/spies', { method: 'POST', body: {} })).body as { id: string };
+    const own = await host.request(`/microlib/api/models/spies/${spy.id}/ports/peek`, { method: 'POST', body: { model: 'spy', id: spy.id } });
+    assert.equal(own.status, 200, JSON.stringify(own.body));
+    assert.equal(own.body.seen, spy.id);
+    const basket = await newBasket({ owner: 'zed' });
+    const other = await host.request(`/microlib/api/models/spies/${spy.id}/ports/peek`, { method: 'POST', body: { model: 'basket', id: basket.id } });
+    assert.equal(other.status, 502, JSON.stringify(other.body));
+    assert.match(other.body.error.message, /model "basket" is not reachable from a port of model "spy"/);
   });
 
   it('shows each port\'s binding in /microlib/api/ports', async () => {

@@ -24,8 +24,19 @@ export interface PersistenceService {
 
 export const BUILT_IN_SERVICES = ['events', 'persistence'] as const;
 
-export function builtInServices(deps: { publish(event: DomainEvent): unknown; lookup(modelName: string): ModelService | undefined }): Map<string, unknown> {
+/**
+ * The built-in services. With `reachable`, `persistence` serves only the models it
+ * allows (the models a port's remote owns and relates to): a remote reads and
+ * writes other teams' records only through relations its specs declare.
+ */
+export function builtInServices(
+  deps: { publish(event: DomainEvent): unknown; lookup(modelName: string): ModelService | undefined },
+  reachable?: { from: string; allows(modelName: string): boolean },
+): Map<string, unknown> {
   const serviceOf = (modelName: string): ModelService => {
+    if (reachable && !reachable.allows(modelName)) {
+      throw new MicrolibError('MLB_ERR_FORBIDDEN', `persistence: model "${modelName}" is not reachable from ${reachable.from} (only its remote's own models and the models its relations name)`);
+    }
     const service = deps.lookup(modelName);
     if (!service) throw new MicrolibError('MLB_ERR_UNAVAILABLE', `persistence: no loaded remote serves model "${modelName}"`);
     return service;

@@ -12,8 +12,11 @@ import type { PortSettings } from './port-settings.js';
 /** Where adapters and services are found: the versions loaded now, and the host's built-ins. */
 export interface PortBindings {
   adapter(name: string): Adapter | undefined;
-  /** `found: false` when nothing of that name is loaded (a service may legitimately be undefined). */
-  service(name: string): { found: boolean; value: unknown };
+  /**
+   * `found: false` when nothing of that name is loaded (a service may legitimately be undefined).
+   * `forModel` is the model whose port binds it: a host service may scope itself to what that model may reach.
+   */
+  service(name: string, forModel?: string): { found: boolean; value: unknown };
 }
 
 export interface PortInvocation {
@@ -54,7 +57,7 @@ export function bindPort(settings: PortSettings, bindings: PortBindings): { adap
   if (settings.disabled) throw new MicrolibError('MLB_ERR_UNAVAILABLE', `port ${label} is disabled`);
   let service: unknown;
   if (settings.service !== undefined) {
-    const found = bindings.service(settings.service);
+    const found = bindings.service(settings.service, settings.modelName);
     if (!found.found) throw new MicrolibError('MLB_ERR_UNAVAILABLE', `service "${settings.service}" of port ${label} is not loaded (no remote exposes it)`);
     service = found.value;
   }

@@ -8,11 +8,11 @@ import { BreakerRegistry } from '../../../domain/ports/breaker-registry.js';
 import { FlowRunner } from '../../../domain/flows/flow-runner.js';
 import { PortFailureLog } from '../../../domain/ports/port-failure-log.js';
 import { MicrolibError } from '../../../domain/errors.js';
-import type { EventBroker } from '../../../domain/events/index.js';
+import type { DomainEvent, EventBroker } from '../../../domain/events/index.js';
 import { builtInServices } from '../../../adapters/ports/built-in-services.js';
 import type { Logger } from '../../../adapters/logging/logger.js';
 import type { CatalogView } from '../../../catalog/live-catalog.js';
-import { createFlowWorld } from '../../flow-world.js';
+import { createFlowWorld, type HostServices } from '../../flow-world.js';
 import type { Feature } from '../../feature.js';
 import type { OtherModelLookup } from '../api/model-lookups.js';
 import type { FlowSettings } from './settings.js';
@@ -36,14 +36,17 @@ export function flowsFeature({ settings, logger, catalog, broker, otherModels }:
     logger.warn({ model, port, from: change.from, to: change.to }, `circuit of port ${model}.${port} is ${change.to}`),
   );
   const portFailures = new PortFailureLog();
-  const hostServices = builtInServices({
-    publish: (event) => broker.publish(event),
-    lookup: (name) => {
+  const serviceDeps = {
+    publish: (event: DomainEvent) => broker.publish(event),
+    lookup: (name: string) => {
       const placed = catalog.current.placedByModelName(name);
       if (placed) throw new MicrolibError('MLB_ERR_UNAVAILABLE', `persistence: model "${name}" runs in placement "${placed.placement.name}" (${placed.placement.nodes.join(', ')}), not on this node; read it through a relation or its API there`);
       return catalog.current.byName(name)?.service;
     },
-  });
+  };
+  const unscoped = builtInServices(serviceDeps);
+  const hostServices: HostServices = (forModel, reachable) =>
+    forModel === undefined || reachable === undefined ? unscoped : builtInServices(serviceDeps, { from: `a port of model "${forModel}"`, allows: reachable });
   const flows = new FlowRunner({
     world: createFlowWorld(catalog, otherModels, hostServices),
     breakers,
