@@ -13,10 +13,12 @@ export interface HostOptions {
   datasource: 'memory' | 'file' | 'mongodb';
   cpu: number;
   nodeFlags?: string[];
+  /** Where the remote's code runs (default: the host's default, thread). */
+  isolation?: 'thread' | 'process' | 'none';
 }
 
 export async function startHost(options: HostOptions): Promise<ServerProcess & { workDir: string }> {
-  const workDir = await tempDir(`host-${options.datasource}`);
+  const workDir = await tempDir(`host-${options.datasource}-${options.isolation ?? 'default'}`);
   const entries = path.join(workDir, 'remoteEntries.js');
   const remotes = [{ name: 'orderService', kind: 'local', path: exampleRemoteDist }];
   await writeFile(entries, `export default ${JSON.stringify(remotes)};\n`);
@@ -36,6 +38,7 @@ export async function startHost(options: HostOptions): Promise<ServerProcess & {
       REMOTE_CACHE_DIR: path.join(workDir, 'cache'),
       // `info` is needed for the "listening" line; the host logs nothing per request.
       LOG_LEVEL: 'info',
+      ...(options.isolation ? { REMOTE_ISOLATION: options.isolation } : {}),
       ...(mongo ? { MONGODB_URL: mongo.url, MONGODB_DATABASE: `bench_${process.pid}` } : {}),
     },
   });

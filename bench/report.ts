@@ -1,6 +1,6 @@
 /** Renders docs/benchmarks.md from one run: environment, method, figures, targets. */
 import { CASE_LABELS, DISTURBED_LOAD, PAGE_SIZE, percent, type CaseKind } from './measure.js';
-import { cpuRatioToCeiling, ratioToCeiling, type BenchResults } from './results.js';
+import { cpuRatioToCeiling, ratioToCeiling, resultOf, type BenchResults } from './results.js';
 import { SERVERS } from './servers.js';
 import type { TargetOutcome } from './targets.js';
 import { errorCount } from './wrk.js';
@@ -52,9 +52,9 @@ export function renderReport(results: BenchResults, outcomes: TargetOutcome[]): 
     '',
     '## Method',
     '',
-    `- Five servers, all started up front, each its own process pinned to core ${config.serverCpu} (\`taskset -c ${config.serverCpu}\`); only one is under load at a time: ` +
+    `- Six servers, all started up front, each its own process pinned to core ${config.serverCpu} (\`taskset -c ${config.serverCpu}\`); only one is under load at a time: ` +
       'a hand-written node:http server (the ceiling, bench/baseline-node-http.ts), the same routes in Express 5 (bench/baseline-express.ts, etag and x-powered-by off), ' +
-      'and the real host (`node dist/src/server.js`) serving the example remote\'s `customers` model with `DATASOURCE_ADAPTER=memory`, a second host with `file` (DATA_DIR in a temp dir), and a third with `mongodb` against the MongoDB wire-protocol test server of scripts/test-servers/mongo.mjs ' +
+      'and the real host (`node dist/src/server.js`) serving the example remote\'s `customers` model with `DATASOURCE_ADAPTER=memory`, twice: with the remote\'s code in a worker thread (the default, `REMOTE_ISOLATION=thread`; the thread shares the pinned core) and in the host (`none`), a host with `file` (DATA_DIR in a temp dir), and one with `mongodb` against the MongoDB wire-protocol test server of scripts/test-servers/mongo.mjs ' +
       '(an in-memory JavaScript server in its own process, unpinned, not mongod: its figures show the adapter\'s overhead and round trips, not what a real MongoDB does; set MONGODB_URL to measure one).',
     `- Each server is seeded with ${config.records.toLocaleString('en-US')} customers through its own POST route, then checked (GET /:id, a page of ${PAGE_SIZE}, a POST with Location) before any timing.`,
     `- wrk pinned to core ${config.clientCpu} (\`taskset -c ${config.clientCpu} wrk -t1 -c${config.connections} --latency\`), keep-alive. Per case, a ${config.warmupSeconds} s warm-up run on each server (discarded), ` +
@@ -79,6 +79,7 @@ export function renderReport(results: BenchResults, outcomes: TargetOutcome[]): 
     lines.push('Not measured:', '', ...[...results.failures].map(([server, why]) => `- ${server}: ${why.split('\n')[0]}`), '');
   }
   lines.push('## Targets', '', ...targetsTable(outcomes), '');
+  lines.push(...boundaryPrice(results));
   lines.push(
     '## File datasource without HTTP',
     '',
@@ -92,4 +93,26 @@ export function renderReport(results: BenchResults, outcomes: TargetOutcome[]): 
     '',
   );
   return lines.join('\n');
+}
+
+/**
+ * What a call into a remote's worker costs: a POST of the example's customer
+ * runs one piece of model code (its factory), so the difference in CPU per
+ * request between the thread and none hosts is the price of one call.
+ */
+function boundaryPrice(results: BenchResults): string[] {
+  const thread = resultOf(results, 'microlib', 'post')?.cpuMicrosPerRequest;
+  const none = resultOf(results, 'microlibNone', 'post')?.cpuMicrosPerRequest;
+  const getThread = resultOf(results, 'microlib', 'get')?.cpuMicrosPerRequest;
+  const getNone = resultOf(results, 'microlibNone', 'get')?.cpuMicrosPerRequest;
+  if (thread === undefined || none === undefined) return [];
+  return [
+    '## The price of isolation',
+    '',
+    `- POST (one call into the worker: the factory): ${thread.toFixed(1)} CPU µs/req in thread isolation, ${none.toFixed(1)} with isolation none: **${(thread - none).toFixed(1)} µs per call** across the boundary (both sides, the message both ways and the copy of the record).`,
+    ...(getThread !== undefined && getNone !== undefined
+      ? [`- GET /:id runs no model code: ${getThread.toFixed(1)} against ${getNone.toFixed(1)} CPU µs/req (the same work; the difference is noise).`]
+      : []),
+    '',
+  ];
 }

@@ -6,7 +6,7 @@ import type { CaseKind } from './measure.js';
 import { benchDist } from './paths.js';
 import { startServer, type ServerProcess } from './server-process.js';
 
-export type ServerKey = 'nodeHttp' | 'express' | 'microlib' | 'microlibFile' | 'microlibMongo';
+export type ServerKey = 'nodeHttp' | 'express' | 'microlib' | 'microlibNone' | 'microlibFile' | 'microlibMongo';
 
 export interface ServerDefinition {
   key: ServerKey;
@@ -28,9 +28,15 @@ export const SERVERS: readonly ServerDefinition[] = [
   baseline('express', 'Express 5 by hand', 'baseline-express.js'),
   {
     key: 'microlib',
-    label: 'microlib generated routes, memory',
+    label: 'microlib generated routes, memory (remote in a worker thread, the default)',
     kinds: ['get', 'list', 'post'],
-    start: (config) => startHost({ datasource: 'memory', cpu: config.serverCpu }),
+    start: (config) => startHost({ datasource: 'memory', cpu: config.serverCpu, isolation: 'thread' }),
+  },
+  {
+    key: 'microlibNone',
+    label: 'microlib generated routes, memory (isolation none: remote code in the host)',
+    kinds: ['get', 'post'],
+    start: (config) => startHost({ datasource: 'memory', cpu: config.serverCpu, isolation: 'none' }),
   },
   {
     key: 'microlibFile',
