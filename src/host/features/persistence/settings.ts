@@ -1,6 +1,6 @@
 /** Where records live: the default datasource, the data folder, MongoDB, the key of sensitive fields. */
 import path from 'node:path';
-import { ConfigError, optional, text, type Env } from '../../../config/env-reader.js';
+import { ConfigError, flag, optional, text, type Env } from '../../../config/env-reader.js';
 
 export interface PersistenceSettings {
   /** Datasource for models whose spec names none. */
@@ -11,6 +11,8 @@ export interface PersistenceSettings {
   mongodbDatabase: string;
   /** Password the key of sensitive fields is derived from; without it a generated key in DATA_DIR is used. */
   encryptionPassword: string | undefined;
+  /** Open a `file` log holding fewer records than its sidecar says were acknowledged, instead of refusing it. */
+  fileAcceptDataLoss: boolean;
 }
 
 export function readPersistenceSettings(env: Env, cwd: string): PersistenceSettings {
@@ -23,5 +25,6 @@ export function readPersistenceSettings(env: Env, cwd: string): PersistenceSetti
     mongodbUrl,
     mongodbDatabase: text(env, 'MONGODB_DATABASE', 'microlib'),
     encryptionPassword: optional(env, 'ENCRYPTION_PWD'),
+    fileAcceptDataLoss: flag(env, 'FILE_ACCEPT_DATA_LOSS'),
   };
 }
