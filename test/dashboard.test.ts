@@ -1,7 +1,8 @@
 // The operator dashboard (/microlib) and the API docs page (/microlib/docs) in headless Chromium,
 // against a host serving the example remote from a local folder: the models are listed, a created
 // record's event shows live, a failing port shows its failure, and a reload from the page (with the
-// pasted ADMIN_TOKEN) switches the shown version. With AUTH_ENABLED the page's data needs an admin JWT.
+// pasted ADMIN_TOKEN) switches the shown version; record counts follow created and deleted records
+// live. With AUTH_ENABLED the page's data needs an admin JWT.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -81,6 +82,29 @@ describe('dashboard (headless Chromium)', { skip, timeout: 120_000 }, () => {
     assert.equal(created.status, 201, JSON.stringify(created.body));
     await page.locator(`#feed li[data-event="customerCreated"][data-id="${created.body.id}"]`).waitFor(WAIT);
     await page.locator('#models tr[data-model="customer"] td.records', { hasText: /^1$/ }).waitFor(WAIT);
+  });
+
+  it("moves a model's record count with created and deleted records, without reloading or refreshing the page", async () => {
+    const live = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    try {
+      await live.clock.install();
+      await live.goto(`${host.url}/microlib`);
+      await live.locator('#ws-status', { hasText: 'following 3 models' }).waitFor(WAIT);
+      const count = live.locator('#models tr[data-model="customer"] td.records');
+      await count.waitFor(WAIT);
+      const before = Number(await count.innerText());
+      assert.ok(Number.isInteger(before), `a count is shown: ${await count.innerText()}`);
+      // From here the page's clock stands still, so its periodic refresh never runs: only events can move the count.
+      await live.clock.pauseAt((await live.evaluate(() => Date.now())) + 50);
+      await live.waitForLoadState('networkidle');
+      const created = await host.request(`${api}/models/customers`, { method: 'POST', body: { firstName: 'Kathleen', lastName: 'Booth', email: 'kathleen@example.com' } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      await live.locator('#models tr[data-model="customer"] td.records', { hasText: new RegExp(`^${before + 1}$`) }).waitFor(WAIT);
+      assert.equal((await host.request(`${api}/models/customers/${created.body.id}`, { method: 'DELETE' })).status, 204);
+      await live.locator('#models tr[data-model="customer"] td.records', { hasText: new RegExp(`^${before}$`) }).waitFor(WAIT);
+    } finally {
+      await live.close();
+    }
   });
 
   it("shows a port's recent failure and its circuit", async () => {

@@ -1,8 +1,12 @@
-// The file datasource through the whole host: data survives a restart, and every
-// write the host acknowledged survives `kill -9` in the middle of a burst.
+// The file datasource through the whole host: data survives a restart, every write the host
+// acknowledged survives `kill -9` in the middle of a burst, and a log emptied while the host was
+// down is refused (the model is not served, readiness says why) until FILE_ACCEPT_DATA_LOSS=1.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { truncate } from 'node:fs/promises';
+import path from 'node:path';
 import { exampleRemoteDist } from './support/host-process.js';
+import { localModelsRemote } from './support/fixture-remotes.js';
 import { hostFor } from './support/with-host.js';
 
 const remotes = [{ name: 'orderService', kind: 'local', path: exampleRemoteDist }];
@@ -56,5 +60,24 @@ describe('file datasource durability through the host', () => {
     assert.ok(count.body.total >= acknowledged.length);
     const more = await host.request('/microlib/api/models/customers', { method: 'POST', body: { firstName: 'After', lastName: 'Crash', email: 'a@c.io' } });
     assert.equal(more.status, 201, 'the store is writable after recovery');
+  });
+
+  it('refuses a log emptied while the host was down, until FILE_ACCEPT_DATA_LOSS=1 accepts the loss', async (t) => {
+    const things = `[{ modelName: 'thing', endpoint: 'things', datasource: 'file', factory: () => (x) => ({ ...x }) }]`;
+    const host = await hostFor(t, async ({ workDir }) => ({ remotes: [await localModelsRemote(workDir, things)] }));
+    for (const name of ['one', 'two']) assert.equal((await host.request('/microlib/api/models/things', { method: 'POST', body: { name } })).status, 201);
+    assert.equal(await host.stop(), 0);
+    await truncate(path.join(host.workDir, 'data', 'thing.log'), 0);
+
+    await host.restart();
+    const ready = await host.request('/microlib/ready');
+    assert.equal(ready.status, 503);
+    assert.match(ready.body.reason, /remote "kit" has not loaded: .*thing\.log holds 0 records, fewer than acknowledged.*FILE_ACCEPT_DATA_LOSS=1/);
+    assert.equal((await host.request('/microlib/api/models/things')).status, 404, 'nothing is served from the emptied log');
+
+    await host.restart((last) => ({ ...last, env: { ...last.env, FILE_ACCEPT_DATA_LOSS: '1' } }));
+    assert.equal((await host.request('/microlib/ready')).status, 200);
+    assert.equal((await host.request('/microlib/api/models/things?count&limit=1')).body.total, 0);
+    assert.ok(host.logs.some((entry) => /DATA LOSS ACCEPTED/.test(String(entry.msg))), 'the accepted loss is logged');
   });
 });

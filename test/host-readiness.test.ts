@@ -31,7 +31,7 @@ describe('readiness', () => {
       return answer.status !== 200 ? answer : undefined;
     }, 'readiness to drop once the host is told to stop', 1_000);
     assert.equal(ready.status, 503);
-    assert.deepEqual(ready.body, { ready: false });
+    assert.deepEqual(ready.body, { ready: false, reason: 'stopping' });
     assert.equal((await host.request('/microlib/api/models/things')).status, 200, 'requests are still served while draining');
     assert.equal(await exited, 0);
   });

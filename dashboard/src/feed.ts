@@ -22,8 +22,14 @@ export class EventFeed {
   private readonly status = byId('ws-status');
   private readonly count = byId('feed-count');
 
-  /** Called with each deploy event, so the page can refresh what it shows. */
-  constructor(private readonly onDeploy: () => void) {}
+  /**
+   * `onDeploy` is called with each deploy event, so the page can refresh what it shows;
+   * `onRecord` with each event of a followed model (its counts follow creates and deletes).
+   */
+  constructor(
+    private readonly onDeploy: () => void,
+    private readonly onRecord: (event: FeedEvent) => void,
+  ) {}
 
   /** The models to follow: new ones are subscribed at once. */
   follow(models: Iterable<string>): void {
@@ -109,6 +115,7 @@ export class EventFeed {
     }
     if (message.type !== 'event' || !message.event) return;
     this.show(message.event);
+    if (message.sub?.startsWith('model.')) this.onRecord(message.event);
     if (message.sub === 'deploys') {
       // A deploy may bring back a model that was refused as not served.
       for (const model of this.refused.keys()) if (model !== '(deploys)') this.refused.delete(model);

@@ -5,8 +5,8 @@ import { ApiError, getJson, post } from './api.js';
 import { byId, el, shortVersion } from './dom.js';
 import { EventFeed } from './feed.js';
 import { readToken, saveToken } from './token.js';
-import type { Access, ModelInfo, PortInfo, ReloadResult, RemoteInfo } from './types.js';
-import { renderModels, renderPorts, renderRemotes } from './views.js';
+import type { Access, FeedEvent, ModelInfo, PortInfo, ReloadResult, RemoteInfo } from './types.js';
+import { adjustRecordCount, renderModels, renderPorts, renderRemotes } from './views.js';
 
 const REFRESH_MS = 5_000;
 
@@ -110,7 +110,18 @@ async function reload(remote?: string): Promise<void> {
   }
 }
 
-const feed = new EventFeed(() => void refresh());
+/**
+ * A created or deleted record moves its model's count at once; the periodic refresh then shows
+ * the datasource's own count (which also corrects an event counted twice around a refresh).
+ */
+function followCount(event: FeedEvent): void {
+  const model = event.modelName;
+  if (!model) return;
+  const delta = event.eventName === `${model}Created` ? 1 : event.eventName === `${model}Deleted` ? -1 : 0;
+  if (delta !== 0) adjustRecordCount(model, delta);
+}
+
+const feed = new EventFeed(() => void refresh(), followCount);
 
 reloadAll.addEventListener('click', () => void reload());
 byId<HTMLFormElement>('token-form').addEventListener('submit', (event) => {

@@ -70,6 +70,17 @@ export function renderModels(models: readonly ModelInfo[]): void {
   );
 }
 
+/**
+ * Moves a model's shown record count by `delta` (a created or deleted record, as the event
+ * stream tells it), until the next refresh shows the datasource's own count.
+ */
+export function adjustRecordCount(model: string, delta: number): void {
+  const cell = byId('models').querySelector<HTMLTableCellElement>(`tr[data-model="${CSS.escape(model)}"] td.records`);
+  const shown = cell ? Number.parseInt(cell.textContent ?? '', 10) : Number.NaN;
+  // An unknown count ('?') stays unknown: only the datasource can say what it is.
+  if (cell && Number.isSafeInteger(shown)) cell.textContent = String(Math.max(0, shown + delta));
+}
+
 export function renderPorts(ports: readonly PortInfo[]): void {
   const body = byId('ports').querySelector('tbody')!;
   body.replaceChildren(

@@ -11,6 +11,8 @@ export type ReloadReason = 'startup' | 'webhook' | 'manual' | 'poll' | 'rollback
 export interface VersionReload {
   reason: ReloadReason;
   version: string;
+  /** The version may stop serving models the running one serves. */
+  allowRemove?: boolean;
 }
 
 /** What the cluster reads of a finished reload. */

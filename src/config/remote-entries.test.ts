@@ -23,6 +23,13 @@ describe('normaliseRemoteEntries', () => {
     assert.deepEqual(entries[2]!.optionalExposes, ['./adapters', './services']);
   });
 
+  it('reads allowRemove (a remote whose new versions may drop models), true or false only', () => {
+    const [strict, free] = normaliseRemoteEntries([{ name: 'a', kind: 'local', path: './a' }, { name: 'b', kind: 'local', path: './b', allowRemove: true }], '/base');
+    assert.equal(strict!.allowRemove, undefined);
+    assert.equal(free!.allowRemove, true);
+    assert.throws(() => normaliseRemoteEntries([{ name: 'a', kind: 'local', path: './a', allowRemove: 'yes' }], '/base'), /entry 0: "allowRemove" must be true or false/);
+  });
+
   it('reads a nested source object and infers the kind when it is not given', () => {
     const entries = normaliseRemoteEntries(
       [

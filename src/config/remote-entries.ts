@@ -28,6 +28,8 @@ export interface RemoteEntry extends IsolationFields {
    * build's microlib-manifest.json; a version failing the check is refused.
    */
   publicKey?: string;
+  /** A new version may stop serving models the running one serves (refused otherwise). */
+  allowRemove?: boolean;
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
@@ -99,6 +101,7 @@ export function normaliseRemoteEntries(list: unknown, baseDir: string): RemoteEn
       throw new RemoteEntriesError(where, '"pollIntervalMs" must be a whole number of milliseconds (0: never)');
     }
     const publicKey = publicKeyOf(raw, `${where} (${name})`, baseDir);
+    if (raw.allowRemove !== undefined && typeof raw.allowRemove !== 'boolean') throw new RemoteEntriesError(where, '"allowRemove" must be true or false');
     if (publicKey !== undefined) checkSignedBuildSupport(source, `${where} (${name})`);
     const isolation = readIsolationFields(raw, `${where} (${name})`, baseDir);
     const existing = byName.get(name);
@@ -111,6 +114,7 @@ export function normaliseRemoteEntries(list: unknown, baseDir: string): RemoteEn
         ...isolation,
         ...(poll !== undefined ? { pollIntervalMs: poll } : {}),
         ...(publicKey !== undefined ? { publicKey } : {}),
+        ...(raw.allowRemove === true ? { allowRemove: true } : {}),
       });
       return;
     }
@@ -122,6 +126,7 @@ export function normaliseRemoteEntries(list: unknown, baseDir: string): RemoteEn
       throw new RemoteEntriesError(where, `remote "${name}" is listed twice with different publicKey values`);
     }
     for (const expose of exposes) if (!existing.exposes.includes(expose)) existing.exposes.push(expose);
+    if (raw.allowRemove === true) existing.allowRemove = true;
   });
   return [...byName.values()];
 }

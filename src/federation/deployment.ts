@@ -17,7 +17,7 @@ import { rollbackVersion } from './rollback.js';
 import { createSource, type SourceSettings } from './sources/source-registry.js';
 
 export type { PreviousVersion, ReloadReason, ReloadRequest, ReloadResult, RemoteState, RemoteStatus } from './remote-state.js';
-export type { Activation, DeploymentLogger } from './reload-pipeline.js';
+export type { Activation, ActivateOptions, DeploymentLogger } from './reload-pipeline.js';
 export { NoPreviousVersionError, UnknownVersionError } from './rollback.js';
 
 export interface DeploymentDeps extends ReloadPipelineDeps {

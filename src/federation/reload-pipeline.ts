@@ -21,6 +21,12 @@ export interface DeploymentLogger {
   error(details: object, message: string): void;
 }
 
+/** How a version is activated. */
+export interface ActivateOptions {
+  /** The version may stop serving models the running one serves (the entry's `allowRemove`, a reload's, or a rollback). */
+  allowRemove?: boolean;
+}
+
 /** What the pipeline needs from the composition root. */
 export interface ReloadPipelineDeps {
   runtime: ContainerRuntime;
@@ -28,7 +34,7 @@ export interface ReloadPipelineDeps {
   loadTimeoutMs: number;
   logger: DeploymentLogger;
   /** Builds and publishes what a loaded version serves; throws to refuse the version. */
-  activate(remote: string, loaded: LoadedRemote): Promise<Activation>;
+  activate(remote: string, loaded: LoadedRemote, options: ActivateOptions): Promise<Activation>;
   /** Previous versions kept per remote. */
   keepVersions: number;
   /** How long a replaced version may keep answering requests that started on it. */
@@ -98,7 +104,9 @@ export class ReloadPipeline {
     let activation: Activation;
     try {
       if (loaded instanceof Error) throw loaded;
-      activation = await this.deps.activate(name, loaded);
+      // A rollback returns to a version that served before: what it lacks was added since, and the operator chose it.
+      const allowRemove = state.entry.allowRemove === true || request.allowRemove === true || request.reason === 'rollback';
+      activation = await this.deps.activate(name, loaded, { allowRemove });
     } catch (error) {
       if (!(loaded instanceof Error)) loaded.dispose();
       const message =

@@ -56,4 +56,17 @@ describe('ReloadQueue', () => {
     await pushed;
     assert.deepEqual(ran.map((r) => r.version), [undefined, 'v3']);
   });
+
+  it('keeps allowRemove when requests coalesce: the one reload answers every caller', async () => {
+    const { queue, ran, started, release } = heldQueue();
+    const first = queue.request({ reason: 'manual' });
+    await started(1);
+    void queue.request({ reason: 'manual', allowRemove: true });
+    const pushed = queue.request({ reason: 'webhook', version: 'v2' });
+    await release(1);
+    await first;
+    await release(2);
+    await pushed;
+    assert.deepEqual(ran.slice(1), [{ reason: 'webhook', version: 'v2', allowRemove: true }]);
+  });
 });

@@ -33,7 +33,10 @@ export class ReloadQueue {
   /** Queues a reload behind the running one, or joins the reload already waiting. */
   request(request: ReloadRequest): Promise<ReloadResult> {
     if (this.queued) {
-      if (supersedes(request, this.queued.request)) this.queued.request = request;
+      const waiting = this.queued.request;
+      const next = supersedes(request, waiting) ? request : waiting;
+      // The one reload answers both callers: if either allowed removing models, it does.
+      this.queued.request = request.allowRemove === true || waiting.allowRemove === true ? { ...next, allowRemove: true } : next;
       return this.queued.promise;
     }
     const before = this.running ?? Promise.resolve();

@@ -17,6 +17,8 @@ export interface ReloadRequest {
   version?: string;
   /** For a pushed commit: the commit the push replaced on the branch, hence older than `version`. */
   replaces?: string;
+  /** The new version may stop serving models the running one serves (otherwise it is refused). */
+  allowRemove?: boolean;
 }
 
 export interface ReloadResult {

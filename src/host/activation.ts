@@ -15,7 +15,7 @@ import type { FlowRunner } from '../domain/flows/flow-runner.js';
 import { parseAdapters, parseServices } from '../domain/ports/binding-modules.js';
 import { ModelService } from '../domain/model-service.js';
 import { forModel, type EventBroker } from '../domain/events/index.js';
-import type { Activation } from '../federation/deployment.js';
+import type { Activation, ActivateOptions } from '../federation/deployment.js';
 import type { LoadedRemote } from '../federation/remote-loader.js';
 import { BUILT_IN_SERVICES } from '../adapters/ports/built-in-services.js';
 import { MODELS_PREFIX } from '../adapters/http/models-prefix.js';
@@ -25,6 +25,7 @@ import type { LiveCatalog } from '../catalog/live-catalog.js';
 import type { DatasourceRegistry } from '../adapters/persistence/datasource-registry.js';
 import type { Logger } from '../adapters/logging/logger.js';
 import { systemClock } from './system-clock.js';
+import { refuseDroppedModels } from './dropped-models.js';
 
 export interface ActivatorDeps {
   config: Pick<HostConfig, 'portTimeoutMs' | 'encryptionPassword' | 'dataDir'>;
@@ -39,7 +40,7 @@ export interface ActivatorDeps {
 
 export interface Activator {
   /** Builds the routes of one loaded version and swaps them in, or throws and changes nothing. */
-  activate(remote: string, loaded: LoadedRemote): Promise<Activation>;
+  activate(remote: string, loaded: LoadedRemote, options?: ActivateOptions): Promise<Activation>;
   /** A replaced version is gone: its event subscriptions end. */
   retire(loaded: LoadedRemote): void;
 }
@@ -57,10 +58,10 @@ export function createActivator({ config, placement, portOverrides, broker, flow
   let activations = 0;
 
   /** Builds the routes of one loaded version and swaps them in, or throws and changes nothing. */
-  async function activate(remote: string, loaded: LoadedRemote): Promise<Activation> {
+  async function activate(remote: string, loaded: LoadedRemote, options: ActivateOptions = {}): Promise<Activation> {
     const owner = `${remote}@${loaded.version}#${++activations}`;
     try {
-      const activation = await build(remote, loaded, owner);
+      const activation = await build(remote, loaded, owner, options);
       owners.set(loaded, owner);
       return activation;
     } catch (error) {
@@ -70,9 +71,10 @@ export function createActivator({ config, placement, portOverrides, broker, flow
     }
   }
 
-  async function build(remote: string, loaded: LoadedRemote, owner: string): Promise<Activation> {
+  async function build(remote: string, loaded: LoadedRemote, owner: string, options: ActivateOptions): Promise<Activation> {
     const modelsModule = loaded.modules.get('./models');
     const allSpecs = modelsModule === undefined ? [] : parseModelSpecs(modelsModule);
+    refuseDroppedModels(catalog.current, remote, allSpecs, modelsModule, options);
     // Models of another placement: no datasource, flows or handlers here (their factories do not even run).
     const placedHere: PlacedElsewhere[] = allSpecs.flatMap((spec) => {
       const where = placement.elsewhere(spec.modelName);

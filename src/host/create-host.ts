@@ -32,7 +32,7 @@ import { eventsFeature } from './features/events/feature.js';
 import { apiFeature } from './features/api/feature.js';
 import { adminApp } from './features/admin/feature.js';
 import { httpFeature } from './features/http/feature.js';
-import { readinessFeature } from './features/readiness.js';
+import { readinessFeature } from './features/readiness/feature.js';
 import { datasourceMetrics, datasourcesDown } from './features/persistence/datasource-reachability.js';
 
 export interface Host {
@@ -88,12 +88,17 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
   const security = await createSecurity(config, logger, catalog);
   const events = eventsFeature({ settings: config, broker, catalog, logger, cluster, streamAccess: security.streamAccess });
   const api = apiFeature({ settings: config, catalog, placement, otherModels, authenticate: security.authenticate, metrics, internalFailure });
-  const readiness = readinessFeature(config.shutdownDelayMs, cluster, config.readyRequiresDatasources ? [datasourcesDown(catalog)] : []);
+  const readiness = readinessFeature({
+    settings: config,
+    remotes: () => federation.deployment.remotes(),
+    cluster,
+    conditions: config.readyRequiresDatasources ? [datasourcesDown(catalog)] : [],
+  });
   const http = await httpFeature({
     settings: config,
     logger,
     handleModelRequest: api.handleModelRequest,
-    adminApp: adminApp({ settings: config, entries, catalog, federation, flows, security, metrics, eventStats: events.stats, ready: readiness.ready, heldBack: readiness.heldBack, logger, cluster, internalFailure }),
+    adminApp: adminApp({ settings: config, entries, catalog, federation, flows, security, metrics, eventStats: events.stats, readiness: readiness.readiness, logger, cluster, internalFailure }),
     upgrades: events.upgrades,
     cluster,
   });

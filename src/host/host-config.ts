@@ -13,6 +13,7 @@ import { readFlowSettings, type FlowSettings } from './features/flows/settings.j
 import { readHttpSettings, type HttpSettings } from './features/http/settings.js';
 import { readLoggingSettings, type LoggingSettings } from './features/logging/settings.js';
 import { readPersistenceSettings, type PersistenceSettings } from './features/persistence/settings.js';
+import { readReadinessSettings, type ReadinessSettings } from './features/readiness/settings.js';
 import { readSecuritySettings, type SecuritySettings } from './features/security/settings.js';
 
 export type HostConfig = HttpSettings &
@@ -23,6 +24,7 @@ export type HostConfig = HttpSettings &
   EventSettings &
   AdminSettings &
   SecuritySettings &
+  ReadinessSettings &
   ClusterSettings &
   LoggingSettings;
 
@@ -41,6 +43,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     ...readEventSettings(env),
     ...readAdminSettings(env),
     ...readSecuritySettings(env, cwd),
+    ...readReadinessSettings(env),
     ...cluster,
     ...readLoggingSettings(env),
   };

@@ -20,11 +20,13 @@ export interface InProcessHost {
   stop(): Promise<void>;
 }
 
-export async function startInProcessHost(options: { remotes: unknown[]; env?: Record<string, string> }): Promise<InProcessHost> {
+/** `placements`: the `placements` export of remoteEntries.js, when the test needs one. */
+export async function startInProcessHost(options: { remotes: unknown[]; env?: Record<string, string>; placements?: Record<string, unknown> }): Promise<InProcessHost> {
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'microlib-inprocess-'));
   await mkdir(workDir, { recursive: true });
   const entries = path.join(workDir, 'remoteEntries.js');
-  await writeFile(entries, `export default ${JSON.stringify(options.remotes)};\n`);
+  const placements = options.placements ? `export const placements = ${JSON.stringify(options.placements)};\n` : '';
+  await writeFile(entries, `export default ${JSON.stringify(options.remotes)};\n${placements}`);
   const config = readConfig(
     { PORT: '0', HOST: '127.0.0.1', REMOTE_ENTRIES: entries, DATA_DIR: path.join(workDir, 'data'), REMOTE_CACHE_DIR: path.join(workDir, 'cache'), ...options.env },
     workDir,

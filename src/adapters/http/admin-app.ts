@@ -14,6 +14,7 @@ import type { Registry } from 'prom-client';
 import { buildOpenApiDocument } from './openapi.js';
 import type { Catalog } from '../../catalog/catalog.js';
 import type { RemoteControl } from './remote-control.js';
+import { whyNoModels } from './why-no-models.js';
 
 export interface AdminAppDeps {
   catalog: CatalogView;
@@ -27,10 +28,11 @@ export interface AdminAppDeps {
   builtInServices: readonly string[];
   /** Counters of the event transports and WebSocket clients. */
   eventStats(): Record<string, unknown>;
-  /** Whether the host takes traffic: true once the remotes are loaded, false again while it stops. */
-  ready(): boolean;
-  /** What else keeps a started host out of rotation now (named in the 503's body), or undefined when nothing does. */
-  heldBack?(): Record<string, unknown> | undefined;
+  /**
+   * Whether the host takes traffic (true once the remotes are loaded, false again while it
+   * stops), and why not: answered as is by `/microlib/ready`, 200 when ready, else 503.
+   */
+  readiness(): { ready: boolean };
   /** Prometheus registry served at /metrics. */
   metrics?: Registry;
   /** When authentication is on: the host's own API needs a token holding `adminPermission`. */
@@ -70,10 +72,8 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
 
   // Readiness for load balancers and orchestrators (liveness is /microlib/health).
   app.get('/microlib/ready', (_req, res) => {
-    const started = deps.ready();
-    const held = started ? deps.heldBack?.() : undefined;
-    const ready = started && held === undefined;
-    res.status(ready ? 200 : 503).json({ ready, ...held });
+    const readiness = deps.readiness();
+    res.status(readiness.ready ? 200 : 503).json(readiness);
   });
 
   app.get('/microlib/health', (_req, res) => {
@@ -119,7 +119,8 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
       fields: route.model.spec.fields ?? null,
       relations: route.model.spec.relations ?? {},
     }));
-    res.json({ models });
+    // No model served: say why, so an empty host is not a mystery (no remotes, none loaded, or none with models here).
+    res.json(models.length > 0 ? { models } : { models, ...whyNoModels(deps.deployment.remotes()) });
   });
 
   // Every port of every served model: what it is bound to now, and its breaker.

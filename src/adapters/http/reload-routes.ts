@@ -48,6 +48,13 @@ export interface ReloadRoutesDeps<R extends ReloadReport = ReloadReport> {
 
 const WEBHOOK_BODY_LIMIT = '5mb';
 
+/** A query flag: absent, 0 or false → false; 1 or true → true; anything else → null (refused). */
+function queryFlag(value: unknown): boolean | null {
+  if (value === undefined || value === '0' || value === 'false') return false;
+  if (value === '' || value === '1' || value === 'true') return true;
+  return null;
+}
+
 function fail(res: Response, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
   res.status(status).set(headers).json({ error: { code, message } });
 }
@@ -129,18 +136,25 @@ export function createReloadRoutes<R extends ReloadReport>(deps: ReloadRoutesDep
       if (event) return await onWebhook(req, res, event);
       if (!(await authorised(req, res))) return;
       let remote = typeof req.query.remote === 'string' ? req.query.remote : undefined;
-      if (!remote && Buffer.isBuffer(req.body) && req.body.length > 0) {
+      // allowRemove: the new version may stop serving models the running one serves (refused otherwise).
+      let allowRemove = queryFlag(req.query.allowRemove);
+      if (allowRemove === null) return fail(res, 400, 'MLB_ERR_VALIDATION', 'allowRemove must be 1, true, 0 or false');
+      if (Buffer.isBuffer(req.body) && req.body.length > 0) {
         try {
-          const parsed = JSON.parse(req.body.toString('utf8')) as { remote?: unknown };
+          const parsed = JSON.parse(req.body.toString('utf8')) as { remote?: unknown; allowRemove?: unknown };
+          if (typeof parsed !== 'object' || parsed === null) throw new Error();
           if (parsed.remote !== undefined && typeof parsed.remote !== 'string') throw new Error();
-          remote = parsed.remote;
+          if (parsed.allowRemove !== undefined && typeof parsed.allowRemove !== 'boolean') throw new Error();
+          remote ??= parsed.remote;
+          allowRemove ||= parsed.allowRemove === true;
         } catch {
-          return fail(res, 400, 'MLB_ERR_BAD_JSON', 'the body must be empty or {"remote": "<name>"}');
+          return fail(res, 400, 'MLB_ERR_BAD_JSON', 'the body must be empty or {"remote": "<name>", "allowRemove": true|false}');
         }
       }
       if (remote && !deps.deployment.remote(remote)) return fail(res, 404, 'MLB_ERR_NOT_FOUND', `no remote named "${remote}"`);
       const names = remote ? [remote] : deps.deployment.remotes().map((r) => r.entry.name);
-      answer(res, await Promise.all(names.map((name) => everywhere(deps.deployment.reload(name, { reason: 'manual' })))));
+      const order = allowRemove ? { reason: 'manual' as const, allowRemove } : { reason: 'manual' as const };
+      answer(res, await Promise.all(names.map((name) => everywhere(deps.deployment.reload(name, order)))));
     } catch (error) {
       next(error);
     }

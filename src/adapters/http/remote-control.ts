@@ -17,6 +17,8 @@ export interface ReloadOrder {
   version?: string;
   /** For a pushed commit: the commit the push replaced on the branch. */
   replaces?: string;
+  /** The new version may stop serving models the running one serves. */
+  allowRemove?: boolean;
 }
 
 /** One remote with what `/microlib/api/remotes` shows of it. */

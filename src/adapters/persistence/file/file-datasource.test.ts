@@ -76,7 +76,7 @@ describe('file datasource', () => {
       });
     }));
 
-  it('creates a missing data folder and keeps one log per collection', () =>
+  it('creates a missing data folder and keeps one log per collection, each with its sidecar', () =>
     inTempDir(async (dir) => {
       const nested = join(dir, 'deep', 'er');
       const orders = createFileDatasource({ collection: 'orders', dataDir: nested });
@@ -87,7 +87,7 @@ describe('file datasource', () => {
       await customers.create(makeRecord('c1'));
       await orders.close();
       await customers.close();
-      assert.deepEqual((await readdir(nested)).sort(), ['customers.log', 'orders.log']);
+      assert.deepEqual((await readdir(nested)).sort(), ['customers.log', 'customers.log.meta', 'orders.log', 'orders.log.meta']);
     }));
 
   it('shows a write only once it is durable', () =>
@@ -113,7 +113,7 @@ describe('file datasource', () => {
       });
     }));
 
-  it('ignores a torn or garbage tail and keeps the records before it', () =>
+  it('ignores a torn or garbage tail and keeps the records before it, moving the garbage aside once', () =>
     inTempDir(async (dir) => {
       await withOpen(dir, async (ds) => {
         for (const id of ['a', 'b', 'c']) await ds.create(makeRecord(id, { v: id }));
@@ -138,7 +138,9 @@ describe('file datasource', () => {
         },
         { logger: again.logger },
       );
-      assert.equal(again.warnings.length, 1, 'only the garbage line is left to report');
+      assert.deepEqual(again.warnings, [], 'the garbage line was moved aside: nothing is left to report');
+      assert.equal(await readFile(join(dir, 'items.log.corrupt'), 'utf8'), 'complete garbage line\n');
+      assert.doesNotMatch(await readFile(join(dir, 'items.log'), 'utf8'), /garbage/);
     }));
 
   it('skips a damaged line in the middle and keeps the records after it', () =>
@@ -222,7 +224,7 @@ describe('file datasource', () => {
       await withOpen(dir, async (ds) => {
         assert.deepEqual(ids((await ds.list(listQuery())).records), ['kept']);
       });
-      assert.deepEqual(await readdir(dir), ['items.log']);
+      assert.deepEqual((await readdir(dir)).sort(), ['items.log', 'items.log.meta']);
     }));
 
   it('lets exactly one of many concurrent creates of one id reach the log', () =>

@@ -8,37 +8,31 @@
  * (so two concurrent creates of one id cannot both pass), appended to the next
  * batch, and applied in memory when its batch has been fdatasync'ed. A write
  * that fails to persist is therefore never visible.
+ *
+ * Opening (`log-open.ts`) compares the log with its sidecar (`log-checkpoint.ts`),
+ * which this datasource keeps up to date off the write path: at open, after each
+ * compaction, periodically while the log changes, and exactly at close.
  */
-import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import type { Datasource, DatasourceOptions, ListQuery, Page } from '../../../domain/datasource.js';
-import { conflictError, MicrolibError, validationError } from '../../../domain/errors.js';
+import { conflictError, MicrolibError } from '../../../domain/errors.js';
 import type { StoredRecord } from '../../../domain/model-spec.js';
-import { checkCollectionName } from './collection-name.js';
 import { DatasourceLifecycle } from '../shared/datasource-lifecycle.js';
-import { syncCreatedDirectories, syncDirectory, writeFully } from './file-io.js';
+import { syncDirectory } from './file-io.js';
 import { GroupCommitWriter } from './group-commit-writer.js';
 import { InMemoryCollection } from '../memory/in-memory-collection.js';
 import { cloneJson } from '../shared/json-order.js';
 import { withJson } from '../../../domain/record-json.js';
 import { LiveBytes } from './live-bytes.js';
-import { encodeDeleteLine, encodeHeaderLine, encodePutLine } from './log-codec.js';
+import { Checkpointer } from './log-checkpoint.js';
+import { encodeDeleteLine, encodePutLine } from './log-codec.js';
 import { installSnapshot } from './log-compaction.js';
-import { replayLog } from './log-replay.js';
+import { openLogFile } from './log-open.js';
 import { PendingWrites, type PendingState } from './pending-writes.js';
 import { normalizeRecord } from '../shared/record-copy.js';
 import { checkRevision } from '../shared/revision-check.js';
-import { warnFunctionFor, type WarnFunction } from './warning-logger.js';
+import { readFileSettings, type FileSettings } from './file-settings.js';
 
-/** Options the file datasource reads from {@link DatasourceOptions}, besides `collection` and `dataDir`. */
-export interface FileDatasourceOptions {
-  /** Compact only once the log is at least this many bytes (default 4 MiB). */
-  compactMinBytes?: number;
-  /** Compact when the log is more than this many times the size of a fresh snapshot (default 2, at least 1). */
-  compactRatio?: number;
-  /** Receives warnings about repaired logs, e.g. a pino logger. */
-  logger?: unknown;
-}
+export type { FileDatasourceOptions } from './file-settings.js';
 
 /** A file datasource, with compaction on demand for operators and tests. */
 export interface FileDatasource extends Datasource {
@@ -46,21 +40,8 @@ export interface FileDatasource extends Datasource {
   compact(): Promise<void>;
 }
 
-const DEFAULT_COMPACT_MIN_BYTES = 4 << 20;
-const DEFAULT_COMPACT_RATIO = 2;
-
 /** Logs opened by this process: two datasources appending to one log would corrupt it. */
 const openLogs = new Set<string>();
-
-interface Settings {
-  collection: string;
-  dataDir: string;
-  logPath: string;
-  tempPath: string;
-  compactMinBytes: number;
-  compactRatio: number;
-  warn: WarnFunction;
-}
 
 /**
  * Creates a `file` datasource for `options.collection`, stored in
@@ -68,30 +49,7 @@ interface Settings {
  * @throws MicrolibError `MLB_ERR_VALIDATION` for an unsafe collection name or bad options.
  */
 export function createFileDatasource(options: DatasourceOptions): FileDatasource {
-  const collection = checkCollectionName(options.collection);
-  if (typeof options.dataDir !== 'string' || options.dataDir.length === 0) {
-    throw validationError('The file datasource needs a dataDir', 'dataDir');
-  }
-  const dataDir = resolve(options.dataDir);
-  const logPath = join(dataDir, `${collection}.log`);
-  return new FileDatasourceImpl({
-    collection,
-    dataDir,
-    logPath,
-    tempPath: `${logPath}.compact-tmp`,
-    compactMinBytes: numberOption(options, 'compactMinBytes', DEFAULT_COMPACT_MIN_BYTES, 0),
-    compactRatio: numberOption(options, 'compactRatio', DEFAULT_COMPACT_RATIO, 1),
-    warn: warnFunctionFor(options['logger']),
-  });
-}
-
-function numberOption(options: DatasourceOptions, name: keyof FileDatasourceOptions, fallback: number, minimum: number): number {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < minimum) {
-    throw validationError(`${name} must be a number of at least ${minimum}`, name);
-  }
-  return value;
+  return new FileDatasourceImpl(readFileSettings(options));
 }
 
 class FileDatasourceImpl implements FileDatasource {
@@ -101,12 +59,15 @@ class FileDatasourceImpl implements FileDatasource {
   private readonly pending = new PendingWrites();
   private live = new LiveBytes();
   private writer: GroupCommitWriter | undefined;
+  private checkpointer: Checkpointer | undefined;
+  /** The highest creation sequence number of a durable write (the sidecar's `lastSeq`). */
+  private highSeq = 0;
   private opening: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   /** After a failed compaction, wait until the log reaches this size before trying again. */
   private compactionFloor = 0;
 
-  constructor(private readonly settings: Settings) {
+  constructor(private readonly settings: FileSettings) {
     this.lifecycle = new DatasourceLifecycle(`file datasource "${settings.collection}"`);
   }
 
@@ -148,6 +109,7 @@ class FileDatasourceImpl implements FileDatasource {
       () => {
         this.pending.settle(id);
         this.collection.insert(record, seq);
+        if (seq > this.highSeq) this.highSeq = seq;
         this.live.set(id, Buffer.byteLength(line));
         return withJson(cloneJson(record), json);
       },
@@ -210,33 +172,28 @@ class FileDatasourceImpl implements FileDatasource {
   }
 
   private async openLog(): Promise<void> {
-    const { dataDir, logPath, tempPath, warn } = this.settings;
+    const { logPath, metaPath, warn } = this.settings;
     if (openLogs.has(logPath)) {
       throw new MicrolibError('MLB_ERR_UNAVAILABLE', `${logPath} is already open in this process; close the other datasource first`);
     }
     openLogs.add(logPath);
-    let file: FileHandle | undefined;
     try {
-      await syncCreatedDirectories(dataDir, await mkdir(dataDir, { recursive: true }));
-      // A leftover snapshot means a compaction was interrupted before its rename: the log itself is intact.
-      await rm(tempPath, { force: true });
-      file = await open(logPath, 'a+');
-      const collection = new InMemoryCollection();
-      const replayed = await replayLog(file, collection, logPath, warn);
-      let size = replayed.size;
-      if (size === 0) {
-        const header = Buffer.from(encodeHeaderLine(), 'utf8');
-        await writeFully(file, header);
-        await file.sync();
-        size = header.length;
-      }
-      // Makes the log's directory entry durable if open() just created it.
-      await syncDirectory(dataDir);
-      this.collection = collection;
-      this.live = replayed.live;
-      this.writer = new GroupCommitWriter(file, size, () => this.afterBatch());
+      const opened = await openLogFile(this.settings, { acceptDataLoss: this.settings.acceptDataLoss, warn });
+      this.collection = opened.collection;
+      this.live = opened.live;
+      this.highSeq = opened.highSeq;
+      const writer = new GroupCommitWriter(opened.file, opened.size, () => this.afterBatch());
+      this.writer = writer;
+      const state = () => ({ records: this.collection.size, lastSeq: this.highSeq, bytes: writer.bytes });
+      this.checkpointer = new Checkpointer(metaPath, state, this.settings.checkpointIntervalMs, (error) =>
+        warn({ file: metaPath, error: String(error) }, 'Could not update the datasource sidecar; a lost log may go unnoticed until it is'),
+      );
+      // Marks the log as in use (not cleanly closed) and records what it holds, a loss just accepted included.
+      await this.checkpointer.write(false);
+      this.checkpointer.start();
     } catch (error) {
-      await file?.close().catch(() => undefined);
+      await this.writer?.handle.close().catch(() => undefined);
+      this.writer = undefined;
       openLogs.delete(logPath);
       throw error;
     }
@@ -248,6 +205,9 @@ class FileDatasourceImpl implements FileDatasource {
     const writer = this.writer;
     if (writer) {
       await writer.drain();
+      // Exact now that nothing writes: the next open must find the log just so.
+      await this.checkpointer?.stop();
+      await this.checkpointer?.write(true);
       await writer.handle.close();
       openLogs.delete(this.settings.logPath);
     }
@@ -285,7 +245,7 @@ class FileDatasourceImpl implements FileDatasource {
     const { dataDir, logPath, tempPath, warn } = this.settings;
     let snapshot;
     try {
-      snapshot = await installSnapshot(this.collection, tempPath, logPath);
+      snapshot = await installSnapshot(this.collection, tempPath, logPath, this.highSeq);
     } catch (error) {
       this.compactionFloor = writer.bytes * 2;
       warn({ file: logPath, error: String(error) }, 'Log compaction failed; the log is unchanged and keeps growing');
@@ -296,6 +256,7 @@ class FileDatasourceImpl implements FileDatasource {
     this.live = snapshot.live;
     this.compactionFloor = 0;
     await previous.close().catch(() => undefined);
+    void this.checkpointer?.write(false);
     try {
       await syncDirectory(dataDir);
     } catch (error) {

@@ -3,7 +3,9 @@
  *
  *     <crc32 of payload, 8 lowercase hex digits> <space> <payload JSON> \n
  *
- * payloads: `{"log":"microlib","v":1}` (header), `{"s":<seq>,"r":<record>}`
+ * payloads: `{"log":"microlib","v":1}` (header; a compacted log's adds `"seq":<n>`, the
+ * highest creation sequence number ever given, which the records it kept may no
+ * longer show), `{"s":<seq>,"r":<record>}`
  * (create or replace: the whole record and its creation sequence number) and
  * `{"d":<id>}` (delete). JSON text never contains a raw newline, so `\n` always
  * ends a line, and a line whose checksum fails can be skipped without losing
@@ -17,7 +19,7 @@ export const LOG_FORMAT_VERSION = 1;
 
 /** One decoded log line. */
 export type LogEntry =
-  | { kind: 'header'; version: number }
+  | { kind: 'header'; version: number; seq: number }
   | { kind: 'put'; seq: number; record: StoredRecord }
   | { kind: 'delete'; id: string }
   | { kind: 'corrupt'; reason: string };
@@ -29,9 +31,9 @@ function frame(payload: string): string {
   return `${crc32(payload).toString(16).padStart(8, '0')} ${payload}\n`;
 }
 
-/** The line that starts every log and snapshot. */
-export function encodeHeaderLine(): string {
-  return frame(`{"log":"microlib","v":${LOG_FORMAT_VERSION}}`);
+/** The line that starts every log and snapshot; `highSeq`: the highest creation sequence number given so far. */
+export function encodeHeaderLine(highSeq = 0): string {
+  return frame(`{"log":"microlib","v":${LOG_FORMAT_VERSION}${highSeq > 0 ? `,"seq":${highSeq}` : ''}}`);
 }
 
 /** A create or replace line; `recordJson` is the record's JSON text, reused to avoid a second stringify. */
@@ -63,7 +65,10 @@ export function decodeLine(line: Uint8Array): LogEntry {
 function interpret(value: unknown): LogEntry {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { kind: 'corrupt', reason: 'payload is not an object' };
   const payload = value as Record<string, unknown>;
-  if (payload['log'] === 'microlib' && typeof payload['v'] === 'number') return { kind: 'header', version: payload['v'] };
+  if (payload['log'] === 'microlib' && typeof payload['v'] === 'number') {
+    const seq = payload['seq'];
+    return { kind: 'header', version: payload['v'], seq: Number.isSafeInteger(seq) && (seq as number) > 0 ? (seq as number) : 0 };
+  }
   const record = payload['r'];
   const seq = payload['s'];
   if (record !== undefined) {

@@ -24,20 +24,22 @@ export interface InstalledSnapshot {
 
 /**
  * Writes every record of `collection` (in creation order, with its sequence
- * number) to `tempPath`, fsyncs it and renames it over `logPath`. The caller
+ * number) to `tempPath` after a header holding `highSeq` (the highest creation
+ * sequence number given so far), fsyncs it and renames it over `logPath`. The caller
  * must keep the collection unchanged meanwhile, switch its writes to the
  * returned handle, and then fsync the directory to make the rename durable.
  *
  * If this rejects, the old log is untouched and the temporary file removed.
  */
-export async function installSnapshot(collection: InMemoryCollection, tempPath: string, logPath: string): Promise<InstalledSnapshot> {
+export async function installSnapshot(collection: InMemoryCollection, tempPath: string, logPath: string, highSeq: number): Promise<InstalledSnapshot> {
   await rm(tempPath, { force: true });
   // Opened for appending so the same handle keeps serving as the log after the rename.
   const file = await open(tempPath, 'ax');
   try {
     const live = new LiveBytes();
     let size = 0;
-    let pending: string[] = [encodeHeaderLine()];
+    // The header keeps the highest sequence number given, which deleted records took with them.
+    let pending: string[] = [encodeHeaderLine(highSeq)];
     let pendingChars = 0;
     const flush = async () => {
       const data = Buffer.from(pending.join(''), 'utf8');

@@ -69,6 +69,11 @@ export class InMemoryCollection {
     return this.nextSeq++;
   }
 
+  /** Sequence numbers up to `seq` were given before (records since deleted may have held them): new records get higher ones. */
+  advanceSeq(seq: number): void {
+    if (seq >= this.nextSeq) this.nextSeq = seq + 1;
+  }
+
   /** Adds a new record (the caller has checked the id is free), taking ownership of it. */
   insert(record: StoredRecord, seq: number): void {
     this.entries.set(record.id, { record, seq });

@@ -23,6 +23,7 @@ import type { Security } from '../security/feature.js';
 import type { FederationFeature } from '../federation/feature.js';
 import type { FlowsFeature } from '../flows/feature.js';
 import type { InternalFailure } from '../../internal-failure.js';
+import type { Readiness } from '../readiness/feature.js';
 import type { AdminSettings } from './settings.js';
 
 export interface AdminDeps {
@@ -34,8 +35,7 @@ export interface AdminDeps {
   security: Security;
   metrics: HostMetrics;
   eventStats(): Record<string, unknown>;
-  ready(): boolean;
-  heldBack(): Record<string, unknown> | undefined;
+  readiness(): Readiness;
   logger: Logger;
   cluster: WorkerLink | undefined;
   internalFailure: InternalFailure;
@@ -56,8 +56,7 @@ export function adminApp(deps: AdminDeps): (req: IncomingMessage, res: ServerRes
     ...(cluster ? { fanOut: (result: ReloadResult) => cluster.broadcastReload(result) } : {}),
   });
   return createAdminApp({
-    ready: deps.ready,
-    heldBack: deps.heldBack,
+    readiness: deps.readiness,
     metrics: deps.metrics.registry,
     catalog: deps.catalog,
     deployment: deps.federation.deployment,

@@ -25,7 +25,8 @@ export function persistenceFeature(settings: PersistenceSettings, logger: Logger
     kind: settings.defaultDatasource,
     dataDir: settings.dataDir,
     logger: log,
-    options: { defaultUrl: settings.mongodbUrl, defaultDatabase: settings.mongodbDatabase },
+    // acceptDataLoss is the file datasource's (log-open.ts); the others ignore it.
+    options: { defaultUrl: settings.mongodbUrl, defaultDatabase: settings.mongodbDatabase, ...(settings.fileAcceptDataLoss ? { acceptDataLoss: true } : {}) },
   });
   let lock: DataDirLock | undefined;
   return {

@@ -19,6 +19,8 @@ export interface PersistenceSettings {
    * datasources included, where each request already answers a clear 503.
    */
   readyRequiresDatasources: boolean;
+  /** Open a `file` log holding fewer records than its sidecar says were acknowledged, instead of refusing it. */
+  fileAcceptDataLoss: boolean;
 }
 
 export function readPersistenceSettings(env: Env, cwd: string): PersistenceSettings {
@@ -33,5 +35,6 @@ export function readPersistenceSettings(env: Env, cwd: string): PersistenceSetti
     mongodbDatabase: text(env, 'MONGODB_DATABASE', 'microlib'),
     encryptionPassword: secret(env, 'ENCRYPTION_PWD', MIN_PASSWORD_LENGTH),
     readyRequiresDatasources: flag(env, 'READY_REQUIRES_DATASOURCES'),
+    fileAcceptDataLoss: flag(env, 'FILE_ACCEPT_DATA_LOSS'),
   };
 }
