@@ -23,6 +23,7 @@ const TRAP_MODELS = `[{
     hog: { command: () => { const kept = []; for (;;) kept.push(new Array(1e6).fill(kept.length)); } },
     env: { command: () => ({ seen: Object.keys(process.env).sort(), secret: process.env.WEBHOOK_SECRET ?? null, admin: process.env.ADMIN_TOKEN ?? null }) },
     patch: { command: () => { require('http').ServerResponse.prototype.end = function () { throw new Error('captured'); }; return { patched: true }; } },
+    slow: { command: () => new Promise((resolve) => setTimeout(() => resolve(undefined), 400)) },
   },
 }]`;
 
@@ -57,7 +58,7 @@ describe('a hostile remote beside a healthy one (isolation: thread)', () => {
     const trap = await writeRemoteEntry(path.join(workDir, 'fixtures', 'teamA'), containerSource(TRAP_MODELS));
     return {
       remotes: [
-        { name: 'teamA', kind: 'local', path: trap, callTimeoutMs: CALL_TIMEOUT_MS, memoryMb: 64, env: ['TEAM_A_*'] },
+        { name: 'teamA', kind: 'local', path: trap, callTimeoutMs: CALL_TIMEOUT_MS, memoryMb: 64, maxQueue: 3, env: ['TEAM_A_*'] },
         { name: 'teamB', kind: 'local', path: exampleRemoteDist },
       ],
       env: { WEBHOOK_SECRET: 'hook-secret-value', TEAM_A_COLOUR: 'blue', OTHER_TEAM_TOKEN: 'not-for-teamA' },
@@ -129,6 +130,17 @@ describe('a hostile remote beside a healthy one (isolation: thread)', () => {
     assert.equal(res.status, 201);
   });
 
+  it('answers 503 naming the remote once maxQueue calls are in flight, and serves the rest', async () => {
+    const answers = await Promise.all(Array.from({ length: 6 }, () => command('slow')));
+    const refused = answers.filter((a) => a.status === 503);
+    assert.ok(answers.some((a) => a.status === 200), JSON.stringify(answers.map((a) => a.status)));
+    assert.ok(refused.length > 0, JSON.stringify(answers.map((a) => a.status)));
+    for (const answer of refused) {
+      assert.equal(answer.body.error.code, 'MLB_ERR_REMOTE_UNAVAILABLE');
+      assert.match(answer.body.error.message, /remote "teamA" at .*maxQueue 3/);
+    }
+  });
+
   it('shows restarts and the last crash in /microlib/api/remotes, and counts them in /metrics', async () => {
     const teamA = (await host.request('/microlib/api/remotes')).body.remotes.find((r: { name: string }) => r.name === 'teamA');
     assert.equal(teamA.isolation.isolation, 'thread');
@@ -191,7 +203,8 @@ describe('a remote whose remoteEntry.js never finishes evaluating', () => {
     const gadget = await host.request('/microlib/api/models/gadgets', { method: 'POST', body: {} });
     assert.equal(gadget.status, 201, JSON.stringify(gadget.body));
     assert.equal(gadget.body.v, 1);
-    assert.ok(host.logs.some((line) => line.msg === 'rolled back a crash-looping version' && line.remote === 'live'));
+    // The log line follows the rollback's result, which may come after the state changed.
+    await until(() => host.logs.some((line) => line.msg === 'rolled back a crash-looping version' && line.remote === 'live'), 'the rollback to be logged');
   });
 });
 

@@ -147,7 +147,12 @@ export class IsolatedVersion implements SlotHost {
 
   invoke(target: string, args: unknown[]): Promise<unknown> {
     if (this.retired) return Promise.reject(this.unavailable('this version was retired'));
-    const slot = this.pick();
+    let slot: WorkerSlot | undefined;
+    try {
+      slot = this.pick();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (slot) return slot.invoke(target, args);
     if (this.state() === 'failed') return Promise.reject(this.unavailable(`it keeps crashing (${this.lastCrash?.reason ?? 'unknown'}); it is retried every ${MAX_BACKOFF_MS / 1000} s`));
     if (this.queued >= this.budget.maxQueue) return Promise.reject(this.unavailable(`${this.queued} calls are already waiting for its worker (maxQueue)`));
