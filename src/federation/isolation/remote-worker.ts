@@ -10,12 +10,16 @@ import { FederationRuntime } from '../federation-runtime.js';
 import { encodeError } from './marshal.js';
 import { specsByName, WorkerSide } from './worker-side.js';
 import type { FromWorker, ToWorker, WorkerInit } from './wire.js';
+import { Outbox, unbatch, type Batch } from './outbox.js';
 
-const post: (message: FromWorker) => void = parentPort
-  ? (message) => parentPort!.postMessage(message)
-  : (message) => {
-      process.send?.(message);
-    };
+const outbox = new Outbox<FromWorker>(
+  parentPort
+    ? (message) => parentPort!.postMessage(message)
+    : (message) => {
+        process.send?.(message);
+      },
+);
+const post = (message: FromWorker) => outbox.push(message);
 
 /** What remote code may not reach from here: the whole host process. */
 function confine(isolation: string): void {
@@ -35,11 +39,9 @@ async function start(init: WorkerInit): Promise<void> {
   let modules: ReadonlyMap<string, unknown> = new Map();
   let specs: Map<string, Record<string, unknown>> | undefined;
   const side = new WorkerSide(post, () => (specs ??= specsByName(modules.get('./models'))));
-  const receive = (message: ToWorker) => {
-    void side.receive(message);
-  };
+  const receive = (message: ToWorker | Batch<ToWorker>) => unbatch(message, (each) => void side.receive(each));
   if (parentPort) parentPort.on('message', receive);
-  else process.on('message', (message) => receive(message as ToWorker));
+  else process.on('message', (message) => receive(message as ToWorker | Batch<ToWorker>));
   try {
     const container = await new FederationRuntime().load(init.containerName, init.dir, init.exposes, init.optional, init.remoteName);
     modules = container.modules;

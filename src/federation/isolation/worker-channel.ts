@@ -14,17 +14,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WorkerInit } from './wire.js';
+import type { Batch } from './outbox.js';
 
 export type IsolationKind = 'thread' | 'process';
 
 export interface WorkerChannel {
-  post(message: ToWorker): void;
+  post(message: ToWorker | Batch<ToWorker>): void;
   /** Ends the worker; resolves once it is gone. */
   terminate(): Promise<void>;
 }
 
 export interface ChannelEvents {
-  message(message: FromWorker): void;
+  message(message: FromWorker | Batch<FromWorker>): void;
   /** The worker is gone: `error` when it died of one (uncaught, out of memory), else its exit code. */
   exit(error: Error | undefined, code: number | null): void;
 }
@@ -115,7 +116,7 @@ function takeSpare(options: ChannelOptions): Worker | undefined {
 function threadChannel(options: ChannelOptions, events: ChannelEvents): WorkerChannel {
   const worker = takeSpare(options) ?? startThread(options, options.init);
   let failure: Error | undefined;
-  worker.on('message', (message: FromWorker) => events.message(message));
+  worker.on('message', (message: FromWorker | Batch<FromWorker>) => events.message(message));
   worker.on('error', (error) => {
     failure = error;
   });
@@ -142,7 +143,7 @@ function processChannel(options: ChannelOptions, events: ChannelEvents): WorkerC
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let stderrTail: Error | undefined;
-  child.on('message', (message) => events.message(message as FromWorker));
+  child.on('message', (message) => events.message(message as FromWorker | Batch<FromWorker>));
   child.on('error', (error) => {
     stderrTail = error;
   });

@@ -10,6 +10,7 @@ import { MicrolibError, type ErrorCode } from '../../domain/errors.js';
 import { decode, encode, encodeError, isPlainData, TAG, type DecodeContext, type EncodeContext, type Tagged } from './marshal.js';
 import { openChannel, type ChannelOptions, type WorkerChannel } from './worker-channel.js';
 import { GONE_HANDLE, type FromWorker, type ToWorker } from './wire.js';
+import { Outbox, unbatch } from './outbox.js';
 
 type Handle = [fn: (...args: unknown[]) => unknown, self: unknown];
 
@@ -62,6 +63,7 @@ export class WorkerSlot {
   open = false;
   inFlight = 0;
   private readonly channel: WorkerChannel;
+  private readonly outbox: Outbox<ToWorker>;
   private readonly pending = new Map<number, Pending>();
   private readonly handles = new Map<string, Handle>();
   private nextId = 0;
@@ -79,7 +81,8 @@ export class WorkerSlot {
     });
     // The caller handles a failed start; an unobserved rejection must not reach the process.
     this.ready.catch(() => undefined);
-    this.channel = openChannel(options, { message: (message) => this.receive(message), exit: (error, code) => this.exited(error, code) });
+    this.channel = openChannel(options, { message: (message) => unbatch(message, (each) => this.receive(each)), exit: (error, code) => this.exited(error, code) });
+    this.outbox = new Outbox<ToWorker>((message) => this.channel.post(message));
   }
 
   /** Calls handle `target` in the worker with `args`. */
@@ -121,7 +124,7 @@ export class WorkerSlot {
   }
 
   private post(message: ToWorker): void {
-    this.channel.post(message);
+    this.outbox.push(message);
   }
 
   /** Handles of functions passed in one call live until its answer. */
