@@ -129,15 +129,25 @@ export async function kafkaSetup(): Promise<TransportSetup & { close(): Promise<
     KAFKA_GROUP_ID: group,
     // The mock answers a fetch only when its max wait passes, even with data waiting: keep it short.
     KAFKA_FETCH_MAX_WAIT_MS: '5',
-    KAFKA_SESSION_TIMEOUT_MS: '3000',
-    KAFKA_HEARTBEAT_INTERVAL_MS: '300',
+    // Stock brokers refuse a session timeout below group.min.session.timeout.ms (6000).
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    KAFKA_HEARTBEAT_INTERVAL_MS: '600',
   });
   return {
     name: kafka.external ? 'Kafka (KAFKA_BROKERS)' : 'Kafka (librdkafka mock cluster)',
     hubEnv: () => env('bench-a'),
     peerEnv: () => env('bench-b'),
-    // Each host joined its group before it listened.
-    ready: async () => undefined,
+    // The host listens without waiting for Kafka: wait until B's consumer holds partitions (bounded).
+    ready: async (_a, b) => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const stats = (await (await fetch(`${b.url}/microlib/api/events`)).json()) as { kafka?: { assignment?: unknown } };
+        const assignment = stats.kafka?.assignment;
+        if (Array.isArray(assignment) ? assignment.length > 0 : assignment && Object.keys(assignment as object).length > 0) return;
+        if (Date.now() > deadline) throw new Error(`host B did not join its Kafka group within 60 s: ${JSON.stringify(stats.kafka)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
     close: () => kafka.stop(),
   };
 }

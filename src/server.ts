@@ -15,6 +15,7 @@ import cluster from 'node:cluster';
 import { runPrimary } from './cluster/primary.js';
 import { WorkerLink } from './cluster/worker-link.js';
 import { boundAddress, boundUrl } from './adapters/http/bound-url.js';
+import { PortInUseError } from './host/features/http/feature.js';
 
 async function main(): Promise<void> {
   let config;
@@ -68,7 +69,8 @@ main().catch((error: unknown) => {
     error instanceof UnknownDatasourceError ||
     error instanceof TlsConfigError ||
     error instanceof AuthConfigError ||
-    error instanceof DataDirLockedError;
+    error instanceof DataDirLockedError ||
+    error instanceof PortInUseError;
   console.error(`microlib: failed to start: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}`);
   process.exit(1);
 });

@@ -104,7 +104,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
   });
 
   // Started in this order, stopped in reverse: a feature may rely on those before it while it runs.
-  const lifecycle = new Lifecycle([persistence, federation, flows, api, http.closed, events, http, federation.polling, readiness], {
+  const lifecycle = new Lifecycle([persistence, http.portCheck, federation, flows, api, http.closed, events, http, federation.polling, readiness], {
     onStopError: (error, feature) => logger.error({ err: error, feature }, `stopping ${feature} failed`),
   });
 

@@ -57,7 +57,8 @@ export class IsolatedVersion implements SlotHost {
   private readonly models: string[] = [];
   private readonly instantiations: Promise<unknown>[] = [];
   private readonly subscriptions = new Map<string, Subscription>();
-  private readonly waiting: Array<() => void> = [];
+  /** Calls waiting for a restarting worker: resumed when one is back, refused when the version crash-loops. */
+  private readonly waiting: Array<{ resume(): void; refuse(error: Error): void }> = [];
   /** Crashes since a worker last answered a call. */
   private crashesInARow = 0;
   private restarts = 0;
@@ -158,10 +159,16 @@ export class IsolatedVersion implements SlotHost {
     if (this.queued >= this.budget.maxQueue) return Promise.reject(this.unavailable(`${this.queued} calls are already waiting for its worker (maxQueue)`));
     // Every worker is restarting: the call waits for the first one back.
     this.queued++;
-    return new Promise<void>((resolve) => this.waiting.push(resolve)).then(() => {
-      this.queued--;
-      return this.invoke(target, args);
-    });
+    return new Promise<void>((resume, refuse) => this.waiting.push({ resume, refuse })).then(
+      () => {
+        this.queued--;
+        return this.invoke(target, args);
+      },
+      (error: unknown) => {
+        this.queued--;
+        throw error;
+      },
+    );
   }
 
   /** The ready worker with the fewest calls; undefined when none is ready or the queue is full. */
@@ -198,7 +205,7 @@ export class IsolatedVersion implements SlotHost {
     this.retired = true;
     for (const subscription of this.subscriptions.values()) subscription.unsubscribe();
     this.subscriptions.clear();
-    for (const resolve of this.waiting.splice(0)) resolve();
+    for (const call of this.waiting.splice(0)) call.resume();
     await Promise.all(this.slots.map((slot) => slot.terminate()));
   }
 
@@ -271,6 +278,7 @@ export class IsolatedVersion implements SlotHost {
     this.lastCrash = { at: new Date().toISOString(), reason };
     const looping = this.crashesInARow >= CRASH_LOOP;
     this.listener.crashed({ reason, ...(stack ? { stack } : {}), restarts: this.restarts, looping });
+    if (looping) for (const call of this.waiting.splice(0)) call.refuse(this.unavailable(`it keeps crashing (${reason})`));
     const delay = looping ? MAX_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, 50 * 2 ** (this.crashesInARow - 1));
     setTimeout(() => void this.replace(slot), delay).unref();
   }
@@ -291,7 +299,7 @@ export class IsolatedVersion implements SlotHost {
       clearTimeout(timer);
       slot.open = true;
       prepareSpare(this.slotOptions());
-      for (const resolve of this.waiting.splice(0)) resolve();
+      for (const call of this.waiting.splice(0)) call.resume();
     } catch (error) {
       clearTimeout(timer);
       if (slot.state !== 'dead') {

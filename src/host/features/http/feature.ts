@@ -4,7 +4,7 @@
  * endpoints. Stopping it refuses new connections, lets the requests in flight
  * finish (at most SHUTDOWN_TIMEOUT_MS) and then closes what is left.
  */
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createHttpServer } from '../../../adapters/http/http-server.js';
 import { InFlightRequests } from '../../../adapters/http/in-flight.js';
@@ -26,6 +26,19 @@ export interface HttpFeature extends Feature {
    * runs after them when the host stops.
    */
   readonly closed: Feature;
+  /**
+   * Fails the start at once when the port is taken, before remotes load (which
+   * can take long): listed first, right after the data folder is locked.
+   */
+  readonly portCheck: Feature;
+}
+
+/** Another process listens on the host's port (refused before anything else starts). */
+export class PortInUseError extends Error {
+  constructor(port: number, host: string) {
+    super(`port ${port} on ${host} is in use by another process: stop it, or give this host another PORT`);
+    this.name = 'PortInUseError';
+  }
 }
 
 export interface HttpDeps {
@@ -76,6 +89,17 @@ export async function httpFeature({ settings, logger, handleModelRequest, adminA
       }
       server.closeAllConnections();
     },
+    portCheck: {
+      name: 'port check',
+      async start() {
+        // Port 0 picks a free one; cluster workers share the primary's socket.
+        if (cluster) return;
+        for (const port of [settings.port, settings.sslRedirectPort ?? 0]) {
+          if (port !== 0) await probe(port, settings.host);
+        }
+      },
+      stop() {},
+    },
     closed: {
       name: 'http connections',
       async stop() {
@@ -93,4 +117,19 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolve();
     });
   });
+}
+
+/** Binds the port and lets it go: a port another process holds is refused now, not after the remotes loaded. */
+async function probe(port: number, host: string): Promise<void> {
+  const probeServer = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probeServer.once('error', reject);
+      probeServer.listen({ port, host, exclusive: true }, () => resolve());
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(port, host);
+    throw error;
+  }
+  await new Promise<void>((resolve) => probeServer.close(() => resolve()));
 }
