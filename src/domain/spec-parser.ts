@@ -26,14 +26,18 @@ function isSpecLike(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && 'modelName' in value;
 }
 
-/** Collects specs from a module: an array, named exports, or a default export of either. */
-function collect(mod: unknown): unknown[] {
+/**
+ * Collects specs from a module: an array, named exports, or a default export of
+ * either. Also how a remote's worker finds the specs whose factories it runs, so
+ * both sides agree on what a `./models` module holds.
+ */
+export function collectSpecs(mod: unknown): unknown[] {
   if (Array.isArray(mod)) return mod;
   if (isSpecLike(mod)) return [mod];
   if (typeof mod !== 'object' || mod === null) return [];
   const values = Object.entries(mod as Record<string, unknown>)
     .filter(([key]) => key !== '__esModule')
-    .flatMap(([key, value]) => (key === 'default' ? collect(value) : [value]));
+    .flatMap(([key, value]) => (key === 'default' ? collectSpecs(value) : [value]));
   return values.filter(isSpecLike);
 }
 
@@ -52,7 +56,7 @@ function about<T>(label: string, check: () => T): T {
  * naming the model and the problem.
  */
 export function parseModelSpecs(mod: unknown): ModelSpecification[] {
-  const candidates = collect(mod);
+  const candidates = collectSpecs(mod);
   if (candidates.length === 0) throw new SpecError('(none)', 'the models module exports no model specification (objects with modelName, endpoint, factory)');
   const seen = new Map<string, string>();
   return candidates.map((candidate, index) => {

@@ -8,6 +8,7 @@
  */
 import { MicrolibError } from '../../domain/errors.js';
 import type { ModelEvents } from '../../domain/events/model-events.js';
+import { collectSpecs } from '../../domain/spec-parser.js';
 import { decode } from './marshal.js';
 import { hostError, WorkerSlot, type SlotHost, type SlotOptions } from './worker-slot.js';
 import { prepareSpare } from './worker-channel.js';
@@ -114,17 +115,12 @@ export class IsolatedVersion implements SlotHost {
    * the create function that calls the workers' one.
    */
   private adoptFactories(models: unknown): void {
-    const visit = (value: unknown, depth: number) => {
-      if (typeof value !== 'object' || value === null || depth > 2) return;
-      const spec = value as Record<string, unknown>;
-      if (typeof spec.modelName === 'string' && typeof spec.factory === 'function') {
-        const modelName = spec.modelName;
-        Object.defineProperty(spec, 'factory', { value: (deps: { events?: ModelEvents }) => this.instantiate(modelName, deps), enumerable: true, configurable: true, writable: true });
-        return;
-      }
-      for (const item of Object.values(spec)) visit(item, depth + 1);
-    };
-    visit(models, 0);
+    for (const candidate of collectSpecs(models)) {
+      const spec = candidate as Record<string, unknown>;
+      if (typeof spec?.modelName !== 'string' || typeof spec.factory !== 'function') continue;
+      const modelName = spec.modelName;
+      Object.defineProperty(spec, 'factory', { value: (deps: { events?: ModelEvents }) => this.instantiate(modelName, deps), enumerable: true, configurable: true, writable: true });
+    }
   }
 
   private instantiate(model: string, deps: { events?: ModelEvents }): (input: unknown) => Promise<unknown> {

@@ -5,6 +5,7 @@
  * port and relation methods, a service of another remote, `events.notify`).
  */
 import { decode, encode, encodeError, isPlainData, TAG, type DecodeContext, type EncodeContext, type Tagged } from './marshal.js';
+import { collectSpecs } from '../../domain/spec-parser.js';
 import { createHandle, GONE_HANDLE, type FromWorker, type ToWorker } from './wire.js';
 
 type Handle = [fn: (...args: unknown[]) => unknown, self: unknown];
@@ -169,19 +170,13 @@ export class WorkerSide {
   }
 }
 
-/** The specs a `./models` module exports, by model name (an array, named exports, or a default export of either). */
+/** The specs a `./models` module exports (as the spec parser finds them), by model name. */
 export function specsByName(mod: unknown): Map<string, Record<string, unknown>> {
   const found = new Map<string, Record<string, unknown>>();
-  const visit = (value: unknown, depth: number) => {
-    if (typeof value !== 'object' || value === null || depth > 2) return;
-    if ('modelName' in value && typeof (value as { modelName: unknown }).modelName === 'string') {
-      found.set((value as { modelName: string }).modelName, value as Record<string, unknown>);
-      return;
-    }
-    const entries = Array.isArray(value) ? value.map((item, i) => [String(i), item] as const) : Object.entries(value);
-    for (const [key, item] of entries) if (key !== '__esModule') visit(item, depth + 1);
-  };
-  visit(mod, 0);
+  for (const spec of collectSpecs(mod)) {
+    const candidate = spec as Record<string, unknown>;
+    if (typeof candidate?.modelName === 'string') found.set(candidate.modelName, candidate);
+  }
   return found;
 }
 

@@ -148,6 +148,9 @@ export class WorkerSlot {
     };
   }
 
+  /** How values from the worker are rebuilt: functions in them cannot be called back, errors become the host's. */
+  private readonly decoding: DecodeContext = this.decodeContext();
+
   private decodeContext(): DecodeContext {
     return {
       fn: () => () => {
@@ -194,13 +197,13 @@ export class WorkerSlot {
       case 'pong':
         return;
       case 'res':
-        return this.settle(message.id, message.ok, message.plain ? message.value : decode(message.value, this.decodeContext()));
+        return this.settle(message.id, message.ok, message.plain ? message.value : decode(message.value, this.decoding));
       case 'ready':
         this.state = 'ready';
         this.readyWaiter?.resolve({ description: message.description, handles: message.handles });
         return;
       case 'failed':
-        this.readyWaiter?.reject(decode(message.error, this.decodeContext()));
+        this.readyWaiter?.reject(decode(message.error, this.decoding));
         void this.terminate();
         return;
       case 'listen':
@@ -219,11 +222,11 @@ export class WorkerSlot {
     try {
       let value: unknown;
       if (message.op === 'notify') {
-        value = await this.host.notify(message.model, message.eventName, decode(message.data, this.decodeContext()));
+        value = await this.host.notify(message.model, message.eventName, decode(message.data, this.decoding));
       } else {
         const handle = this.handles.get(message.target);
         if (!handle) throw new Error('this host function can no longer be called: the call it was passed to has returned');
-        value = await handle[0].apply(handle[1], decode(message.args, this.decodeContext()) as unknown[]);
+        value = await handle[0].apply(handle[1], decode(message.args, this.decoding) as unknown[]);
       }
       this.post({ t: 'res', id: message.id, ok: true, value: encode(value, resultContext) });
     } catch (error) {
