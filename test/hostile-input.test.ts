@@ -206,7 +206,7 @@ function hostileCases(rand: () => number, id: string, bagId: string): HostileCas
     json('unknown-field', `patch ${host}`, 'PATCH', item, { [host]: 1 });
   }
   json('unknown-field', 'patch id', 'PATCH', item, { id: 'other' });
-  for (const bad of ['../x', '', 'a b', 'x'.repeat(65), 5, null, 'a\u0000b']) json('unknown-field', `create id=${JSON.stringify(bad).slice(0, 20)}`, 'POST', widgets, { name: 'a', id: bad });
+  for (const bad of ['../x', '', 'a b', 'x'.repeat(65), 5, null, 'a\u0000b', '__proto__', 'constructor', 'prototype']) json('unknown-field', `create id=${JSON.stringify(bad).slice(0, 20)}`, 'POST', widgets, { name: 'a', id: bad });
   for (let i = 0; i < 15; i++) {
     const key = `extra${Math.floor(rand() * 1e6)}`;
     json('unknown-field', `create ${key}`, 'POST', widgets, { name: 'a', [key]: rand() });
@@ -320,6 +320,11 @@ function hostileCases(rand: () => number, id: string, bagId: string): HostileCas
     cases.push({ category: 'bad-encoding', label: `PATCH id ${seg}`, method: 'PATCH', target: `${widgets}/${seg}`, headers: JSON_TYPE, body: '{"qty":1}' });
     cases.push({ category: 'bad-encoding', label: `query ${seg}`, method: 'GET', target: `${widgets}?name${seg}=1` });
   }
+  // Percent-encoded bytes that are not UTF-8 in a query value: never read as U+FFFD and answered 200.
+  for (const value of ['%ff', '%C3', '%ED%A0%80', '%C0%AF', 'a%FE%FFb', '%E2%82']) {
+    cases.push({ category: 'bad-encoding', label: `query value ${value}`, method: 'GET', target: `${widgets}?name=${value}` });
+    cases.push({ category: 'bad-encoding', label: `bags query value ${value}`, method: 'GET', target: `${PREFIX}/bags?label=${value}` });
+  }
   const badUtf8 = [
     Buffer.from([0xff]), Buffer.from([0xfe, 0xff]), Buffer.from([0xc3]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xc0, 0xaf]),
     Buffer.from([0xf8, 0x88, 0x80, 0x80, 0x80]), Buffer.from([0xe2, 0x82]),
@@ -374,6 +379,8 @@ function hostileCases(rand: () => number, id: string, bagId: string): HostileCas
   cases.push({ category: 'transport', label: 'URL over 16 KiB', method: 'GET', target: `${widgets}?name=${'a'.repeat(20_000)}` });
   cases.push({ category: 'transport', label: 'header over 16 KiB', method: 'GET', target: widgets, headers: { 'x-big': 'b'.repeat(20_000) } });
   cases.push({ category: 'transport', label: 'unknown method', method: 'BREW', target: widgets });
+  cases.push({ category: 'transport', label: 'CONNECT', method: 'CONNECT', target: '', rawHead: Buffer.from('CONNECT 127.0.0.1:22 HTTP/1.1\r\nhost: 127.0.0.1:22\r\n\r\n') });
+  cases.push({ category: 'transport', label: 'CONNECT to the API', method: 'CONNECT', target: '', rawHead: Buffer.from(`CONNECT ${widgets} HTTP/1.1\r\nhost: x\r\n\r\n`) });
   cases.push({ category: 'transport', label: 'space in path', method: 'GET', target: '', rawHead: Buffer.from(`GET ${widgets}/a b HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`) });
   cases.push({ category: 'transport', label: 'NUL in path', method: 'GET', target: '', rawHead: Buffer.from(`GET ${widgets}/a\0b HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`, 'latin1') });
   cases.push({ category: 'transport', label: 'bad header line', method: 'GET', target: '', rawHead: Buffer.from(`GET ${widgets} HTTP/1.1\r\nhost: x\r\nno colon here\r\n\r\n`) });
@@ -388,7 +395,7 @@ describe('hostile input to the generated API', () => {
     env: { BODY_LIMIT_BYTES: String(BODY_LIMIT), MAX_PAGE_SIZE: '1000' },
   }));
 
-  it('answers every hostile request with a JSON 4xx, stays up, and keeps exactly the valid writes', { timeout: 300_000 }, async () => {
+  it('answers every hostile request with a JSON 4xx, stays up, and keeps exactly the valid writes', { timeout: 300_000 }, async (t) => {
     const rand = prng(0x5eed1234);
     const widgets = `${host.url}${PREFIX}/widgets`;
     const bags = `${host.url}${PREFIX}/bags`;
@@ -451,6 +458,8 @@ describe('hostile input to the generated API', () => {
       if (problem) failures.push(`[${c.category}] ${c.label}: ${problem}`);
     }
 
+    // The suite's tally, in the test output: what was tried and how much of it was refused as it should be.
+    t.diagnostic(`hostile requests tried: ${cases.length}, refused correctly: ${cases.length - failures.length} (${[...byCategory].map(([k, v]) => `${k}: ${v}`).join(', ')})`);
     assert.deepEqual(failures, [], `${failures.length} of ${cases.length} hostile requests were mishandled (${[...byCategory].map(([k, v]) => `${k}: ${v}`).join(', ')}; ${validCount} valid writes)`);
 
     // The host is up, and new records are plain: nothing reached a shared prototype.

@@ -15,7 +15,10 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 export const HOST_FIELDS = ['id', 'createdAt', 'updatedAt', 'revision', 'flow'] as const;
 /** Set by the host only on models with the owner rule (`access.owner`); elsewhere an ordinary field name. */
 export const OWNER_FIELD = 'owner';
-export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Ids the host accepts; names every object inherits are refused, as they are as body keys. */
+export const ID_PATTERN = /^(?!(?:__proto__|constructor|prototype)$)[A-Za-z0-9_-]{1,64}$/;
+/** What ID_PATTERN says, for error messages. */
+export const ID_RULE = '"id" must be 1 to 64 letters, digits, "_" or "-", and not __proto__, constructor or prototype';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -145,7 +148,7 @@ export function compileFieldSchema(fields: Record<string, FieldSpec> | undefined
       if (!(name in body)) continue;
       if (name === 'id' && allowId) {
         if (typeof body.id !== 'string' || !ID_PATTERN.test(body.id)) {
-          throw validationError('"id" must be 1 to 64 letters, digits, "_" or "-"', 'id');
+          throw validationError(ID_RULE, 'id');
         }
         continue;
       }

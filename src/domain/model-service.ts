@@ -5,7 +5,7 @@
  */
 import type { Datasource, ListQuery, Page } from './datasource.js';
 import { MicrolibError, notFoundError, validationError } from './errors.js';
-import { ID_PATTERN } from './field-schema.js';
+import { ID_PATTERN, ID_RULE } from './field-schema.js';
 import type { Model } from './model.js';
 import type { FlowState, RecordMethods, StoredRecord } from './model-spec.js';
 import { crudEventName, makeEvent, type CrudOperation, type DomainEvent } from './events/index.js';
@@ -74,7 +74,7 @@ export class ModelService {
   }
 
   private checkId(id: string): void {
-    if (!ID_PATTERN.test(id)) throw validationError('"id" must be 1 to 64 letters, digits, "_" or "-"', 'id');
+    if (!ID_PATTERN.test(id)) throw validationError(ID_RULE, 'id');
   }
 
   /** Checks an operation for an authenticated caller; returns the owner the record must have, if the owner rule applies. */

@@ -37,6 +37,12 @@ export function createHttpServer(deps: HttpServerDeps, tls?: https.ServerOptions
     if (handle) return handle(req, socket, head);
     socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   });
+  // CONNECT asks for a tunnel, which this server never opens; without a listener node
+  // would close the socket with no answer at all.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    const body = JSON.stringify({ error: { code: 'MLB_ERR_METHOD_NOT_ALLOWED', message: 'CONNECT is not allowed: this server is not a proxy' } });
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\nallow: GET, POST, PUT, PATCH, DELETE\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
   // Requests node's parser refuses (bytes it does not allow in the URL, headers over
   // 16 KiB, an unknown method, bad framing) would get node's bare answer with no body:
   // answer them in the API's JSON error shape instead.

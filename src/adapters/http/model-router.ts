@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MicrolibError } from '../../domain/errors.js';
 import { readJsonBody } from './read-body.js';
+import { checkQueryEncoding } from './query-encoding.js';
 import { internalError, isClientFacing, sendError } from './respond.js';
 import type { CatalogView } from '../../catalog/live-catalog.js';
 import { PortCallError } from '../../domain/ports/port-invoker.js';
@@ -86,6 +87,7 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
         throw new MicrolibError('MLB_ERR_NOT_FOUND', `no route ${path}`);
       }
       kind = shape.kind;
+      checkQueryEncoding(search);
       const dispatch = shape.byMethod.get(req.method ?? '');
       if (!dispatch) throw new MethodNotAllowed(req.method, shape.allow);
       const { route, handler } = dispatch;
