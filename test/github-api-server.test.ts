@@ -347,6 +347,60 @@ describe('github-api-server', () => {
     });
   });
 
+  describe('compare', () => {
+    it('compares two commits as GitHub does: ahead, behind, identical, diverged, with paging and files', async () => {
+      const own = await createGitRepo();
+      try {
+        const a = await own.commitFiles({ 'remoteEntry.js': 'a\n', 'gone.js': 'x\n' }, 'a');
+        const b = await own.commitFiles({ 'remoteEntry.js': 'b\n' }, 'b');
+        await own.remove('gone.js');
+        const c = await own.commitFiles({ 'added.js': 'c\n' }, 'c');
+        await own.git('checkout', '-q', '-b', 'side', a);
+        const d = await own.commitFiles({ 'remoteEntry.js': 'd\n' }, 'd');
+        await own.git('checkout', '-q', '--orphan', 'lone');
+        const e = await own.commitFiles({ 'remoteEntry.js': 'e\n' }, 'e');
+        await withServer({ repos: { 'acme/own': own.dir } }, async (server) => {
+          const compare = (basehead: string) => getJson(server, `/repos/acme/own/compare/${basehead}`);
+          const ahead = await compare(`${a}...${c}`);
+          assert.equal(ahead.res.status, 200);
+          assert.equal(ahead.body.status, 'ahead');
+          assert.deepEqual([ahead.body.ahead_by, ahead.body.behind_by, ahead.body.total_commits], [2, 0, 2]);
+          assert.deepEqual(ahead.body.commits.map((commit: { sha: string }) => commit.sha), [b, c], 'oldest first');
+          assert.equal(ahead.body.base_commit.sha, a);
+          assert.equal(ahead.body.merge_base_commit.sha, a);
+          assert.deepEqual(
+            ahead.body.files.map((f: { filename: string; status: string }) => `${f.status} ${f.filename}`).sort(),
+            ['added added.js', 'modified remoteEntry.js', 'removed gone.js'],
+          );
+          assert.equal(ahead.body.files.find((f: { filename: string }) => f.filename === 'added.js').sha, await own.git('rev-parse', `${c}:added.js`));
+
+          const behind = await compare(`${c}...${a}`);
+          assert.equal(behind.body.status, 'behind');
+          assert.deepEqual([behind.body.ahead_by, behind.body.behind_by, behind.body.commits.length], [0, 2, 0]);
+          assert.equal((await compare(`${c}...main`)).body.status, 'identical');
+          const diverged = await compare('main...side');
+          assert.equal(diverged.body.status, 'diverged');
+          assert.deepEqual([diverged.body.ahead_by, diverged.body.behind_by], [1, 2]);
+          assert.equal(diverged.body.merge_base_commit.sha, a);
+          assert.deepEqual(diverged.body.commits.map((commit: { sha: string }) => commit.sha), [d]);
+
+          const paged = await compare(`${a}...${c}?per_page=1&page=2`);
+          assert.deepEqual(paged.body.commits.map((commit: { sha: string }) => commit.sha), [c]);
+          assert.equal(paged.body.total_commits, 2);
+
+          const unknown = await compare(`${a}...${'0'.repeat(40)}`);
+          assert.equal(unknown.res.status, 404);
+          const unrelated = await compare(`${c}...${e}`);
+          assert.equal(unrelated.res.status, 404);
+          assert.match(unrelated.body.message, /No common ancestor/);
+          assert.equal((await compare(`${a}..${c}`)).res.status, 404, 'only BASE...HEAD is served');
+        });
+      } finally {
+        await own.cleanup();
+      }
+    });
+  });
+
   describe('contents', () => {
     it('serves a file as JSON and raw, from the default branch or ?ref', async () => {
       await withServer({ repos }, async (server) => {

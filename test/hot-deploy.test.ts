@@ -40,9 +40,9 @@ describe('hot deployment', () => {
 
   const remoteInfo = async (): Promise<RemoteInfo> => (await host.request('/microlib/api/remotes')).body.remotes[0];
   const createCustomer = () => host.request('/microlib/api/models/customers', { method: 'POST', body: { firstName: 'H', lastName: 'D', email: 'h@d.io' } });
-  const push = (sha: string, extra: { secret?: string; signature?: string; delivery?: string; before?: string } = {}) => {
-    const { before, ...rest } = extra;
-    return sendWebhook(host.url, { payload: pushPayload('acme/orders', 'main', sha, before), secret: SECRET, ...rest });
+  const push = (sha: string, extra: { secret?: string; signature?: string; delivery?: string; before?: string; forced?: boolean } = {}) => {
+    const { before, forced, ...rest } = extra;
+    return sendWebhook(host.url, { payload: pushPayload('acme/orders', 'main', sha, before, forced), secret: SECRET, ...rest });
   };
 
   it('serves the pushed commit after a signed push webhook, keeping stored records', async () => {
@@ -186,7 +186,7 @@ describe('hot deployment', () => {
     assert.equal(late.body.results[0].outcome, 'unchanged', JSON.stringify(late.body));
     assert.equal((await remoteInfo()).version, ten);
     // A force-push that moves the branch from 10 back to 9 is a real change.
-    assert.equal((await push(nine, { before: ten })).body.results[0].outcome, 'reloaded');
+    assert.equal((await push(nine, { before: ten, forced: true })).body.results[0].outcome, 'reloaded');
     assert.equal((await remoteInfo()).version, nine);
     assert.equal((await createCustomer()).body.build, 9);
   });

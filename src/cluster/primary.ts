@@ -4,14 +4,17 @@
  * replacement inherits; replaces a dead worker (backing off while a slot
  * crash-loops); owns the memory and file datasources the workers reach over
  * IPC (and so holds the lock on DATA_DIR for them); relays events to the other workers' WebSocket streams; spreads reloads
- * to every worker and remembers the deployed versions for replacements. It
+ * to every worker and remembers the deployed versions for replacements; keeps
+ * the webhook delivery ids every worker processed (DATA_DIR). It
  * loads no remote and serves no HTTP. On SIGTERM it stops its workers, waits
  * for them (bounded), closes its datasources and exits.
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { Logger } from '../adapters/logging/logger.js';
 import { boundAddress, boundUrl } from '../adapters/http/bound-url.js';
+import { DELIVERY_FILE, DeliveryFile } from '../adapters/http/delivery-file.js';
 import { builtInDatasources } from '../adapters/persistence/datasource-registry.js';
 import { lockDataDir } from '../adapters/persistence/file/data-dir-lock.js';
 import { IpcPeer, type IpcEndpoint } from './ipc-peer.js';
@@ -58,6 +61,8 @@ export async function runPrimary(config: PrimaryOptions, logger: Logger): Promis
   const restarts = new Map<number, number>();
   const respawnTimers = new Set<NodeJS.Timeout>();
   const deployed: DeployedVersions = {};
+  // One log for every worker: a delivery one worker processed is known to the others and to the next start.
+  const deliveries = new DeliveryFile(path.join(config.dataDir, DELIVERY_FILE));
   let stopping = false;
   let announced = false;
   const reloadTimeoutMs = config.loadTimeoutMs + 10_000;
@@ -68,6 +73,10 @@ export async function runPrimary(config: PrimaryOptions, logger: Logger): Promis
     return {
       ...owned.handlers(),
       versions: () => deployed,
+      'delivery.first': (id: unknown) => {
+        if (typeof id !== 'string') throw new Error('a delivery id is a string');
+        return deliveries.firstTime(id);
+      },
       'cluster.info': (): ClusterInfo => ({
         primaryPid: process.pid,
         workers: [...members.values()]

@@ -119,6 +119,11 @@ export class WorkerLink {
     }
   }
 
+  /** Whether no worker has processed this webhook delivery id before (the primary keeps them, in DATA_DIR). */
+  async firstDelivery(id: string): Promise<boolean> {
+    return (await this.peer.call('delivery.first', id, 10_000)) === true;
+  }
+
   info(): Promise<ClusterInfo> {
     return this.peer.call('cluster.info', null, 10_000) as Promise<ClusterInfo>;
   }

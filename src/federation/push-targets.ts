@@ -13,14 +13,18 @@ export interface PushEvent {
   after: string;
   /** The commit the ref pointed at before the push (all zeros for a new ref). */
   before?: string;
+  /** The push was a force push (`forced` in the payload): it may move the ref to an older commit. */
+  forced?: boolean;
 }
 
 export interface PushTarget {
   remote: string;
   /** Load this commit; undefined: ask the source (evergreen remotes re-resolve their range). */
   version: string | undefined;
-  /** The commit this push replaced on the branch: older than `version`. */
+  /** The commit this push replaced on the branch: older than `version`, unless the push was forced. */
   replaces?: string;
+  /** Set for a pushed commit: whether the push was a force push. */
+  forced?: boolean;
 }
 
 const DELETED = /^0{40}$/;
@@ -38,7 +42,7 @@ export function pushTargets(entries: readonly RemoteEntry[], push: PushEvent): P
       if (isTag) targets.push({ remote: entry.name, version: undefined });
     } else if (source.ref === pushed || source.ref === push.ref) {
       const replaces = push.before && !DELETED.test(push.before) ? push.before : undefined;
-      targets.push(replaces ? { remote: entry.name, version: push.after, replaces } : { remote: entry.name, version: push.after });
+      targets.push({ remote: entry.name, version: push.after, forced: push.forced === true, ...(replaces ? { replaces } : {}) });
     }
   }
   return targets;

@@ -6,6 +6,7 @@
  */
 import type { ContainerRuntime } from './container-runtime.js';
 import { progressLine } from './progress-line.js';
+import { judgePush } from './push-order.js';
 import { loadRemote, RemoteLoadError, type LoadedRemote, type LoadTarget, type Unchanged } from './remote-loader.js';
 import { recordActivated, recordFailure, recordResult, type ReloadOutcome, type ReloadRequest, type ReloadResult, type RemoteState } from './remote-state.js';
 import type { SnapshotCache } from './snapshot-cache.js';
@@ -81,10 +82,12 @@ export class ReloadPipeline {
     if (request.version !== undefined && request.version === from) {
       return this.finish(state, request, { outcome: 'unchanged', from, attempted: from, started });
     }
-    // A late delivery of a push that a deployed push already replaced would roll the branch back.
-    // (A push that replaces the running version is a successor, even to an older commit: a force-push revert.)
-    if (request.reason === 'webhook' && request.version !== undefined && state.replaced.has(request.version) && request.replaces !== from) {
-      return this.finish(state, request, { outcome: 'unchanged', from, attempted: request.version, started });
+    // A late, replayed or stale push would move the remote back. Judged here, in the queue, against the
+    // version running now (an earlier reload may just have changed it).
+    if (request.push && request.version !== undefined) {
+      const push = { version: request.version, forced: request.push.forced, ...(request.replaces !== undefined ? { replaces: request.replaces } : {}) };
+      const why = await judgePush(state.source, push, from, state.rolledBackFrom, AbortSignal.timeout(this.deps.loadTimeoutMs));
+      if (why !== undefined) return this.ignore(state, request, from, started, why);
     }
     // A push or a rollback names its version; a poll or a manual reload asks the source.
     const target: LoadTarget = request.version !== undefined ? { version: request.version } : from ? { unlessVersion: from } : {};
@@ -142,6 +145,12 @@ export class ReloadPipeline {
       this.events.retired(name, previous);
     });
     this.retiring.add(done);
+  }
+
+  /** A push that is not deployed: nothing changes, and the log says why. */
+  private ignore(state: RemoteState, request: ReloadRequest, from: string | null, started: number, why: string): ReloadResult {
+    this.deps.logger.warn({ remote: state.entry.name, version: request.version, running: from, forced: request.push?.forced ?? false, why }, 'push ignored');
+    return this.finish(state, request, { outcome: 'unchanged', from, attempted: request.version ?? null, started, ignored: why });
   }
 
   private finish(state: RemoteState, request: ReloadRequest, details: ReloadOutcome): ReloadResult {

@@ -15,10 +15,16 @@ export interface ReloadRequest {
   reason: ReloadReason;
   /** Load this version (a pushed commit, a version to roll back to) instead of resolving the ref. */
   version?: string;
-  /** For a pushed commit: the commit the push replaced on the branch, hence older than `version`. */
+  /** For a pushed commit: the commit the push replaced on the branch (older than `version`, unless the push was forced). */
   replaces?: string;
   /** The new version may stop serving models the running one serves (otherwise it is refused). */
   allowRemove?: boolean;
+  /**
+   * Set when a GitHub push webhook names `version`: it is deployed only if it is newer
+   * than the running version (push-order.ts), unless the push was a force push
+   * (`forced`) away from the running version or a newer one.
+   */
+  push?: { forced: boolean };
 }
 
 export interface ReloadResult {
@@ -33,6 +39,8 @@ export interface ReloadResult {
   attempted: string | null;
   ms: number;
   error?: string;
+  /** Why a push was not deployed (an older commit than the running one, a stale delivery...). */
+  ignored?: string;
 }
 
 export interface PreviousVersion {
@@ -51,9 +59,9 @@ export interface RemoteState {
   history: PreviousVersion[];
   /** Set by a rollback: polling leaves the remote alone until an explicit reload or a new push. */
   pinned: string | undefined;
+  /** Set by a rollback: the version it left; a push must be newer than it too (a replayed push of it is stale). */
+  rolledBackFrom: string | undefined;
   lastReload: ReloadResult | undefined;
-  /** Commits that deployed pushes replaced on the branch (bounded): a late delivery of one is stale. */
-  replaced: Set<string>;
 }
 
 /** How a reload ended, as the pipeline reports it; `started` is a `performance.now()` reading. */
@@ -63,10 +71,8 @@ export interface ReloadOutcome {
   attempted: string | null;
   started: number;
   error?: string;
+  ignored?: string;
 }
-
-/** Bound on `RemoteState.replaced`: the oldest entry goes first. */
-const REPLACED_LIMIT = 1_000;
 
 /** A remote not loaded yet. */
 export function initialRemoteState(entry: RemoteEntry, source: Source): RemoteState {
@@ -78,7 +84,7 @@ export function initialRemoteState(entry: RemoteEntry, source: Source): RemoteSt
     lastError: undefined,
     history: [],
     pinned: undefined,
-    replaced: new Set(),
+    rolledBackFrom: undefined,
     lastReload: undefined,
   };
 }
@@ -90,7 +96,7 @@ export function recordFailure(state: RemoteState, message: string, attempted: st
 }
 
 /**
- * `loaded` now serves: updates status, pin, replaced commits and history (kept to
+ * `loaded` now serves: updates status, pin and history (kept to
  * `keepVersions`). Returns the version it replaced, for the caller to retire.
  */
 export function recordActivated(state: RemoteState, loaded: LoadedRemote, request: ReloadRequest, keepVersions: number): LoadedRemote | undefined {
@@ -99,11 +105,9 @@ export function recordActivated(state: RemoteState, loaded: LoadedRemote, reques
   state.status = 'ready';
   state.lastError = undefined;
   state.pinned = request.reason === 'rollback' ? loaded.version : undefined;
-  if (request.replaces !== undefined) {
-    state.replaced.delete(loaded.version);
-    state.replaced.add(request.replaces);
-    if (state.replaced.size > REPLACED_LIMIT) state.replaced.delete(state.replaced.values().next().value as string);
-  }
+  // A rollback remembers what it left; a second rollback keeps the first one's (the newest version left).
+  if (request.reason !== 'rollback') state.rolledBackFrom = undefined;
+  else if (previous && state.rolledBackFrom === undefined) state.rolledBackFrom = previous.version;
   if (previous) {
     if (request.reason === 'rollback') {
       // The version rolled back to leaves the history; the one rolled back from is not offered again.
@@ -134,6 +138,7 @@ export function recordResult(state: RemoteState, request: ReloadRequest, details
     attempted: details.attempted,
     ms: Math.round(performance.now() - details.started),
     ...(details.error ? { error: details.error } : {}),
+    ...(details.ignored ? { ignored: details.ignored } : {}),
   };
   state.lastReload = result;
   return result;

@@ -9,6 +9,8 @@
 //   /repos/{owner}/{repo}/git/trees/{tree-ish}   (?recursive=<any value>)
 //   /repos/{owner}/{repo}/git/blobs/{sha}        (Accept: application/vnd.github.raw → bytes)
 //   /repos/{owner}/{repo}/contents/{path}?ref=   (raw media type → bytes)
+//   /repos/{owner}/{repo}/compare/{base}...{head} (status ahead/behind/identical/diverged, ahead_by,
+//                                                  behind_by, commits with ?per_page=&page=, files)
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { STATUS_CODES, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -188,6 +190,16 @@ async function resolveObject(cwd: string, spec: string): Promise<string | null> 
   }
 }
 
+/** Runs git; null when it exits 1 (as `merge-base` does when two commits share no history). */
+async function gitOrNull(cwd: string, args: string[]): Promise<string | null> {
+  try {
+    return (await git(cwd, args)).toString('utf8').trim();
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 1) return null;
+    throw err;
+  }
+}
+
 interface TreeEntry {
   mode: string;
   type: string;
@@ -344,6 +356,52 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
       repoEntry.defaultBranch ?? (await git(cwd, ['symbolic-ref', '--short', 'HEAD'])).toString('utf8').trim();
     const catBlob = (sha: string): Promise<Buffer> => git(cwd, ['cat-file', 'blob', sha]);
 
+    /** A commit as GET /commits/{sha} answers it. */
+    const commitObject = async (sha: string) => {
+      const c = parseCommit((await git(cwd, ['cat-file', 'commit', sha])).toString('utf8'));
+      return {
+        sha,
+        commit: {
+          author: c.author,
+          committer: c.committer,
+          message: c.message,
+          tree: { sha: c.tree, url: `${api}/git/trees/${c.tree}` },
+          url: `${api}/git/commits/${sha}`,
+          comment_count: 0,
+          verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+        },
+        url: `${api}/commits/${sha}`,
+        html_url: `${web}/commit/${sha}`,
+        comments_url: `${api}/commits/${sha}/comments`,
+        // GitHub user accounts linked to the commit: none exist here.
+        author: null,
+        committer: null,
+        parents: c.parents.map((p) => ({ sha: p, url: `${api}/commits/${p}`, html_url: `${web}/commit/${p}` })),
+      };
+    };
+
+    /** The files a comparison lists: what changed from the merge base to the head (no patches here). */
+    const changedFiles = async (from: string, to: string) => {
+      const numstat = (await git(cwd, ['diff-tree', '-r', '-z', '--no-renames', '--numstat', from, to])).toString('utf8').split('\0');
+      const lines = new Map<string, { additions: number; deletions: number }>();
+      for (const record of numstat) {
+        const [added = '', deleted = '', ...name] = record.split('\t');
+        // Binary files count "-" lines.
+        if (name.length > 0) lines.set(name.join('\t'), { additions: Number(added) || 0, deletions: Number(deleted) || 0 });
+      }
+      const raw = (await git(cwd, ['diff-tree', '-r', '-z', '--no-renames', from, to])).toString('utf8').split('\0');
+      const files = [];
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        const [, , oldSha = '', newSha = '', letter = ''] = raw[i]!.slice(1).split(' ');
+        const filename = raw[i + 1]!;
+        const status = letter === 'A' ? 'added' : letter === 'D' ? 'removed' : 'modified';
+        const { additions, deletions } = lines.get(filename) ?? { additions: 0, deletions: 0 };
+        const sha = status === 'removed' ? oldSha : newSha;
+        files.push({ sha, filename, status, additions, deletions, changes: additions + deletions, blob_url: `${web}/blob/${to}/${filename}`, raw_url: `${web}/raw/${to}/${filename}`, contents_url: `${api}/contents/${filename}?ref=${to}` });
+      }
+      return files.slice(0, 300);
+    };
+
     if (rest.length === 0) {
       const [owner = ''] = full.split('/');
       const isPrivate = repoEntry.private;
@@ -382,25 +440,43 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
           media: 'github.v3; param=sha',
         };
       }
-      const c = parseCommit((await git(cwd, ['cat-file', 'commit', sha])).toString('utf8'));
+      return json(200, await commitObject(sha));
+    }
+
+    if (section === 'compare' && rest.length >= 2) {
+      // `BASE...HEAD`; GitHub also takes `owner:branch` for forks, which this server does not.
+      const basehead = decode(rest.slice(1));
+      const dots = basehead.indexOf('...');
+      if (dots <= 0) throw notFound();
+      const base = await resolveObject(cwd, `${basehead.slice(0, dots)}^{commit}`);
+      const head = await resolveObject(cwd, `${basehead.slice(dots + 3)}^{commit}`);
+      if (!base || !head) throw notFound();
+      const mergeBase = await gitOrNull(cwd, ['merge-base', base, head]);
+      if (!mergeBase) throw new HttpError(errorReply(404, `No common ancestor between ${base} and ${head}.`, 'https://docs.github.com/rest/commits/commits#compare-two-commits'));
+      const count = async (range: string) => Number((await git(cwd, ['rev-list', '--count', range])).toString('utf8').trim());
+      const aheadBy = await count(`${base}..${head}`);
+      const behindBy = await count(`${head}..${base}`);
+      const status = aheadBy === 0 && behindBy === 0 ? 'identical' : behindBy === 0 ? 'ahead' : aheadBy === 0 ? 'behind' : 'diverged';
+      const all = (await git(cwd, ['rev-list', '--reverse', `${base}..${head}`])).toString('utf8').split('\n').filter(Boolean);
+      // Without paging parameters GitHub lists at most 250 commits; with them, a page (30 by default, at most 100).
+      const paged = url.searchParams.has('per_page') || url.searchParams.has('page');
+      const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
+      const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+      const listed = paged ? all.slice((page - 1) * perPage, page * perPage) : all.slice(0, 250);
       return json(200, {
-        sha,
-        commit: {
-          author: c.author,
-          committer: c.committer,
-          message: c.message,
-          tree: { sha: c.tree, url: `${api}/git/trees/${c.tree}` },
-          url: `${api}/git/commits/${sha}`,
-          comment_count: 0,
-          verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
-        },
-        url: `${api}/commits/${sha}`,
-        html_url: `${web}/commit/${sha}`,
-        comments_url: `${api}/commits/${sha}/comments`,
-        // GitHub user accounts linked to the commit: none exist here.
-        author: null,
-        committer: null,
-        parents: c.parents.map((p) => ({ sha: p, url: `${api}/commits/${p}`, html_url: `${web}/commit/${p}` })),
+        url: `${api}/compare/${basehead}`,
+        html_url: `${web}/compare/${basehead}`,
+        permalink_url: `${web}/compare/${base}...${head}`,
+        diff_url: `${web}/compare/${basehead}.diff`,
+        patch_url: `${web}/compare/${basehead}.patch`,
+        base_commit: await commitObject(base),
+        merge_base_commit: await commitObject(mergeBase),
+        status,
+        ahead_by: aheadBy,
+        behind_by: behindBy,
+        total_commits: aheadBy,
+        commits: await Promise.all(listed.map(commitObject)),
+        files: await changedFiles(mergeBase, head),
       });
     }
 

@@ -30,11 +30,13 @@ export async function sendWebhook(
   return { status: response.status, body };
 }
 
-export function pushPayload(repository: string, branch: string, after: string, before = '0'.repeat(40)) {
+/** A push event's payload; `forced` marks a force push, as GitHub does. */
+export function pushPayload(repository: string, branch: string, after: string, before = '0'.repeat(40), forced = false) {
   return {
     ref: branch.startsWith('refs/') ? branch : `refs/heads/${branch}`,
     before,
     after,
+    forced,
     repository: { full_name: repository, name: repository.split('/')[1], owner: { login: repository.split('/')[0] } },
     pusher: { name: 'tester' },
   };

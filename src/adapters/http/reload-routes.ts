@@ -17,6 +17,8 @@ export interface PushEvent {
   after: string;
   /** The commit the ref pointed at before the push. */
   before?: string;
+  /** The push was a force push (may move the ref to an older commit). */
+  forced?: boolean;
 }
 
 /** A remote a push concerns, and what to load. */
@@ -26,6 +28,8 @@ export interface PushTarget {
   version: string | undefined;
   /** The commit this push replaced on the branch. */
   replaces?: string;
+  /** Set for a pushed commit: whether the push was a force push. */
+  forced?: boolean;
 }
 
 /** `R`: what a reload answers (passed on to `fanOut` and shown as is). */
@@ -33,6 +37,11 @@ export interface ReloadRoutesDeps<R extends ReloadReport = ReloadReport> {
   deployment: RemoteControl<R>;
   /** The remotes a push concerns (those following its repository and ref). */
   pushTargets(push: PushEvent): PushTarget[];
+  /**
+   * Webhook delivery ids already processed, kept where a restart does not lose them (a
+   * file in DATA_DIR, or the cluster primary's); in this process's memory when absent.
+   */
+  deliveries?: { firstTime(id: string): Promise<boolean> };
   webhookSecret: string | undefined;
   adminToken: string | undefined;
   devMode: boolean;
@@ -101,13 +110,26 @@ export function createReloadRoutes<R extends ReloadReport>(deps: ReloadRoutesDep
       return fail(res, 403, 'MLB_ERR_FORBIDDEN', 'webhooks are disabled: set WEBHOOK_SECRET to the secret configured on GitHub');
     }
     const delivery = req.get('x-github-delivery');
-    if (delivery && !deliveries.firstTime(delivery)) return void res.json({ ignored: `delivery ${delivery} was already processed` });
+    // A log that cannot be read or written is reported and the delivery goes on: a push still never moves a remote back.
+    const firstDelivery = async (id: string): Promise<boolean> => {
+      if (!deps.deliveries) return deliveries.firstTime(id);
+      try {
+        return await deps.deliveries.firstTime(id);
+      } catch (error) {
+        deps.logger.warn({ delivery: id, err: error }, 'webhook delivery log unavailable: the delivery is processed');
+        return deliveries.firstTime(id);
+      }
+    };
+    if (delivery && !(await firstDelivery(delivery))) {
+      deps.logger.warn({ event, delivery }, 'webhook ignored: delivery already processed');
+      return void res.json({ ignored: `delivery ${delivery} was already processed` });
+    }
     if (event === 'ping') return void res.json({ pong: true });
     if (event !== 'push') return void res.status(202).json({ ignored: `event "${event}" does not deploy anything` });
     if (!/^application\/json/i.test(req.get('content-type') ?? '')) {
       return fail(res, 415, 'MLB_ERR_UNSUPPORTED_MEDIA_TYPE', 'set the webhook content type to application/json');
     }
-    let push: { ref?: unknown; after?: unknown; before?: unknown; repository?: { full_name?: unknown } };
+    let push: { ref?: unknown; after?: unknown; before?: unknown; forced?: unknown; repository?: { full_name?: unknown } };
     try {
       push = JSON.parse(body.toString('utf8')) as typeof push;
     } catch {
@@ -119,15 +141,20 @@ export function createReloadRoutes<R extends ReloadReport>(deps: ReloadRoutesDep
       return fail(res, 400, 'MLB_ERR_VALIDATION', 'a push payload needs ref, after and repository.full_name');
     }
     const before = typeof push.before === 'string' ? push.before : undefined;
-    const targets = deps.pushTargets(before ? { repository, ref, after, before } : { repository, ref, after });
-    deps.logger.info({ repository, ref, after, remotes: targets.map((t) => t.remote), delivery }, 'push webhook');
+    const forced = push.forced === true;
+    const targets = deps.pushTargets({ repository, ref, after, forced, ...(before ? { before } : {}) });
+    deps.logger.info({ repository, ref, after, forced, remotes: targets.map((t) => t.remote), delivery }, 'push webhook');
     if (targets.length === 0) return void res.json({ results: [], message: `no remote follows ${repository} ${ref}` });
     const results = await Promise.all(
-      targets.map((t) =>
-        everywhere(deps.deployment.reload(t.remote, t.version !== undefined ? { reason: 'webhook', version: t.version, ...(t.replaces ? { replaces: t.replaces } : {}) } : { reason: 'webhook' })),
-      ),
+      targets.map(async (t) => {
+        const order = t.version !== undefined ? { reason: 'webhook' as const, version: t.version, push: { forced: t.forced === true }, ...(t.replaces ? { replaces: t.replaces } : {}) } : { reason: 'webhook' as const };
+        const result = await deps.deployment.reload(t.remote, order);
+        // An ignored push changed nothing here, so there is nothing for the other workers to follow.
+        return result.ignored !== undefined ? result : everywhere(Promise.resolve(result));
+      }),
     );
-    answer(res, results);
+    const ignored = results.every((r) => r.ignored !== undefined) ? { ignored: results.map((r, i) => `${targets[i]!.remote}: ${r.ignored}`).join('; ') } : {};
+    answer(res, results, ignored);
   }
 
   router.post('/microlib/reload', raw, async (req, res, next) => {

@@ -8,6 +8,8 @@
 /** What a reload or rollback answers: sent to the client as is; `outcome` picks the status. */
 export interface ReloadReport {
   outcome: 'reloaded' | 'unchanged' | 'failed';
+  /** Why a push was not deployed (outcome `unchanged`): nothing changed, in any worker. */
+  ignored?: string;
 }
 
 /** A reload asked for over HTTP: by a push webhook or an operator. */
@@ -19,6 +21,8 @@ export interface ReloadOrder {
   replaces?: string;
   /** The new version may stop serving models the running one serves. */
   allowRemove?: boolean;
+  /** Set for a pushed commit: deployed only when newer than the running version, or when the push was forced. */
+  push?: { forced: boolean };
 }
 
 /** One remote with what `/microlib/api/remotes` shows of it. */

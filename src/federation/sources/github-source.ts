@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { clean as semverClean, gt, satisfies } from 'semver';
 import type { GitHubSourceConfig } from '../../config/source-configs.js';
 import { fetchChecked, SourceFetchError, type FetchedResponse } from '../fetch-checked.js';
-import { REMOTE_ENTRY_FILE, type BlobReuse, type ResolvedVersion, type Source } from './source.js';
+import { REMOTE_ENTRY_FILE, type BlobReuse, type CommitOrder, type ResolvedVersion, type Source } from './source.js';
 import { writeSnapshotFiles } from './snapshot-files.js';
 import { gitBlobSha } from '../git-blob.js';
 
@@ -28,13 +28,16 @@ interface TreeEntry {
 }
 
 const SHA = /^[0-9a-f]{40}$/;
+const ORDERS: readonly CommitOrder[] = ['ahead', 'behind', 'identical', 'diverged'];
+/** A comparison also lists the changed files (with patches): enough room for a large build's diff. */
+const COMPARE_MAX_BYTES = 32 * 1024 * 1024;
 
 export function createGitHubSource(config: GitHubSourceConfig, options: GitHubSourceOptions): Source {
   const apiUrl = (config.apiUrl ?? options.apiUrl).replace(/\/+$/, '');
   const repoUrl = `${apiUrl}/repos/${encodeURIComponent(config.owner)}/${encodeURIComponent(config.repo)}`;
   const prefix = config.dir ? `${config.dir}/` : '';
 
-  async function call(path: string, accept: string, signal: AbortSignal, etag?: string): Promise<FetchedResponse> {
+  async function call(path: string, accept: string, signal: AbortSignal, etag?: string, maxBytes?: number): Promise<FetchedResponse> {
     const headers: Record<string, string> = {
       accept,
       'user-agent': 'microlib-host',
@@ -43,7 +46,7 @@ export function createGitHubSource(config: GitHubSourceConfig, options: GitHubSo
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (etag) headers['if-none-match'] = etag;
     try {
-      return await fetchChecked(`${repoUrl}${path}`, { timeoutMs: options.timeoutMs, headers, signal, acceptStatus: etag ? [304] : [] });
+      return await fetchChecked(`${repoUrl}${path}`, { timeoutMs: options.timeoutMs, headers, signal, acceptStatus: etag ? [304] : [], ...(maxBytes ? { maxBytes } : {}) });
     } catch (error) {
       throw explain(error);
     }
@@ -130,6 +133,15 @@ export function createGitHubSource(config: GitHubSourceConfig, options: GitHubSo
     return response.body;
   }
 
+  /** GET /compare/{base}...{head}: one commit per page is enough, only `status` is read. */
+  async function compare(base: string, head: string, signal: AbortSignal): Promise<CommitOrder> {
+    if (!SHA.test(base) || !SHA.test(head)) throw new Error(`"${SHA.test(base) ? head : base}" is not a full commit SHA`);
+    const response = await call(`/compare/${base}...${head}?per_page=1`, 'application/vnd.github+json', signal, undefined, COMPARE_MAX_BYTES);
+    const status = (JSON.parse(response.body.toString('utf8')) as { status?: unknown }).status;
+    if (!ORDERS.includes(status as CommitOrder)) throw new Error(`GitHub compared ${base.slice(0, 12)}...${head.slice(0, 12)} with status ${JSON.stringify(status)}, not one of ${ORDERS.join(', ')}`);
+    return status as CommitOrder;
+  }
+
   return {
     kind: 'github',
     describe: () => `github:${config.owner}/${config.repo}@${config.semver ?? config.ref}${config.dir ? `/${config.dir}` : ''}${config.apiUrl ? ` (${apiUrl})` : ''}`,
@@ -137,5 +149,6 @@ export function createGitHubSource(config: GitHubSourceConfig, options: GitHubSo
       return versionAt(config.semver ? await resolveSemver(config.semver, signal) : await resolveCommit(signal));
     },
     at: versionAt,
+    compare,
   };
 }

@@ -36,7 +36,18 @@ export interface Source {
    * webhook). Only sources whose versions are addressable have it.
    */
   at?(version: string): ResolvedVersion;
+  /**
+   * How version `head` relates to version `base` in the source's history (GitHub's
+   * compare API): `ahead` (head contains base and more), `behind` (head is an ancestor
+   * of base), `identical`, or `diverged` (neither contains the other). Only sources
+   * whose versions are commits have it; a push webhook uses it so it never moves a
+   * remote back. Rejects when the source cannot tell (unreachable, unknown commit).
+   */
+  compare?(base: string, head: string, signal: AbortSignal): Promise<CommitOrder>;
 }
+
+/** How one commit relates to another, in the words of GitHub's compare API. */
+export type CommitOrder = 'ahead' | 'behind' | 'identical' | 'diverged';
 
 /** The file every remote build must contain. */
 export const REMOTE_ENTRY_FILE = 'remoteEntry.js';

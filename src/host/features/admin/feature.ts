@@ -4,10 +4,12 @@
  * admin token or admin JWT), the dashboard and, in a cluster, the workers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
 import express from 'express';
 import { createAdminApp } from '../../../adapters/http/admin-app.js';
 import { createReloadRoutes } from '../../../adapters/http/reload-routes.js';
 import { createReloadAccess } from '../../../adapters/http/reload-access.js';
+import { DELIVERY_FILE, DeliveryFile } from '../../../adapters/http/delivery-file.js';
 import { createClusterRoutes } from '../../../adapters/http/cluster-routes.js';
 import { createDashboardApi } from '../../../adapters/http/dashboard-api.js';
 import { createDashboardRoutes } from '../../../adapters/http/dashboard-routes.js';
@@ -27,7 +29,7 @@ import type { Readiness } from '../readiness/feature.js';
 import type { AdminSettings } from './settings.js';
 
 export interface AdminDeps {
-  settings: AdminSettings & { devMode: boolean; authEnabled: boolean };
+  settings: AdminSettings & { devMode: boolean; authEnabled: boolean; dataDir: string };
   entries: RemoteEntry[];
   catalog: CatalogView;
   federation: Pick<FederationFeature, 'deployment' | 'reloadLog'>;
@@ -48,6 +50,8 @@ export function adminApp(deps: AdminDeps): (req: IncomingMessage, res: ServerRes
   const reloadRoutes = createReloadRoutes({
     deployment: deps.federation.deployment,
     pushTargets: (push) => pushTargets(deps.entries, push),
+    // Seen delivery ids survive a restart: in DATA_DIR, written by the process that locks it (the primary in a cluster).
+    deliveries: cluster ? { firstTime: (id: string) => cluster.firstDelivery(id) } : new DeliveryFile(path.join(settings.dataDir, DELIVERY_FILE)),
     webhookSecret: settings.webhookSecret,
     adminToken: settings.adminToken,
     devMode: settings.devMode,
