@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import WebSocket from 'ws';
+import { authTally } from './support/auth-tally.js';
 import { localModelsRemote } from './support/fixture-remotes.js';
 import { until } from './support/until.js';
 import { withHost } from './support/with-host.js';
@@ -35,6 +36,7 @@ describe('authentication and authorization', () => {
   };
   const as = async (claims: Record<string, unknown>) => ({ authorization: `Bearer ${await token(claims)}` });
   const reasons = () => host.logs.filter((l) => l.msg === 'authentication failed').map((l) => String(l.reason));
+  const tally = authTally();
 
   const host = withHost(async ({ workDir, defer }) => {
     // The JWKS publishes k1 only; otherKey signs tokens the host must refuse.
@@ -59,15 +61,15 @@ describe('authentication and authorization', () => {
 
   it('answers 401 with WWW-Authenticate without a token, and serves a valid one', async () => {
     const anonymous = await host.request(`${api}/things`);
-    assert.equal(anonymous.status, 401);
+    tally.check('no token', anonymous, 401);
     assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer realm="microlib"');
     assert.equal(anonymous.body.error.code, 'MLB_ERR_UNAUTHORIZED');
     const headers = await as({ sub: 'ada', scope: 'thing:read thing:create' });
     const created = await host.request(`${api}/things`, { method: 'POST', body: { name: 'a' }, headers });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    assert.equal((await host.request(`${api}/things/${created.body.id}`, { headers })).status, 200);
+    tally.check('create with a valid token', created, 201);
+    tally.check('read with a valid token', await host.request(`${api}/things/${created.body.id}`, { headers }), 200);
     const denied = await host.request(`${api}/things/${created.body.id}`, { method: 'DELETE', headers });
-    assert.equal(denied.status, 403);
+    tally.check('delete without the permission', denied, 403);
     assert.match(denied.body.error.message, /thing:delete/);
   });
 
@@ -89,7 +91,7 @@ describe('authentication and authorization', () => {
     for (const [what, bad, reason] of cases) {
       const before = reasons().length;
       const answer = await host.request(`${api}/things`, { headers: { authorization: `Bearer ${bad}` } });
-      assert.equal(answer.status, 401, what);
+      tally.check(what, answer, 401);
       assert.equal(answer.headers.get('www-authenticate'), 'Bearer realm="microlib", error="invalid_token"', what);
       assert.doesNotMatch(JSON.stringify(answer.body), reason, `${what}: the reason is not told to the client`);
       await until(() => reasons().length > before, `the log line of "${what}"`, 2_000);
@@ -103,10 +105,10 @@ describe('authentication and authorization', () => {
     const note = await host.request(`${api}/notes`, { method: 'POST', body: { text: 'mine' }, headers: alice });
     assert.equal(note.status, 201);
     assert.equal(note.body.owner, 'alice');
-    assert.equal((await host.request(`${api}/notes/${note.body.id}`, { headers: alice })).status, 200);
-    assert.equal((await host.request(`${api}/notes/${note.body.id}`, { headers: bob })).status, 404, 'another owner\'s record does not exist for bob');
-    assert.equal((await host.request(`${api}/notes/${note.body.id}`, { method: 'PATCH', body: { text: 'x' }, headers: bob })).status, 404);
-    assert.equal((await host.request(`${api}/notes/${note.body.id}`, { method: 'DELETE', headers: bob })).status, 404);
+    tally.check('the owner reads', await host.request(`${api}/notes/${note.body.id}`, { headers: alice }), 200);
+    tally.check('another owner\'s record does not exist for bob', await host.request(`${api}/notes/${note.body.id}`, { headers: bob }), 404);
+    tally.check('bob patches alice\'s note', await host.request(`${api}/notes/${note.body.id}`, { method: 'PATCH', body: { text: 'x' }, headers: bob }), 404);
+    tally.check('bob deletes alice\'s note', await host.request(`${api}/notes/${note.body.id}`, { method: 'DELETE', headers: bob }), 404);
     await host.request(`${api}/notes`, { method: 'POST', body: { text: 'his' }, headers: bob });
     const bobs = await host.request(`${api}/notes?count`, { headers: bob });
     assert.deepEqual(bobs.body.data.map((n: { text: string }) => n.text), ['his']);
@@ -121,28 +123,28 @@ describe('authentication and authorization', () => {
     const writer = await as({ sub: 'w', permissions: ['thing:create', 'thing:read'] });
     const thing = (await host.request(`${api}/things`, { method: 'POST', body: { name: 'n', secret: 's3cret' }, headers: writer })).body;
     const noDecrypt = await host.request(`${api}/things/${thing.id}/commands/decrypt`, { method: 'POST', headers: writer });
-    assert.equal(noDecrypt.status, 403);
+    tally.check('decrypt without "decrypt"', noDecrypt, 403);
     const reader = await as({ sub: 'r', permissions: ['thing:read', 'decrypt'] });
     const clear = await host.request(`${api}/things/${thing.id}/commands/decrypt`, { method: 'POST', headers: reader });
-    assert.equal(clear.status, 200, JSON.stringify(clear.body));
+    tally.check('decrypt with "decrypt"', clear, 200);
     assert.equal(clear.body.secret, 's3cret');
-    assert.equal((await host.request(`${api}/things/${thing.id}/commands/touch`, { method: 'POST', headers: reader })).status, 403);
+    tally.check('a command without update', await host.request(`${api}/things/${thing.id}/commands/touch`, { method: 'POST', headers: reader }), 403);
     const updater = await as({ sub: 'u', permissions: ['thing:update'] });
-    assert.equal((await host.request(`${api}/things/${thing.id}/commands/touch`, { method: 'POST', headers: updater })).status, 200);
+    tally.check('a command with update', await host.request(`${api}/things/${thing.id}/commands/touch`, { method: 'POST', headers: updater }), 200);
   });
 
   it('opens the host\'s own API to admins only', async () => {
-    assert.equal((await host.request('/microlib/api/config')).status, 401);
-    assert.equal((await host.request('/microlib/api/remotes', { headers: await as({ sub: 'x', permissions: ['thing:read'] }) })).status, 403);
+    tally.check('admin API without a token', await host.request('/microlib/api/config'), 401);
+    tally.check('admin API with a non-admin token', await host.request('/microlib/api/remotes', { headers: await as({ sub: 'x', permissions: ['thing:read'] }) }), 403);
     const config = await host.request('/microlib/api/config', { headers: await as({ sub: 'x', permissions: ['microlib:admin'] }) });
-    assert.equal(config.status, 200);
+    tally.check('admin API with an admin token', config, 200);
     assert.ok(!JSON.stringify(config.body).includes('factory'), 'no functions in the config');
     assert.equal((await host.request('/microlib/health')).status, 200, 'health stays open');
     // Reloads and rollbacks: an admin JWT is a credential too.
-    assert.equal((await host.request('/microlib/reload', { method: 'POST' })).status, 401);
-    assert.equal((await host.request('/microlib/reload', { method: 'POST', headers: await as({ sub: 'x', permissions: ['thing:update'] }) })).status, 401);
+    tally.check('reload without a token', await host.request('/microlib/reload', { method: 'POST' }), 401);
+    tally.check('reload with a non-admin token', await host.request('/microlib/reload', { method: 'POST', headers: await as({ sub: 'x', permissions: ['thing:update'] }) }), 401);
     const reload = await host.request('/microlib/reload', { method: 'POST', headers: await as({ sub: 'ops', permissions: ['microlib:admin'] }) });
-    assert.equal(reload.status, 200, JSON.stringify(reload.body));
+    tally.check('reload with an admin token', reload, 200);
   });
 
   it('authenticates WebSocket clients and checks read permission per subscription', async () => {
@@ -153,7 +155,7 @@ describe('authentication and authorization', () => {
       socket.once('open', () => resolve(101));
       socket.once('error', () => resolve(-1));
     });
-    assert.equal(status, 401);
+    tally.check('WebSocket without a token', { status }, 401);
     const reader = await connect(`${wsUrl}?access_token=${await token({ sub: 'r', permissions: ['thing:read'] })}`);
     reader.send({ type: 'subscribe', sub: 't', model: 'thing' });
     reader.send({ type: 'subscribe', sub: 'n', model: 'thing', events: ['created'] });
@@ -163,9 +165,14 @@ describe('authentication and authorization', () => {
     reader.socket.close();
   });
 
-  it('makes a client that keeps failing wait (429)', async () => {
+  it('makes a client that keeps failing wait (429), but not a valid token from the same address', async () => {
     let last = 0;
-    for (let i = 0; i < 45 && last !== 429; i++) last = (await host.request(`${api}/things`, { headers: { authorization: 'Bearer garbage' } })).status;
-    assert.equal(last, 429);
+    for (let i = 0; i < 45 && last !== 429; i++) last = (await host.request(`${api}/things`, { headers: { authorization: `Bearer garbage${i}` } })).status;
+    tally.check('a client that keeps failing', { status: last }, 429);
+    tally.check('a valid token from that address', await host.request(`${api}/things`, { headers: await as({ sub: 'ada', scope: 'thing:read' }) }), 200);
+  });
+
+  it('reports its tally', (t) => {
+    t.diagnostic(tally.summary());
   });
 });

@@ -10,7 +10,11 @@ export type Operation = 'read' | 'create' | 'update' | 'delete';
 
 /** Who asks. Until authentication is on, requests carry no caller and nothing is checked. */
 export interface Caller {
-  /** The token's subject. */
+  /**
+   * Who the caller is, for the owner rule: the token's `sub`, or the first
+   * fallback claim the key set's `ownerClaims` names. Absent when the token
+   * names nobody: such a caller is refused on owner-protected models.
+   */
   subject?: string;
   /** Permissions from the token's claims. */
   permissions?: readonly string[];
@@ -42,11 +46,17 @@ export function checkPermissions(what: string, modelName: string, needed: readon
   if (missing.length > 0) throw new MicrolibError('MLB_ERR_FORBIDDEN', `${what} needs the permission${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
 }
 
-/** Whether the owner rule restricts this caller to its own records. */
+/**
+ * Whether the owner rule restricts this caller to its own records: the owner
+ * they must have. A caller naming nobody is refused (403), for reads, lists and
+ * writes alike: callers without an identity would otherwise all share one owner.
+ */
 export function ownedBy(modelName: string, access: AccessSpec | undefined, caller: Caller | undefined): string | undefined {
   if (!access?.owner || caller === undefined || holds(caller, modelName, `${modelName}:admin`)) return undefined;
-  // A token without a subject owns nothing.
-  return caller.subject ?? '\u0000';
+  if (caller.subject === undefined || caller.subject === '') {
+    throw new MicrolibError('MLB_ERR_FORBIDDEN', `${modelName} keeps each record to its owner, and this token names no owner (no "sub" nor another identity claim the key set's ownerClaims lists)`);
+  }
+  return caller.subject;
 }
 
 /** A record hidden by the owner rule looks like one that does not exist (no leak of its existence). */

@@ -118,9 +118,10 @@ export interface AccessSpec {
   update?: readonly string[];
   delete?: readonly string[];
   /**
-   * Records belong to the caller who created them (the token's subject, kept in
-   * the host field `owner`): others can neither see, change nor delete them,
-   * unless they hold `<modelName>:admin`.
+   * Records belong to the caller who created them (the token's subject, or a
+   * client's id when it has none, kept in the host field `owner`): others can
+   * neither see, change nor delete them, unless they hold `<modelName>:admin`.
+   * A token naming nobody is refused (403) on such a model.
    */
   owner?: boolean;
 }

@@ -26,7 +26,7 @@ export interface StoredRecord {
   revision: number;
   /** The flow of ports running (or last run) on this record, set by the host. */
   flow?: FlowState;
-  /** Subject of the caller who created the record, when the model's `access.owner` is on. */
+  /** Identity of the caller who created the record (its `sub`, or `client_id:<id>`…), when the model's `access.owner` is on. */
   owner?: string;
   /** The model's own fields. */
   [field: string]: Json | undefined;

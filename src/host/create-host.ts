@@ -33,6 +33,7 @@ import { apiFeature } from './features/api/feature.js';
 import { adminApp } from './features/admin/feature.js';
 import { httpFeature } from './features/http/feature.js';
 import { readinessFeature } from './features/readiness/feature.js';
+import { metricsListenerFeature } from './features/metrics/feature.js';
 import { datasourceMetrics, datasourcesDown } from './features/persistence/datasource-reachability.js';
 
 export interface Host {
@@ -104,7 +105,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
   });
 
   // Started in this order, stopped in reverse: a feature may rely on those before it while it runs.
-  const lifecycle = new Lifecycle([persistence, http.portCheck, federation, flows, api, http.closed, events, http, federation.polling, readiness], {
+  const lifecycle = new Lifecycle([persistence, http.portCheck, federation, flows, api, http.closed, events, http, metricsListenerFeature(config, metrics.registry, logger), federation.polling, readiness], {
     onStopError: (error, feature) => logger.error({ err: error, feature }, `stopping ${feature} failed`),
   });
 

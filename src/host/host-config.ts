@@ -12,6 +12,7 @@ import { readFederationSettings, type FederationSettings } from './features/fede
 import { readFlowSettings, type FlowSettings } from './features/flows/settings.js';
 import { readHttpSettings, type HttpSettings } from './features/http/settings.js';
 import { readLoggingSettings, type LoggingSettings } from './features/logging/settings.js';
+import { readMetricsSettings, type MetricsSettings } from './features/metrics/settings.js';
 import { readPersistenceSettings, type PersistenceSettings } from './features/persistence/settings.js';
 import { readReadinessSettings, type ReadinessSettings } from './features/readiness/settings.js';
 import { readSecuritySettings, type SecuritySettings } from './features/security/settings.js';
@@ -26,7 +27,8 @@ export type HostConfig = HttpSettings &
   SecuritySettings &
   ReadinessSettings &
   ClusterSettings &
-  LoggingSettings;
+  LoggingSettings &
+  MetricsSettings;
 
 export { ConfigError } from '../config/env-reader.js';
 export type { KafkaSettings } from './features/events/settings.js';
@@ -46,5 +48,6 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     ...readReadinessSettings(env),
     ...cluster,
     ...readLoggingSettings(env),
+    ...readMetricsSettings(env),
   };
 }

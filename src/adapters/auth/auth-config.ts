@@ -2,11 +2,13 @@
  * Authentication settings: AUTH_ENABLED, and the key set file (`auth/key-set.json`,
  * or AUTH_KEY_SET) naming where keys come from and what tokens must say.
  * The seed's format (`jwksUri`, `issuer`, `audience`, `algorithms`, `cache`,
- * `rateLimit`, `jwksRequestsPerMinute`) is read as is.
+ * `rateLimit`, `jwksRequestsPerMinute`) is read as is; `ownerClaims` and
+ * `requireExp` decide whom a token names and whether it must expire.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JwtSettings } from './jwt-verifier.js';
+import { DEFAULT_OWNER_CLAIMS } from './caller-identity.js';
 
 export interface AuthConfig extends JwtSettings {
   /** Permission that opens the host's own API (config, remotes, ports, events). */
@@ -60,6 +62,14 @@ export async function readAuthConfig(file: string): Promise<AuthConfig> {
   if (audience !== undefined && typeof audience !== 'string' && !(Array.isArray(audience) && audience.every((a) => typeof a === 'string'))) fail('"audience" must be a string or an array of strings');
   const perMinute = raw.jwksRequestsPerMinute ?? 5;
   if (typeof perMinute !== 'number' || !(perMinute > 0)) fail('"jwksRequestsPerMinute" must be a number > 0');
+  const ownerClaims = raw.ownerClaims ?? DEFAULT_OWNER_CLAIMS;
+  if (!Array.isArray(ownerClaims) || ownerClaims.length === 0 || ownerClaims.some((claim) => typeof claim !== 'string' || !/^[A-Za-z0-9_:.\/-]{1,100}$/.test(claim)) || new Set(ownerClaims).size !== ownerClaims.length) {
+    fail(`"ownerClaims" must list distinct claim names, e.g. ${JSON.stringify(DEFAULT_OWNER_CLAIMS)}`);
+  }
+  const requireExp = raw.requireExp ?? true;
+  if (typeof requireExp !== 'boolean') fail('"requireExp" must be true or false');
+  const tolerance = raw.clockToleranceSeconds ?? 5;
+  if (typeof tolerance !== 'number' || !(tolerance >= 0 && tolerance <= 300)) fail('"clockToleranceSeconds" must be a number from 0 to 300');
   const cache = raw.cache ?? true;
   const cacheMaxAgeMs = typeof cache === 'number' ? cache : cache === false ? 0 : 600_000;
   const config: AuthConfig = {
@@ -68,7 +78,9 @@ export async function readAuthConfig(file: string): Promise<AuthConfig> {
     cooldownMs: raw.rateLimit === false ? 0 : Math.round(60_000 / (perMinute as number)),
     timeoutMs: typeof raw.timeoutMs === 'number' ? raw.timeoutMs : 5_000,
     permissionsClaim: text('permissionsClaim') ?? 'permissions',
-    clockToleranceSeconds: typeof raw.clockToleranceSeconds === 'number' ? raw.clockToleranceSeconds : 5,
+    clockToleranceSeconds: tolerance as number,
+    ownerClaims: ownerClaims as string[],
+    requireExp: requireExp as boolean,
     adminPermission: text('adminPermission') ?? 'microlib:admin',
   };
   if (jwksUri) config.jwksUri = jwksUri;

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, importSPKI, jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Caller } from '../../domain/access.js';
+import { identityOf, IdentityClaimError } from './caller-identity.js';
 
 export interface JwtSettings {
   /** JWKS endpoint, e.g. https://tenant.example.com/.well-known/jwks.json. */
@@ -25,8 +26,12 @@ export interface JwtSettings {
   timeoutMs: number;
   /** Claim holding permissions (an array or a space-separated string); `scope` is read too. */
   permissionsClaim: string;
-  /** Tolerated clock difference, in seconds. */
+  /** Tolerated clock difference, in seconds (for exp, nbf and iat). */
   clockToleranceSeconds: number;
+  /** Claims naming the caller for the owner rule, first present wins (see caller-identity.ts). */
+  ownerClaims: readonly string[];
+  /** Refuse tokens without `exp` (a token that never expires is a leaked credential forever). */
+  requireExp: boolean;
 }
 
 export class AuthenticationError extends Error {
@@ -49,6 +54,9 @@ function permissionsOf(payload: JWTPayload, claim: string): string[] {
 
 /** Turns jose's errors into reasons an operator can act on. */
 function reasonOf(error: unknown, token: string): string {
+  if (error instanceof AuthenticationError) return error.reason;
+  if (error instanceof IdentityClaimError) return error.message;
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'exp' && error.reason === 'missing') return 'token has no "exp" (expiry); the key set requires one (requireExp)';
   if (error instanceof errors.JWTExpired) return `token expired (exp ${String(error.payload.exp)})`;
   if (error instanceof errors.JWTClaimValidationFailed) return `claim "${error.claim}" rejected: ${error.reason}`;
   if (error instanceof errors.JOSEAlgNotAllowed) return `algorithm not allowed: ${headerAlg(token)}`;
@@ -97,10 +105,15 @@ export async function createJwtVerifier(settings: JwtSettings): Promise<TokenVer
         clockTolerance: settings.clockToleranceSeconds,
         ...(settings.issuer ? { issuer: settings.issuer } : {}),
         ...(settings.audience ? { audience: settings.audience } : {}),
+        ...(settings.requireExp ? { requiredClaims: ['exp'] } : {}),
       };
       const { payload } = typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
+      // jose checks nbf against the tolerance but lets a token claim to be issued in the future.
+      const ahead = typeof payload.iat === 'number' ? payload.iat - Math.floor(Date.now() / 1000) : 0;
+      if (ahead > settings.clockToleranceSeconds) throw new AuthenticationError(`claim "iat" rejected: issued ${ahead} s in the future (clock tolerance ${settings.clockToleranceSeconds} s)`);
       const caller: Caller = { permissions: permissionsOf(payload, settings.permissionsClaim) };
-      if (typeof payload.sub === 'string') caller.subject = payload.sub;
+      const identity = identityOf(payload, settings.ownerClaims);
+      if (identity !== undefined) caller.subject = identity;
       return caller;
     } catch (error) {
       throw new AuthenticationError(reasonOf(error, token));

@@ -8,7 +8,8 @@ import type { CatalogView } from '../../catalog/live-catalog.js';
 import { modelSummary } from './model-summary.js';
 import type { BreakerRegistry } from '../../domain/ports/breaker-registry.js';
 import { MicrolibError } from '../../domain/errors.js';
-import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-authenticator.js';
+import { refusalHeaders, type RequestAuthenticator } from '../auth/request-authenticator.js';
+import { validAdminToken } from './reload-auth.js';
 import { internalError, statusOf } from './respond.js';
 import type { Registry } from 'prom-client';
 import { buildOpenApiDocument } from './openapi.js';
@@ -38,6 +39,8 @@ export interface AdminAppDeps {
   /** When authentication is on: the host's own API needs a token holding `adminPermission`. */
   authenticate?: RequestAuthenticator;
   adminPermission?: string;
+  /** ADMIN_TOKEN: with authentication on, it opens the host's own API and /metrics as an admin JWT does. */
+  adminToken?: string;
   /** Logs an error the host did not expect (the answer is a 500 naming the request id). */
   onInternalError?(error: unknown, req: import('node:http').IncomingMessage): void;
   /** The dashboard's page and docs page (public: they hold no data) and its JSON (behind the admin check). */
@@ -63,13 +66,6 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
 
   if (deps.dashboardPages) app.use(deps.dashboardPages);
 
-  const registry = deps.metrics;
-  if (registry) {
-    app.get('/metrics', (_req, res, next) => {
-      registry.metrics().then((text) => res.type(registry.contentType).send(text), next);
-    });
-  }
-
   // Readiness for load balancers and orchestrators (liveness is /microlib/health).
   app.get('/microlib/ready', (_req, res) => {
     const readiness = deps.readiness();
@@ -82,8 +78,11 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
 
   const authenticate = deps.authenticate;
   if (authenticate) {
-    // Config, remotes, ports and events describe the whole host: admins only.
+    // Config, remotes, ports, events and metrics describe the whole host: admins only,
+    // by an admin JWT or the operator's ADMIN_TOKEN (the CLI's credential).
+    const adminToken = deps.adminToken;
     app.use(['/microlib/api', '/metrics'], (req, res, next) => {
+      if (adminToken && validAdminToken(req.headers.authorization, adminToken)) return next();
       authenticate(req).then(
         (caller) => {
           const admin = deps.adminPermission ?? 'microlib:admin';
@@ -92,10 +91,17 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
         },
         (error: unknown) => {
           const e = error instanceof MicrolibError ? error : new MicrolibError('MLB_ERR_UNAUTHORIZED', 'authentication failed');
-          if (e instanceof UnauthorizedError) res.setHeader('www-authenticate', e.wwwAuthenticate);
+          res.set(refusalHeaders(e) ?? {});
           res.status(statusOf(e.code)).json({ error: { code: e.code, message: e.message } });
         },
       );
+    });
+  }
+
+  const registry = deps.metrics;
+  if (registry) {
+    app.get('/metrics', (_req, res, next) => {
+      registry.metrics().then((text) => res.type(registry.contentType).send(text), next);
     });
   }
 

@@ -10,7 +10,7 @@ import { checkQueryEncoding } from './query-encoding.js';
 import { internalError, isClientFacing, sendError } from './respond.js';
 import type { CatalogView } from '../../catalog/live-catalog.js';
 import { PortCallError } from '../../domain/ports/port-invoker.js';
-import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-authenticator.js';
+import { refusalHeaders, type RequestAuthenticator } from '../auth/request-authenticator.js';
 import type { RouteKind } from '../metrics/metrics.js';
 import { MODELS_PREFIX } from './models-prefix.js';
 import { buildDispatchTable, matchShape, type PathShape } from './routes/route-dispatch.js';
@@ -109,7 +109,7 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
     } catch (error) {
       if (isClientFacing(error)) {
         const headers =
-          error instanceof MethodNotAllowed ? { allow: error.allow } : error instanceof UnauthorizedError ? { 'www-authenticate': error.wwwAuthenticate } : retryAfter(error);
+          error instanceof MethodNotAllowed ? { allow: error.allow } : (refusalHeaders(error) ?? retryAfter(error));
         // A refused body may still be arriving; closing is cheaper than reading it.
         if (error.code === 'MLB_ERR_PAYLOAD_TOO_LARGE') res.setHeader('connection', 'close');
         sendError(res, error, headers);

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MicrolibError } from '../../domain/errors.js';
-import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-authenticator.js';
+import { refusalHeaders, type RequestAuthenticator } from '../auth/request-authenticator.js';
 import { FORWARDED_HEADER, NODE_HEADER, type Forwarder } from './forwarder.js';
 import { MODELS_PREFIX } from './models-prefix.js';
 import { internalError, isClientFacing, sendError } from './respond.js';
@@ -63,7 +63,7 @@ export function createPlacementRouting(options: PlacementRoutingOptions) {
         options.onInternalError(error, req);
         return sendError(res, internalError(req));
       }
-      sendError(res, error, error instanceof UnauthorizedError ? { 'www-authenticate': error.wwwAuthenticate } : undefined);
+      sendError(res, error, refusalHeaders(error));
     } finally {
       options.observe?.(placed.modelName, placed.placement.name, res.statusCode);
     }

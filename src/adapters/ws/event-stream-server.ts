@@ -12,7 +12,7 @@ import type { Logger } from '../logging/logger.js';
 import { ClientMessageError, matches, parseClientMessage, type Subscription } from './client-subscription.js';
 import type { Caller } from '../../domain/access.js';
 import { MicrolibError } from '../../domain/errors.js';
-import { UnauthorizedError, type RequestAuthenticator } from '../auth/request-authenticator.js';
+import { refusalHeaders, type RequestAuthenticator } from '../auth/request-authenticator.js';
 
 export const EVENTS_WS_PATH = '/microlib/ws/events';
 
@@ -87,8 +87,8 @@ export class EventStreamServer {
       },
       (error: unknown) => {
         const status = error instanceof MicrolibError && error.code === 'MLB_ERR_TOO_MANY_REQUESTS' ? '429 Too Many Requests' : '401 Unauthorized';
-        const challenge = error instanceof UnauthorizedError ? `www-authenticate: ${error.wwwAuthenticate}\r\n` : '';
-        socket.end(`HTTP/1.1 ${status}\r\n${challenge}connection: close\r\ncontent-length: 0\r\n\r\n`);
+        const headers = Object.entries(refusalHeaders(error) ?? {}).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+        socket.end(`HTTP/1.1 ${status}\r\n${headers}connection: close\r\ncontent-length: 0\r\n\r\n`);
       },
     );
   }

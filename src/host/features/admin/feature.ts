@@ -70,6 +70,7 @@ export function adminApp(deps: AdminDeps): (req: IncomingMessage, res: ServerRes
     onInternalError: deps.internalFailure('request failed'),
     eventStats: deps.eventStats,
     ...(authenticate && security.adminPermission ? { authenticate, adminPermission: security.adminPermission } : {}),
+    ...(settings.adminToken ? { adminToken: settings.adminToken } : {}),
     dashboardPages: createDashboardRoutes(),
     dashboardApi: createDashboardApi({
       catalog: deps.catalog,

@@ -1,7 +1,8 @@
 /**
  * Who may do what, wired once: bearer JWTs when AUTH_ENABLED (key set, verifier,
- * failure counting), the admin check shared by reloads and the dashboard, and the
- * WebSocket stream's per-model and by-name subscription rules. Without
+ * failure counting by client address, read past TRUST_PROXY's proxies), the admin
+ * check shared by reloads and the dashboard, and the WebSocket stream's per-model
+ * and by-name subscription rules. Without
  * AUTH_ENABLED every part is absent and the host is open (it warns at start).
  */
 import type { IncomingMessage } from 'node:http';
@@ -9,6 +10,7 @@ import type { SecuritySettings } from './settings.js';
 import { readAuthConfig } from '../../../adapters/auth/auth-config.js';
 import { createJwtVerifier } from '../../../adapters/auth/jwt-verifier.js';
 import { createRequestAuthenticator, type RequestAuthenticator } from '../../../adapters/auth/request-authenticator.js';
+import { clientAddressOf } from '../../../adapters/http/client-address.js';
 import type { EventStreamOptions } from '../../../adapters/ws/event-stream-server.js';
 import type { CatalogView } from '../../../catalog/live-catalog.js';
 import type { Logger } from '../../../adapters/logging/logger.js';
@@ -28,7 +30,12 @@ export interface Security {
 export async function createSecurity(config: SecuritySettings, logger: Logger, catalog: CatalogView): Promise<Security> {
   if (!config.authEnabled) return { authenticate: undefined, adminPermission: undefined, isAdmin: undefined, streamAccess: {} };
   const auth = await readAuthConfig(config.authKeySetPath);
-  const authenticate = createRequestAuthenticator({ verify: await createJwtVerifier(auth), logger: logger.child({ component: 'auth' }), maxFailuresPerMinute: config.authMaxFailuresPerMinute });
+  const authenticate = createRequestAuthenticator({
+    verify: await createJwtVerifier(auth),
+    logger: logger.child({ component: 'auth' }),
+    maxFailuresPerMinute: config.authMaxFailuresPerMinute,
+    clientAddress: clientAddressOf(config.trustProxy),
+  });
   const admin = (permissions: readonly string[] | undefined) => !!permissions?.some((p) => p === auth.adminPermission || p === '*');
   return {
     authenticate,
