@@ -18,6 +18,7 @@ import { HostMetrics } from '../adapters/metrics/metrics.js';
 import type { Logger } from '../adapters/logging/logger.js';
 import type { WorkerLink } from '../cluster/worker-link.js';
 import { LiveCatalog } from '../catalog/live-catalog.js';
+import { BodyBudget } from '../adapters/http/body-budget.js';
 import { createActivator } from './activation.js';
 import { Lifecycle } from './feature.js';
 import { injector, type InjectRequest, type InjectResponse } from './inject.js';
@@ -80,6 +81,8 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     ...(hostOptions.strayErrors ? { strayErrors: hostOptions.strayErrors } : {}),
   });
   const internalFailure = internalFailureReporter(metrics, logger);
+  // One budget of buffered request bodies for the whole process: API bodies and webhooks alike.
+  const bodyBudget = new BodyBudget(config.maxBufferedBodyBytes);
   const otherModels = otherModelLookup(remoteModelsConfig, catalog, placement, config);
 
   const persistence = persistenceFeature(config, logger, cluster);
@@ -88,7 +91,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
   const federation = federationFeature({ settings: config, entries, activator, broker, metrics, logger, cluster, afterLoad: () => logPlacement() });
   const security = await createSecurity(config, logger, catalog);
   const events = eventsFeature({ settings: config, broker, catalog, logger, cluster, streamAccess: security.streamAccess });
-  const api = apiFeature({ settings: config, catalog, placement, otherModels, authenticate: security.authenticate, metrics, internalFailure });
+  const api = apiFeature({ settings: config, catalog, placement, otherModels, authenticate: security.authenticate, metrics, internalFailure, bodyBudget });
   const readiness = readinessFeature({
     settings: config,
     remotes: () => federation.deployment.remotes(),
@@ -99,7 +102,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     settings: config,
     logger,
     handleModelRequest: api.handleModelRequest,
-    adminApp: adminApp({ settings: config, entries, catalog, federation, flows, security, metrics, eventStats: events.stats, readiness: readiness.readiness, logger, cluster, internalFailure }),
+    adminApp: adminApp({ settings: config, entries, catalog, federation, flows, security, metrics, eventStats: events.stats, readiness: readiness.readiness, logger, cluster, internalFailure, bodyBudget }),
     upgrades: events.upgrades,
     cluster,
   });

@@ -7,6 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MicrolibError } from '../../domain/errors.js';
 import { readJsonBody } from './read-body.js';
 import { checkQueryEncoding } from './query-encoding.js';
+import { BusyError, type BodyBudget } from './body-budget.js';
+import { refusedUnread } from './bounded-body.js';
 import { internalError, isClientFacing, sendError } from './respond.js';
 import type { CatalogView } from '../../catalog/live-catalog.js';
 import { PortCallError } from '../../domain/ports/port-invoker.js';
@@ -18,6 +20,8 @@ import { modelRouteHandlers, type RouteHandler, type RouteHandlerOptions, type R
 
 export interface ModelRouterOptions extends RouteHandlerOptions {
   bodyLimitBytes: number;
+  /** The host-wide budget of buffered body bytes (503 when a body does not fit). */
+  bodyBudget?: BodyBudget;
   /** When authentication is on: who the request is from (rejects with 401/429). */
   authenticate?: RequestAuthenticator;
   /** Told of every answered request (metrics); `model` is '-' when no model matched. */
@@ -45,7 +49,7 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
   /** A body a command or port may go without. */
   async function optionalBody(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
-    return hasBody ? readJsonBody(req, options.bodyLimitBytes) : undefined;
+    return hasBody ? readJsonBody(req, options.bodyLimitBytes, options.bodyBudget) : undefined;
   }
 
   /** Answers a request whose path starts with MODELS_PREFIX. */
@@ -104,16 +108,17 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
         caller,
       };
       handler.check?.(request);
-      const input = route.body === undefined ? undefined : route.body.schema === 'any' ? await optionalBody(req) : await readJsonBody(req, options.bodyLimitBytes);
+      const input = route.body === undefined ? undefined : route.body.schema === 'any' ? await optionalBody(req) : await readJsonBody(req, options.bodyLimitBytes, options.bodyBudget);
       await handler.answer(request, input, route.ifMatch ? expectedRevision(req) : undefined);
     } catch (error) {
       if (isClientFacing(error)) {
         const headers =
           error instanceof MethodNotAllowed ? { allow: error.allow } : (refusalHeaders(error) ?? retryAfter(error));
         // A refused body may still be arriving; closing is cheaper than reading it.
-        if (error.code === 'MLB_ERR_PAYLOAD_TOO_LARGE') res.setHeader('connection', 'close');
+        const unread = refusedUnread(error);
+        if (unread) res.setHeader('connection', 'close');
         sendError(res, error, headers);
-        if (error.code === 'MLB_ERR_PAYLOAD_TOO_LARGE') res.on('finish', () => req.destroy());
+        if (unread) res.on('finish', () => req.destroy());
         return;
       }
       options.onInternalError(error, req);
@@ -125,9 +130,9 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
   };
 }
 
-/** An open circuit tells clients when to come back. */
+/** An open circuit, or a host reading too many bodies, tells clients when to come back. */
 function retryAfter(error: MicrolibError): Record<string, string> | undefined {
-  const ms = error instanceof PortCallError ? error.retryAfterMs : undefined;
+  const ms = error instanceof PortCallError || error instanceof BusyError ? error.retryAfterMs : undefined;
   return ms === undefined ? undefined : { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) };
 }
 

@@ -1,11 +1,13 @@
 /**
- * Reads a JSON request body: size limit (413), content type (415), syntax (400),
- * a JSON object only, valid UTF-8, at most MAX_DEPTH levels of nesting, and no
- * keys that could reach an object's prototype.
+ * Reads a JSON request body: size limit (413), the host-wide body budget (503),
+ * content type (415), syntax (400), a JSON object only, valid UTF-8, at most
+ * MAX_DEPTH levels of nesting, and no keys that could reach an object's prototype.
  */
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { MicrolibError } from '../../domain/errors.js';
+import type { BodyBudget } from './body-budget.js';
+import { readBoundedBody } from './bounded-body.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 /**
@@ -21,49 +23,24 @@ export const MAX_DEPTH = 64;
 /** Shorter bodies cannot exceed MAX_DEPTH (each level takes two characters) and, without a backslash, hold no escape to check. */
 const SCAN_BELOW = 2 * MAX_DEPTH + 1;
 
-export function readJsonBody(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+/**
+ * `budget`: the host-wide budget of buffered body bytes; a body that does not fit
+ * is refused (503) rather than read. Its share is given back once parsed or refused.
+ */
+export async function readJsonBody(req: IncomingMessage, limit: number, budget?: BodyBudget): Promise<Record<string, unknown>> {
   const type = req.headers['content-type'];
   if (!type || !JSON_TYPE.test(type)) {
-    return Promise.reject(new MicrolibError('MLB_ERR_UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json, got ${type ? `"${type}"` : 'none'}`, 'content-type'));
+    throw new MicrolibError('MLB_ERR_UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json, got ${type ? `"${type}"` : 'none'}`, 'content-type');
   }
-  const declared = Number(req.headers['content-length']);
-  if (declared > limit) return Promise.reject(tooLarge(limit));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    req.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > limit) {
-        failed = true;
-        reject(tooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    // A client that disconnects mid-body surfaces here ("aborted"), so the request
-    // (and the route table it holds) never waits for ever.
-    req.on('error', (error) => {
-      if (!failed) reject(new MicrolibError('MLB_ERR_BAD_JSON', `request body could not be read: ${error.message}`));
-      failed = true;
-    });
-    req.on('end', () => {
-      if (failed) return;
-      try {
-        const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-        // toString would turn bad bytes into U+FFFD silently and store them.
-        if (!isUtf8(bytes)) throw new MicrolibError('MLB_ERR_BAD_JSON', 'request body is not valid UTF-8');
-        resolve(parseObject(bytes.toString('utf8')));
-      } catch (error) {
-        reject(error);
-      }
-    });
-  });
-}
-
-function tooLarge(limit: number): MicrolibError {
-  return new MicrolibError('MLB_ERR_PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes`);
+  const claim = budget?.claim();
+  try {
+    const bytes = await readBoundedBody(req, claim ? { limit, claim } : { limit });
+    // toString would turn bad bytes into U+FFFD silently and store them.
+    if (!isUtf8(bytes)) throw new MicrolibError('MLB_ERR_BAD_JSON', 'request body is not valid UTF-8');
+    return parseObject(bytes.toString('utf8'));
+  } finally {
+    claim?.release();
+  }
 }
 
 export function parseObject(text: string): Record<string, unknown> {

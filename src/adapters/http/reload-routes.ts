@@ -5,6 +5,8 @@
 import express, { type Request, type Response } from 'express';
 import { DeliveryLog, validWebhookSignature } from './reload-auth.js';
 import { createReloadAccess } from './reload-access.js';
+import { createReloadBodyGate, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UNVERIFIED, type ReloadBodyLimits } from './reload-body-gate.js';
+import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES } from './body-budget.js';
 import { errorCode, NO_PREVIOUS_VERSION, UNKNOWN_VERSION, type ReloadReport, type RemoteControl } from './remote-control.js';
 
 /** A GitHub push, as the webhook payload names it. */
@@ -47,6 +49,8 @@ export interface ReloadRoutesDeps<R extends ReloadReport = ReloadReport> {
   devMode: boolean;
   /** With authentication on: whether the request carries a JWT with the admin permission. */
   isAdmin?(req: Request): Promise<boolean>;
+  /** Body size, unsigned webhook bodies read at once, and the host-wide body budget (defaults: 1 MiB, 8, a budget of its own). */
+  bodyLimits?: ReloadBodyLimits;
   logger: { info(details: object, message: string): void; warn(details: object, message: string): void };
   /**
    * Cluster mode: applies a reload this process made to the other workers;
@@ -54,8 +58,6 @@ export interface ReloadRoutesDeps<R extends ReloadReport = ReloadReport> {
    */
   fanOut?(result: R): Promise<Array<{ outcome: ReloadReport['outcome'] }>>;
 }
-
-const WEBHOOK_BODY_LIMIT = '5mb';
 
 /** A query flag: absent, 0 or false → false; 1 or true → true; anything else → null (refused). */
 function queryFlag(value: unknown): boolean | null {
@@ -79,7 +81,14 @@ function answer(res: Response, results: Answered[], extra: Record<string, unknow
 export function createReloadRoutes<R extends ReloadReport>(deps: ReloadRoutesDeps<R>): express.Router {
   const router = express.Router();
   const deliveries = new DeliveryLog();
-  const raw = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT });
+  // Bodies are read only once the request may be worth it (reload-body-gate.ts).
+  const bodies = createReloadBodyGate({
+    ...(deps.bodyLimits ?? { maxBodyBytes: DEFAULT_MAX_BODY_BYTES, maxUnverified: DEFAULT_MAX_UNVERIFIED, budget: new BodyBudget(DEFAULT_BODY_BUDGET_BYTES) }),
+    webhookSecret: deps.webhookSecret,
+    devMode: deps.devMode,
+    logger: deps.logger,
+    authorised: (req, res) => authorised(req, res),
+  });
   /** A reload here, then (in cluster mode) in every other worker. */
   const everywhere = async (reload: Promise<R>): Promise<Answered> => {
     const result = await reload;
@@ -157,7 +166,7 @@ export function createReloadRoutes<R extends ReloadReport>(deps: ReloadRoutesDep
     answer(res, results, ignored);
   }
 
-  router.post('/microlib/reload', raw, async (req, res, next) => {
+  router.post('/microlib/reload', bodies.reload, async (req, res, next) => {
     try {
       const event = req.get('x-github-event');
       if (event) return await onWebhook(req, res, event);
@@ -189,7 +198,7 @@ export function createReloadRoutes<R extends ReloadReport>(deps: ReloadRoutesDep
 
   router.all('/microlib/reload', (_req, res) => fail(res, 405, 'MLB_ERR_METHOD_NOT_ALLOWED', 'use POST to reload', { allow: 'POST' }));
 
-  router.post('/microlib/api/remotes/:name/rollback', raw, async (req, res, next) => {
+  router.post('/microlib/api/remotes/:name/rollback', bodies.admin, async (req, res, next) => {
     try {
       if (!(await authorised(req, res))) return;
       const name = req.params.name;

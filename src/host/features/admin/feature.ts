@@ -14,6 +14,7 @@ import { createClusterRoutes } from '../../../adapters/http/cluster-routes.js';
 import { createDashboardApi } from '../../../adapters/http/dashboard-api.js';
 import { createDashboardRoutes } from '../../../adapters/http/dashboard-routes.js';
 import { BUILT_IN_SERVICES } from '../../../adapters/ports/built-in-services.js';
+import type { BodyBudget } from '../../../adapters/http/body-budget.js';
 import type { HostMetrics } from '../../../adapters/metrics/metrics.js';
 import type { Logger } from '../../../adapters/logging/logger.js';
 import type { CatalogView } from '../../../catalog/live-catalog.js';
@@ -41,6 +42,8 @@ export interface AdminDeps {
   logger: Logger;
   cluster: WorkerLink | undefined;
   internalFailure: InternalFailure;
+  /** The process's budget of buffered request bodies, shared with the generated API. */
+  bodyBudget: BodyBudget;
 }
 
 /** The admin app answers every request outside the generated API. */
@@ -55,6 +58,7 @@ export function adminApp(deps: AdminDeps): (req: IncomingMessage, res: ServerRes
     webhookSecret: settings.webhookSecret,
     adminToken: settings.adminToken,
     devMode: settings.devMode,
+    bodyLimits: { maxBodyBytes: settings.webhookMaxBodyBytes, maxUnverified: settings.webhookMaxUnverified, budget: deps.bodyBudget },
     logger: deps.logger,
     ...(isAdmin ? { isAdmin } : {}),
     ...(cluster ? { fanOut: (result: ReloadResult) => cluster.broadcastReload(result) } : {}),

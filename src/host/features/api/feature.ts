@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createModelRouter } from '../../../adapters/http/model-router.js';
 import { createPlacementRouting } from '../../../adapters/http/placement-routing.js';
 import { Forwarder } from '../../../adapters/http/forwarder.js';
+import type { BodyBudget } from '../../../adapters/http/body-budget.js';
 import type { RequestAuthenticator } from '../../../adapters/auth/request-authenticator.js';
 import type { HostMetrics } from '../../../adapters/metrics/metrics.js';
 import type { CatalogView } from '../../../catalog/live-catalog.js';
@@ -28,13 +29,16 @@ export interface ApiDeps {
   authenticate: RequestAuthenticator | undefined;
   metrics: HostMetrics;
   internalFailure: InternalFailure;
+  /** The process's budget of buffered request bodies, shared with the admin routes. */
+  bodyBudget: BodyBudget;
 }
 
-export function apiFeature({ settings, catalog, placement, otherModels, authenticate, metrics, internalFailure }: ApiDeps): ApiFeature {
+export function apiFeature({ settings, catalog, placement, otherModels, authenticate, metrics, internalFailure, bodyBudget }: ApiDeps): ApiFeature {
   const handleLocal = createModelRouter(catalog, {
     observe: (model, route, method, status, startedAt) => metrics.request(model, route, method, status, startedAt),
     ...(authenticate ? { authenticate } : {}),
     bodyLimitBytes: settings.bodyLimitBytes,
+    bodyBudget,
     defaultPageSize: settings.defaultPageSize,
     maxPageSize: settings.maxPageSize,
     remoteModel: otherModels,

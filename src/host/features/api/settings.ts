@@ -5,6 +5,8 @@ import { ConfigError, integer, text, type Env } from '../../../config/env-reader
 export interface ApiSettings {
   /** Largest request body accepted by the generated API. */
   bodyLimitBytes: number;
+  /** Request-body bytes the process holds at once, all readers together (503 beyond). */
+  maxBufferedBodyBytes: number;
   /** Largest page size of list requests. */
   maxPageSize: number;
   defaultPageSize: number;
@@ -22,8 +24,10 @@ export function readApiSettings(env: Env): ApiSettings {
   const defaultPageSize = integer(env, 'DEFAULT_PAGE_SIZE', 20, 1, 10_000);
   const maxPageSize = integer(env, 'MAX_PAGE_SIZE', 100, 1, 10_000);
   if (defaultPageSize > maxPageSize) throw new ConfigError('DEFAULT_PAGE_SIZE', `must not exceed MAX_PAGE_SIZE (${maxPageSize})`);
+  const bodyLimitBytes = integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1, 1_073_741_824);
   return {
-    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1, 1_073_741_824),
+    bodyLimitBytes,
+    maxBufferedBodyBytes: bufferedBodyBudget(env, bodyLimitBytes),
     maxPageSize,
     defaultPageSize,
     relationTimeoutMs: integer(env, 'RELATION_TIMEOUT_MS', 5_000, 1, 600_000),
@@ -31,6 +35,13 @@ export function readApiSettings(env: Env): ApiSettings {
     nodeName: text(env, 'MICROLIB_NODE_NAME', text(env, 'HOST_ID', `${os.hostname()}-${process.pid}`)),
     forwardTimeoutMs: integer(env, 'FORWARD_TIMEOUT_MS', 30_000, 1, 600_000),
   };
+}
+
+/** At least one body of the largest size must fit; by default 64 MiB, or BODY_LIMIT_BYTES when larger. */
+function bufferedBodyBudget(env: Env, bodyLimitBytes: number): number {
+  const budget = integer(env, 'MAX_BUFFERED_BODY_BYTES', Math.max(67_108_864, bodyLimitBytes), 1, 17_179_869_184);
+  if (budget < bodyLimitBytes) throw new ConfigError('MAX_BUFFERED_BODY_BYTES', `must be at least BODY_LIMIT_BYTES (${bodyLimitBytes})`);
+  return budget;
 }
 
 /** MICROLIB_PLACEMENT; Kafka's default consumer group depends on it too. */
