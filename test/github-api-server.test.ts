@@ -291,6 +291,69 @@ describe('github-api-server', () => {
       });
     });
 
+    it('lists every tree exactly as git holds it: modes, types, SHAs and names, submodules and links included', async () => {
+      const own = await createGitRepo();
+      try {
+        await own.write({ 'a/b/c.txt': 'c', 'a.b': 'x', 'run.sh': '#!/bin/sh\n' });
+        await own.git('add', '-A');
+        await own.git('update-index', '--chmod=+x', 'run.sh');
+        const blob = await own.git('hash-object', '-w', 'a.b'); // the link's target: "x"
+        await own.git('update-index', '--add', '--cacheinfo', `120000,${blob},link`);
+        await own.git('update-index', '--add', '--cacheinfo', `160000,${first},vendor/lib`);
+        await own.git('commit', '-q', '-m', 'tree kinds'); // not own.commit: its `add -A` would drop the entries no file backs
+        const head = await own.revParse();
+        await withServer({ repos: { 'acme/kinds': own.dir } }, async (server) => {
+          const whole = (await getJson(server, `/repos/acme/kinds/git/trees/${head}?recursive=1`)).body;
+          const folders = ['', ...whole.tree.filter((e: { type: string }) => e.type === 'tree').map((e: { path: string }) => e.path)];
+          assert.deepEqual(folders.sort(), ['', 'a', 'a/b', 'vendor']);
+          for (const folder of folders) {
+            const treeSha = await own.git('rev-parse', `${head}:${folder}`);
+            const level = (await getJson(server, `/repos/acme/kinds/git/trees/${treeSha}`)).body;
+            assert.equal(level.sha, treeSha);
+            // `git cat-file -p` prints each entry of the tree object: "<mode> <type> <sha>\t<name>".
+            const fromGit = (await own.git('cat-file', '-p', treeSha)).split('\n').map((line) => {
+              const [meta = '', name = ''] = line.split('\t');
+              const [mode, type, sha] = meta.split(' ');
+              return { path: name, mode, type, sha };
+            });
+            assert.deepEqual(level.tree.map((e: Record<string, unknown>) => ({ path: e.path, mode: e.mode, type: e.type, sha: e.sha })), fromGit, folder || 'root');
+            for (const entry of whole.tree.filter((e: { path: string }) => e.path.startsWith(folder ? `${folder}/` : '') && !e.path.slice(folder ? folder.length + 1 : 0).includes('/'))) {
+              const name = entry.path.slice(folder ? folder.length + 1 : 0);
+              assert.deepEqual({ ...fromGit.find((e) => e.path === name) }, { path: name, mode: entry.mode, type: entry.type, sha: entry.sha }, entry.path);
+            }
+          }
+          const modes = new Map(whole.tree.map((e: { path: string; mode: string }) => [e.path, e.mode]));
+          assert.deepEqual(
+            ['a', 'a.b', 'run.sh', 'link', 'vendor/lib'].map((p) => modes.get(p)),
+            ['040000', '100644', '100755', '120000', '160000'],
+          );
+          // The API writes a tree's mode as ls-tree does; the tree object itself holds "40000".
+          assert.ok((await own.git('cat-file', 'tree', `${head}^{tree}`)).includes('40000 a\0'));
+        });
+      } finally {
+        await own.cleanup();
+      }
+    });
+
+    it('answers /git/commits/{sha} as the git data API does, matching git, and only for a full commit SHA', async () => {
+      await withServer({ repos }, async (server) => {
+        const { res, body } = await getJson(server, `/repos/acme/remote/git/commits/${second}`);
+        assert.equal(res.status, 200);
+        const raw = await repo.git('cat-file', 'commit', second);
+        assert.equal(body.sha, second);
+        assert.equal(`tree ${body.tree.sha}`, raw.split('\n')[0]);
+        assert.deepEqual(body.parents.map((p: { sha: string }) => p.sha), [first]);
+        assert.equal(body.message, 'second');
+        assert.equal(body.author.name, 'Microlib Test');
+        assert.equal(body.verification.verified, false);
+        assert.equal(body.url, `${server.url}/repos/acme/remote/git/commits/${second}`);
+        const treeSha = await repo.git('rev-parse', `${second}^{tree}`);
+        for (const notACommit of ['main', second.slice(0, 7), treeSha, '0'.repeat(40)]) {
+          assert.equal((await getJson(server, `/repos/acme/remote/git/commits/${notACommit}`)).res.status, 404, notACommit);
+        }
+      });
+    });
+
     it('sets truncated when a tree exceeds the entry limit', async () => {
       await withServer({ repos, maxTreeEntries: 3 }, async (server) => {
         const { body } = await getJson(server, '/repos/acme/remote/git/trees/main?recursive=1');
@@ -638,6 +701,20 @@ describe('github-api-server', () => {
         server.setFault('/repos/acme/remote/contents/', { kind: 'corrupt', times: 1 });
         const contents = await getBytes(server, '/repos/acme/remote/contents/assets/bin.dat', { accept: RAW });
         assert.notEqual(gitBlobSha(contents.bytes), sha);
+      });
+    });
+
+    it('edit answers what it makes of a JSON answer, for `times` requests, and leaves raw answers alone', async () => {
+      await withServer({ repos }, async (server) => {
+        const handle = server.setFault(/\/git\/trees\//, { kind: 'edit', edit: (body) => ({ ...body, tree: body.tree.slice(1) }), times: 2 });
+        const whole = (await getJson(server, '/repos/acme/remote/git/trees/main')).body.tree.length;
+        assert.equal((await getJson(server, '/repos/acme/remote/git/trees/main')).body.tree.length, whole);
+        assert.equal((await getJson(server, '/repos/acme/remote/git/trees/main')).body.tree.length, whole + 1);
+        assert.equal(handle.hits, 2);
+        const sha = await repo.git('rev-parse', 'main:assets/bin.dat');
+        server.setFault('/repos/acme/remote/git/blobs/', { kind: 'edit', edit: () => 'never used for raw bytes' });
+        const raw = await getBytes(server, `/repos/acme/remote/git/blobs/${sha}`, { accept: RAW });
+        assert.equal(gitBlobSha(raw.bytes), sha);
       });
     });
 

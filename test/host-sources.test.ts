@@ -8,6 +8,7 @@ import { createGitRepo, type TestRepo } from './support/git-repo.js';
 import { startGitHubApiServer, type GitHubApiServer } from './support/github-api-server.js';
 import { startStaticServer, type StaticServer } from './support/static-server.js';
 import { exampleBuildFiles } from './support/fixture-remotes.js';
+import { exampleBuild } from './support/example-builds.js';
 
 const TOKEN = 'test-token-123';
 
@@ -106,6 +107,31 @@ describe('github source', () => {
     const state = await remoteState(host, 'microservices');
     assert.equal(state.status, 'ready', state.lastError?.message);
     assert.deepEqual(state.exposes, ['./models']);
+    assert.equal(await createCustomer(host), 201);
+  });
+
+  // Last: it moves main to a new commit.
+  it("refuses a tree listing that points a file at another commit's blob, and keeps serving the running version", async (t) => {
+    const admin = 'admin-token-0123456789abcdef';
+    const host = await hostFor(t, fromGitHub({ ADMIN_TOKEN: admin }));
+    assert.equal((await remoteState(host, 'orderService')).version, commit);
+    const next = await repo.commitFiles(await exampleBuild(2, 'dist/'), 'build 2');
+    // The listing of the new commit names the running commit's models chunk: its blob SHA checks out, the tree does not.
+    const chunk = (await repo.git('ls-tree', '--name-only', `${next}:dist`)).split('\n').find((n) => n.startsWith('__federation_expose_models'))!;
+    const oldChunk = await repo.git('rev-parse', `${commit}:dist/${chunk}`);
+    const tamper = github.setFault(new RegExp(`/git/trees/${next}\\?`), {
+      kind: 'edit',
+      edit: (body) => ({ ...body, tree: body.tree.map((e: { path: string }) => (e.path === `dist/${chunk}` ? { ...e, sha: oldChunk } : e)) }),
+    });
+    t.after(() => tamper.clear());
+    const res = await host.request('/microlib/reload', { method: 'POST', body: { remote: 'orderService' }, headers: { authorization: `Bearer ${admin}` } });
+    assert.equal(tamper.hits, 1);
+    const result = res.body.results[0];
+    assert.equal(result.outcome, 'failed', JSON.stringify(res.body));
+    assert.match(result.error, new RegExp(`tree check failed for dist/: expected tree ${await repo.git('rev-parse', `${next}:dist`)}, the listed entries hash to`));
+    const state = await remoteState(host, 'orderService');
+    assert.equal(state.status, 'ready');
+    assert.equal(state.version, commit, 'the running version keeps serving');
     assert.equal(await createCustomer(host), 201);
   });
 });

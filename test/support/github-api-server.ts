@@ -6,6 +6,7 @@
 //   /repos/{owner}/{repo}
 //   /repos/{owner}/{repo}/commits/{ref}          (Accept: application/vnd.github.sha → bare SHA)
 //   /repos/{owner}/{repo}/tags?per_page=&page=    (name and commit SHA of each tag)
+//   /repos/{owner}/{repo}/git/commits/{sha}      (the commit object: tree, parents, people, message)
 //   /repos/{owner}/{repo}/git/trees/{tree-ish}   (?recursive=<any value>)
 //   /repos/{owner}/{repo}/git/blobs/{sha}        (Accept: application/vnd.github.raw → bytes)
 //   /repos/{owner}/{repo}/contents/{path}?ref=   (raw media type → bytes)
@@ -56,7 +57,9 @@ export type Fault =
   /** Answer normally but flip a byte of blob content (blob and contents endpoints; size and sha stay the real ones). */
   | { kind: 'corrupt'; times?: number }
   /** Destroy the connection without answering. */
-  | { kind: 'reset'; times?: number };
+  | { kind: 'reset'; times?: number }
+  /** Answer what `edit` makes of the normal JSON answer (a tampered tree listing or commit); other answers pass unchanged. */
+  | { kind: 'edit'; edit: (body: any) => unknown; times?: number };
 
 export interface FaultHandle {
   /** Requests this fault has applied to so far. */
@@ -497,6 +500,27 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
       return json(200, tags.slice((page - 1) * perPage, page * perPage));
     }
 
+    if (section === 'git' && sub === 'commits' && rest.length === 3) {
+      // The git data API takes a full object SHA only, never a ref.
+      const sha = rest[2]!.toLowerCase();
+      if (!/^[0-9a-f]{40}$/.test(sha) || !(await resolveObject(cwd, `${sha}^{commit}`)) || (await git(cwd, ['cat-file', '-t', sha])).toString('utf8').trim() !== 'commit') {
+        throw notFound();
+      }
+      const c = parseCommit((await git(cwd, ['cat-file', 'commit', sha])).toString('utf8'));
+      return json(200, {
+        sha,
+        node_id: '',
+        url: `${api}/git/commits/${sha}`,
+        html_url: `${web}/commit/${sha}`,
+        author: c.author,
+        committer: c.committer,
+        tree: { sha: c.tree, url: `${api}/git/trees/${c.tree}` },
+        message: c.message,
+        parents: c.parents.map((p) => ({ sha: p, url: `${api}/git/commits/${p}`, html_url: `${web}/commit/${p}` })),
+        verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+      });
+    }
+
     if (section === 'git' && sub === 'trees' && rest.length >= 3) {
       const treeSha = await resolveObject(cwd, `${decode(rest.slice(2))}^{tree}`);
       if (!treeSha) throw notFound();
@@ -690,6 +714,9 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
     if (reply.status !== 200) {
       send(reply);
       return;
+    }
+    if (fault?.kind === 'edit' && reply.contentType.startsWith('application/json')) {
+      reply = json(200, fault.edit(JSON.parse(reply.body.toString('utf8'))));
     }
 
     const etag = `"${createHash('sha1').update(reply.contentType).update('\0').update(reply.body).digest('hex')}"`;

@@ -1,7 +1,8 @@
 /**
  * A remote whose build output is committed to a GitHub (or GitHub Enterprise)
  * repository. The ref is resolved to one commit; every file of the load is a
- * blob of that commit's tree, checked against its git blob SHA.
+ * blob of that commit's tree, the tree checked up to the commit's tree SHA
+ * (github-tree.ts) and each file against its git blob SHA.
  */
 import { readFile } from 'node:fs/promises';
 import { clean as semverClean, gt, satisfies } from 'semver';
@@ -10,6 +11,8 @@ import { fetchChecked, SourceFetchError, type FetchedResponse } from '../fetch-c
 import { REMOTE_ENTRY_FILE, type BlobReuse, type CommitOrder, type ResolvedVersion, type Source } from './source.js';
 import { writeSnapshotFiles } from './snapshot-files.js';
 import { gitBlobSha } from '../git-blob.js';
+import type { ListedEntry } from '../git-tree.js';
+import { listCommitBlobs } from './github-tree.js';
 
 export interface GitHubSourceOptions {
   /** Default API base when the entry names none (GITHUB_API_URL). */
@@ -18,13 +21,6 @@ export interface GitHubSourceOptions {
   timeoutMs: number;
   /** Blob downloads in flight at once. */
   concurrency?: number;
-}
-
-interface TreeEntry {
-  path: string;
-  type: string;
-  sha: string;
-  size?: number;
 }
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -109,18 +105,24 @@ export function createGitHubSource(config: GitHubSourceConfig, options: GitHubSo
     };
   }
 
-  async function listFiles(commit: string, signal: AbortSignal): Promise<TreeEntry[]> {
-    const response = await call(`/git/trees/${commit}?recursive=1`, 'application/vnd.github+json', signal);
-    const tree = JSON.parse(response.body.toString('utf8')) as { tree?: TreeEntry[]; truncated?: boolean };
-    if (tree.truncated) throw new Error(`the tree of ${commit} is too large for one GitHub response; keep the build output in a smaller repository`);
-    const files = (tree.tree ?? []).filter((entry) => entry.type === 'blob' && entry.path.startsWith(prefix));
+  async function getJson(path: string, signal: AbortSignal): Promise<unknown> {
+    const response = await call(path, 'application/vnd.github+json', signal);
+    try {
+      return JSON.parse(response.body.toString('utf8'));
+    } catch {
+      throw new Error(`GitHub answered ${path.replace(/\?.*$/, '')} of ${config.owner}/${config.repo} with something other than JSON`);
+    }
+  }
+
+  async function listFiles(commit: string, signal: AbortSignal): Promise<ListedEntry[]> {
+    const files = await listCommitBlobs(getJson, commit, config.dir, signal);
     if (!files.some((file) => file.path === `${prefix}${REMOTE_ENTRY_FILE}`)) {
       throw new Error(`no ${prefix}${REMOTE_ENTRY_FILE} in ${config.owner}/${config.repo} at ${commit.slice(0, 12)} (ref ${config.ref})`);
     }
     return files;
   }
 
-  async function blobBytes(file: TreeEntry, signal: AbortSignal, reuse: BlobReuse | undefined): Promise<Uint8Array> {
+  async function blobBytes(file: ListedEntry, signal: AbortSignal, reuse: BlobReuse | undefined): Promise<Uint8Array> {
     const local = await reuse?.(file.sha);
     // Unchanged since a cached version: its bytes were checked against this SHA when they arrived.
     if (local) return readFile(local);
