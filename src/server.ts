@@ -16,6 +16,7 @@ import { runPrimary } from './cluster/primary.js';
 import { WorkerLink } from './cluster/worker-link.js';
 import { boundAddress, boundUrl } from './adapters/http/bound-url.js';
 import { PortInUseError } from './host/features/http/feature.js';
+import { FieldKeyError } from './adapters/crypto/encryption-keys.js';
 
 async function main(): Promise<void> {
   let config;
@@ -70,7 +71,8 @@ main().catch((error: unknown) => {
     error instanceof TlsConfigError ||
     error instanceof AuthConfigError ||
     error instanceof DataDirLockedError ||
-    error instanceof PortInUseError;
+    error instanceof PortInUseError ||
+    error instanceof FieldKeyError;
   console.error(`microlib: failed to start: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}`);
   process.exit(1);
 });

@@ -7,7 +7,7 @@
 import type { ListQuery } from './datasource.js';
 import { badQueryError, validationError } from './errors.js';
 import type { FieldSpec, StoredRecord } from './model-spec.js';
-import { decryptFields, encryptFields, hashFieldName, lookupFilter, sensitiveFieldsOf, type FieldCipher, type SensitiveFields } from './sensitive-fields.js';
+import { decryptFields, encryptFields, hashFieldName, lookupFilter, reencryptFields, sensitiveFieldsOf, type FieldCipher, type SensitiveFields } from './sensitive-fields.js';
 
 export type { FieldCipher };
 
@@ -47,6 +47,33 @@ export class FieldProtection {
   /** A copy of the record with its sensitive values in clear and without hash fields. */
   reveal(record: StoredRecord): StoredRecord {
     return decryptFields(record, this.sensitive, this.cipher);
+  }
+
+  /**
+   * A copy of the record with every value of a previous key written again under
+   * the current one, or undefined when all its values are current already.
+   * Throws an `MLB_ERR_INTERNAL` MicrolibError naming a field no key opens.
+   */
+  reencrypt(record: StoredRecord): StoredRecord | undefined {
+    const copy = { ...record };
+    return reencryptFields(copy, this.sensitive, this.cipher).length > 0 ? copy : undefined;
+  }
+
+  /**
+   * While keys rotate, the query as it finds records whose lookup hashes are
+   * still those of the previous key; undefined when keys do not rotate or the
+   * query filters on no lookup field.
+   */
+  previousKeyQuery(query: ListQuery): ListQuery | undefined {
+    const cipher = this.cipher;
+    if (!cipher.previousLookupHash || !this.sensitive.lookups.some((name) => query.filter[name] !== undefined && query.filter[name] !== null)) return undefined;
+    let rotating = true;
+    const filter = lookupFilter(query.filter, this.sensitive, cipher, (field, value) => {
+      const hash = cipher.previousLookupHash!(field, value);
+      if (hash === undefined) rotating = false;
+      return hash ?? '';
+    });
+    return rotating ? { ...query, filter } : undefined;
   }
 
   /** The query with equality filters on lookup fields turned into hash lookups; sorting on an encrypted field is refused. */

@@ -11,6 +11,7 @@ import type { FlowState, RecordMethods, StoredRecord } from './model-spec.js';
 import { crudEventName, makeEvent, type CrudOperation, type DomainEvent } from './events/index.js';
 import { checkOperation, checkOwner, checkPermissions, ownedBy, type Caller, type Operation } from './access.js';
 import { checkListQuery, OPEN_FIELDS, type PageLimits, type RawListQuery } from './list-query.js';
+import { reencryptLookupMatches } from './reencryption.js';
 
 export interface ServiceClock {
   now(): string;
@@ -130,7 +131,10 @@ export class ModelService {
       // The owner rule is a filter: others' records are not in the caller's lists, nor in their count.
       if (owner !== undefined) query = { ...query, filter: { ...query.filter, owner } };
       if (!protection) return this.datasource.list(query);
-      return this.datasource.list(protection.query(query));
+      const stored = protection.query(query);
+      // While keys rotate, the records this lookup would miss under the previous key's hash are re-encrypted first.
+      if (protection.previousKeyQuery(query)) return reencryptLookupMatches(this.datasource, protection, query).then(() => this.datasource.list(stored));
+      return this.datasource.list(stored);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -248,7 +248,8 @@ export class Model {
     if (flow === undefined) delete record.flow;
     else record.flow = flow;
     if (this.spec.access?.owner && existing.owner !== undefined) record.owner = existing.owner;
-    return changes && this.protection ? this.protection.seal(record) : record;
+    // Sealed even without changes: a value of a previous key is then written under the current one.
+    return this.protection ? this.protection.seal(record) : record;
   }
 
   /** The record as model code and adapters see it: sensitive values in clear. */

@@ -7,6 +7,7 @@ import {
   encryptFields,
   hashFieldName,
   lookupFilter,
+  reencryptFields,
   sensitiveFieldsOf,
   type FieldCipher,
   type SensitiveFields,
@@ -186,4 +187,45 @@ test('lookupFilter refuses equality on a sensitive field without lookup', () => 
 test('lookupFilter returns the filter unchanged when nothing is sensitive', () => {
   const filter = { name: 'Ann', n: 3 };
   assert.deepEqual(lookupFilter(filter, sensitiveFieldsOf(undefined), fakeCipher), filter);
+});
+
+/** A rotating stand-in: writes `new:` values, reads `old:` ones too, and hashes under either key. */
+const rotatingCipher: FieldCipher = {
+  encrypt: (plaintext, field) => `new:${field}:${plaintext}`,
+  decrypt(envelope, field) {
+    const match = /^(old|new):([^:]+):(.*)$/.exec(envelope);
+    if (!match || match[2] !== field) throw new Error(`field "${field}" could not be decrypted`);
+    return match[3]!;
+  },
+  isEnvelope: (value) => typeof value === 'string' && /^(old|new|lost):/.test(value),
+  isCurrent: (envelope) => envelope.startsWith('new:'),
+  lookupHash: (field, value) => `new-hash(${field},${value})`,
+  previousLookupHash: (field, value) => `old-hash(${field},${value})`,
+};
+
+test('encryptFields writes a previous key\'s value again under the current key, with its hash, and keeps one no key opens', () => {
+  const record: Record<string, unknown> = { email: 'old:email:"a@b.c"', email__hash: 'old-hash(email,"a@b.c")', notes: 'new:notes:"kept"', age: 'lost:age:1' };
+  encryptFields(record, sensitive, rotatingCipher);
+  assert.deepEqual(record, { email: 'new:email:"a@b.c"', email__hash: 'new-hash(email,"a@b.c")', notes: 'new:notes:"kept"', age: 'lost:age:1' });
+});
+
+test('reencryptFields rewrites only previous-key values, names them, and refuses one no key opens, naming the field', () => {
+  const record: Record<string, unknown> = { name: 'n', email: 'old:email:"a@b.c"', notes: 'new:notes:"x"', age: null };
+  assert.deepEqual(reencryptFields(record, sensitive, rotatingCipher), ['email']);
+  assert.equal(record.email, 'new:email:"a@b.c"');
+  assert.equal(record.email__hash, 'new-hash(email,"a@b.c")');
+  assert.deepEqual(reencryptFields(record, sensitive, rotatingCipher), []);
+  // A cipher that does not rotate keys has nothing to rewrite.
+  assert.deepEqual(reencryptFields({ email: 'fake:email:x' }, sensitive, fakeCipher), []);
+  assert.throws(() => reencryptFields({ notes: 'old:email:"moved"' }, sensitive, rotatingCipher), (error: unknown) => {
+    assert.ok(error instanceof MicrolibError);
+    assert.equal(error.code, 'MLB_ERR_INTERNAL');
+    assert.equal(error.field, 'notes');
+    return true;
+  });
+});
+
+test('lookupFilter hashes with the function it is given (the previous key, while keys rotate)', () => {
+  const previous = (field: string, value: string) => rotatingCipher.previousLookupHash!(field, value)!;
+  assert.deepEqual(lookupFilter({ email: 'a@b.c', name: 'n' }, sensitive, rotatingCipher, previous), { email__hash: 'old-hash(email,"a@b.c")', name: 'n' });
 });

@@ -23,6 +23,14 @@ export interface FieldCipher {
   isEnvelope(value: unknown): boolean;
   /** A keyed hash of `value` for equality lookups; stable for one key, different per field. */
   lookupHash(field: string, value: string): string;
+  /**
+   * Whether an envelope was written with the key new values are written with.
+   * False while keys rotate for a value of the previous key, which is then
+   * written again under the current one. Absent: every envelope is current.
+   */
+  isCurrent?(envelope: string): boolean;
+  /** The lookup hash under the previous key, while keys rotate; undefined otherwise. */
+  previousLookupHash?(field: string, value: string): string | undefined;
 }
 
 /** The sensitive fields of one model. */
@@ -81,8 +89,10 @@ export function sensitiveFieldsOf(fields: Record<string, FieldSpec> | undefined)
  * Encrypts the sensitive fields of `record` in place, and sets the hash field of
  * each lookup field. Only fields present with a value other than undefined or
  * null are encrypted (and, when `only` is given, only those named in it); values
- * that already are envelopes are kept, so a merged record can be passed as is.
- * A sensitive field set to null loses its hash field.
+ * that already are envelopes are kept, so a merged record can be passed as is,
+ * except those of a previous key, written again under the current one (a value
+ * that no key opens is kept as it is). A sensitive field set to null loses its
+ * hash field.
  */
 export function encryptFields(
   record: Record<string, unknown>,
@@ -101,11 +111,51 @@ export function encryptFields(
       delete record[hashFieldName(name)];
       continue;
     }
-    if (cipher.isEnvelope(value)) continue;
+    if (cipher.isEnvelope(value)) {
+      if (cipher.isCurrent?.(value as string) === false) {
+        try {
+          reencrypt(record, name, value as string, lookups.has(name), cipher);
+        } catch {
+          // Unreadable under every key: it stays unreadable, and must not fail a write of other fields.
+        }
+      }
+      continue;
+    }
     const canonical = JSON.stringify(value);
     record[name] = cipher.encrypt(canonical, name);
     if (lookups.has(name)) record[hashFieldName(name)] = cipher.lookupHash(name, canonical);
   }
+}
+
+/** Writes one envelope again under the current key, with its lookup hash. Throws when no key opens it. */
+function reencrypt(record: Record<string, unknown>, name: string, envelope: string, lookup: boolean, cipher: FieldCipher): void {
+  // Decrypted and encrypted again as is: the plaintext is already the canonical JSON.
+  const canonical = cipher.decrypt(envelope, name);
+  record[name] = cipher.encrypt(canonical, name);
+  if (lookup) record[hashFieldName(name)] = cipher.lookupHash(name, canonical);
+}
+
+/**
+ * Writes every envelope of `record` that is not under the current key again
+ * under it (with its lookup hash), in place; returns the names of the fields
+ * it rewrote. Throws an `MLB_ERR_INTERNAL` MicrolibError naming the field when
+ * no key opens a value.
+ */
+export function reencryptFields(record: Record<string, unknown>, sensitive: SensitiveFields, cipher: FieldCipher): string[] {
+  if (!cipher.isCurrent) return [];
+  const lookups = new Set(sensitive.lookups);
+  const rewritten: string[] = [];
+  for (const name of sensitive.names) {
+    const value = record[name];
+    if (!cipher.isEnvelope(value) || cipher.isCurrent(value as string)) continue;
+    try {
+      reencrypt(record, name, value as string, lookups.has(name), cipher);
+    } catch (error) {
+      throw new MicrolibError('MLB_ERR_INTERNAL', `field "${name}" could not be decrypted`, name, { cause: error });
+    }
+    rewritten.push(name);
+  }
+  return rewritten;
 }
 
 /**
@@ -143,11 +193,13 @@ export function decryptFields<T extends Record<string, unknown>>(record: T, sens
  * becomes an equality on its hash field. An equality on another sensitive field
  * throws an `MLB_ERR_BAD_QUERY` MicrolibError, since its ciphertext never equals
  * anything. A null value is kept as is, because null is stored in clear.
+ * `hash` computes the hashes (default: the cipher's current key).
  */
 export function lookupFilter(
   filter: Readonly<Record<string, Json>>,
   sensitive: SensitiveFields,
   cipher: FieldCipher,
+  hash: (field: string, value: string) => string = (field, value) => cipher.lookupHash(field, value),
 ): Record<string, Json> {
   const names = new Set(sensitive.names);
   const lookups = new Set(sensitive.lookups);
@@ -157,7 +209,7 @@ export function lookupFilter(
       result[field] = value;
     } else if (lookups.has(field)) {
       // Same canonical form as encryptFields, so equal values give equal hashes.
-      result[hashFieldName(field)] = cipher.lookupHash(field, JSON.stringify(value));
+      result[hashFieldName(field)] = hash(field, JSON.stringify(value));
     } else {
       throw new MicrolibError(
         'MLB_ERR_BAD_QUERY',

@@ -5,12 +5,10 @@
  * in one step; a version that cannot be built changes nothing.
  */
 import type { HostConfig } from './host-config.js';
-import { loadFieldCipher } from '../adapters/crypto/encryption-keys.js';
 import type { PortOverrides } from '../config/port-overrides.js';
 import type { NodePlacement } from '../config/placements.js';
 import { parseModelSpecs } from '../domain/spec-parser.js';
 import { Model } from '../domain/model.js';
-import type { FieldCipher } from '../domain/field-protection.js';
 import type { FlowRunner } from '../domain/flows/flow-runner.js';
 import { parseAdapters, parseServices } from '../domain/ports/binding-modules.js';
 import { ModelService } from '../domain/model-service.js';
@@ -26,9 +24,12 @@ import type { DatasourceRegistry } from '../adapters/persistence/datasource-regi
 import type { Logger } from '../adapters/logging/logger.js';
 import { systemClock } from './system-clock.js';
 import { refuseDroppedModels } from './dropped-models.js';
+import type { FieldKeyLoader } from './field-keys.js';
 
 export interface ActivatorDeps {
-  config: Pick<HostConfig, 'portTimeoutMs' | 'encryptionPassword' | 'dataDir'>;
+  config: Pick<HostConfig, 'portTimeoutMs'>;
+  /** The key of sensitive fields, loaded when a model first has some. */
+  fieldKeys: FieldKeyLoader;
   placement: NodePlacement;
   portOverrides: PortOverrides;
   broker: EventBroker;
@@ -45,14 +46,7 @@ export interface Activator {
   retire(loaded: LoadedRemote): void;
 }
 
-export function createActivator({ config, placement, portOverrides, broker, flows, datasources, catalog, logger }: ActivatorDeps): Activator {
-  /** The key of sensitive fields, derived once, when a model first needs it (scrypt takes ~100 ms). */
-  let cipherLoad: Promise<FieldCipher> | undefined;
-  const fieldCipher = () =>
-    (cipherLoad ??= loadFieldCipher({ password: config.encryptionPassword, dataDir: config.dataDir, warn: (message) => logger.warn({}, message) }).catch((error: unknown) => {
-      cipherLoad = undefined;
-      throw error;
-    }));
+export function createActivator({ config, fieldKeys, placement, portOverrides, broker, flows, datasources, catalog, logger }: ActivatorDeps): Activator {
   /** The broker owner of each active version: its subscriptions end with it. */
   const owners = new WeakMap<LoadedRemote, string>();
   let activations = 0;
@@ -82,7 +76,7 @@ export function createActivator({ config, placement, portOverrides, broker, flow
     });
     const specs = allSpecs.filter((spec) => !placement.elsewhere(spec.modelName));
     const portDefaults = { timeoutMs: config.portTimeoutMs };
-    const cipher = specs.some((spec) => Object.values(spec.fields ?? {}).some((field) => field.sensitive)) ? await fieldCipher() : undefined;
+    const cipher = specs.some((spec) => Object.values(spec.fields ?? {}).some((field) => field.sensitive)) ? (await fieldKeys.load()).cipher : undefined;
     const models = specs.map(
       (spec) =>
         new Model(spec, { remote, version: loaded.version }, { events: forModel(broker, spec.modelName, owner) }, {

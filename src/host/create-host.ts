@@ -36,6 +36,9 @@ import { httpFeature } from './features/http/feature.js';
 import { readinessFeature } from './features/readiness/feature.js';
 import { metricsListenerFeature } from './features/metrics/feature.js';
 import { datasourceMetrics, datasourcesDown } from './features/persistence/datasource-reachability.js';
+import { reencryptionFeature } from './features/persistence/reencryption.js';
+import { fieldKeyLoader } from './field-keys.js';
+import { unloadedRemotes } from '../adapters/http/unloaded-remotes.js';
 
 export interface Host {
   readonly server: Server;
@@ -87,8 +90,18 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
 
   const persistence = persistenceFeature(config, logger, cluster);
   const flows = flowsFeature({ settings: config, logger, catalog, broker, otherModels });
-  const activator = createActivator({ config, placement, portOverrides: normalisePortOverrides(portsConfig), broker, flows: flows.flows, datasources: persistence.datasources, catalog, logger });
+  const fieldKeys = fieldKeyLoader(config, logger);
+  const activator = createActivator({ config, fieldKeys, placement, portOverrides: normalisePortOverrides(portsConfig), broker, flows: flows.flows, datasources: persistence.datasources, catalog, logger });
   const federation = federationFeature({ settings: config, entries, activator, broker, metrics, logger, cluster, afterLoad: () => logPlacement() });
+  const reencryption = reencryptionFeature({
+    settings: config,
+    fieldKeys,
+    catalog,
+    logger,
+    registry: metrics.registry,
+    unloadedRemotes: () => unloadedRemotes(federation.deployment.remotes()).map((remote) => remote.remote),
+    runsTask: (cluster?.slot ?? 1) === 1,
+  });
   const security = await createSecurity(config, logger, catalog);
   const events = eventsFeature({ settings: config, broker, catalog, logger, cluster, streamAccess: security.streamAccess });
   const api = apiFeature({ settings: config, catalog, placement, otherModels, authenticate: security.authenticate, metrics, internalFailure, bodyBudget });
@@ -108,7 +121,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
   });
 
   // Started in this order, stopped in reverse: a feature may rely on those before it while it runs.
-  const lifecycle = new Lifecycle([persistence, http.portCheck, federation, flows, api, http.closed, events, http, metricsListenerFeature(config, metrics.registry, logger), federation.polling, readiness], {
+  const lifecycle = new Lifecycle([persistence, http.portCheck, federation, reencryption, flows, api, http.closed, events, http, metricsListenerFeature(config, metrics.registry, logger), federation.polling, readiness], {
     onStopError: (error, feature) => logger.error({ err: error, feature }, `stopping ${feature} failed`),
   });
 

@@ -1,9 +1,9 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadFieldCipher } from './encryption-keys.js';
+import { FieldKeyError, loadFieldCipher, loadFieldKeys } from './encryption-keys.js';
 
 const PASSWORD = 'a long enough password';
 
@@ -125,5 +125,133 @@ test('concurrent first loads agree on one salt and one verifier', async () => {
     const hashes = new Set(ciphers.map((c) => c.lookupHash('f', 'v')));
     assert.equal(hashes.size, 1);
     assert.deepEqual((await readdir(dataDir)).sort(), ['encryption.check', 'encryption.salt']);
+  });
+});
+
+describe('key rotation', () => {
+  const OLD = 'the old long password';
+  const NEW = 'the new long password';
+  const load = (dataDir: string, password: string | undefined, previousPassword?: string, warn: (message: string) => void = noWarn) =>
+    loadFieldKeys({ password, previousPassword, dataDir, warn });
+
+  test('with the previous password, a rotation starts: both keys read, the new one writes, the verifier still names the old key', async () => {
+    await withDir(async (dataDir) => {
+      const before = (await load(dataDir, OLD)).cipher;
+      const old = before.encrypt('"ann@example.com"', 'email');
+      const check = await readFile(path.join(dataDir, 'encryption.check'), 'utf8');
+
+      const { cipher, rotation } = await load(dataDir, NEW, OLD);
+      assert.ok(rotation);
+      assert.equal(rotation.from, before.keyId);
+      assert.equal(rotation.to, cipher.keyId);
+      assert.equal(cipher.decrypt(old, 'email'), '"ann@example.com"');
+      assert.equal(cipher.isCurrent!(old), false);
+      assert.equal(cipher.encrypt('"x"', 'f').split(':')[2], cipher.keyId);
+      assert.equal(cipher.previousLookupHash!('email', '"a"'), before.lookupHash('email', '"a"'));
+      assert.equal(await readFile(path.join(dataDir, 'encryption.check'), 'utf8'), check);
+      if (process.platform !== 'win32') assert.equal(await mode(path.join(dataDir, 'encryption.rotation')), 0o600);
+
+      // Unfinished: the new password alone is refused, saying what to set.
+      await assert.rejects(load(dataDir, NEW), (error: Error) => {
+        assert.ok(error instanceof FieldKeyError);
+        assert.match(error.message, /re-encryption of the data in .* under ENCRYPTION_PWD has not finished: set ENCRYPTION_PWD_PREVIOUS to the password used before/);
+        return true;
+      });
+      // A restart resumes the same rotation with its progress.
+      rotation.state.models.set('customer', { total: 10, processed: 4, reencrypted: 4, changed: 0, unreadable: 0, cursor: 'abc', done: false });
+      await rotation.save();
+      const resumed = (await load(dataDir, NEW, OLD)).rotation;
+      assert.deepEqual(resumed?.state.models.get('customer'), { total: 10, processed: 4, reencrypted: 4, changed: 0, unreadable: 0, cursor: 'abc', done: false });
+      assert.equal(resumed?.state.startedAt, rotation.state.startedAt);
+    });
+  });
+
+  test('once finished, the new password alone opens the data, and the old one no longer does', async () => {
+    await withDir(async (dataDir) => {
+      await load(dataDir, OLD);
+      const { cipher, rotation } = await load(dataDir, NEW, OLD);
+      const written = cipher.encrypt('"v"', 'f');
+      await rotation!.finish();
+      const after = await load(dataDir, NEW);
+      assert.equal(after.rotation, undefined);
+      assert.equal(after.cipher.decrypt(written, 'f'), '"v"');
+      assert.equal(after.cipher.previousLookupHash!('f', '"v"'), undefined);
+      await assert.rejects(load(dataDir, OLD), /ENCRYPTION_PWD does not match the key the data in .* was encrypted with/);
+      // Still setting the previous password is accepted (the finished rotation is recorded) until it is removed.
+      const still = await load(dataDir, NEW, OLD);
+      assert.ok(still.rotation?.state.finishedAt);
+      // Another previous password is not.
+      await assert.rejects(load(dataDir, NEW, 'some other password'), /ENCRYPTION_PWD_PREVIOUS does not match the key the data in .* was encrypted with before: that data is under ENCRYPTION_PWD already/);
+    });
+  });
+
+  test('a wrong previous password is refused before anything is written', async () => {
+    await withDir(async (dataDir) => {
+      await load(dataDir, OLD);
+      const files = (await readdir(dataDir)).sort();
+      const check = await readFile(path.join(dataDir, 'encryption.check'), 'utf8');
+      await assert.rejects(load(dataDir, NEW, 'not the old password'), (error: Error) => {
+        assert.ok(error instanceof FieldKeyError);
+        assert.equal(
+          error.message,
+          `ENCRYPTION_PWD_PREVIOUS does not match the key the data in ${dataDir} was encrypted with (nor does ENCRYPTION_PWD): set ENCRYPTION_PWD_PREVIOUS to the password the data was encrypted with`,
+        );
+        return true;
+      });
+      assert.deepEqual((await readdir(dataDir)).sort(), files);
+      assert.equal(await readFile(path.join(dataDir, 'encryption.check'), 'utf8'), check);
+    });
+  });
+
+  test('a previous password without a new one, or equal to it, is refused', async () => {
+    await withDir(async (dataDir) => {
+      await assert.rejects(load(dataDir, undefined, OLD), /ENCRYPTION_PWD_PREVIOUS is set without ENCRYPTION_PWD/);
+      await assert.rejects(load(dataDir, OLD, OLD), /ENCRYPTION_PWD_PREVIOUS is the same as ENCRYPTION_PWD/);
+    });
+  });
+
+  test('an unfinished rotation to another password is not replaced by a new one', async () => {
+    await withDir(async (dataDir) => {
+      await load(dataDir, OLD);
+      const first = await load(dataDir, NEW, OLD);
+      await assert.rejects(load(dataDir, 'a third long password', OLD), new RegExp(`re-encryption from ENCRYPTION_PWD_PREVIOUS to another password \\(key ${first.cipher.keyId}\\) has not finished`));
+      // After it finished, rotating again from the new password is a fresh rotation.
+      await first.rotation!.finish();
+      const second = await load(dataDir, 'a third long password', NEW);
+      assert.equal(second.rotation?.from, first.cipher.keyId);
+      assert.equal(second.rotation?.state.models.size, 0);
+      assert.equal(second.rotation?.state.finishedAt, undefined);
+    });
+  });
+
+  test('the generated key rotates to a password: its file is the previous password', async () => {
+    await withDir(async (dataDir) => {
+      const generated = await load(dataDir, undefined, undefined, () => undefined);
+      const envelope = generated.cipher.encrypt('"dev data"', 'f');
+      const keyFile = (await readFile(path.join(dataDir, 'encryption.key'), 'utf8')).replace(/\n$/, '');
+      const { cipher, rotation } = await load(dataDir, NEW, keyFile);
+      assert.equal(rotation?.from, generated.cipher.keyId);
+      assert.equal(cipher.decrypt(envelope, 'f'), '"dev data"');
+    });
+  });
+
+  test('a previous password on a fresh data folder is not used, with a warning', async () => {
+    await withDir(async (dataDir) => {
+      const warnings: string[] = [];
+      const { rotation, cipher } = await load(dataDir, NEW, OLD, (message) => warnings.push(message));
+      assert.equal(rotation, undefined);
+      assert.equal(cipher.previousKeyId, undefined);
+      assert.match(warnings.join('\n'), /ENCRYPTION_PWD_PREVIOUS is set, but no data in .* was encrypted before; it is not used/);
+      await load(dataDir, NEW);
+    });
+  });
+
+  test('a damaged rotation record is refused, naming the file', async () => {
+    await withDir(async (dataDir) => {
+      await load(dataDir, OLD);
+      await load(dataDir, NEW, OLD);
+      await writeFile(path.join(dataDir, 'encryption.rotation'), '{"from": 1}');
+      await assert.rejects(load(dataDir, NEW, OLD), (error: Error) => error instanceof FieldKeyError && /encryption\.rotation is damaged; delete it and restart/.test(error.message));
+    });
   });
 });

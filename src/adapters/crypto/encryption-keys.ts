@@ -4,13 +4,18 @@
  * verifier that refuses a changed password at startup, before any data would
  * become unreadable.
  *
+ * A key rotates when ENCRYPTION_PWD is the new password and
+ * ENCRYPTION_PWD_PREVIOUS the one the data was encrypted with: the cipher then
+ * reads both keys and writes the new one, and the verifier names the old key
+ * until the host has re-encrypted every record (`finish` of the rotation).
+ *
  * @packageDocumentation
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { FieldCipher } from '../../domain/sensitive-fields.js';
-import { createAesGcmFieldCipher, deriveFieldKeys } from './aes-gcm-field-cipher.js';
+import { createAesGcmFieldCipher, deriveFieldKeys, fieldKeyId, type AesGcmFieldCipher, type FieldKeys } from './aes-gcm-field-cipher.js';
+import { readRotationState, replaceFile, syncDirectory, writeRotationState, type RotationState } from './rotation-state.js';
 
 /** Shortest ENCRYPTION_PWD accepted. */
 export const MIN_PASSWORD_LENGTH = 12;
@@ -20,10 +25,20 @@ const KEY_FILE = 'encryption.key';
 const CHECK_FILE = 'encryption.check';
 const CHECK_TEXT = 'microlib encryption check v1';
 
+/** A key that does not open the data, or a rotation that cannot go on: the host refuses to start, with this message. */
+export class FieldKeyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FieldKeyError';
+  }
+}
+
 /** Options of {@link loadFieldCipher}. */
 export interface FieldCipherOptions {
   /** ENCRYPTION_PWD; undefined or empty uses a key generated in `dataDir`. */
   password: string | undefined;
+  /** ENCRYPTION_PWD_PREVIOUS: the password the data was encrypted with, while it is re-encrypted under `password`. */
+  previousPassword?: string | undefined;
   /** Where the salt, generated key and verifier are kept (created if missing). */
   dataDir: string;
   /** Receives the warning given when no password is set. */
@@ -82,22 +97,43 @@ async function createOnce(file: string, content: string, bytes: number): Promise
   }
 }
 
-/** Makes the new name durable; best effort, as some platforms cannot open a directory. */
-async function syncDirectory(directory: string): Promise<void> {
-  try {
-    const handle = await open(directory, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // The file's own content is already synced; losing the name on a crash only means it is created again.
-  }
-}
-
 async function readOrCreate(file: string, bytes: number, create: () => string): Promise<string> {
   return (await readHex(file, bytes)) ?? createOnce(file, create(), bytes);
+}
+
+/** A re-encryption under a new key, under way (or finished, while ENCRYPTION_PWD_PREVIOUS is still set). */
+export interface KeyRotation {
+  /** Id of the previous key, and of the new one. */
+  readonly from: string;
+  readonly to: string;
+  /** The progress recorded in the data folder; {@link KeyRotation.save} writes it back. */
+  readonly state: RotationState;
+  save(): Promise<void>;
+  /** Records the rotation as finished and switches the verifier to the new key: a start with ENCRYPTION_PWD alone works from then on. */
+  finish(): Promise<void>;
+}
+
+/** What {@link loadFieldKeys} gives: the cipher, and the rotation when one is under way. */
+export interface LoadedFieldKeys {
+  cipher: AesGcmFieldCipher;
+  rotation: KeyRotation | undefined;
+}
+
+function isSet(value: string | undefined): value is string {
+  return value !== undefined && value !== '';
+}
+
+function checkOf(keys: FieldKeys): string {
+  return createHmac('sha256', keys.hashKey).update(CHECK_TEXT, 'utf8').digest('hex');
+}
+
+function sameCheck(a: string, b: string): boolean {
+  return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
+}
+
+function wipe(keys: FieldKeys | undefined): void {
+  keys?.encryptionKey.fill(0);
+  keys?.hashKey.fill(0);
 }
 
 /**
@@ -107,11 +143,28 @@ async function readOrCreate(file: string, bytes: number, create: () => string): 
  * password, a generated key (kept in `dataDir/encryption.key`) is used and `warn`
  * is called.
  */
-export async function loadFieldCipher(options: FieldCipherOptions): Promise<FieldCipher> {
+export async function loadFieldCipher(options: FieldCipherOptions): Promise<AesGcmFieldCipher> {
+  return (await loadFieldKeys(options)).cipher;
+}
+
+/**
+ * As {@link loadFieldCipher}, with key rotation: with `previousPassword`, the
+ * data must be under that password's key (a rotation starts or resumes) or, once
+ * a rotation from it finished, under `password`'s. Throws a {@link FieldKeyError}
+ * naming the variable to fix otherwise.
+ */
+export async function loadFieldKeys(options: FieldCipherOptions): Promise<LoadedFieldKeys> {
   const { dataDir, warn } = options;
-  const given = options.password !== undefined && options.password !== '';
+  const given = isSet(options.password);
+  const previousGiven = isSet(options.previousPassword);
   if (given && options.password!.length < MIN_PASSWORD_LENGTH) {
-    throw new Error(`ENCRYPTION_PWD must be at least ${MIN_PASSWORD_LENGTH} characters`);
+    throw new FieldKeyError(`ENCRYPTION_PWD must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+  if (previousGiven && !given) {
+    throw new FieldKeyError('ENCRYPTION_PWD_PREVIOUS is set without ENCRYPTION_PWD: a key rotates to a password; set ENCRYPTION_PWD to the new one');
+  }
+  if (previousGiven && options.previousPassword === options.password) {
+    throw new FieldKeyError('ENCRYPTION_PWD_PREVIOUS is the same as ENCRYPTION_PWD: set ENCRYPTION_PWD to the new password, or remove ENCRYPTION_PWD_PREVIOUS');
   }
   await mkdir(dataDir, { recursive: true });
 
@@ -130,18 +183,87 @@ export async function loadFieldCipher(options: FieldCipherOptions): Promise<Fiel
   }
 
   const keys = deriveFieldKeys(password, salt);
-  const check = createHmac('sha256', keys.hashKey).update(CHECK_TEXT, 'utf8').digest('hex');
-  const stored = await readOrCreate(path.join(dataDir, CHECK_FILE), 32, () => check);
-  if (!timingSafeEqual(Buffer.from(stored, 'hex'), Buffer.from(check, 'hex'))) {
-    throw new Error(
-      given
-        ? `ENCRYPTION_PWD does not match the key the data in ${dataDir} was encrypted with`
-        : `ENCRYPTION_PWD is not set, and the generated key in ${keyFile} does not match the key the data in ${dataDir} was encrypted with; set ENCRYPTION_PWD to the password used before`,
+  let previous = previousGiven ? deriveFieldKeys(options.previousPassword!, salt) : undefined;
+  try {
+    const check = checkOf(keys);
+    const checkFile = path.join(dataDir, CHECK_FILE);
+    let created = false;
+    const stored = await readOrCreate(checkFile, 32, () => {
+      created = true;
+      return check;
+    });
+    const id = fieldKeyId(keys);
+    const state = previous ? await readRotationState(dataDir).catch((error: unknown) => Promise.reject(new FieldKeyError((error as Error).message))) : undefined;
+    let rotation: KeyRotation | undefined;
+    if (sameCheck(stored, check)) {
+      const previousId = previous ? fieldKeyId(previous) : undefined;
+      if (previous && state !== undefined && state.from === previousId && state.to === id) {
+        // Re-encrypted already (or its finish was cut short): the previous key is read until the rotation says it is done.
+        rotation = rotationOf(dataDir, checkFile, check, state);
+      } else if (previous && created) {
+        warn(`ENCRYPTION_PWD_PREVIOUS is set, but no data in ${dataDir} was encrypted before; it is not used`);
+      } else if (previous) {
+        throw new FieldKeyError(
+          `ENCRYPTION_PWD_PREVIOUS does not match the key the data in ${dataDir} was encrypted with before: that data is under ENCRYPTION_PWD already; remove ENCRYPTION_PWD_PREVIOUS`,
+        );
+      }
+    } else if (previous && sameCheck(stored, checkOf(previous))) {
+      rotation = await startOrResume(dataDir, checkFile, check, fieldKeyId(previous), id, state);
+    } else {
+      throw new FieldKeyError(await mismatch(dataDir, id, given, previousGiven, keyFile));
+    }
+    if (!rotation) {
+      wipe(previous);
+      previous = undefined;
+    }
+    return { cipher: createAesGcmFieldCipher(keys, previous), rotation };
+  } finally {
+    // The cipher holds its own copies of the keys.
+    wipe(keys);
+    wipe(previous);
+  }
+}
+
+/** The rotation from `from` to `to`: resumed when the data folder records it, else started now (replacing a finished one). */
+async function startOrResume(dataDir: string, checkFile: string, check: string, from: string, to: string, state: RotationState | undefined): Promise<KeyRotation> {
+  if (state && state.from === from && state.to !== to && state.finishedAt === undefined) {
+    // Some records may be under that other key already, which this host could not read.
+    throw new FieldKeyError(
+      `a re-encryption from ENCRYPTION_PWD_PREVIOUS to another password (key ${state.to}) has not finished in ${dataDir}: ` +
+        'start with that password as ENCRYPTION_PWD until the host logs that re-encryption is done, then rotate again',
     );
   }
-  const cipher = createAesGcmFieldCipher(keys);
-  // The cipher holds its own copies of the keys.
-  keys.encryptionKey.fill(0);
-  keys.hashKey.fill(0);
-  return cipher;
+  if (state?.from === from && state.to === to) return rotationOf(dataDir, checkFile, check, state);
+  const fresh: RotationState = { from, to, startedAt: new Date().toISOString(), models: new Map() };
+  await writeRotationState(dataDir, fresh);
+  return rotationOf(dataDir, checkFile, check, fresh);
+}
+
+function rotationOf(dataDir: string, checkFile: string, check: string, state: RotationState): KeyRotation {
+  return {
+    from: state.from,
+    to: state.to,
+    state,
+    save: () => writeRotationState(dataDir, state),
+    async finish() {
+      // Recorded first: a crash before the verifier switch leaves a finished rotation whose finish runs again.
+      state.finishedAt ??= new Date().toISOString();
+      await writeRotationState(dataDir, state);
+      await replaceFile(checkFile, `${check}\n`);
+    },
+  };
+}
+
+/** Why the keys given do not open the data: which variable to fix. */
+async function mismatch(dataDir: string, id: string, given: boolean, previousGiven: boolean, keyFile: string): Promise<string> {
+  if (previousGiven) {
+    return `ENCRYPTION_PWD_PREVIOUS does not match the key the data in ${dataDir} was encrypted with (nor does ENCRYPTION_PWD): set ENCRYPTION_PWD_PREVIOUS to the password the data was encrypted with`;
+  }
+  const state = await readRotationState(dataDir).catch(() => undefined);
+  if (state && state.to === id && state.finishedAt === undefined) {
+    return `re-encryption of the data in ${dataDir} under ENCRYPTION_PWD has not finished: set ENCRYPTION_PWD_PREVIOUS to the password used before until the host logs that re-encryption is done`;
+  }
+  return given
+    ? `ENCRYPTION_PWD does not match the key the data in ${dataDir} was encrypted with`
+    : `ENCRYPTION_PWD is not set, and the generated key in ${keyFile} does not match the key the data in ${dataDir} was encrypted with; set ENCRYPTION_PWD to the password used before`;
 }
