@@ -7,7 +7,7 @@
 import type { ListQuery } from './datasource.js';
 import { badQueryError, validationError } from './errors.js';
 import type { FieldSpec, StoredRecord } from './model-spec.js';
-import { decryptFields, encryptFields, hashFieldName, lookupFilter, sensitiveFieldsOf, type FieldCipher, type SensitiveFields } from './sensitive-fields.js';
+import { decryptFields, encryptFields, hashFieldName, lookupConditions, lookupFilter, sensitiveFieldsOf, type FieldCipher, type SensitiveFields } from './sensitive-fields.js';
 
 export type { FieldCipher };
 
@@ -49,11 +49,17 @@ export class FieldProtection {
     return decryptFields(record, this.sensitive, this.cipher);
   }
 
-  /** The query with equality filters on lookup fields turned into hash lookups; sorting on an encrypted field is refused. */
+  /**
+   * The query with equality and `$in` on lookup fields turned into hash lookups;
+   * other operators on an encrypted field, and sorting on one, are refused.
+   */
   query(query: ListQuery): ListQuery {
     for (const key of query.sort) {
       if (this.sensitive.names.includes(key.field)) throw badQueryError(`"${key.field}" is encrypted and cannot be sorted on`, 'sort');
     }
-    return { ...query, filter: lookupFilter(query.filter, this.sensitive, this.cipher) };
+    const protectedQuery: ListQuery = { ...query, filter: lookupFilter(query.filter, this.sensitive, this.cipher) };
+    if (query.where) protectedQuery.where = lookupConditions(query.where, this.sensitive, this.cipher);
+    if (query.anyOf) protectedQuery.anyOf = query.anyOf.map((branch) => lookupConditions(branch, this.sensitive, this.cipher));
+    return protectedQuery;
   }
 }
