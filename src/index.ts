@@ -8,5 +8,7 @@ export type { PropertyCheck } from './domain/mixins/properties.js';
 export { raceAbort, sleep } from './domain/resilience/abortable.js';
 // What a datasource written outside the host implements, and the error it rejects with
 // (by `code`); `datasourceConformance` of `microlib/testing` checks both.
-export type { Datasource, DatasourceFactory, DatasourceLogger, DatasourceOptions, ListQuery, Page, SortKey } from './domain/datasource.js';
+export type { ConditionOperator, Datasource, DatasourceFactory, DatasourceLogger, DatasourceOptions, FieldCondition, ListQuery, Page, ScalarJson, SortKey } from './domain/datasource.js';
+// How a range condition with `instant` reads a date-time: a datasource of its own compares with this.
+export { instantOf, INSTANT_PATTERN } from './domain/instants.js';
 export { MicrolibError, type ErrorCode } from './domain/errors.js';

@@ -98,6 +98,65 @@ describe('generated CRUD API (example remote from a local folder)', () => {
     assert.deepEqual(numeric.body.data.map((o: { total: number }) => o.total), [3], 'numeric filter values are coerced by field type');
   });
 
+  it('filters lists and counts with query operators, on relation pages too', async () => {
+    const customer = await newCustomer('ops@example.com');
+    const orders: Array<{ id: string; total: number; createdAt: string }> = [];
+    for (let i = 1; i <= 5; i++) {
+      const body = { customerId: customer.id, items: [{ sku: `Q${i}`, quantity: i, price: 1 }], ...(i % 2 === 0 ? { note: `gift ${i}, wrapped` } : {}) };
+      const res = await host.request(`${api}/orders`, { method: 'POST', body });
+      assert.equal(res.status, 201);
+      orders.push(res.body);
+    }
+    const mine = `${api}/orders?customerId=${customer.id}`;
+    const totals = async (query: string) => {
+      const res = await host.request(`${mine}&${query}`);
+      assert.equal(res.status, 200, `${query}: ${JSON.stringify(res.body)}`);
+      return res.body.data.map((o: { total: number }) => o.total);
+    };
+    const range = await host.request(`${mine}&total[$gte]=2&total[$lt]=5&count`);
+    assert.deepEqual([range.body.data.map((o: { total: number }) => o.total), range.body.total, range.headers.get('x-total-count')], [[2, 3, 4], 3, '3']);
+    assert.deepEqual(await totals('total[$in]=1,5'), [1, 5]);
+    assert.deepEqual(await totals('total[$in]=1&total[$in]=5'), [1, 5], 'a repeated $in adds values');
+    assert.deepEqual(await totals('total[$nin]=1,5&sort=-total'), [4, 3, 2]);
+    assert.deepEqual(await totals('total[$ne]=3'), [1, 2, 4, 5]);
+    assert.deepEqual(await totals('note[$exists]=false'), [1, 3, 5]);
+    assert.deepEqual(await totals(`note[$in]=${encodeURIComponent('gift 2\\, wrapped')}`), [2], 'a comma inside a $in value');
+    assert.deepEqual(await totals('note[$prefix]=gift%204'), [4]);
+    assert.deepEqual(await totals('status[$in]=pending,approved'), [1, 2, 3, 4, 5]);
+    assert.deepEqual(await totals('items[$exists]=true&total[$lte]=1'), [1]);
+    const since = orders[3]!.createdAt;
+    const later = orders.filter((o) => Date.parse(o.createdAt) >= Date.parse(since)).map((o) => o.total);
+    assert.deepEqual(await totals(`createdAt[$gte]=${encodeURIComponent(since)}`), later, 'a date range compares instants');
+    assert.deepEqual(await totals('$or[0][total]=1&$or[1][total][$gt]=4&$or[1][note][$exists]=false'), [1, 5]);
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    for (let round = 0; round < 10; round++) {
+      const res = await host.request(`${mine}&total[$gt]=1&sort=-total&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      seen.push(...res.body.data.map((o: { total: number }) => o.total));
+      cursor = res.body.nextCursor;
+      if (!cursor) break;
+    }
+    assert.deepEqual(seen, [5, 4, 3, 2], 'cursor paging keeps the filter');
+    const related = await host.request(`${api}/customers/${customer.id}/orders?total[$gt]=3&count&sort=total`);
+    assert.equal(related.status, 200, JSON.stringify(related.body));
+    assert.deepEqual([related.body.data.map((o: { total: number }) => o.total), related.body.total], [[4, 5], 2]);
+
+    for (const [query, field, message] of [
+      ['total[$gt]=abc', 'total[$gt]', /must be a number/],
+      ['status[$in]=pending,bogus', 'status[$in]', /must be one of/],
+      ['total[$prefix]=1', 'total[$prefix]', /\$prefix does not apply to "total"/],
+      ['items[$gt]=1', 'items[$gt]', /cannot filter by "items"/],
+      ['$or[0][$or][0][total]=1', '$or[0][$or][0][total]', /\$or/],
+      ['$or[10][total]=1', '$or[10][total]', /at most 10 branches/],
+      ['createdAt[$gt]=yesterday', 'createdAt[$gt]', /date-time/],
+    ] as const) {
+      const res = await host.request(`${mine}&${query}`);
+      assert.equal(res.status, 400, query);
+      assert.deepEqual([res.body.error.code, res.body.error.field], ['MLB_ERR_BAD_QUERY', field], query);
+      assert.match(res.body.error.message, message, query);
+    }
+  });
+
   it('answers schema violations with 400 naming the field', async () => {
     const missing = await host.request(`${api}/customers`, { method: 'POST', body: { firstName: 'A', lastName: 'B' } });
     assert.equal(missing.status, 400);
@@ -171,9 +230,11 @@ describe('generated CRUD API (example remote from a local folder)', () => {
     assert.equal(conflict.status, 409);
     assert.equal(conflict.body.error.code, 'MLB_ERR_CONFLICT');
 
-    const operator = await host.request(`${api}/orders?total[$gt]=5`);
+    const operator = await host.request(`${api}/orders?total[$regex]=5`);
     assert.equal(operator.status, 400);
-    assert.match(operator.body.error.message, /operator/);
+    assert.equal(operator.body.error.code, 'MLB_ERR_BAD_QUERY');
+    assert.equal(operator.body.error.field, 'total[$regex]');
+    assert.match(operator.body.error.message, /unknown query operator "\$regex" on "total"/);
     const mongoish = await host.request(`${api}/orders?$where=1`);
     assert.equal(mongoish.status, 400);
     const unknownField = await host.request(`${api}/orders?shoeSize=4`);

@@ -42,8 +42,15 @@ describe('generated API on MongoDB', () => {
     assert.equal((await host.request(`${api}/${id}`, { method: 'PATCH', body: { name: 'x' }, headers: { 'if-match': '"1"' } })).status, 412);
     assert.equal((await host.request(`${api}/${id}`, { method: 'DELETE' })).status, 204);
     assert.equal((await host.request(`${api}/${id}`)).status, 404);
-    const operator = await host.request(`${api}?n[$gt]=1`);
-    assert.equal(operator.status, 400, 'operators never reach the database');
+    const range = await host.request(`${api}?n[$gte]=2&n[$lt]=5&sort=-n&count`);
+    assert.equal(range.status, 200, JSON.stringify(range.body));
+    assert.deepEqual([range.body.data.map((t: { n: number }) => t.n), range.body.total], [[4, 2], 2], 'a range runs in the database');
+    const either = await host.request(`${api}?$or[0][n]=1&$or[1][name][$prefix]=t5&sort=n`);
+    assert.deepEqual(either.body.data.map((t: { name: string }) => t.name), ['t1', 't5']);
+    assert.deepEqual((await host.request(`${api}?name[$in]=t1,t4&n[$nin]=1`)).body.data.map((t: { name: string }) => t.name), ['t4']);
+    const operator = await host.request(`${api}?n[$where]=1`);
+    assert.equal(operator.status, 400, 'unknown operators never reach the database');
+    assert.equal(operator.body.error.code, 'MLB_ERR_BAD_QUERY');
     const config = await host.request('/microlib/api/config');
     assert.equal(config.body.models[0].datasource, 'mongodb');
   });

@@ -49,6 +49,13 @@ describe('relations to models of another host', () => {
     assert.equal(page.status, 200, JSON.stringify(page.body));
     assert.deepEqual(page.body.data.map((c: { name: string }) => c.name), ['Ada', 'Bob']);
     assert.equal(page.body.total, 2);
+    // Operators travel on to the other host, which reads them by its own field types.
+    await b.request('/microlib/api/models/customers', { method: 'POST', body: { name: 'Ann, Jr', accountId: account.id } });
+    const filtered = await a.request(`/microlib/api/models/accounts/${account.id}/customers?name[$in]=Bob,Ann\\,%20Jr&$or[0][name][$prefix]=A&$or[1][name][$gt]=B&sort=name`);
+    assert.equal(filtered.status, 200, JSON.stringify(filtered.body));
+    assert.deepEqual(filtered.body.data.map((c: { name: string }) => c.name), ['Ann, Jr', 'Bob']);
+    const refused = await a.request(`/microlib/api/models/accounts/${account.id}/customers?name[$regex]=.*`);
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
     const dangling = (await a.request('/microlib/api/models/invoices', { method: 'POST', body: { customerId: 'nobody' } })).body;
     assert.equal((await a.request(`/microlib/api/models/invoices/${dangling.id}/customer`)).status, 404);
   });

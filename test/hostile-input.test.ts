@@ -260,17 +260,31 @@ function hostileCases(rand: () => number, id: string, bagId: string): HostileCas
     json('prototype-pollution', `bag nested ${p}`, 'POST', `${PREFIX}/bags`, `{"x":{"y":[${p}]}}`);
   }
 
-  // Operator injection and unknown keys in list queries, on both models.
+  // Operator injection and unknown keys in list queries, on both models. (The operators a list takes,
+  // e.g. qty[$gt]=1 or $or[0][name]=a, answer 200: see 'answers the query operators it documents'.)
+  const nestedOr = `${'$or[0]'.repeat(20)}[name]=a`;
   const injections = [
-    'name[$gt]=1', 'qty[$gt]=1', 'name.$ne=', 'name[$ne]=x', '$where=1', '$where=sleep(1000)', 'name[]=a', 'qty[$in][]=1',
+    'qty[$where]=1', 'name.$ne=', '$where=1', '$where=sleep(1000)', 'name[]=a', 'qty[$in][]=1', 'qty[$in][0]=1',
     '__proto__[polluted]=1', '__proto__=x', 'constructor=x', 'constructor[prototype][polluted]=1', 'prototype=x',
-    'name[$regex]=.*', '$or[0][name]=a', 'dims.w=1', 'dims=1', 'parts=x', 'flow=x', 'nope=1', 'qty=abc', 'qty=1.5',
+    'name[$regex]=.*', 'name[$regex]=%5E(a%2B)%2B%24', 'name[$options]=i', 'name[$expr]=1', 'name[$elemMatch][x]=1', 'name[$eq]=a',
+    nestedOr, '$or[0][$or][0][name]=a', '$or[10][name]=a', '$or[0][$where]=1', '$or=a', '$or[0]=a', '$and[0][name]=a', '$nor[0][name]=a',
+    `name[$in]=${Array.from({ length: 1_000 }, (_, i) => `v${i}`).join(',')}`, `name[$nin]=${'x,'.repeat(150)}x`,
+    'name[$in]=a%5Cb', 'name[$exists]=maybe', 'name[$exists]=', 'name[$prefix]=', 'name[$prefix]=a%00', 'name[$gt]=1&name[$gt]=2',
+    Array.from({ length: 51 }, (_, i) => `f${i}[$ne]=1`).join('&'),
+    'dims.w=1', 'dims=1', 'parts=x', 'flow=x', 'nope=1', 'qty=abc', 'qty=1.5',
     'active=yes', 'due=%00', 'qty=', 'qty=Infinity', 'qty=0x10', 'active=TRUE',
   ];
   for (const q of injections) {
-    cases.push({ category: 'query-injection', label: q, method: 'GET', target: `${widgets}?${q}` });
+    cases.push({ category: 'query-injection', label: q.slice(0, 60), method: 'GET', target: `${widgets}?${q}` });
     // A model without declared fields filters on any plain name, so only operators and prototype names are hostile there.
-    if (/[[\]$]|__proto__|constructor|prototype/.test(q)) cases.push({ category: 'query-injection', label: `bags ${q}`, method: pick(['GET', 'HEAD']), target: `${PREFIX}/bags?${q}` });
+    if (/[[\]$]|__proto__|constructor|prototype/.test(q)) cases.push({ category: 'query-injection', label: `bags ${q.slice(0, 60)}`, method: pick(['GET', 'HEAD']), target: `${PREFIX}/bags?${q}` });
+  }
+  // Operators refused by a declared field's type: hostile on widgets only (bags compare any value as text).
+  for (const q of [
+    'qty[$gt]=abc', 'qty[$gt]=1.5', 'qty[$lt]=0x10', 'active[$gt]=true', 'active[$in]=yes', 'qty[$prefix]=1', 'dims[$gt]=1', 'parts[$in]=x',
+    'due[$gt]=yesterday', 'due[$lt]=2024-13-45', 'due[$prefix]=2024', 'color[$in]=red,purple', 'color[$ne]=RED', '$or[0][qty][$gt]=x', 'nope[$exists]=true',
+  ]) {
+    cases.push({ category: 'query-injection', label: q, method: 'GET', target: `${widgets}?${q}` });
   }
   for (const q of ['__proto__=x', 'constructor=x', 'prototype=1', 'sort=__proto__', 'sort=constructor', 'x[$gt]=1']) {
     cases.push({ category: 'query-injection', label: `relation ${q}`, method: 'GET', target: `${item}/__proto__?${q}` });
@@ -482,8 +496,41 @@ describe('hostile input to the generated API', () => {
       assert.deepEqual(got, want);
       assert.ok(!JSON.stringify(list.body).includes('polluted'), 'a hostile key was stored');
     }
+
+    // The operators a list takes answer 200 with exactly the records they describe.
+    const widgetsNow = [...expected.values()] as Widget[];
+    for (const [query, matches] of VALID_OPERATOR_QUERIES) {
+      const list = await host.request(`${widgets}?${query}&limit=1000&count`);
+      assert.equal(list.status, 200, `${query}: ${JSON.stringify(list.body)}`);
+      assert.deepEqual((list.body.data as Widget[]).map((w) => w.id), widgetsNow.filter(matches).map((w) => w.id), query);
+    }
+    for (const query of ['qty[$gt]=1', 'name[$ne]=x', '$or[0][name]=a', 'label[$prefix]=bag']) {
+      assert.equal((await host.request(`${bags}?${query}`)).status, 200, `bags ${query}`);
+    }
   });
 });
+
+/** Widgets as the valid writes left them: what an operator query must list. */
+type Widget = { id: string; qty?: number; active?: boolean; dims?: unknown; color?: string; due?: string; name: string };
+
+/**
+ * Queries with the operators a list takes, and the widgets each must list (in creation order):
+ * valid, so 200, and the same records a plain reading of the operator gives.
+ */
+const VALID_OPERATOR_QUERIES: Array<[query: string, matches: (w: Widget) => boolean]> = [
+  ['qty[$gt]=500', (w) => typeof w.qty === 'number' && w.qty > 500],
+  ['qty[$gte]=100&qty[$lt]=300', (w) => typeof w.qty === 'number' && w.qty >= 100 && w.qty < 300],
+  ['qty[$in]=1,2,3&qty[$in]=999', (w) => [1, 2, 3, 999].includes(w.qty as number)],
+  ['qty[$exists]=false', (w) => w.qty === undefined],
+  ['name[$gt]=w5', (w) => w.name > 'w5'],
+  ['name[$ne]=x', () => true],
+  ['name[$prefix]=w1', (w) => w.name.startsWith('w1')],
+  ['active[$ne]=true', (w) => w.active !== true],
+  ['color[$nin]=red,green', (w) => w.color !== 'red' && w.color !== 'green'],
+  ['dims[$exists]=true', (w) => w.dims !== undefined],
+  ['due[$lt]=2021-06-01T00:00:00%2B02:00', (w) => w.due !== undefined && Date.parse(w.due) < Date.parse('2021-06-01T00:00:00+02:00')],
+  ['$or[0][name]=after&$or[1][qty][$lte]=10&$or[1][active]=false', (w) => w.name === 'after' || (typeof w.qty === 'number' && w.qty <= 10 && w.active === false)],
+];
 
 function pick(record: Record<string, unknown>, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(keys.map((k) => [k, record[k]]));

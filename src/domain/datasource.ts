@@ -14,13 +14,46 @@ export interface SortKey {
   direction: 1 | -1;
 }
 
+/** A JSON value a condition compares with: never an object or array. */
+export type ScalarJson = string | number | boolean | null;
+
+/**
+ * One condition on one top-level field. Every datasource gives each the same
+ * meaning (the conformance suite checks it); in short, with "missing" a record
+ * without the field:
+ * - `eq`: the stored value is not an array and equals `value` (null also matches missing);
+ *   `ne` matches exactly the records `eq` does not (missing, other types and arrays included).
+ * - `gt` `gte` `lt` `lte`: the stored value has the type of `value` (number or string, never
+ *   an array, never missing or null) and compares so; strings by UTF-16 code unit, as sorting
+ *   does. With `instant`, `value` is a date-time and the stored value matches only when it is a
+ *   string {@link instantOf} reads, compared as instants.
+ * - `in`: `eq` with one of `value`; `nin` matches exactly the records `in` does not.
+ * - `exists`: true when the record has the field (null counts as present).
+ * - `prefix`: the stored value is a string starting with `value` (case-sensitive).
+ */
+export type FieldCondition =
+  | { readonly field: string; readonly op: 'eq' | 'ne'; readonly value: ScalarJson }
+  | { readonly field: string; readonly op: 'gt' | 'gte' | 'lt' | 'lte'; readonly value: string | number; readonly instant?: boolean }
+  | { readonly field: string; readonly op: 'in' | 'nin'; readonly value: readonly ScalarJson[] }
+  | { readonly field: string; readonly op: 'exists'; readonly value: boolean }
+  | { readonly field: string; readonly op: 'prefix'; readonly value: string };
+
+/** The operator of a {@link FieldCondition}. */
+export type ConditionOperator = FieldCondition['op'];
+
 /**
  * A validated list query. The HTTP layer has already checked field names and
  * coerced values to the field types, so a datasource never sees raw user input.
+ * A record is listed when it matches `filter`, every condition of `where`, and,
+ * when `anyOf` is given, every condition of at least one of its branches.
  */
 export interface ListQuery {
   /** Equality filters: a record matches when every listed field equals the value (deep equality for objects). */
   filter: Readonly<Record<string, Json>>;
+  /** More conditions, all of which a record must meet. Absent or empty: none. */
+  where?: readonly FieldCondition[];
+  /** An "or": a record must meet all conditions of at least one branch (so an empty list matches no record). Absent: no such condition. */
+  anyOf?: readonly (readonly FieldCondition[])[];
   /** Sort keys, most significant first. Empty: creation order (ties by id). */
   sort: readonly SortKey[];
   /** Page size, at least 1. */

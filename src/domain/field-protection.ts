@@ -4,10 +4,10 @@
  * before they are stored (encrypted), to records model code and adapters see
  * (in clear) and to list queries (lookups through the keyed hash).
  */
-import type { ListQuery } from './datasource.js';
+import type { FieldCondition, ListQuery } from './datasource.js';
 import { badQueryError, validationError } from './errors.js';
 import type { FieldSpec, StoredRecord } from './model-spec.js';
-import { decryptFields, encryptFields, hashFieldName, lookupFilter, reencryptFields, sensitiveFieldsOf, type FieldCipher, type SensitiveFields } from './sensitive-fields.js';
+import { decryptFields, encryptFields, hashFieldName, lookupConditions, lookupFilter, reencryptFields, sensitiveFieldsOf, type FieldCipher, type SensitiveFields } from './sensitive-fields.js';
 
 export type { FieldCipher };
 
@@ -65,22 +65,36 @@ export class FieldProtection {
    * query filters on no lookup field.
    */
   previousKeyQuery(query: ListQuery): ListQuery | undefined {
-    const cipher = this.cipher;
-    if (!cipher.previousLookupHash || !this.sensitive.lookups.some((name) => query.filter[name] !== undefined && query.filter[name] !== null)) return undefined;
+    const previous = this.cipher.previousLookupHash?.bind(this.cipher);
+    if (!previous) return undefined;
+    const lookups = this.sensitive.lookups;
+    const onLookup = (condition: FieldCondition) => lookups.includes(condition.field) && condition.value !== null;
+    const filtersOnLookup =
+      lookups.some((name) => query.filter[name] !== undefined && query.filter[name] !== null) || query.where?.some(onLookup) || query.anyOf?.some((branch) => branch.some(onLookup));
+    if (!filtersOnLookup) return undefined;
     let rotating = true;
-    const filter = lookupFilter(query.filter, this.sensitive, cipher, (field, value) => {
-      const hash = cipher.previousLookupHash!(field, value);
-      if (hash === undefined) rotating = false;
-      return hash ?? '';
-    });
-    return rotating ? { ...query, filter } : undefined;
+    const hash = (field: string, value: string) => {
+      const found = previous(field, value);
+      if (found === undefined) rotating = false;
+      return found ?? '';
+    };
+    const previousQuery: ListQuery = { ...query, filter: lookupFilter(query.filter, this.sensitive, this.cipher, hash) };
+    if (query.where) previousQuery.where = lookupConditions(query.where, this.sensitive, this.cipher, hash);
+    if (query.anyOf) previousQuery.anyOf = query.anyOf.map((branch) => lookupConditions(branch, this.sensitive, this.cipher, hash));
+    return rotating ? previousQuery : undefined;
   }
 
-  /** The query with equality filters on lookup fields turned into hash lookups; sorting on an encrypted field is refused. */
+  /**
+   * The query with equality and `$in` on lookup fields turned into hash lookups;
+   * other operators on an encrypted field, and sorting on one, are refused.
+   */
   query(query: ListQuery): ListQuery {
     for (const key of query.sort) {
       if (this.sensitive.names.includes(key.field)) throw badQueryError(`"${key.field}" is encrypted and cannot be sorted on`, 'sort');
     }
-    return { ...query, filter: lookupFilter(query.filter, this.sensitive, this.cipher) };
+    const protectedQuery: ListQuery = { ...query, filter: lookupFilter(query.filter, this.sensitive, this.cipher) };
+    if (query.where) protectedQuery.where = lookupConditions(query.where, this.sensitive, this.cipher);
+    if (query.anyOf) protectedQuery.anyOf = query.anyOf.map((branch) => lookupConditions(branch, this.sensitive, this.cipher));
+    return protectedQuery;
   }
 }

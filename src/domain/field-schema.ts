@@ -5,7 +5,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { FieldSpec } from './model-spec.js';
+import type { FieldSpec, Json } from './model-spec.js';
 import { validationError } from './errors.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
@@ -76,6 +76,13 @@ export interface FieldSchema {
   checkPatch(patch: Record<string, unknown>): void;
   /** The type of a field usable in filters and sort, or undefined when it is not one. */
   queryableType(field: string): 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'any' | undefined;
+  /** The values a declared field's `enum` allows, or undefined when it declares none. */
+  enumOf(field: string): readonly Json[] | undefined;
+  /**
+   * Whether a record of this model may have `field` at all: a host field, a
+   * declared field of any type, or (on a model without declared fields) any plain name.
+   */
+  hasField(field: string): boolean;
 }
 
 const SCALARS = new Set(['string', 'number', 'integer', 'boolean', 'date']);
@@ -177,6 +184,15 @@ export function compileFieldSchema(fields: Record<string, FieldSpec> | undefined
       const spec = fields[field];
       if (!spec || !SCALARS.has(spec.type)) return undefined;
       return spec.type as 'string' | 'number' | 'integer' | 'boolean' | 'date';
+    },
+    enumOf(field) {
+      const spec = fields && Object.hasOwn(fields, field) ? fields[field] : undefined;
+      return spec?.enum;
+    },
+    hasField(field) {
+      if (hostFieldSet.has(field)) return field !== 'flow';
+      if (!fields) return SAFE_NAME.test(field);
+      return Object.hasOwn(fields, field);
     },
   };
 }

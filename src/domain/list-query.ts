@@ -1,12 +1,14 @@
 /**
  * Checks the parameters of a list request against a model's fields and turns
- * them into a ListQuery. Unknown fields and operators are refused
+ * them into a ListQuery (the operators themselves are read in query-operators.ts).
+ * Unknown fields and operators are refused
  * (MLB_ERR_BAD_QUERY): nothing a client writes reaches a datasource unchecked.
  */
-import type { ListQuery, SortKey } from './datasource.js';
+import type { FieldCondition, ListQuery, ScalarJson, SortKey } from './datasource.js';
 import { badQueryError } from './errors.js';
 import { compileFieldSchema, type FieldSchema } from './field-schema.js';
 import type { Json } from './model-spec.js';
+import { isForbiddenField, MAX_CONDITIONS, parseFilterKey, readCondition, type FilterField, type FilterKey } from './query-operators.js';
 
 /** The page sizes a host allows. */
 export interface PageLimits {
@@ -24,12 +26,8 @@ export type RawListQuery = Iterable<readonly [name: string, value: string]>;
 export const OPEN_FIELDS: FieldSchema = compileFieldSchema(undefined, true);
 
 const RESERVED = new Set(['limit', 'offset', 'cursor', 'sort', 'count']);
-/** Names that reach an object's prototype: a model without declared fields would otherwise take them as fields. */
-const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 /** Plain decimal numbers only: Number() also takes "0x10", "0b1", " 5" and "Infinity". */
 const DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-/** A date or RFC 3339 date-time, as the date fields store them. */
-const DATE = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 function integer(value: string, field: string, min: number, max: number): number {
   const n = Number(value);
@@ -39,49 +37,45 @@ function integer(value: string, field: string, min: number, max: number): number
   return n;
 }
 
-function coerce(raw: string, type: NonNullable<ReturnType<FieldSchema['queryableType']>>, field: string): Json {
-  switch (type) {
-    case 'number':
-    case 'integer': {
-      const n = Number(raw);
-      if (!DECIMAL.test(raw) || !Number.isFinite(n) || (type === 'integer' && !Number.isInteger(n))) {
-        throw badQueryError(`filter "${field}" must be ${type === 'integer' ? 'an integer' : 'a number'}`, field);
-      }
-      return n;
-    }
-    case 'boolean':
-      if (raw === 'true') return true;
-      if (raw === 'false') return false;
-      throw badQueryError(`filter "${field}" must be true or false`, field);
-    case 'date':
-      if (!DATE.test(raw) || Number.isNaN(Date.parse(raw))) throw badQueryError(`filter "${field}" must be a date-time such as 2024-05-01T12:00:00Z`, field);
-      return raw;
-    default:
-      return raw;
-  }
-}
-
 function parseSort(raw: string, schema: FieldSchema): SortKey[] {
   return raw.split(',').map((part) => {
     const descending = part.startsWith('-');
     const field = descending || part.startsWith('+') ? part.slice(1) : part;
-    if (FORBIDDEN.has(field) || !schema.queryableType(field)) throw badQueryError(`cannot sort by "${field}": not a sortable field of this model`, 'sort');
+    if (isForbiddenField(field) || !schema.queryableType(field)) throw badQueryError(`cannot sort by "${field}": not a sortable field of this model`, 'sort');
     return { field, direction: descending ? -1 : 1 };
   });
 }
 
+/** The field a filter parameter names, as the model reads it; MLB_ERR_BAD_QUERY when it is not one to filter on. */
+function filterField(key: string, parsed: FilterKey, schema: FieldSchema): FilterField {
+  const { field } = parsed;
+  const type = isForbiddenField(field) ? undefined : schema.queryableType(field);
+  // `$exists` also applies to declared fields no other filter takes (objects, arrays).
+  if (!type && !(parsed.operator === '$exists' && !isForbiddenField(field) && schema.hasField(field))) {
+    throw badQueryError(`cannot filter by "${field}": not a filterable field of this model`, key);
+  }
+  return { type, enum: type ? schema.enumOf(field) : undefined };
+}
+
 /**
  * The ListQuery of a list request: `limit`, `offset`, `cursor`, `sort` and
- * `count`, and equality filters on the fields `schema` can query, each value
- * converted to its field's type. Anything else throws MLB_ERR_BAD_QUERY naming
- * the parameter.
+ * `count`, and filters on the fields `schema` can query: equality
+ * (`field=value`), operators (`field[$gte]=value`, see query-operators.ts) and
+ * one `$or` of branches, each value converted to its field's type. Anything else
+ * throws MLB_ERR_BAD_QUERY naming the parameter.
  */
 export function checkListQuery(raw: RawListQuery, schema: FieldSchema, limits: PageLimits): ListQuery {
   const seen = new Set<string>();
   const filter: Record<string, Json> = {};
+  const where: FieldCondition[] = [];
+  const branches = new Map<number, FieldCondition[]>();
+  /** Where each `$in`/`$nin` parameter's condition sits, so a repeat adds to it. */
+  const lists = new Map<string, { conditions: FieldCondition[]; at: number }>();
+  let conditions = 0;
   const query: ListQuery = { filter, sort: [], limit: limits.defaultPageSize, offset: 0, count: false };
   for (const [key, value] of raw) {
-    if (seen.has(key)) throw badQueryError(`"${key}" is given more than once`, key);
+    const list = lists.get(key);
+    if (seen.has(key) && !list) throw badQueryError(`"${key}" is given more than once`, key);
     seen.add(key);
     if (RESERVED.has(key)) {
       switch (key) {
@@ -105,13 +99,27 @@ export function checkListQuery(raw: RawListQuery, schema: FieldSchema, limits: P
       }
       continue;
     }
-    if (/[[\]$.]/.test(key)) {
-      throw badQueryError(`unknown query operator in "${key}": only equality filters (field=value) are supported`, key);
+    const parsed = parseFilterKey(key);
+    const target = filterField(key, parsed, schema);
+    if (list) {
+      // A repeated `field[$in]=…`: its values join the first one's.
+      const previous = list.conditions[list.at] as FieldCondition & { value: readonly ScalarJson[] };
+      list.conditions[list.at] = readCondition(key, parsed, value, target, previous.value);
+      continue;
     }
-    const type = FORBIDDEN.has(key) ? undefined : schema.queryableType(key);
-    if (!type) throw badQueryError(`cannot filter by "${key}": not a filterable field of this model`, key);
-    filter[key] = coerce(value, type, key);
+    if (++conditions > MAX_CONDITIONS) throw badQueryError(`a list request takes at most ${MAX_CONDITIONS} filters`, key);
+    if (parsed.branch === undefined && parsed.operator === undefined) {
+      filter[parsed.field] = readCondition(key, parsed, value, target).value as Json;
+      continue;
+    }
+    const into = parsed.branch === undefined ? where : branches.get(parsed.branch) ?? [];
+    if (parsed.branch !== undefined) branches.set(parsed.branch, into);
+    const condition = readCondition(key, parsed, value, target);
+    if (condition.op === 'in' || condition.op === 'nin') lists.set(key, { conditions: into, at: into.length });
+    into.push(condition);
   }
   if (query.cursor !== undefined && seen.has('offset')) throw badQueryError('give either "cursor" or "offset", not both', 'cursor');
+  if (where.length > 0) query.where = where;
+  if (branches.size > 0) query.anyOf = [...branches.keys()].sort((a, b) => a - b).map((branch) => branches.get(branch)!);
   return query;
 }

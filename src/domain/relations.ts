@@ -36,8 +36,8 @@ export async function resolveRelation(
   id: string,
   relationName: string,
   lookup: ServiceLookup,
-  /** Paging, sort and extra filters of a `oneToMany` page (the foreign key filter is added). */
-  page: Pick<ListQuery, 'limit' | 'offset' | 'cursor' | 'count' | 'sort'> & { filter?: ListQuery['filter'] },
+  /** Paging, sort and extra filters and conditions of a `oneToMany` page (the foreign key filter is added). */
+  page: Pick<ListQuery, 'limit' | 'offset' | 'cursor' | 'count' | 'sort' | 'where' | 'anyOf'> & { filter?: ListQuery['filter'] },
   /** The caller (an HTTP request): it must be allowed to read both models. */
   caller?: Caller,
 ): Promise<RelationResult> {

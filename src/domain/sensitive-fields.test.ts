@@ -6,6 +6,7 @@ import {
   decryptFields,
   encryptFields,
   hashFieldName,
+  lookupConditions,
   lookupFilter,
   reencryptFields,
   sensitiveFieldsOf,
@@ -228,4 +229,43 @@ test('reencryptFields rewrites only previous-key values, names them, and refuses
 test('lookupFilter hashes with the function it is given (the previous key, while keys rotate)', () => {
   const previous = (field: string, value: string) => rotatingCipher.previousLookupHash!(field, value)!;
   assert.deepEqual(lookupFilter({ email: 'a@b.c', name: 'n' }, sensitive, rotatingCipher, previous), { email__hash: 'old-hash(email,"a@b.c")', name: 'n' });
+});
+
+test('lookupConditions turns = and $in on a lookup field into hash lookups and keeps other fields', () => {
+  assert.deepEqual(
+    lookupConditions(
+      [
+        { field: 'email', op: 'eq', value: 'ann@example.com' },
+        { field: 'age', op: 'in', value: [41, 42] },
+        { field: 'name', op: 'prefix', value: 'An' },
+        { field: 'email', op: 'eq', value: null },
+      ],
+      sensitive,
+      fakeCipher,
+    ),
+    [
+      { field: 'email__hash', op: 'eq', value: 'hash(email,"ann@example.com")' },
+      { field: 'age__hash', op: 'in', value: ['hash(age,41)', 'hash(age,42)'] },
+      { field: 'name', op: 'prefix', value: 'An' },
+      { field: 'email', op: 'eq', value: null },
+    ],
+  );
+});
+
+test('lookupConditions refuses every other operator on a sensitive field, naming field and operator', () => {
+  const refused = (condition: Parameters<typeof lookupConditions>[0][number], message: RegExp) =>
+    assert.throws(() => lookupConditions([condition], sensitive, fakeCipher), (error: unknown) => {
+      assert.ok(error instanceof MicrolibError);
+      assert.equal(error.code, 'MLB_ERR_BAD_QUERY');
+      assert.equal(error.field, condition.field);
+      assert.match(error.message, message);
+      return true;
+    });
+  refused({ field: 'email', op: 'prefix', value: 'ann' }, /\$prefix on "email"/);
+  refused({ field: 'age', op: 'gt', value: 40 }, /\$gt on "age"/);
+  refused({ field: 'email', op: 'ne', value: 'x' }, /\$ne on "email"/);
+  refused({ field: 'email', op: 'exists', value: true }, /\$exists on "email"/);
+  refused({ field: 'email', op: 'in', value: ['x', null] }, /\$in with null/);
+  refused({ field: 'notes', op: 'eq', value: 'x' }, /not declared with `lookup: true`/);
+  refused({ field: 'notes', op: 'in', value: ['x'] }, /not declared with `lookup: true`/);
 });

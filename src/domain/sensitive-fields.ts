@@ -10,6 +10,7 @@
  *
  * @packageDocumentation
  */
+import type { FieldCondition } from './datasource.js';
 import type { FieldSpec, Json } from './model-spec.js';
 import { MicrolibError } from './errors.js';
 
@@ -219,4 +220,35 @@ export function lookupFilter(
     }
   }
   return result;
+}
+
+/**
+ * Rewrites the conditions of a list query (`where`, one `anyOf` branch) for
+ * stored data, as {@link lookupFilter} does equality: `eq` and `in` on a lookup
+ * field become the same on its hash field (`eq` null is kept, null is stored in
+ * clear). Any other operator on a sensitive field, or any operator on one
+ * without `lookup`, throws an `MLB_ERR_BAD_QUERY` MicrolibError naming the field:
+ * ciphertext neither orders nor shares prefixes with its plaintext.
+ */
+export function lookupConditions(
+  conditions: readonly FieldCondition[],
+  sensitive: SensitiveFields,
+  cipher: FieldCipher,
+  lookupHash: (field: string, value: string) => string = (field, value) => cipher.lookupHash(field, value),
+): FieldCondition[] {
+  const names = new Set(sensitive.names);
+  const lookups = new Set(sensitive.lookups);
+  const hash = (field: string, value: Json) => lookupHash(field, JSON.stringify(value));
+  return conditions.map((condition) => {
+    const { field } = condition;
+    if (!names.has(field)) return condition;
+    if (lookups.has(field)) {
+      if (condition.op === 'eq') return condition.value === null ? condition : { field: hashFieldName(field), op: 'eq', value: hash(field, condition.value) };
+      if (condition.op === 'in' && !condition.value.includes(null)) {
+        return { field: hashFieldName(field), op: 'in', value: condition.value.map((value) => hash(field, value)) };
+      }
+      throw new MicrolibError('MLB_ERR_BAD_QUERY', `cannot use ${condition.op === 'in' ? '$in with null' : `$${condition.op}`} on "${field}": it is encrypted, and takes only = and $in`, field);
+    }
+    throw new MicrolibError('MLB_ERR_BAD_QUERY', `cannot filter by "${field}": it is encrypted and not declared with \`lookup: true\``, field);
+  });
 }

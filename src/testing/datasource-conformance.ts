@@ -32,6 +32,7 @@ import type { Datasource } from '../domain/datasource.js';
 import { MicrolibError } from '../domain/errors.js';
 import type { StoredRecord } from '../domain/model-spec.js';
 import { ids, listQuery, makeRecord, rejectsWithCode, seed } from './datasource-fixtures.js';
+import { conditionConformance } from './datasource-condition-conformance.js';
 import { listConformance } from './datasource-list-conformance.js';
 
 /** Makes a fresh, empty, not yet opened datasource and a function that removes whatever it left behind. */
@@ -249,5 +250,6 @@ export function datasourceConformance(name: string, make: DatasourceMaker): void
     });
 
     describe('list', () => listConformance(withDatasource));
+    describe('list conditions', () => conditionConformance(withDatasource));
   });
 }

@@ -8,7 +8,7 @@ import type { Datasource, ListQuery, SortKey } from '../domain/datasource.js';
 import { ids, listQuery, makeRecord, rejectsWithCode, samplePeople, seed, type WithDatasource } from './datasource-fixtures.js';
 
 /** Reads every page of a query through cursors (bounded, in case a cursor never ends). */
-async function walkPages(ds: Datasource, query: ListQuery): Promise<string[]> {
+export async function walkPages(ds: Datasource, query: ListQuery): Promise<string[]> {
   const seen: string[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 1000; page++) {

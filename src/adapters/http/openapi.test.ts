@@ -297,6 +297,29 @@ describe('buildOpenApiDocument', () => {
     assert.deepEqual(JSON.parse(text), doc);
   });
 
+  it('lists the query operators of each filterable field, with examples', () => {
+    const list = paths[`${P}/orders`].get;
+    const byName = new Map<string, Obj>(list.parameters.filter((p: Obj) => !p.$ref).map((p: Obj) => [p.name as string, p]));
+    const names = [...byName.keys()];
+    const operators = (field: string) => names.filter((n) => n.startsWith(`${field}[`)).map((n) => n.slice(field.length));
+    assert.deepEqual(operators('total'), ['[$ne]', '[$gt]', '[$gte]', '[$lt]', '[$lte]', '[$in]', '[$nin]', '[$exists]']);
+    assert.deepEqual(operators('customerId'), ['[$ne]', '[$gt]', '[$gte]', '[$lt]', '[$lte]', '[$in]', '[$nin]', '[$exists]', '[$prefix]']);
+    assert.deepEqual(operators('items'), ['[$exists]'], 'an array field takes $exists only');
+    assert.deepEqual(operators('email'), ['[$in]'], 'an encrypted lookup field takes = and $in only');
+    assert.deepEqual(operators('revision').length, 8, 'host fields too');
+    const gte = byName.get('total[$gte]')!;
+    assert.deepEqual([gte.in, gte.required, (gte.schema as Obj).type, gte.example], ['query', false, 'number', 10]);
+    assert.deepEqual(byName.get('status[$in]')!.example, 'new,paid', 'a list example from the enum');
+    assert.match(String(byName.get('status[$in]')!.description), /comma/);
+    assert.match(String(byName.get('placedAt[$lt]')!.description), /instants/);
+    assert.deepEqual((byName.get('placedAt[$lt]')!.schema as Obj).format, 'date-time');
+    assert.deepEqual(byName.get('customerId[$exists]')!.schema, { type: 'boolean' });
+    const or = byName.get('$or')!;
+    assert.match(String(or.description), /\$or\[0\]\[status\]=open/);
+    assert.match(String(or.description), /At most 10 branches/);
+    assert.equal(new Set(names).size, names.length, 'no parameter twice');
+  });
+
   it('adds bearer security and auth answers when authentication is on', () => {
     const secured = build(true);
     assert.deepEqual(secured.security, [{ bearerAuth: [] }]);

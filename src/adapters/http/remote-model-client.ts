@@ -7,6 +7,7 @@ import type { ListQuery, Page } from '../../domain/datasource.js';
 import type { Caller } from '../../domain/access.js';
 import { MicrolibError } from '../../domain/errors.js';
 import type { StoredRecord } from '../../domain/model-spec.js';
+import { conditionParameter } from '../../domain/query-operators.js';
 import type { RelationTarget } from '../../domain/relations.js';
 
 export interface RemoteModelOptions {
@@ -46,6 +47,10 @@ export class RemoteModelClient implements RelationTarget {
   async list(query: ListQuery, caller?: Caller): Promise<Page> {
     const params = new URLSearchParams();
     for (const [field, value] of Object.entries(query.filter)) params.set(field, typeof value === 'string' ? value : JSON.stringify(value));
+    for (const condition of query.where ?? []) params.append(...conditionParameter(condition));
+    query.anyOf?.forEach((branch, index) => {
+      for (const condition of branch) params.append(...conditionParameter(condition, index));
+    });
     params.set('limit', String(query.limit));
     if (query.cursor !== undefined) params.set('cursor', query.cursor);
     else if (query.offset > 0) params.set('offset', String(query.offset));

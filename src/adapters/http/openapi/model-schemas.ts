@@ -1,9 +1,10 @@
 /**
  * The JSON schemas of one model, from the declared data of its spec only:
- * record, create and patch schemas, and the equality filters of its lists.
+ * record, create and patch schemas, and the filters of its lists.
  */
 import { ID_PATTERN, OWNER_FIELD } from '../../../domain/field-schema.js';
 import type { FieldSpec, ModelSpecification } from '../../../domain/model-spec.js';
+import { MAX_CONDITIONS, MAX_LIST_VALUES, MAX_OR_BRANCHES, operatorsFor, type FilterType, type QueryOperatorName } from '../../../domain/query-operators.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -101,23 +102,100 @@ export function modelSchemas(spec: ModelSpecification): { record: Obj; create: O
   };
 }
 
-/** Host and declared scalar fields usable as `?field=value`; an encrypted field only with `lookup`. */
+/** A value of a field of `type` for examples (the first enum value when there is one). */
+function exampleOf(type: FilterType, enumValues: readonly unknown[] | undefined, second = false): unknown {
+  if (enumValues && enumValues.length > 0) return jsonCopy(enumValues[second && enumValues.length > 1 ? 1 : 0]);
+  switch (type) {
+    case 'number':
+      return second ? 99.5 : 10;
+    case 'integer':
+      return second ? 20 : 10;
+    case 'boolean':
+      return !second;
+    case 'date':
+      return second ? '2024-06-01T00:00:00Z' : '2024-05-01T00:00:00Z';
+    default:
+      return second ? 'b' : 'a';
+  }
+}
+
+const OPERATOR_TEXT: Record<QueryOperatorName, string> = {
+  $ne: 'not equal to the value (also records without the field)',
+  $gt: 'greater than the value',
+  $gte: 'greater than or equal to the value',
+  $lt: 'less than the value',
+  $lte: 'less than or equal to the value',
+  $in: 'equal to one of the comma-separated values',
+  $nin: 'equal to none of the comma-separated values (also records without the field)',
+  $exists: '`true`: records that have the field (null included); `false`: records without it',
+  $prefix: 'a string starting with the value (case-sensitive)',
+};
+
+/** The query parameters of one field: equality (unless `exists only`) and each operator its type takes. */
+function fieldParameters(name: string, type: FilterType | undefined, schema: Obj, enumValues: readonly unknown[] | undefined, only?: readonly QueryOperatorName[]): Obj[] {
+  const params: Obj[] = [];
+  if (type) params.push({ name, in: 'query', required: false, description: `Equality filter on \`${name}\`.`, schema, example: exampleOf(type, enumValues) });
+  for (const operator of operatorsFor(type)) {
+    if (only && !only.includes(operator)) continue;
+    let description = `Records whose \`${name}\` is ${OPERATOR_TEXT[operator]}.`;
+    let valueSchema: Obj = schema;
+    let example: unknown = type ? exampleOf(type, enumValues) : true;
+    if (operator === '$in' || operator === '$nin') {
+      description += ` Write \`\\,\` for a comma inside a value and \`\\\\\` for a backslash; the parameter may repeat; at most ${MAX_LIST_VALUES} values in all.`;
+      valueSchema = { type: 'string' };
+      example = `${String(exampleOf(type!, enumValues))},${String(exampleOf(type!, enumValues, true))}`;
+    } else if (operator === '$exists') {
+      valueSchema = { type: 'boolean' };
+      example = true;
+    } else if (operator === '$prefix') {
+      valueSchema = { type: 'string', minLength: 1 };
+    } else if (type === 'date' && operator !== '$ne') {
+      description += ' Compared as instants: `2024-05-01T12:00:00+02:00` is `2024-05-01T10:00:00Z`; without an offset the time is UTC.';
+    }
+    params.push({ name: `${name}[${operator}]`, in: 'query', required: false, description, schema: valueSchema, example });
+  }
+  return params;
+}
+
+/** The `$or` parameter: the syntax and limits of an "or" of conditions, with an example. */
+const OR_PARAMETER: Obj = {
+  name: '$or',
+  in: 'query',
+  required: false,
+  style: 'deepObject',
+  explode: true,
+  description:
+    `Records that meet all conditions of at least one branch: \`$or[<branch>][<field>]=value\` or \`$or[<branch>][<field>][<operator>]=value\`, ` +
+    `with the fields and operators listed above, e.g. \`$or[0][status]=open&$or[1][total][$gt]=100\`. ` +
+    `At most ${MAX_OR_BRANCHES} branches (0 to ${MAX_OR_BRANCHES - 1}), no \`$or\` inside a branch, and at most ${MAX_CONDITIONS} filters per request.`,
+  schema: { type: 'object' },
+};
+
+/**
+ * Host and declared fields usable as filters: `?field=value` and
+ * `?field[$op]=value` for each operator the field's type takes (see
+ * domain/query-operators.ts), `$exists` alone for object and array fields, and
+ * an encrypted field only with `lookup` (equality and `$in`); then `$or`.
+ */
 export function filterParameters(spec: ModelSpecification): Obj[] {
   // The host fields are filterable on every model (see FieldSchema.queryableType).
+  const dateTime = { type: 'string', format: 'date-time' };
   const params: Obj[] = [
-    { name: 'id', in: 'query', required: false, description: 'Equality filter on `id`.', schema: { type: 'string' } },
-    { name: 'createdAt', in: 'query', required: false, description: 'Equality filter on `createdAt`.', schema: { type: 'string', format: 'date-time' } },
-    { name: 'updatedAt', in: 'query', required: false, description: 'Equality filter on `updatedAt`.', schema: { type: 'string', format: 'date-time' } },
-    { name: 'revision', in: 'query', required: false, description: 'Equality filter on `revision`.', schema: { type: 'integer' } },
+    ...fieldParameters('id', 'string', { type: 'string' }, undefined),
+    ...fieldParameters('createdAt', 'date', dateTime, undefined),
+    ...fieldParameters('updatedAt', 'date', dateTime, undefined),
+    ...fieldParameters('revision', 'integer', { type: 'integer' }, undefined),
   ];
   for (const [name, field] of Object.entries(spec.fields ?? {})) {
-    if (!['string', 'number', 'integer', 'boolean', 'date'].includes(field.type)) continue;
-    if (field.sensitive && !field.lookup) continue;
     // Paging names and host fields are never declared-field filters (and duplicates would be invalid).
-    if (['limit', 'offset', 'cursor', 'sort', 'count', 'id', 'createdAt', 'updatedAt', 'revision', 'flow'].includes(name)) continue;
-    const schema: Obj = field.type === 'date' ? { type: 'string', format: 'date-time' } : { type: field.type };
-    if (field.enum !== undefined) schema.enum = jsonCopy(field.enum);
-    params.push({ name, in: 'query', required: false, description: `Equality filter on \`${name}\`.`, schema });
+    if (['limit', 'offset', 'cursor', 'sort', 'count', 'id', 'createdAt', 'updatedAt', 'revision', 'flow', '$or'].includes(name)) continue;
+    if (field.sensitive && !field.lookup) continue;
+    const scalar = ['string', 'number', 'integer', 'boolean', 'date'].includes(field.type);
+    const schema: Obj = field.type === 'date' ? { ...dateTime } : { type: field.type };
+    if (scalar && field.enum !== undefined) schema.enum = jsonCopy(field.enum);
+    const type = scalar ? (field.type as FilterType) : undefined;
+    params.push(...fieldParameters(name, type, schema, field.enum, field.sensitive ? ['$in'] : undefined));
   }
+  params.push(OR_PARAMETER);
   return params;
 }

@@ -5,8 +5,9 @@
  */
 import type { ListQuery, Page } from '../../../domain/datasource.js';
 import { badQueryError } from '../../../domain/errors.js';
-import type { Json, StoredRecord } from '../../../domain/model-spec.js';
+import type { StoredRecord } from '../../../domain/model-spec.js';
 import { cloneJson, compareJson, jsonEquals, type FieldValue } from '../shared/json-order.js';
+import { checkConditions, conditionsMatcher } from '../shared/list-conditions.js';
 import { decodeCursor, encodeCursor } from '../shared/list-cursor.js';
 import { SmallestK } from './smallest-k.js';
 
@@ -133,13 +134,13 @@ export class InMemoryCollection {
   }
 
   /**
-   * Answers a list query: equality filter, sort (ties by id), offset or cursor,
+   * Answers a list query: equality filter and conditions, sort (ties by id), offset or cursor,
    * optional count.
    * @throws MicrolibError `MLB_ERR_BAD_QUERY` for a bad limit, offset, sort or cursor.
    */
   list(query: ListQuery): Page {
     checkQuery(query);
-    const matches = compileFilter(query.filter);
+    const matches = compileFilter(query);
     return query.sort.length === 0 ? this.listInCreationOrder(query, matches) : this.listSorted(query, matches);
   }
 
@@ -219,16 +220,17 @@ export class InMemoryCollection {
   }
 }
 
-function compileFilter(filter: Readonly<Record<string, Json>>): (record: StoredRecord) => boolean {
-  const conditions = Object.entries(filter).map(([field, expected]) => ({ read: fieldReader(field), expected }));
-  if (conditions.length === 0) return () => true;
+function compileFilter(query: ListQuery): (record: StoredRecord) => boolean {
+  const conditions = Object.entries(query.filter).map(([field, expected]) => ({ read: fieldReader(field), expected }));
+  const more = conditionsMatcher(query, fieldReader);
+  if (conditions.length === 0) return more ?? (() => true);
   return (record) => {
     for (const { read, expected } of conditions) {
       const actual = read(record);
       // null in a filter also matches a record that lacks the field.
       if (expected === null ? actual !== undefined && actual !== null : !jsonEquals(actual, expected)) return false;
     }
-    return true;
+    return more === undefined || more(record);
   };
 }
 
@@ -238,6 +240,7 @@ function checkQuery(query: ListQuery): void {
     throw badQueryError('offset must be a non-negative integer', 'offset');
   }
   if (typeof query.filter !== 'object' || query.filter === null) throw badQueryError('filter must be an object', 'filter');
+  checkConditions(query);
   for (const key of query.sort) {
     if (typeof key.field !== 'string' || (key.direction !== 1 && key.direction !== -1)) {
       throw badQueryError('sort keys need a field name and a direction of 1 or -1', 'sort');

@@ -4,15 +4,17 @@
  *
  * Nothing here is built from raw client input: every field name must pass the
  * host's plain-name rule (no `$`, no `.`, not the datasource's own fields), and
- * every value sits behind `$eq` or `$literal`, so an operator-shaped object is
+ * every value sits behind `$eq` or `$literal` (or, for the query's conditions,
+ * an operator mongodb-conditions.ts chooses), so an operator-shaped object is
  * compared as data, never run.
  */
 import type { Document } from 'mongodb';
 import type { ListQuery, SortKey } from '../../../domain/datasource.js';
 import { badQueryError } from '../../../domain/errors.js';
-import type { Json } from '../../../domain/model-spec.js';
 import type { FieldValue } from '../shared/json-order.js';
+import { checkConditions } from '../shared/list-conditions.js';
 import { decodeCursor, encodeCursor, type CursorPosition } from '../shared/list-cursor.js';
+import { conditionClauses } from './mongodb-conditions.js';
 import { SEQ } from './mongodb-documents.js';
 
 /** Field names a query may use: the host's own field-name rule (no `$`, no `.`). */
@@ -20,7 +22,7 @@ const SAFE_FIELD = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** A list query as MongoDB runs it. */
 export interface MongoListQuery {
-  /** The query's equality filter alone: what `count` counts. */
+  /** The query's filter and conditions alone: what `count` counts. */
   filter: Document;
   /** The filter, narrowed to the documents after the cursor when the query has one. */
   where: Document;
@@ -38,7 +40,7 @@ export interface MongoListQuery {
  */
 export function translateListQuery(query: ListQuery): MongoListQuery {
   checkListQuery(query);
-  const filter = buildFilter(query.filter);
+  const filter = buildFilter(query);
   const order = sortOrder(query.sort);
   let where = filter;
   if (query.cursor !== undefined) {
@@ -86,6 +88,7 @@ function checkListQuery(query: ListQuery): void {
     throw badQueryError('offset must be a non-negative integer', 'offset');
   }
   if (typeof query.filter !== 'object' || query.filter === null || Array.isArray(query.filter)) throw badQueryError('filter must be an object', 'filter');
+  checkConditions(query);
   if (!Array.isArray(query.sort)) throw badQueryError('sort must be a list of keys', 'sort');
   for (const key of query.sort) {
     if (typeof key?.field !== 'string' || (key.direction !== 1 && key.direction !== -1)) {
@@ -95,19 +98,21 @@ function checkListQuery(query: ListQuery): void {
 }
 
 /**
- * Equality filters, field by field. Every value sits behind `$eq` (or `$literal`),
+ * Equality filters, field by field, then the query's other conditions
+ * (mongodb-conditions.ts). Every value sits behind `$eq` (or `$literal`),
  * so an object such as `{"$where": …}` is compared as data, never run as an
  * operator. Arrays are excluded from scalar and object matches, and an array value
  * must equal the whole stored array: MongoDB would otherwise match elements.
  */
-function buildFilter(filter: Readonly<Record<string, Json>>): Document {
+function buildFilter(query: ListQuery): Document {
   const clauses: Document[] = [];
-  for (const [field, value] of Object.entries(filter)) {
+  for (const [field, value] of Object.entries(query.filter)) {
     const path = queryPath(field);
     if (path === '_id') clauses.push({ _id: { $eq: value } });
     else if (Array.isArray(value)) clauses.push({ [path]: { $eq: value } }, { $expr: { $eq: [`$${path}`, { $literal: value }] } });
     else clauses.push({ [path]: { $eq: value, $not: { $type: 'array' } } });
   }
+  clauses.push(...conditionClauses(query, queryPath));
   if (clauses.length === 0) return {};
   return clauses.length === 1 ? (clauses[0] as Document) : { $and: clauses };
 }
