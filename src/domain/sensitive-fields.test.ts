@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FieldSpec } from './model-spec.js';
+import type { ListQuery } from './datasource.js';
 import { MicrolibError } from './errors.js';
 import {
   decryptFields,
@@ -268,4 +269,23 @@ test('lookupConditions refuses every other operator on a sensitive field, naming
   refused({ field: 'email', op: 'in', value: ['x', null] }, /\$in with null/);
   refused({ field: 'notes', op: 'eq', value: 'x' }, /not declared with `lookup: true`/);
   refused({ field: 'notes', op: 'in', value: ['x'] }, /not declared with `lookup: true`/);
+});
+
+test('while keys rotate, = and $in on a lookup field (also inside $or) find records still hashed under the previous key', async () => {
+  const { FieldProtection } = await import('./field-protection.js');
+  const protection = FieldProtection.of('person', fields, rotatingCipher)!;
+  const query: ListQuery = {
+    filter: {},
+    where: [{ field: 'email', op: 'in', value: ['a@b.c'] }],
+    anyOf: [[{ field: 'email', op: 'eq', value: 'x@y.z' }], [{ field: 'name', op: 'eq', value: 'n' }]],
+    sort: [],
+    limit: 10,
+    offset: 0,
+    count: false,
+  };
+  const previous = protection.previousKeyQuery(query)!;
+  assert.ok(previous, 'a query on a lookup field has a previous-key form');
+  assert.deepEqual(previous.where, [{ field: 'email__hash', op: 'in', value: ['old-hash(email,"a@b.c")'] }]);
+  assert.deepEqual(previous.anyOf, [[{ field: 'email__hash', op: 'eq', value: 'old-hash(email,"x@y.z")' }], [{ field: 'name', op: 'eq', value: 'n' }]]);
+  assert.equal(protection.previousKeyQuery({ ...query, where: [], anyOf: [[{ field: 'name', op: 'eq', value: 'n' }]] }), undefined);
 });
