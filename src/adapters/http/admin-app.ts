@@ -9,7 +9,7 @@ import { modelSummary } from './model-summary.js';
 import type { BreakerRegistry } from '../../domain/ports/breaker-registry.js';
 import { MicrolibError } from '../../domain/errors.js';
 import { refusalHeaders, type RequestAuthenticator } from '../auth/request-authenticator.js';
-import { validAdminToken } from './reload-auth.js';
+import { validAdminToken, type RotatingSecret } from './reload-auth.js';
 import { internalError, statusOf } from './respond.js';
 import type { Registry } from 'prom-client';
 import { buildOpenApiDocument } from './openapi.js';
@@ -40,7 +40,7 @@ export interface AdminAppDeps {
   authenticate?: RequestAuthenticator;
   adminPermission?: string;
   /** ADMIN_TOKEN: with authentication on, it opens the host's own API and /metrics as an admin JWT does. */
-  adminToken?: string;
+  adminToken?: RotatingSecret;
   /** Logs an error the host did not expect (the answer is a 500 naming the request id). */
   onInternalError?(error: unknown, req: import('node:http').IncomingMessage): void;
   /** The dashboard's page and docs page (public: they hold no data) and its JSON (behind the admin check). */

@@ -4,13 +4,13 @@
  * the reload routes and for the dashboard, which asks before offering the button.
  */
 import type { IncomingMessage } from 'node:http';
-import { validAdminToken } from './reload-auth.js';
+import { validAdminToken, type RotatingSecret } from './reload-auth.js';
 
 /** `allowed`; `refused` (a credential would help); `disabled` (no credential can: none is configured). */
 export type ReloadAccess = 'allowed' | 'refused' | 'disabled';
 
 export interface ReloadAccessDeps {
-  adminToken: string | undefined;
+  adminToken: RotatingSecret | undefined;
   devMode: boolean;
   isAdmin?(req: IncomingMessage): Promise<boolean>;
 }

@@ -6,6 +6,7 @@
  * a few webhook bodies, whose signature cannot be checked before they end, are read at
  * once (503). A refused request's connection closes: nothing of it is kept.
  */
+import type { RotatingSecret } from './reload-auth.js';
 import type { NextFunction, Request, Response } from 'express';
 import { MicrolibError } from '../../domain/errors.js';
 import { statusOf } from './respond.js';
@@ -22,7 +23,7 @@ export interface ReloadBodyLimits {
 }
 
 export interface ReloadBodyGateDeps extends ReloadBodyLimits {
-  webhookSecret: string | undefined;
+  webhookSecret: RotatingSecret | undefined;
   devMode: boolean;
   logger: { warn(details: object, message: string): void };
   /** The admin check of manual reloads and rollbacks: answers the refusal itself and resolves false. */

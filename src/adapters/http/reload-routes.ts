@@ -3,7 +3,7 @@
  * token) and POST /microlib/api/remotes/:name/rollback. GET never reloads.
  */
 import express, { type Request, type Response } from 'express';
-import { DeliveryLog, validWebhookSignature } from './reload-auth.js';
+import { DeliveryLog, validWebhookSignature, type RotatingSecret } from './reload-auth.js';
 import { createReloadAccess } from './reload-access.js';
 import { createReloadBodyGate, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UNVERIFIED, type ReloadBodyLimits } from './reload-body-gate.js';
 import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES } from './body-budget.js';
@@ -44,8 +44,10 @@ export interface ReloadRoutesDeps<R extends ReloadReport = ReloadReport> {
    * file in DATA_DIR, or the cluster primary's); in this process's memory when absent.
    */
   deliveries?: { firstTime(id: string): Promise<boolean> };
-  webhookSecret: string | undefined;
-  adminToken: string | undefined;
+  /** WEBHOOK_SECRET (and WEBHOOK_SECRET_PREVIOUS while it rotates). */
+  webhookSecret: RotatingSecret | undefined;
+  /** ADMIN_TOKEN (and ADMIN_TOKEN_PREVIOUS while it rotates). */
+  adminToken: RotatingSecret | undefined;
   devMode: boolean;
   /** With authentication on: whether the request carries a JWT with the admin permission. */
   isAdmin?(req: Request): Promise<boolean>;
