@@ -6,7 +6,7 @@ import type { CaseKind } from './measure.js';
 import { benchDist } from './paths.js';
 import { startServer, type ServerProcess } from './server-process.js';
 
-export type ServerKey = 'nodeHttp' | 'express' | 'microlib' | 'microlibNone' | 'microlibFile' | 'microlibMongo';
+export type ServerKey = 'nodeHttp' | 'fastify' | 'express' | 'microlib' | 'microlibNone' | 'microlibFile' | 'microlibMongo';
 
 export interface ServerDefinition {
   key: ServerKey;
@@ -25,6 +25,7 @@ const baseline = (key: ServerKey, label: string, file: string): ServerDefinition
 
 export const SERVERS: readonly ServerDefinition[] = [
   baseline('nodeHttp', 'node:http by hand (ceiling)', 'baseline-node-http.js'),
+  baseline('fastify', 'Fastify 5 by hand (JSON schema on POST)', 'baseline-fastify.js'),
   baseline('express', 'Express 5 by hand', 'baseline-express.js'),
   {
     key: 'microlib',
