@@ -6,6 +6,7 @@
  * Prometheus scrapes.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { RequestTally } from './request-tally.js';
 import type { BreakerListing } from '../../domain/ports/breaker-registry.js';
 
 export type RouteKind = 'collection' | 'item' | 'relation' | 'command' | 'port' | 'unknown';
@@ -38,9 +39,7 @@ const STRAY_KINDS: readonly StrayErrorKind[] = ['exception', 'rejection'];
 
 export class HostMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'model' | 'route' | 'method' | 'status'>;
-  private readonly requestSeries = new Map<string, { count: { inc(): void }; latency: { observe(value: number): void } }>();
-  private readonly latency: Histogram<'model' | 'route' | 'method'>;
+  private readonly requests: RequestTally;
   private readonly reloads: Counter<'remote' | 'reason' | 'outcome'>;
   private readonly reloadSeconds: Histogram<'remote' | 'outcome'>;
   private readonly internalErrors: Counter;
@@ -50,14 +49,7 @@ export class HostMetrics {
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'microlib_' });
-    this.requests = new Counter({ name: 'microlib_http_requests_total', help: 'Requests of the generated API', labelNames: ['model', 'route', 'method', 'status'], registers });
-    this.latency = new Histogram({
-      name: 'microlib_http_request_duration_seconds',
-      help: 'Time to answer a request of the generated API',
-      labelNames: ['model', 'route', 'method'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    });
+    this.requests = new RequestTally(this.registry, [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
     this.reloads = new Counter({ name: 'microlib_remote_reloads_total', help: 'Loads and reloads of remotes by outcome', labelNames: ['remote', 'reason', 'outcome'], registers });
     this.reloadSeconds = new Histogram({ name: 'microlib_remote_reload_duration_seconds', help: 'Time a load or reload took', labelNames: ['remote', 'outcome'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });
     this.forwards = new Counter({ name: 'microlib_forwarded_requests_total', help: 'Requests forwarded to the placement serving their model', labelNames: ['model', 'placement', 'status'], registers });
@@ -131,15 +123,7 @@ export class HostMetrics {
 
   /** One answered request; `startedAt` from performance.now(). */
   request(model: string, route: RouteKind, method: string, status: number, startedAt: number): void {
-    // Labelled children are looked up once per label set: prom-client hashes the labels on every call otherwise.
-    const key = `${model}\u0000${route}\u0000${method}\u0000${status}`;
-    let child = this.requestSeries.get(key);
-    if (child === undefined) {
-      child = { count: this.requests.labels(model, route, method, String(status)), latency: this.latency.labels(model, route, method) };
-      this.requestSeries.set(key, child);
-    }
-    child.count.inc();
-    child.latency.observe((performance.now() - startedAt) / 1000);
+    this.requests.record(model, route, method, status, (performance.now() - startedAt) / 1000);
   }
 
   reload(remote: string, reason: string, outcome: string, ms: number): void {
