@@ -17,6 +17,7 @@ import { flowTargetsPassed, measureFlows, renderFlowSection } from './flow-bench
 import { clusterTargetsPassed, measureCluster, renderClusterSection } from './cluster-bench.js';
 import { kafkaSetup, measureEvents, renderEventSection, webswitchSetup, type EventFigures } from './events-bench.js';
 import { measurePlacements, placementTargetsPassed, renderPlacementSection } from './placement-bench.js';
+import { measureSerialization, renderSerializationSection, serializationTargetsPassed } from './serialization-bench.js';
 import { isolationTargetsPassed, measureIsolation, renderIsolationSection } from './isolation-bench.js';
 import type { BenchResults } from './results.js';
 import { SERVERS, type ServerKey } from './servers.js';
@@ -103,6 +104,8 @@ async function main(): Promise<number> {
 
   log('placements: forwarding overhead (bench/placement-bench.ts)');
   const placementsSection = await section('Placements: forwarding overhead', () => measurePlacements(config, scripts, dir, log), renderPlacementSection, placementTargetsPassed);
+  log('wire formats: JSON and MessagePack (bench/serialization-bench.ts)');
+  const serialization = await section('Wire formats: JSON and MessagePack', () => measureSerialization(config, dir, log), renderSerializationSection, serializationTargetsPassed);
   log('cluster mode (bench/cluster-bench.ts)');
   const clusterOptions = { seconds: config.seconds, warmupSeconds: config.warmupSeconds, connections: config.connections, records: Math.min(config.records, 2_000), clientCpu: config.clientCpu };
   const clustered = await section('Cluster mode', () => measureCluster(log, clusterOptions), renderClusterSection, clusterTargetsPassed);
@@ -125,16 +128,17 @@ async function main(): Promise<number> {
   const eventSection = `${renderEventSection(eventFigures).trimEnd()}\n${eventFailure}`;
 
   const outcomes = evaluateTargets(results);
-  await writeFile(docsFile, `${renderReport(results, outcomes).trimEnd()}\n\n${reloads.text.trimEnd()}\n\n${isolation.text.trimEnd()}\n\n${flows.text.trimEnd()}\n\n${placementsSection.text.trimEnd()}\n\n${clustered.text.trimEnd()}\n\n${eventSection}`);
+  await writeFile(docsFile, `${renderReport(results, outcomes).trimEnd()}\n\n${reloads.text.trimEnd()}\n\n${isolation.text.trimEnd()}\n\n${flows.text.trimEnd()}\n\n${placementsSection.text.trimEnd()}\n\n${serialization.text.trimEnd()}\n\n${clustered.text.trimEnd()}\n\n${eventSection}`);
   log('\ntargets:');
   for (const outcome of outcomes) log(`  ${outcome.pass ? 'PASS' : 'FAIL'}  ${outcome.target}: ${outcome.measured}${outcome.note ? ` (${outcome.note})` : ''}`);
   log(`  ${reloads.passed ? 'PASS' : 'FAIL'}  hot deployment targets (see the report)`);
   log(`  ${isolation.passed ? 'PASS' : 'FAIL'}  isolation targets (see the report)`);
   log(`  ${flows.passed ? 'PASS' : 'FAIL'}  flow targets (see the report)`);
   log(`  ${placementsSection.passed ? 'PASS' : 'FAIL'}  placement forwarding without errors (see the report)`);
+  log(`  ${serialization.passed ? 'PASS' : 'FAIL'}  wire formats without errors (see the report)`);
   log(`  ${clustered.passed ? 'PASS' : 'FAIL'}  cluster runs free of errors (see the report)`);
   log(`\nwrote ${docsFile}`);
-  return outcomes.every((o) => o.pass) && reloads.passed && isolation.passed && flows.passed && placementsSection.passed && clustered.passed && eventFailure === '' ? 0 : 1;
+  return outcomes.every((o) => o.pass) && reloads.passed && isolation.passed && flows.passed && placementsSection.passed && serialization.passed && clustered.passed && eventFailure === '' ? 0 : 1;
 }
 
 /** Runs one bench section; a failure becomes a FAILED section of the report instead of ending the run. */

@@ -4,11 +4,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import WebSocket from 'ws';
+import { encode } from '@msgpack/msgpack';
 import { connect } from './support/ws-client.js';
 import { localModelsRemote } from './support/fixture-remotes.js';
 import { withHost } from './support/with-host.js';
 
-const models = `[{ modelName: 'thing', endpoint: 'things', datasource: 'memory', factory: () => (x) => ({ ...x }) }]`;
+const models = `[
+  { modelName: 'thing', endpoint: 'things', datasource: 'memory', factory: () => (x) => ({ ...x }) },
+  { modelName: 'ledger', endpoint: 'ledgers', datasource: 'memory', fields: { amount: { type: 'bigint' }, note: { type: 'string' } }, factory: () => (x) => ({ ...x }) },
+]`;
 
 describe('WebSocket event stream', () => {
   const host = withHost(async ({ workDir }) => ({ remotes: [await localModelsRemote(workDir, models)], env: { WS_MAX_BUFFERED_BYTES: '65536' } }));
@@ -100,6 +104,48 @@ describe('WebSocket event stream', () => {
     fresh.send({ type: 'subscribe', sub: 's', model: 'thing' });
     await fresh.until(1, 'subscribed');
     fresh.socket.close();
+  });
+
+  it('sends MessagePack binary frames to a client that asks, with bigint fields as 64-bit integers', async () => {
+    const byQuery = await connect(`ws://127.0.0.1:${host.port}/microlib/ws/events?format=msgpack`);
+    const byProtocol = await connect(`ws://127.0.0.1:${host.port}/microlib/ws/events`, undefined, ['microlib.msgpack']);
+    assert.equal(byProtocol.socket.protocol, 'microlib.msgpack');
+    // A MessagePack frame from the client, and a JSON text one: both are read.
+    byQuery.socket.send(encode({ type: 'subscribe', sub: 'l', model: 'ledger' }));
+    byProtocol.send({ type: 'subscribe', sub: 'l', model: 'ledger', events: ['created'] });
+    await byQuery.until(1, 'subscribed by a binary frame');
+    await byProtocol.until(1, 'subscribed by a text frame');
+    const created = await host.request('/microlib/api/models/ledgers', { method: 'POST', body: { amount: '-9223372036854775808', note: 'min' } });
+    assert.equal(created.status, 201);
+    for (const client of [byQuery, byProtocol]) {
+      const [subscribed, event] = await client.until(2, 'the created event');
+      assert.deepEqual(client.binary, [true, true], 'binary frames only');
+      assert.equal(subscribed!.type, 'subscribed');
+      assert.equal(event!.event.eventName, 'ledgerCreated');
+      assert.equal(event!.event.data.record.amount, -(2n ** 63n), 'an int64, exactly');
+      assert.equal(event!.event.data.record.note, 'min');
+    }
+    // Bad frames get an error naming the problem, and the connection stays.
+    byQuery.socket.send(Buffer.from([0x81, 0xa1, 0x61, 0xc4, 0x01, 0x00]));
+    byQuery.socket.send(encode([1, 2]));
+    const [binaryData, notMap] = (await byQuery.until(4, 'two errors')).slice(2);
+    assert.equal(binaryData!.type, 'error');
+    assert.match(binaryData!.message, /binary data/);
+    assert.match(notMap!.message, /MessagePack map/);
+    byQuery.socket.close();
+    byProtocol.socket.close();
+
+    // JSON stays the default, and refuses binary frames.
+    const plain = await eventStream();
+    plain.socket.send(encode({ type: 'ping' }));
+    const [refused] = await plain.until(1, 'an error');
+    assert.deepEqual(plain.binary, [false]);
+    assert.match(refused!.message, /send JSON text frames/);
+    plain.socket.close();
+
+    const unknown = new WebSocket(`ws://127.0.0.1:${host.port}/microlib/ws/events?format=xml`);
+    const status = await new Promise<number>((resolve) => unknown.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)).once('error', () => resolve(-1)));
+    assert.equal(status, 400);
   });
 
   it('answers an upgrade on an unknown path with 404', async () => {

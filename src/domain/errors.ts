@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'MLB_ERR_METHOD_NOT_ALLOWED'
   | 'MLB_ERR_PAYLOAD_TOO_LARGE'
   | 'MLB_ERR_UNSUPPORTED_MEDIA_TYPE'
+  /** No format the client's `Accept` allows: the generated API answers JSON or MessagePack. */
+  | 'MLB_ERR_NOT_ACCEPTABLE'
   | 'MLB_ERR_BAD_JSON'
   | 'MLB_ERR_UNAUTHORIZED'
   | 'MLB_ERR_FORBIDDEN'

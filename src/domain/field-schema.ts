@@ -25,6 +25,8 @@ type JsonSchema = Record<string, unknown>;
 function toJsonSchema(field: FieldSpec, forPatch: boolean): JsonSchema {
   const schema: JsonSchema = {};
   if (field.type === 'date') Object.assign(schema, { type: 'string', format: 'date-time' });
+  // Their serializers (field-serializers.ts) have put them into their stored text already.
+  else if (field.type === 'bigint' || field.type === 'decimal') schema.type = 'string';
   else schema.type = field.type;
   for (const key of ['enum', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'format'] as const) {
     if (field[key] !== undefined) schema[key] = field[key];
@@ -75,7 +77,7 @@ export interface FieldSchema {
   /** Validates a patch body. Throws on read-only or unknown fields. */
   checkPatch(patch: Record<string, unknown>): void;
   /** The type of a field usable in filters and sort, or undefined when it is not one. */
-  queryableType(field: string): 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'any' | undefined;
+  queryableType(field: string): 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'bigint' | 'decimal' | 'any' | undefined;
   /** The values a declared field's `enum` allows, or undefined when it declares none. */
   enumOf(field: string): readonly Json[] | undefined;
   /**
@@ -85,7 +87,7 @@ export interface FieldSchema {
   hasField(field: string): boolean;
 }
 
-const SCALARS = new Set(['string', 'number', 'integer', 'boolean', 'date']);
+const SCALARS = new Set(['string', 'number', 'integer', 'boolean', 'date', 'bigint', 'decimal']);
 const SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 interface Validators {
@@ -183,7 +185,7 @@ export function compileFieldSchema(fields: Record<string, FieldSpec> | undefined
       if (!fields) return SAFE_NAME.test(field) ? 'any' : undefined;
       const spec = fields[field];
       if (!spec || !SCALARS.has(spec.type)) return undefined;
-      return spec.type as 'string' | 'number' | 'integer' | 'boolean' | 'date';
+      return spec.type as 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'bigint' | 'decimal';
     },
     enumOf(field) {
       const spec = fields && Object.hasOwn(fields, field) ? fields[field] : undefined;

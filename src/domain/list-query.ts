@@ -41,7 +41,9 @@ function parseSort(raw: string, schema: FieldSchema): SortKey[] {
   return raw.split(',').map((part) => {
     const descending = part.startsWith('-');
     const field = descending || part.startsWith('+') ? part.slice(1) : part;
-    if (isForbiddenField(field) || !schema.queryableType(field)) throw badQueryError(`cannot sort by "${field}": not a sortable field of this model`, 'sort');
+    const type = isForbiddenField(field) ? undefined : schema.queryableType(field);
+    if (!type) throw badQueryError(`cannot sort by "${field}": not a sortable field of this model`, 'sort');
+    if (type === 'bigint' || type === 'decimal') throw badQueryError(`cannot sort by "${field}": ${type} values are stored as text, which does not sort by value`, 'sort');
     return { field, direction: descending ? -1 : 1 };
   });
 }

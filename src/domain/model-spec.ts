@@ -30,8 +30,31 @@ export type ModelInstance = Record<string, unknown>;
 /** @deprecated Use `StoredRecord & RecordMethods`. Kept so remotes written against earlier types still compile. */
 export type ModelObject = StoredRecord & RecordMethods;
 
-/** Types a field may declare. `date` is an ISO-8601 date-time string. */
-export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array' | 'date';
+/**
+ * Types a field may declare. Besides JSON's own types, three types have a
+ * serializer: their values are stored in one canonical form by every
+ * datasource (memory, file, MongoDB) and converted by each wire format.
+ *
+ * - `date`: an ISO-8601 date-time string, stored and sent as written. A
+ *   MessagePack body may give a timestamp instead (stored as its `toISOString()`);
+ *   MessagePack answers send the string.
+ * - `bigint`: a signed 64-bit integer (−2^63 to 2^63−1) that a JSON number
+ *   cannot hold exactly. Stored and sent in JSON as its decimal string
+ *   (`"9007199254740993"`); MessagePack answers send an int64. Accepted as that
+ *   string, a safe integer number, or a MessagePack int64/uint64. Filters take
+ *   equality, `$ne`, `$in`, `$nin` and `$exists` (no ranges or sort: the stored
+ *   text does not order by value).
+ * - `decimal`: an exact decimal number as a string (`"12.50"`, at most 64
+ *   digits, no exponent), kept as written in every format; a number is refused,
+ *   as it may already have lost digits. Filters as for `bigint` (equality
+ *   compares the text: `"1.5"` is not `"1.50"`).
+ *
+ * Model code sees the stored form (strings); it may return a BigInt (for
+ * `bigint`) or a Date (for `date`), which the host stores converted. A field's
+ * `default` is written in the stored form. `minimum`/`maximum` do not apply to
+ * `bigint` or `decimal` fields.
+ */
+export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array' | 'date' | 'bigint' | 'decimal';
 
 /**
  * One field of a model. Used to validate request bodies before the model's own

@@ -10,6 +10,7 @@ import { conflictError, MicrolibError, validationError } from './errors.js';
 import type { Dependencies, FlowState, RecordMethods, ModelSpecification, StoredRecord, ValidateEvent } from './model-spec.js';
 import { portSettings, type PortDefaults, type PortOverride, type PortSettings } from './ports/port-settings.js';
 import { FieldProtection, type FieldCipher } from './field-protection.js';
+import { compileFieldSerializers, type FieldSerializers } from './field-serializers.js';
 
 /** How the host configures the ports of a model. */
 export interface PortConfiguration {
@@ -104,6 +105,8 @@ export class Model {
   readonly ports: ReadonlyMap<string, PortSettings>;
   /** Encryption of the spec's sensitive fields, when it has any. */
   readonly protection: FieldProtection | undefined;
+  /** The stored form of its `bigint`, `decimal` and `date` fields, when it has any (see field-serializers.ts). */
+  readonly serializers: FieldSerializers | undefined;
   private readonly createInstance: (input: Record<string, unknown>) => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Prefixes of hook error messages, built once rather than per request. */
   private readonly labels: { factory: string; invalid: string; updateRefused: string; cannotDelete: string };
@@ -125,6 +128,7 @@ export class Model {
     );
     this.schema = compileFieldSchema(spec.fields, spec.additionalFields === true, spec.access?.owner === true);
     this.protection = FieldProtection.of(spec.modelName, spec.fields, options.cipher);
+    this.serializers = compileFieldSerializers(spec.fields);
     const create = spec.factory(Object.assign({}, spec.dependencies, injected));
     if (typeof create !== 'function') throw new Error(`factory of ${spec.modelName} must return a create function`);
     this.createInstance = create;
@@ -140,6 +144,7 @@ export class Model {
    * returns a promise: creates are the hot path.
    */
   createRecord(body: Record<string, unknown>, id: string, now: string): StoredRecord | Promise<StoredRecord> {
+    this.serializers?.input(body);
     this.schema.checkCreate(body);
     this.protection?.checkInput(body);
     // The id is the host's business, not the factory's.
@@ -162,8 +167,10 @@ export class Model {
   private validateMixed(instance: Record<string, unknown>, input: Record<string, unknown>, id: string, now: string): StoredRecord | Promise<StoredRecord> {
     const built = instance;
     const protection = this.protection;
+    const serializers = this.serializers;
     const finish = (replaced: Record<string, unknown> | void): StoredRecord => {
       const record = withHostFields(replaced && typeof replaced === 'object' ? replaced : built, id, now, now, 1);
+      serializers?.output(record);
       return protection ? protection.seal(record) : record;
     };
     if (!this.spec.validate) return finish(undefined);
@@ -176,6 +183,7 @@ export class Model {
 
   /** Applies a patch to a stored record. */
   async updateRecord(existing: StoredRecord, patch: Record<string, unknown>, now: string): Promise<StoredRecord> {
+    this.serializers?.input(patch);
     this.schema.checkPatch(patch);
     this.protection?.checkInput(patch);
     // Model code sees sensitive values in clear; they are encrypted again below.
@@ -198,6 +206,7 @@ export class Model {
     // The flow and owner are the host's: a hook returning a fresh object does not drop them.
     if (existing.flow !== undefined) record.flow = existing.flow;
     if (this.spec.access?.owner && existing.owner !== undefined) record.owner = existing.owner;
+    this.serializers?.output(record);
     return this.protection ? this.protection.seal(record) : record;
   }
 
@@ -248,6 +257,7 @@ export class Model {
     if (flow === undefined) delete record.flow;
     else record.flow = flow;
     if (this.spec.access?.owner && existing.owner !== undefined) record.owner = existing.owner;
+    this.serializers?.output(record);
     // Sealed even without changes: a value of a previous key is then written under the current one.
     return this.protection ? this.protection.seal(record) : record;
   }

@@ -11,6 +11,7 @@ import type { FieldCondition, ScalarJson } from './datasource.js';
 import { badQueryError } from './errors.js';
 import type { FieldSchema } from './field-schema.js';
 import { instantOf } from './instants.js';
+import { bigintText, isDecimalText } from './field-serializers.js';
 
 /** Values one `$in` or `$nin` may list (its repeats together). */
 export const MAX_LIST_VALUES = 100;
@@ -46,6 +47,9 @@ const ALLOWED: Record<FilterType, ReadonlySet<Op>> = {
   integer: new Set<Op>(['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'exists']),
   date: new Set<Op>(['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'exists']),
   boolean: new Set<Op>(['eq', 'ne', 'in', 'nin', 'exists']),
+  // Stored as text that does not order by value (see FieldType): no ranges.
+  bigint: new Set<Op>(['eq', 'ne', 'in', 'nin', 'exists']),
+  decimal: new Set<Op>(['eq', 'ne', 'in', 'nin', 'exists']),
 };
 
 /** The operators a field of `type` takes, as clients write them (for documentation). */
@@ -122,6 +126,15 @@ export function readScalar(raw: string, type: FilterType, key: string, field: st
       throw badQueryError(`filter "${key}" must be true or false: "${field}" is a boolean field`, key);
     case 'date':
       if (instantOf(raw) === undefined || Number.isNaN(Date.parse(raw))) throw badQueryError(`filter "${key}" must be a date-time such as 2024-05-01T12:00:00Z`, key);
+      return raw;
+    case 'bigint': {
+      // Compared with the stored text, so written as it is stored (`-0` is `0`).
+      const text = bigintText(raw);
+      if (text === undefined) throw badQueryError(`filter "${key}" must be a 64-bit integer: "${field}" is a bigint field`, key);
+      return text;
+    }
+    case 'decimal':
+      if (!isDecimalText(raw)) throw badQueryError(`filter "${key}" must be a decimal such as 12.50: "${field}" is a decimal field`, key);
       return raw;
     default:
       return raw;

@@ -22,6 +22,8 @@ export interface InjectResponse {
   headers: IncomingHttpHeaders;
   /** The body as text (UTF-8). */
   body: string;
+  /** The body's bytes (a MessagePack answer's, say). */
+  raw: Buffer;
   /** The body parsed as JSON. */
   json<T = unknown>(): T;
 }
@@ -43,9 +45,10 @@ export function injector(server: Server): (request: InjectRequest | string) => P
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
+          const raw = Buffer.concat(chunks);
+          const text = raw.toString('utf8');
           clientEnd.destroy();
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: <T>() => JSON.parse(text) as T });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, raw, json: <T>() => JSON.parse(text) as T });
         });
       });
       req.on('error', reject);

@@ -16,6 +16,8 @@ export interface InProcessHost {
   inject: Host['inject'];
   /** Every log line so far, parsed. */
   logs: Array<Record<string, unknown>>;
+  /** Its DATA_DIR (unless the test's env sets another). */
+  dataDir: string;
   /** Stops the host and removes its folder. */
   stop(): Promise<void>;
 }
@@ -44,6 +46,7 @@ export async function startInProcessHost(options: { remotes: unknown[]; env?: Re
     host,
     inject: (request) => host.inject(request),
     logs,
+    dataDir: path.join(workDir, 'data'),
     async stop() {
       await host.stop();
       await rm(workDir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import net, { type AddressInfo } from 'node:net';
 import { MicrolibError } from '../../domain/errors.js';
 import { BodyBudget, BusyError } from './body-budget.js';
 import { readBoundedBody, refusedUnread } from './bounded-body.js';
-import { readJsonBody } from './read-body.js';
+import { readObjectBody } from './read-body.js';
 
 describe('BodyBudget', () => {
   it('grants bytes while they fit and takes a claim back once', () => {
@@ -30,7 +30,7 @@ describe('BodyBudget', () => {
 describe('reading a body within the budget', () => {
   const budget = new BodyBudget(10_000);
   type Outcome = { value?: unknown; error?: unknown };
-  let read: (req: IncomingMessage) => Promise<unknown> = (req) => readJsonBody(req, 5_000, budget);
+  let read: (req: IncomingMessage) => Promise<unknown> = (req) => readObjectBody(req, 5_000, budget);
   /** Told of the next request when it arrives, with what its read ends with. */
   let onRequest: (arrival: { outcome: Promise<Outcome> }) => void = () => {};
   const server = http.createServer((req, res) => {
@@ -109,7 +109,7 @@ describe('reading a body within the budget', () => {
       assert.ok(Date.now() - started < 2_000);
       assert.equal(budget.inUse, 0);
     } finally {
-      read = (req) => readJsonBody(req, 5_000, budget);
+      read = (req) => readObjectBody(req, 5_000, budget);
     }
   });
 });

@@ -5,11 +5,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MicrolibError } from '../../domain/errors.js';
-import { readJsonBody } from './read-body.js';
+import { readObjectBody } from './read-body.js';
 import { checkQueryEncoding } from './query-encoding.js';
 import { BusyError, type BodyBudget } from './body-budget.js';
 import { refusedUnread } from './bounded-body.js';
 import { internalError, isClientFacing, sendError } from './respond.js';
+import { ANSWER_MEDIA_TYPES, answerFormat } from '../wire/media-types.js';
 import type { CatalogView } from '../../catalog/live-catalog.js';
 import { PortCallError } from '../../domain/ports/port-invoker.js';
 import { refusalHeaders, type RequestAuthenticator } from '../auth/request-authenticator.js';
@@ -49,7 +50,7 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
   /** A body a command or port may go without. */
   async function optionalBody(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
-    return hasBody ? readJsonBody(req, options.bodyLimitBytes, options.bodyBudget) : undefined;
+    return hasBody ? readObjectBody(req, options.bodyLimitBytes, options.bodyBudget) : undefined;
   }
 
   /** Answers a request whose path starts with MODELS_PREFIX. */
@@ -68,7 +69,11 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
     const slash = rest.indexOf('/');
     const endpoint = slash === -1 ? rest : rest.slice(0, slash);
     const tail = slash === -1 ? '' : rest.slice(slash + 1);
+    // No Accept, `*/*` or `application/json`: JSON, with a compare or two and no parsing.
+    const format = answerFormat(req.headers.accept);
     try {
+      // Answered before anything is done (a create would otherwise happen with no answer the client can read).
+      if (format === undefined) throw new NotAcceptable();
       // Who asks comes first: an anonymous client learns nothing, not even which models exist.
       const caller = options.authenticate ? await options.authenticate(req) : undefined;
       const served = current.atEndpoint(endpoint);
@@ -106,9 +111,11 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
         name: shape.nameAt === -1 ? '' : segments[shape.nameAt]!,
         search,
         caller,
+        format,
       };
       handler.check?.(request);
-      const input = route.body === undefined ? undefined : route.body.schema === 'any' ? await optionalBody(req) : await readJsonBody(req, options.bodyLimitBytes, options.bodyBudget);
+      const input =
+        route.body === undefined ? undefined : route.body.schema === 'any' ? await optionalBody(req) : await readObjectBody(req, options.bodyLimitBytes, options.bodyBudget, served.model.spec.fields);
       await handler.answer(request, input, route.ifMatch ? expectedRevision(req) : undefined);
     } catch (error) {
       if (isClientFacing(error)) {
@@ -117,12 +124,13 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
         // A refused body may still be arriving; closing is cheaper than reading it.
         const unread = refusedUnread(error);
         if (unread) res.setHeader('connection', 'close');
-        sendError(res, error, headers);
+        // The error in the format the client reads; a 406 in the default one, as the client accepts neither.
+        sendError(res, error, headers, format ?? 'json');
         if (unread) res.on('finish', () => req.destroy());
         return;
       }
       options.onInternalError(error, req);
-      sendError(res, internalError(req));
+      sendError(res, internalError(req), undefined, format ?? 'json');
     } finally {
       current.leave();
       options.observe?.(modelName, kind, req.method ?? '-', res.statusCode, startedAt);
@@ -134,6 +142,12 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
 function retryAfter(error: MicrolibError): Record<string, string> | undefined {
   const ms = error instanceof PortCallError || error instanceof BusyError ? error.retryAfterMs : undefined;
   return ms === undefined ? undefined : { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) };
+}
+
+class NotAcceptable extends MicrolibError {
+  constructor() {
+    super('MLB_ERR_NOT_ACCEPTABLE', `Accept allows none of the formats this API answers in: ${ANSWER_MEDIA_TYPES.join(', ')}`, 'accept');
+  }
 }
 
 class MethodNotAllowed extends MicrolibError {

@@ -1,13 +1,17 @@
 /**
- * Reads a JSON request body: size limit (413), the host-wide body budget (503),
- * content type (415), syntax (400), a JSON object only, valid UTF-8, at most
- * MAX_DEPTH levels of nesting, and no keys that could reach an object's prototype.
+ * Reads a JSON (or MessagePack) request body: size limit (413), the host-wide
+ * body budget (503), content type (415), syntax (400), a JSON object (a
+ * MessagePack map) only, valid UTF-8, at most MAX_DEPTH levels of nesting, and
+ * no keys that could reach an object's prototype.
  */
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { MicrolibError } from '../../domain/errors.js';
+import type { FieldSpec } from '../../domain/model-spec.js';
 import type { BodyBudget } from './body-budget.js';
 import { readBoundedBody } from './bounded-body.js';
+import { isMsgpackType } from '../wire/media-types.js';
+import { decodeMsgpackObject } from '../wire/msgpack-codec.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 /**
@@ -26,11 +30,15 @@ const SCAN_BELOW = 2 * MAX_DEPTH + 1;
 /**
  * `budget`: the host-wide budget of buffered body bytes; a body that does not fit
  * is refused (503) rather than read. Its share is given back once parsed or refused.
+ * `fields`: the field schema the body is for, which says where a MessagePack
+ * body may hold a 64-bit integer or a timestamp (none without it).
  */
-export async function readJsonBody(req: IncomingMessage, limit: number, budget?: BodyBudget): Promise<Record<string, unknown>> {
+export async function readObjectBody(req: IncomingMessage, limit: number, budget?: BodyBudget, fields?: Record<string, FieldSpec>): Promise<Record<string, unknown>> {
   const type = req.headers['content-type'];
   if (!type || !JSON_TYPE.test(type)) {
-    throw new MicrolibError('MLB_ERR_UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json, got ${type ? `"${type}"` : 'none'}`, 'content-type');
+    // Tested second, so a JSON body pays nothing for the other format.
+    if (type && isMsgpackType(type)) return readMsgpackBody(req, limit, budget, fields);
+    throw new MicrolibError('MLB_ERR_UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json or application/msgpack, got ${type ? `"${type}"` : 'none'}`, 'content-type');
   }
   const claim = budget?.claim();
   try {
@@ -38,6 +46,17 @@ export async function readJsonBody(req: IncomingMessage, limit: number, budget?:
     // toString would turn bad bytes into U+FFFD silently and store them.
     if (!isUtf8(bytes)) throw new MicrolibError('MLB_ERR_BAD_JSON', 'request body is not valid UTF-8');
     return parseObject(bytes.toString('utf8'));
+  } finally {
+    claim?.release();
+  }
+}
+
+/** A MessagePack body, with the same bounds and checks as a JSON one (see wire/msgpack-scan.ts). */
+async function readMsgpackBody(req: IncomingMessage, limit: number, budget: BodyBudget | undefined, fields: Record<string, FieldSpec> | undefined): Promise<Record<string, unknown>> {
+  const claim = budget?.claim();
+  try {
+    const bytes = await readBoundedBody(req, claim ? { limit, claim } : { limit });
+    return decodeMsgpackObject(bytes, MAX_DEPTH, fields);
   } finally {
     claim?.release();
   }

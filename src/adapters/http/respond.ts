@@ -1,8 +1,10 @@
-/** Writing JSON answers and errors straight to node:http responses (no framework on the hot path). */
+/** Writing JSON (or MessagePack) answers and errors straight to node:http responses (no framework on the hot path). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MicrolibError, type ErrorCode } from '../../domain/errors.js';
 import { jsonOf } from '../../domain/record-json.js';
 import { requestIdOf } from './request-id.js';
+import { encodeMsgpack } from '../wire/msgpack-codec.js';
+import { MSGPACK_MEDIA_TYPE, type WireFormat } from '../wire/media-types.js';
 
 const STATUS: Record<ErrorCode, number> = {
   MLB_ERR_VALIDATION: 400,
@@ -14,6 +16,7 @@ const STATUS: Record<ErrorCode, number> = {
   MLB_ERR_PRECONDITION_FAILED: 412,
   MLB_ERR_PAYLOAD_TOO_LARGE: 413,
   MLB_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  MLB_ERR_NOT_ACCEPTABLE: 406,
   MLB_ERR_UNAUTHORIZED: 401,
   MLB_ERR_FORBIDDEN: 403,
   MLB_ERR_TOO_MANY_REQUESTS: 429,
@@ -44,6 +47,15 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
+/** Sends `body` as MessagePack; `headers` as for {@link sendJson}. BigInt values go as 64-bit integers. */
+export function sendMsgpack(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | number> = {}): void {
+  const bytes = encodeMsgpack(body);
+  headers['content-type'] = MSGPACK_MEDIA_TYPE;
+  headers['content-length'] = bytes.byteLength;
+  res.writeHead(status, headers);
+  res.end(bytes);
+}
+
 export function sendEmpty(res: ServerResponse, status: number, headers?: Record<string, string>): void {
   res.writeHead(status, headers);
   res.end();
@@ -54,12 +66,14 @@ export function errorBody(error: MicrolibError): { error: { code: string; messag
   return { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
 }
 
-export function sendError(res: ServerResponse, error: MicrolibError, headers?: Record<string, string | number>): void {
+/** Sends the error body in `format` (the answer format the request negotiated; JSON by default). */
+export function sendError(res: ServerResponse, error: MicrolibError, headers?: Record<string, string | number>, format: WireFormat = 'json'): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  sendJson(res, statusOf(error.code), errorBody(error), headers);
+  if (format === 'msgpack') sendMsgpack(res, statusOf(error.code), errorBody(error), headers);
+  else sendJson(res, statusOf(error.code), errorBody(error), headers);
 }
 
 /**

@@ -44,6 +44,11 @@ export function parseClientMessage(text: string, eventNameOf: (model: string, ki
   } catch {
     throw new ClientMessageError('the message is not JSON');
   }
+  return readClientMessage(raw, eventNameOf, knownModel);
+}
+
+/** Checks one decoded message (a JSON text frame's, or a MessagePack binary frame's). */
+export function readClientMessage(raw: unknown, eventNameOf: (model: string, kind: CrudKind) => string, knownModel: (model: string) => boolean): ClientMessage {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ClientMessageError('the message must be a JSON object with a "type"', 'type');
   const message = raw as Record<string, unknown>;
   const sub = message.sub;

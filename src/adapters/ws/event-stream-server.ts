@@ -3,13 +3,19 @@
  * each one as it happens, in the order the broker published them. A client
  * that reads slower than events come is dropped once its send buffer passes a
  * bound, rather than buffered without limit; a dead one is found by ping.
+ *
+ * Messages are JSON text frames, or MessagePack binary frames for a client that
+ * asks with `?format=msgpack` or the subprotocol `microlib.msgpack` (it may then
+ * send either; records' bigint fields arrive as 64-bit integers).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { crudEventName, type DomainEvent, type EventBroker } from '../../domain/events/index.js';
 import type { Logger } from '../logging/logger.js';
-import { ClientMessageError, matches, parseClientMessage, type Subscription } from './client-subscription.js';
+import { ClientMessageError, matches, parseClientMessage, readClientMessage, type Subscription } from './client-subscription.js';
+import { decodeMsgpackObject, encodeMsgpack } from '../wire/msgpack-codec.js';
+import type { WireFormat } from '../wire/media-types.js';
 import type { Caller } from '../../domain/access.js';
 import { MicrolibError } from '../../domain/errors.js';
 import { refusalHeaders, type RequestAuthenticator } from '../auth/request-authenticator.js';
@@ -38,6 +44,23 @@ export interface EventStreamOptions {
   authorizeModel?(modelName: string, caller: Caller): string | undefined;
   /** May this caller subscribe to events by name (any model's)? Throws (403) if not. */
   authorizeEventNames?(caller: Caller): void;
+  /** A record of a model as MessagePack frames carry it (its bigint fields as BigInt); as it is when not given. */
+  recordToWire?(modelName: string, record: Record<string, unknown>): Record<string, unknown>;
+}
+
+/** The subprotocols a client may offer to choose its frames' format. */
+export const MSGPACK_SUBPROTOCOL = 'microlib.msgpack';
+export const JSON_SUBPROTOCOL = 'microlib.json';
+/** Nesting a client's MessagePack message may have (a subscription is two levels deep). */
+const MESSAGE_DEPTH = 8;
+
+/** The format `?format=` asks for: undefined without one, null for one this stream does not speak. */
+function formatInQuery(req: IncomingMessage): WireFormat | undefined | null {
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  if (q === -1) return undefined;
+  const format = new URLSearchParams(url.slice(q + 1)).get('format');
+  return format === null ? undefined : format === 'json' || format === 'msgpack' ? format : null;
 }
 
 const OPERATION = { created: 'create', updated: 'update', deleted: 'delete' } as const;
@@ -53,7 +76,13 @@ export class EventStreamServer {
   private dropped = 0;
 
   constructor(private readonly options: EventStreamOptions) {
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxMessageBytes,
+      perMessageDeflate: false,
+      // Ours first; otherwise the first offered, as before there were ours.
+      handleProtocols: (offered) => (offered.has(MSGPACK_SUBPROTOCOL) ? MSGPACK_SUBPROTOCOL : offered.has(JSON_SUBPROTOCOL) ? JSON_SUBPROTOCOL : (offered.values().next().value ?? false)),
+    });
     this.wss.on('connection', (socket: WebSocket, req: IncomingMessage) => this.serve(socket, req));
     const alive = new WeakSet<WebSocket>();
     this.heartbeat = setInterval(() => {
@@ -75,6 +104,11 @@ export class EventStreamServer {
 
   /** Takes over an upgrade request for {@link EVENTS_WS_PATH}. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (formatInQuery(req) === null) {
+      const message = 'format must be json or msgpack';
+      socket.end(`HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${message.length}\r\n\r\n${message}`);
+      return;
+    }
     const authenticate = this.options.authenticate;
     if (!authenticate) {
       this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
@@ -107,14 +141,27 @@ export class EventStreamServer {
     return new Promise((resolve) => this.wss.close(() => resolve()));
   }
 
+  /** An event message with its record's (and changes') bigint fields as BigInt, for MessagePack frames. */
+  private toWire(message: Record<string, unknown>): Record<string, unknown> {
+    const toWire = this.options.recordToWire;
+    const event = message.event as DomainEvent | undefined;
+    const data = event?.data as { record?: Record<string, unknown>; changes?: Record<string, unknown> } | undefined;
+    if (!toWire || event?.modelName === undefined || typeof data !== 'object' || data === null) return message;
+    const wire: Record<string, unknown> = { ...data };
+    if (typeof data.record === 'object' && data.record !== null) wire.record = toWire(event.modelName, data.record);
+    if (typeof data.changes === 'object' && data.changes !== null) wire.changes = toWire(event.modelName, data.changes);
+    return { ...message, event: { ...event, data: wire } };
+  }
+
   private serve(socket: WebSocket, req: IncomingMessage): void {
     const { broker, logger, maxBufferedBytes } = this.options;
     const owner = `ws:${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}#${++this.connections}`;
     const subscriptions = new Map<string, () => void>();
     const caller = this.callers.get(req);
+    const format: WireFormat = socket.protocol === MSGPACK_SUBPROTOCOL ? 'msgpack' : (formatInQuery(req) ?? 'json');
     let open = true;
 
-    const send = (message: unknown) => {
+    const send = (message: Record<string, unknown>) => {
       if (!open) return;
       // Dropping is the bound: a client that cannot keep up must reconnect and catch up by reading the API.
       if (socket.bufferedAmount > maxBufferedBytes) {
@@ -126,7 +173,7 @@ export class EventStreamServer {
         setTimeout(() => socket.terminate(), 1_000).unref();
         return;
       }
-      socket.send(JSON.stringify(message));
+      socket.send(format === 'msgpack' ? encodeMsgpack(this.toWire(message)) : JSON.stringify(message));
     };
 
     const subscribe = (subscription: Subscription, model: string | undefined) => {
@@ -150,8 +197,8 @@ export class EventStreamServer {
 
     socket.on('message', (data, isBinary) => {
       try {
-        if (isBinary) throw new ClientMessageError('send JSON text frames');
-        const message = parseClientMessage(data.toString(), eventNameOf, this.options.knownModel);
+        if (isBinary && format !== 'msgpack') throw new ClientMessageError('send JSON text frames (or connect with ?format=msgpack for MessagePack)');
+        const message = isBinary ? readClientMessage(decodeFrame(data), eventNameOf, this.options.knownModel) : parseClientMessage(data.toString(), eventNameOf, this.options.knownModel);
         if (message.type === 'ping') return send({ type: 'pong' });
         if (message.type === 'unsubscribe') {
           subscriptions.get(message.sub)?.();
@@ -174,5 +221,15 @@ export class EventStreamServer {
       broker.disposeOwner(owner);
       subscriptions.clear();
     });
+  }
+}
+
+/** A client's MessagePack frame, as one Buffer, held to the checks of request bodies. */
+function decodeFrame(data: Buffer | ArrayBuffer | Buffer[]): unknown {
+  const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+  try {
+    return decodeMsgpackObject(bytes, MESSAGE_DEPTH);
+  } catch (error) {
+    throw new ClientMessageError(error instanceof Error ? error.message : 'the message is not MessagePack', error instanceof MicrolibError ? error.field : undefined);
   }
 }

@@ -45,6 +45,15 @@ describe('values across the isolation boundary', () => {
     assert.equal(isPlainData(new Date()), false);
   });
 
+  it('carries BigInt and Date values (bigint and date fields model code returns) exactly, BigInt without encoding', () => {
+    const { send } = pair();
+    const record = { amount: 2n ** 63n - 1n, lines: [{ qty: -(2n ** 63n) }], due: new Date(Date.UTC(2024, 4, 1)) };
+    assert.deepEqual(send(record), record);
+    assert.equal(isPlainData({ amount: 9007199254740993n, lines: [{ qty: 1n }] }), true);
+    // The plain path posts the value itself: structured clone keeps a BigInt as it is.
+    assert.equal(structuredClone({ amount: 9007199254740993n }).amount, 9007199254740993n);
+  });
+
   it('turns functions into callbacks, keeping `this` for methods', async () => {
     const { send } = pair();
     const service = {

@@ -217,7 +217,8 @@ export function decode(value: unknown, context: DecodeContext): unknown {
 export function isPlainData(value: unknown, depth = 0): boolean {
   if (value === null) return true;
   const type = typeof value;
-  if (type === 'string' || type === 'number' || type === 'boolean' || type === 'undefined') return true;
+  // A BigInt (a bigint field's value model code returns) is structured-cloned as it is.
+  if (type === 'string' || type === 'number' || type === 'boolean' || type === 'undefined' || type === 'bigint') return true;
   if (type !== 'object' || depth > 8) return false;
   if (Array.isArray(value)) return value.every((item) => isPlainData(item, depth + 1));
   if (!isPlainPrototype(Object.getPrototypeOf(value))) return false;

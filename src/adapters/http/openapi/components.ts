@@ -13,9 +13,10 @@ export const PAGING_PARAMS = ['limit', 'offset', 'cursor', 'sort', 'count'].map(
 
 /** Components shared by every model: error body, error answers, headers, parameters. */
 export function sharedComponents(authEnabled: boolean): { schemas: Obj; responses: Obj; headers: Obj; parameters: Obj } {
+  // Errors come in the format the request's Accept chose, as its answer would.
   const errorResponse = (description: string) => ({
     description,
-    content: { 'application/json': { schema: ref('Error') } },
+    content: negotiated(ref('Error')),
   });
   const responses: Obj = {
     BadRequest: errorResponse('Invalid body, query parameter or request (`MLB_ERR_VALIDATION`, `MLB_ERR_BAD_JSON`, `MLB_ERR_BAD_QUERY`, `MLB_ERR_BAD_REQUEST`).'),
@@ -23,7 +24,11 @@ export function sharedComponents(authEnabled: boolean): { schemas: Obj; response
     Conflict: errorResponse('Duplicate id, refused by the model or a port, or a flow already running (`MLB_ERR_CONFLICT`).'),
     PreconditionFailed: errorResponse('`If-Match` names an old revision (`MLB_ERR_PRECONDITION_FAILED`).'),
     PayloadTooLarge: errorResponse('Body over the size limit (`MLB_ERR_PAYLOAD_TOO_LARGE`).'),
-    UnsupportedMediaType: errorResponse('Body that is not `application/json` (`MLB_ERR_UNSUPPORTED_MEDIA_TYPE`).'),
+    UnsupportedMediaType: errorResponse('Body that is neither `application/json` nor `application/msgpack` (`MLB_ERR_UNSUPPORTED_MEDIA_TYPE`).'),
+    NotAcceptable: {
+      description: '`Accept` allows neither `application/json` nor `application/msgpack` (`MLB_ERR_NOT_ACCEPTABLE`); always JSON.',
+      content: json(ref('Error')),
+    },
     PortFailed: errorResponse("A port's adapter failed after its retries (`MLB_ERR_PORT_FAILED`)."),
     Unavailable: errorResponse("A port's circuit is open, or its adapter or service is not loaded (`MLB_ERR_UNAVAILABLE`)."),
     Timeout: errorResponse("A port's adapter did not answer within its timeout (`MLB_ERR_TIMEOUT`)."),
@@ -87,13 +92,21 @@ export function pageSchema(itemSchema: Obj): Obj {
 
 export const json = (schema: Obj) => ({ 'application/json': { schema } });
 
+/**
+ * A body in either format: JSON, or MessagePack with the same schema (bigint
+ * fields as 64-bit integers; see FieldType). Requests say which with
+ * Content-Type, answers follow Accept.
+ */
+export const negotiated = (schema: Obj) => ({ 'application/json': { schema }, 'application/msgpack': { schema } });
+
 /** Error answers by status, as response refs. Auth answers are added to every operation when authentication is on. */
 export function errors(statuses: readonly number[], authEnabled: boolean): Obj {
   const names: Record<number, string> = {
     400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 412: 'PreconditionFailed',
-    413: 'PayloadTooLarge', 415: 'UnsupportedMediaType', 429: 'TooManyRequests', 502: 'PortFailed', 503: 'Unavailable', 504: 'Timeout',
+    406: 'NotAcceptable', 413: 'PayloadTooLarge', 415: 'UnsupportedMediaType', 429: 'TooManyRequests', 502: 'PortFailed', 503: 'Unavailable', 504: 'Timeout',
   };
-  const all = authEnabled ? [...statuses, 401, 403, 429] : statuses;
+  // Every route negotiates its answer's format.
+  const all = authEnabled ? [...statuses, 406, 401, 403, 429] : [...statuses, 406];
   const out: Obj = {};
   for (const status of [...new Set(all)].sort()) out[String(status)] = responseRef(names[status]!);
   return out;

@@ -22,6 +22,17 @@ export function jsonCopy(value: unknown): unknown {
   return text === undefined ? undefined : JSON.parse(text);
 }
 
+/** `bigint` and `decimal` fields as JSON carries them: strings (see FieldType in domain/model-spec.ts). */
+const SERIALIZED = {
+  bigint: {
+    type: 'string',
+    pattern: '^-?(0|[1-9][0-9]{0,18})$',
+    format: 'int64',
+    description: 'A signed 64-bit integer as a decimal string (a 64-bit integer in MessagePack).',
+  },
+  decimal: { type: 'string', pattern: '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$', format: 'decimal', description: 'An exact decimal number as a string, kept as written.' },
+} as const;
+
 /**
  * One field as JSON Schema, mirroring field-schema.ts (date → date-time string,
  * defaults only outside patches, nested objects accept extra properties and keep
@@ -30,6 +41,7 @@ export function jsonCopy(value: unknown): unknown {
 function fieldSchema(field: FieldSpec, forPatch: boolean): Obj {
   const schema: Obj = {};
   if (field.type === 'date') Object.assign(schema, { type: 'string', format: 'date-time' });
+  else if (field.type === 'bigint' || field.type === 'decimal') Object.assign(schema, SERIALIZED[field.type]);
   else schema.type = field.type;
   if (field.enum !== undefined) schema.enum = jsonCopy(field.enum);
   for (const key of ['minimum', 'maximum', 'minLength', 'maxLength'] as const) {
@@ -114,6 +126,10 @@ function exampleOf(type: FilterType, enumValues: readonly unknown[] | undefined,
       return !second;
     case 'date':
       return second ? '2024-06-01T00:00:00Z' : '2024-05-01T00:00:00Z';
+    case 'bigint':
+      return second ? '9007199254740993' : '9007199254740992';
+    case 'decimal':
+      return second ? '99.50' : '12.30';
     default:
       return second ? 'b' : 'a';
   }
@@ -190,8 +206,8 @@ export function filterParameters(spec: ModelSpecification): Obj[] {
     // Paging names and host fields are never declared-field filters (and duplicates would be invalid).
     if (['limit', 'offset', 'cursor', 'sort', 'count', 'id', 'createdAt', 'updatedAt', 'revision', 'flow', '$or'].includes(name)) continue;
     if (field.sensitive && !field.lookup) continue;
-    const scalar = ['string', 'number', 'integer', 'boolean', 'date'].includes(field.type);
-    const schema: Obj = field.type === 'date' ? { ...dateTime } : { type: field.type };
+    const scalar = ['string', 'number', 'integer', 'boolean', 'date', 'bigint', 'decimal'].includes(field.type);
+    const schema: Obj = field.type === 'date' ? { ...dateTime } : field.type === 'bigint' || field.type === 'decimal' ? { ...SERIALIZED[field.type] } : { type: field.type };
     if (scalar && field.enum !== undefined) schema.enum = jsonCopy(field.enum);
     const type = scalar ? (field.type as FilterType) : undefined;
     params.push(...fieldParameters(name, type, schema, field.enum, field.sensitive ? ['$in'] : undefined));

@@ -6,7 +6,7 @@
 import type { ModelSpecification } from '../../../domain/model-spec.js';
 import { MODELS_PREFIX } from '../models-prefix.js';
 import { MODEL_ROUTES, type ModelRoute } from '../routes/model-routes.js';
-import { errors, json, PAGING_PARAMS, pageSchema, parameterRef, ref } from './components.js';
+import { errors, negotiated, PAGING_PARAMS, pageSchema, parameterRef, ref } from './components.js';
 import { filterParameters, put, type Obj } from './model-schemas.js';
 import { pascal, plural, type NameRegistry } from './names.js';
 
@@ -134,7 +134,7 @@ function responsesOf(route: ModelRoute, target: RouteTarget, context: PathContex
   const success: Obj = {
     description: target.relation?.many && answer.pageDescription ? answer.pageDescription : answer.description,
     headers,
-    ...(schema ? { content: json(schema) } : {}),
+    ...(schema ? { content: negotiated(schema) } : {}),
   };
   const responses: Obj = { [String(answer.status)]: success };
   if (route.ifNoneMatch) responses['304'] = { description: 'Not modified: `If-None-Match` matches the current ETag.', headers: { ...ETAG, ...VERSION } };
@@ -155,8 +155,8 @@ function operationOf(route: ModelRoute, target: RouteTarget, context: PathContex
     ...(body === undefined
       ? {}
       : body.schema === 'any'
-        ? { requestBody: { required: false, content: json({ description: body.description }) } }
-        : { requestBody: { required: true, content: json(ref(`${context.base}${body.schema === 'create' ? 'Create' : 'Patch'}`)) } }),
+        ? { requestBody: { required: false, content: negotiated({ description: body.description }) } }
+        : { requestBody: { required: true, content: negotiated(ref(`${context.base}${body.schema === 'create' ? 'Create' : 'Patch'}`)) } }),
     responses: responsesOf(route, target, context),
   };
 }

@@ -11,9 +11,11 @@ import type { StoredRecord } from '../../../domain/model-spec.js';
 import { resolveRelation, type RelationTarget } from '../../../domain/relations.js';
 import type { Caller } from '../../../domain/access.js';
 import type { Catalog, ServedModel } from '../../../catalog/catalog.js';
-import { sendEmpty, sendJson } from '../respond.js';
+import { sendEmpty, sendJson, sendMsgpack } from '../respond.js';
 import { MODELS_PREFIX } from '../models-prefix.js';
 import type { RouteName } from './model-routes.js';
+import type { WireFormat } from '../../wire/media-types.js';
+import type { FieldSerializers } from '../../../domain/field-serializers.js';
 
 /** A request matched to a route of a served model. */
 export interface RouteRequest {
@@ -31,6 +33,8 @@ export interface RouteRequest {
   /** The query string, without its `?`. */
   readonly search: string;
   readonly caller: Caller | undefined;
+  /** The answer's format, from `Accept`. */
+  readonly format: WireFormat;
 }
 
 /** Answers one route. Made once per router: nothing is allocated for it per request. */
@@ -48,37 +52,76 @@ export interface RouteHandlerOptions extends PageLimits {
 
 const etagOf = (record: StoredRecord) => `"${record.revision}"`;
 
+type Serializers = FieldSerializers | undefined;
+
+/** A page's records as a binary format sends them (bigint fields as BigInt). */
+function pageToWire(page: Record<string, unknown>, serializers: Serializers): Record<string, unknown> {
+  const toWire = serializers?.toWire;
+  if (!toWire) return page;
+  return { ...page, data: (page.data as Array<Record<string, unknown>>).map(toWire) };
+}
+
+/**
+ * Answers in the negotiated format: JSON as it always was, or MessagePack with
+ * the model's bigint fields as 64-bit integers. `headers` is the caller's own.
+ * Either way the answer varies with `Accept`, which caches must know.
+ */
+function send(request: RouteRequest, status: number, body: Record<string, unknown>, headers: Record<string, string>, page: boolean): void {
+  headers.vary = 'accept';
+  if (request.format === 'json') return sendJson(request.res, status, body, headers);
+  sendBinary(request, status, body, headers, page, request.served.model.serializers);
+}
+
+/** As {@link send}, for records of another model (a relation's): `serializers` are that model's. */
+function sendRelated(request: RouteRequest, status: number, body: Record<string, unknown>, headers: Record<string, string>, page: boolean, serializers: Serializers): void {
+  headers.vary = 'accept';
+  if (request.format === 'json') return sendJson(request.res, status, body, headers);
+  sendBinary(request, status, body, headers, page, serializers);
+}
+
+function sendBinary(request: RouteRequest, status: number, body: Record<string, unknown>, headers: Record<string, string>, page: boolean, serializers: Serializers): void {
+  const wire = page ? pageToWire(body, serializers) : (serializers?.toWire?.(body) ?? body);
+  sendMsgpack(request.res, status, wire, headers);
+}
+
 /** `?relation=customer` on a record is `/customer`; the rest of the query is the related page's. */
 const RELATION_PARAMETER = /(^|&)relation=[^&]*/;
 
 /** A handler for every generated route. */
 export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteName, RouteHandler> {
   /** The related record, or a page of related records, of `relation`. */
-  async function answerRelation({ res, served, catalog, id, caller }: RouteRequest, relation: string, search: string): Promise<void> {
+  async function answerRelation(request: RouteRequest, relation: string, search: string): Promise<void> {
+    const { served, catalog, id, caller } = request;
     const lookup = (name: string) => catalog.byName(name)?.service ?? options.remoteModel?.(name);
+    // For a binary answer, the related model's serializers when it is served here (another host's records go as they came).
+    const relations = served.model.spec.relations;
+    const relatedName = request.format !== 'json' && relations && Object.hasOwn(relations, relation) ? relations[relation]!.modelName : undefined;
+    const related = relatedName === undefined ? undefined : catalog.byName(relatedName)?.model.serializers;
     const query = served.service.relationQuery(relation, new URLSearchParams(search), options, lookup);
     const result = await resolveRelation(served.service, id, relation, lookup, query, caller);
     if (result.kind === 'one') {
       if (!result.record) throw new MicrolibError('MLB_ERR_NOT_FOUND', `${served.model.name} ${id} has no ${relation}`);
-      return sendJson(res, 200, result.record, { 'x-microlib-version': served.servedBy });
+      return sendRelated(request, 200, result.record, { 'x-microlib-version': served.servedBy }, false, related);
     }
     const body: Record<string, unknown> = { data: result.page.records, limit: query.limit };
     if (query.cursor === undefined) body.offset = query.offset;
     if (result.page.total !== undefined) body.total = result.page.total;
     if (result.page.nextCursor !== undefined) body.nextCursor = result.page.nextCursor;
-    return sendJson(res, 200, body, { 'x-microlib-version': served.servedBy });
+    return sendRelated(request, 200, body, { 'x-microlib-version': served.servedBy }, true, related);
   }
 
   const command: RouteHandler = {
-    async answer({ res, served, id, name, caller }, input, expectedRevision) {
+    async answer(request, input, expectedRevision) {
+      const { served, id, name, caller } = request;
       const record = await served.service.command(id, name, input, expectedRevision, caller);
-      sendJson(res, 200, record, { etag: etagOf(record), 'x-microlib-version': served.servedBy });
+      send(request, 200, record, { etag: etagOf(record), 'x-microlib-version': served.servedBy }, false);
     },
   };
 
   return {
     list: {
-      async answer({ res, served, search, caller }) {
+      async answer(request) {
+        const { served, search, caller } = request;
         const query = served.service.listQuery(new URLSearchParams(search), options);
         const page = await served.service.list(query, caller);
         const body: Record<string, unknown> = { data: page.records, limit: query.limit };
@@ -87,13 +130,14 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
         if (page.nextCursor !== undefined) body.nextCursor = page.nextCursor;
         const headers: Record<string, string> = { 'x-microlib-version': served.servedBy };
         if (page.total !== undefined) headers['x-total-count'] = String(page.total);
-        sendJson(res, 200, body, headers);
+        send(request, 200, body, headers, true);
       },
     },
     create: {
-      async answer({ res, served, endpoint, caller }, input) {
+      async answer(request, input) {
+        const { served, endpoint, caller } = request;
         const record = await served.service.create(input!, caller);
-        sendJson(res, 201, record, { 'x-microlib-version': served.servedBy, location: `${MODELS_PREFIX}${endpoint}/${encodeURIComponent(record.id)}`, etag: etagOf(record) });
+        send(request, 201, record, { 'x-microlib-version': served.servedBy, location: `${MODELS_PREFIX}${endpoint}/${encodeURIComponent(record.id)}`, etag: etagOf(record) }, false);
       },
     },
     read: {
@@ -103,14 +147,15 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
         if (relation) return answerRelation(request, relation, search.replace(RELATION_PARAMETER, ''));
         const record = await served.service.get(request.id, request.caller);
         const etag = etagOf(record);
-        if (req.headers['if-none-match'] === etag) return sendEmpty(res, 304, { etag, 'x-microlib-version': served.servedBy });
-        sendJson(res, 200, record, { etag, 'x-microlib-version': served.servedBy });
+        if (req.headers['if-none-match'] === etag) return sendEmpty(res, 304, { etag, 'x-microlib-version': served.servedBy, vary: 'accept' });
+        send(request, 200, record, { etag, 'x-microlib-version': served.servedBy }, false);
       },
     },
     update: {
-      async answer({ res, served, id, caller }, input, expectedRevision) {
+      async answer(request, input, expectedRevision) {
+        const { served, id, caller } = request;
         const record = await served.service.update(id, input!, expectedRevision, caller);
-        sendJson(res, 200, record, { etag: etagOf(record), 'x-microlib-version': served.servedBy });
+        send(request, 200, record, { etag: etagOf(record), 'x-microlib-version': served.servedBy }, false);
       },
     },
     delete: {
@@ -126,9 +171,10 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
     commandByPatch: command,
     port: {
       check: ({ served, name }) => served.service.checkInboundPort(name),
-      async answer({ res, served, id, name, caller }, input, expectedRevision) {
+      async answer(request, input, expectedRevision) {
+        const { served, id, name, caller } = request;
         const record = await served.service.callPort(id, name, input, expectedRevision, caller);
-        sendJson(res, 200, record, { etag: etagOf(record), 'x-microlib-version': served.servedBy });
+        send(request, 200, record, { etag: etagOf(record), 'x-microlib-version': served.servedBy }, false);
       },
     },
   };

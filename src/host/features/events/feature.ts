@@ -36,6 +36,8 @@ export function eventsFeature({ settings, broker, catalog, logger, cluster, stre
     broker: cluster ? cluster.streamBroker(broker) : broker,
     // Events of models placed elsewhere arrive through Kafka: subscribing to them is fine here too.
     knownModel: (name) => catalog.current.knows(name),
+    // MessagePack frames carry a model's bigint fields as 64-bit integers, as the API's answers do.
+    recordToWire: (name, record) => catalog.current.byName(name)?.model.serializers?.toWire?.(record) ?? record,
     logger: logger.child({ component: 'ws' }),
     maxBufferedBytes: settings.wsMaxBufferedBytes,
     maxSubscriptions: settings.wsMaxSubscriptions,
