@@ -11,12 +11,22 @@
  * with the route's success status (201 for creates, 200 otherwise) when every
  * item succeeded, else 207 (Multi-Status).
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Caller } from '../../../domain/access.js';
 import { badQueryError, MicrolibError, validationError } from '../../../domain/errors.js';
 import type { StoredRecord } from '../../../domain/model-spec.js';
-import type { BatchDeletion, BatchOutcome, BatchPatch } from '../../../domain/model-service.js';
+import type { BatchDeletion, BatchOutcome, BatchPatch, ModelService } from '../../../domain/model-service.js';
 import { errorBody, internalError, isClientFacing, sendJson, statusOf } from '../respond.js';
-import type { RouteRequest } from './route-handlers.js';
+
+/** What a batch handler reads of a request (a route handler's `RouteRequest` is one). */
+export interface BatchRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly served: { readonly service: ModelService; readonly servedBy: string };
+  /** The query string, without its `?`. */
+  readonly search: string;
+  readonly caller: Caller | undefined;
+}
 
 /** Mixed outcomes: some items succeeded, some did not (or none did). */
 export const MULTI_STATUS = 207;
@@ -102,7 +112,7 @@ export function batchHandlers(options: BatchOptions) {
    * turned into work (at `at`), the refusals of the others. `successStatus` is
    * each succeeded item's; the answer's is 201 or 200 when all succeeded, else 207.
    */
-  function answer(request: RouteRequest, successStatus: 200 | 201 | 204, read: ReadonlyArray<MicrolibError | undefined>, at: readonly number[], outcomes: readonly BatchOutcome[], ids?: ReadonlyArray<string | undefined>): void {
+  function answer(request: BatchRequest, successStatus: 200 | 201 | 204, read: ReadonlyArray<MicrolibError | undefined>, at: readonly number[], outcomes: readonly BatchOutcome[], ids?: ReadonlyArray<string | undefined>): void {
     const results: Record<string, unknown>[] = new Array(read.length);
     let failed = 0;
     const fail = (index: number, reason: unknown) => {
@@ -150,14 +160,14 @@ export function batchHandlers(options: BatchOptions) {
 
   return {
     /** `POST /<endpoint>` with an array. */
-    async createMany(request: RouteRequest, items: readonly unknown[]): Promise<void> {
+    async createMany(request: BatchRequest, items: readonly unknown[]): Promise<void> {
       checkSize(items);
       const outcomes = await request.served.service.createMany(items, request.caller);
       answer(request, 201, new Array(items.length).fill(undefined), outcomes.map((_, index) => index), outcomes);
     },
 
     /** `PATCH /<endpoint>` with an array of `{ id, ifMatch?, ...changes }`. */
-    async updateMany(request: RouteRequest, body: unknown): Promise<void> {
+    async updateMany(request: BatchRequest, body: unknown): Promise<void> {
       const items = body as unknown[];
       checkSize(items);
       const { refusals, ids, work, at } = readItems(items, patchItem);
@@ -166,7 +176,7 @@ export function batchHandlers(options: BatchOptions) {
     },
 
     /** `DELETE /<endpoint>?ids=a,b`, or with an array of `{ id, ifMatch? }`. */
-    async deleteMany(request: RouteRequest, body: unknown): Promise<void> {
+    async deleteMany(request: BatchRequest, body: unknown): Promise<void> {
       const fromQuery = idsOfQuery(request.search);
       if (fromQuery && body !== undefined) throw badQueryError('name the records either in "ids" or in the body, not both', 'ids');
       if (!fromQuery && body === undefined) throw validationError('name the records to delete: ?ids=a,b or a body [{ "id", "ifMatch"? }]', 'ids');
