@@ -1,8 +1,8 @@
 // Hostile input against the generated REST API of a real host child process:
 // several hundred malformed or malicious requests (from a seeded PRNG, so every run
 // sends the same ones) interleaved with valid writes. Every hostile request must get
-// a 4xx JSON error, the host must stay up, and the data afterwards must be exactly
-// what the valid writes made.
+// a 4xx JSON error (a batch of hostile items: 207 with a 4xx error for every item),
+// the host must stay up, and the data afterwards must be exactly what the valid writes made.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -10,6 +10,8 @@ import { localModelsRemote } from './support/fixture-remotes.js';
 import { withHost } from './support/with-host.js';
 
 const BODY_LIMIT = 65_536;
+/** BATCH_MAX_ITEMS of the host under test. */
+const BATCH_MAX = 20;
 const REQUEST_TIMEOUT_MS = 10_000;
 const PREFIX = '/microlib/api/models';
 /** How long the raw client waits for a refusal by headers alone before it sends a body over the limit. */
@@ -126,6 +128,8 @@ interface HostileCase {
   chunked?: boolean;
   /** A raw head replacing the generated one (for requests node:http's parser refuses). */
   rawHead?: Buffer;
+  /** A batch of this many items, each hostile: the answer is 207 with a 4xx error for every item (none stored). */
+  refusedItems?: number;
 }
 
 function buildHead(c: HostileCase, body: Buffer): Buffer {
@@ -365,13 +369,54 @@ function hostileCases(rand: () => number, id: string, bagId: string): HostileCas
   cases.push({ category: 'content-type', label: 'form body', method: 'POST', target: widgets, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=a&__proto__[polluted]=1' });
 
   // JSON that is not an object, or not JSON.
-  for (const text of ['[]', '[{"name":"a"}]', '1', '-0', '"str"', 'null', 'true', '', '   ', '{', '{"name":}', '{} x', '{"name":"a"}{"name":"b"}', '\uFEFF{"name":"a"}', "{'name':'a'}", '{"name":"a",}', 'NaN', '{"qty":NaN}', '{"qty":01}', '/*x*/{}']) {
+  // (An array of objects on POST is a batch: see the batch cases below.)
+  json('non-object-json', 'PATCH "[{\\"name\\":\\"a\\"}]"', 'PATCH', item, '[{"name":"a"}]');
+  for (const text of ['[]', '1', '-0', '"str"', 'null', 'true', '', '   ', '{', '{"name":}', '{} x', '{"name":"a"}{"name":"b"}', '\uFEFF{"name":"a"}', "{'name':'a'}", '{"name":"a",}', 'NaN', '{"qty":NaN}', '{"qty":01}', '/*x*/{}']) {
     json('non-object-json', `POST ${JSON.stringify(text)}`, 'POST', widgets, text);
     json('non-object-json', `PATCH ${JSON.stringify(text)}`, 'PATCH', item, text);
   }
 
+  // Batches whose every item is hostile: each item refused alone (207), nothing stored.
+  const batch = (label: string, method: string, target: string, items: unknown[]) =>
+    cases.push({ category: 'batch', label, method, target, headers: JSON_TYPE, body: JSON.stringify(items), refusedItems: items.length });
+  for (const [field, values] of Object.entries(wrong)) {
+    batch(`create ${field} wrong`, 'POST', widgets, values.map((value) => ({ name: 'ok', [field]: value })));
+    batch(`patch ${field} wrong`, 'PATCH', widgets, values.map((value) => ({ id, [field]: value })));
+  }
+  batch('create without name', 'POST', widgets, Array.from({ length: 6 }, (_, i) => { const body = validWidget(rand, i); delete body.name; return body; }));
+  batch('create host fields', 'POST', widgets, ['createdAt', 'updatedAt', 'revision', 'flow'].map((host) => ({ name: 'a', [host]: 1 })));
+  batch('create bad ids', 'POST', widgets, ['../x', '', 'a b', 'x'.repeat(65), 5, null, '__proto__', 'constructor'].map((bad) => ({ name: 'a', id: bad })));
+  batch('create non-objects', 'POST', widgets, [1, 'x', null, true, [], [{ name: 'a' }], -0]);
+  batch('create non-objects on bags', 'POST', `${PREFIX}/bags`, [1, 'x', null, false, [], [{ x: 1 }]]);
+  batch('create unknown fields', 'POST', widgets, Array.from({ length: 5 }, () => ({ name: 'a', [`extra${Math.floor(rand() * 1e6)}`]: 1 })));
+  batch('patch bad items', 'PATCH', widgets, [{ qty: 1 }, { id: 5, qty: 1 }, { id: `nope${Math.floor(rand() * 1e6)}`, qty: 1 }, { id, qty: 1, ifMatch: 999 }, { id: '../x', qty: 1 }, 'x', null, [id]]);
+  batch('patch bad ifMatch', 'PATCH', widgets, ['x', -1, 1.5, '"abc"', 'W/', {}, [1], true, `"${'9'.repeat(30)}"`].map((ifMatch) => ({ id, qty: 1, ifMatch })));
+  batch('patch host fields', 'PATCH', widgets, ['createdAt', 'updatedAt', 'revision', 'flow'].map((host) => ({ id, [host]: 1 })));
+  batch('patch prototype names', 'PATCH', `${PREFIX}/bags`, ['__proto__', 'constructor', 'prototype', 'x y'].map((bad) => ({ id: bad, x: 1 })));
+  batch('delete bad items', 'DELETE', widgets, [{ id: `nope${Math.floor(rand() * 1e6)}` }, { id, ifMatch: 999 }, { id, extra: 1 }, {}, 'x', { id: 5 }, null, { id: '../x' }, { id, ifMatch: 'x' }]);
+  for (const ids of ['nope1,nope2', '..%2Fx,__proto__,constructor', `%00,${'z'.repeat(70)}`, 'a%20b,a/b']) {
+    cases.push({ category: 'batch', label: `delete ?ids=${ids.slice(0, 30)}`, method: 'DELETE', target: `${widgets}?ids=${ids}`, refusedItems: decodeURIComponent(ids).split(',').length });
+  }
+  // Whole batches refused: too many items, empty, wrong shape, hostile as a whole.
+  const many = (n: number, make: (i: number) => unknown) => JSON.stringify(Array.from({ length: n }, (_, i) => make(i)));
+  json('batch', `create ${BATCH_MAX + 1} items`, 'POST', widgets, many(BATCH_MAX + 1, (i) => ({ name: `over${i}` })));
+  json('batch', `create ${BATCH_MAX * 50} items`, 'POST', widgets, many(BATCH_MAX * 50, () => ({})));
+  json('batch', `patch ${BATCH_MAX + 1} items`, 'PATCH', widgets, many(BATCH_MAX + 1, () => ({ id, qty: 1 })));
+  json('batch', `delete ${BATCH_MAX + 1} items`, 'DELETE', widgets, many(BATCH_MAX + 1, () => ({ id })));
+  cases.push({ category: 'batch', label: `delete ?ids= ${BATCH_MAX + 1}`, method: 'DELETE', target: `${widgets}?ids=${Array.from({ length: BATCH_MAX + 1 }, () => id).join(',')}` });
+  for (const method of ['PATCH', 'DELETE']) {
+    for (const text of ['[]', '{}', '{"id":"x"}', '1', 'null', '"x"', '[1,', deepArray(100)]) json('batch', `${method} collection ${text.slice(0, 20)}`, method, widgets, text);
+  }
+  for (const query of ['', '?ids=', '?ids=a,,b', '?ids=a&ids=b', '?id=a', '?ids=a&limit=1']) cases.push({ category: 'batch', label: `delete ${query || 'nothing'}`, method: 'DELETE', target: `${widgets}${query}` });
+  cases.push({ category: 'batch', label: 'delete ids and body', method: 'DELETE', target: `${widgets}?ids=nope`, headers: JSON_TYPE, body: '[{"id":"nope"}]' });
+  json('batch', 'create polluted item', 'POST', widgets, '[{"name":"a"},{"name":"b","__proto__":{"polluted":"yes"}}]');
+  json('batch', 'patch polluted item', 'PATCH', widgets, `[{"id":"${id}","constructor":{"prototype":{"polluted":"yes"}}}]`);
+  json('batch', 'create deep item', 'POST', widgets, `[{"name":"a"},{"name":"b","dims":${deepObject(70, 'w')}}]`);
+  const bigItems = JSON.stringify(Array.from({ length: 3 }, () => ({ name: 'a', dims: { pad: 'p'.repeat(BODY_LIMIT / 2) } })));
+  cases.push({ category: 'batch', label: 'create batch over the body limit', method: 'POST', target: widgets, headers: JSON_TYPE, body: bigItems, chunked: true });
+
   // Methods the route does not allow.
-  for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE']) cases.push({ category: 'method', label: `${method} collection`, method, target: widgets });
+  for (const method of ['PUT', 'OPTIONS', 'TRACE']) cases.push({ category: 'method', label: `${method} collection`, method, target: widgets });
   for (const method of ['PUT', 'POST', 'OPTIONS', 'TRACE']) cases.push({ category: 'method', label: `${method} item`, method, target: item, headers: JSON_TYPE, body: '{}' });
   cases.push({ category: 'method', label: 'GET command', method: 'GET', target: `${item}/commands/x` });
   cases.push({ category: 'method', label: 'PUT port', method: 'PUT', target: `${item}/ports/x` });
@@ -406,7 +451,7 @@ function hostileCases(rand: () => number, id: string, bagId: string): HostileCas
 describe('hostile input to the generated API', () => {
   const host = withHost(async ({ workDir }) => ({
     remotes: [await localModelsRemote(workDir, models)],
-    env: { BODY_LIMIT_BYTES: String(BODY_LIMIT), MAX_PAGE_SIZE: '1000' },
+    env: { BODY_LIMIT_BYTES: String(BODY_LIMIT), MAX_PAGE_SIZE: '1000', BATCH_MAX_ITEMS: String(BATCH_MAX) },
   }));
 
   it('answers every hostile request with a JSON 4xx, stays up, and keeps exactly the valid writes', { timeout: 300_000 }, async (t) => {
@@ -428,6 +473,16 @@ describe('hostile input to the generated API', () => {
         assert.equal(answer.status, 200, `valid patch: ${JSON.stringify(answer.body)}`);
         assert.deepEqual(pick(answer.body, Object.keys(patch)), patch);
         expected.set(id, answer.body);
+      } else if (rand() < 0.15) {
+        // A valid batch: every widget created, as a single create would.
+        const bodies = Array.from({ length: 2 + Math.floor(rand() * 3) }, (_, i) => validWidget(rand, validCount * 10 + i));
+        const answer = await host.request(widgets, { method: 'POST', body: bodies });
+        assert.equal(answer.status, 201, `valid batch: ${JSON.stringify(answer.body)}`);
+        for (const [i, result] of (answer.body.results as Array<{ status: number; record: Record<string, unknown> & { id: string } }>).entries()) {
+          assert.equal(result.status, 201);
+          assert.deepEqual(pick(result.record, Object.keys(bodies[i]!)), bodies[i]);
+          expected.set(result.record.id, result.record);
+        }
       } else if (rand() < 0.8) {
         const body = validWidget(rand, validCount);
         const answer = await host.request(widgets, { method: 'POST', body });
@@ -539,6 +594,7 @@ function pick(record: Record<string, unknown>, keys: string[]): Record<string, u
 /** Why an answer to a hostile request is wrong, or undefined when it is right. */
 function judge(c: HostileCase, answer: RawAnswer): string | undefined {
   const excerpt = answer.body.slice(0, 160);
+  if (c.refusedItems !== undefined) return judgeRefusedBatch(c.refusedItems, answer, excerpt);
   if (answer.status < 400 || answer.status > 499) return `status ${answer.status}: ${excerpt}`;
   if (c.method === 'HEAD') return undefined;
   if (!/^application\/json\b/.test(answer.headers['content-type'] ?? '')) return `status ${answer.status} with content-type ${answer.headers['content-type'] ?? 'none'}: ${excerpt}`;
@@ -549,5 +605,24 @@ function judge(c: HostileCase, answer: RawAnswer): string | undefined {
     return `status ${answer.status}, body is not JSON: ${excerpt}`;
   }
   if (typeof parsed.error?.code !== 'string' || typeof parsed.error.message !== 'string') return `status ${answer.status}, no { error: { code, message } }: ${excerpt}`;
+  return undefined;
+}
+
+/** A batch of hostile items: 207, one result per item in order, each a 4xx JSON error, none stored. */
+function judgeRefusedBatch(items: number, answer: RawAnswer, excerpt: string): string | undefined {
+  if (answer.status !== 207) return `status ${answer.status} for a batch of hostile items: ${excerpt}`;
+  let parsed: { results?: Array<{ index?: unknown; status?: unknown; error?: { code?: unknown; message?: unknown } }>; succeeded?: unknown; failed?: unknown };
+  try {
+    parsed = JSON.parse(answer.body) as typeof parsed;
+  } catch {
+    return `status 207, body is not JSON: ${excerpt}`;
+  }
+  const results = parsed.results ?? [];
+  if (results.length !== items || parsed.succeeded !== 0 || parsed.failed !== items) return `${results.length} results, ${String(parsed.succeeded)} succeeded, for ${items} hostile items: ${excerpt}`;
+  for (const [i, result] of results.entries()) {
+    const status = Number(result.status);
+    if (result.index !== i || status < 400 || status > 499) return `item ${i} answered ${String(result.status)} at index ${String(result.index)}: ${excerpt}`;
+    if (typeof result.error?.code !== 'string' || typeof result.error.message !== 'string') return `item ${i} has no { error: { code, message } }: ${excerpt}`;
+  }
   return undefined;
 }

@@ -64,7 +64,15 @@ export interface ListQuery {
   cursor?: string;
   /** Also return the number of records matching the filter. */
   count: boolean;
+  /**
+   * The fields the answer will carry (`?fields=`, `id` always among them). The
+   * host removes the others itself: a datasource may ignore this, or read less.
+   */
+  fields?: readonly string[];
 }
+
+/** What became of one record of {@link Datasource.createMany}: the stored record, or why it was not stored. */
+export type CreateOutcome = PromiseSettledResult<StoredRecord>;
 
 /** One page of a list query's result. */
 export interface Page {
@@ -88,6 +96,16 @@ export interface Datasource {
   get(id: string): Promise<StoredRecord | undefined>;
   /** Stores a new record. Rejects with `MLB_ERR_CONFLICT` if the id exists. Resolves once the write is durable. */
   create(record: StoredRecord): Promise<StoredRecord>;
+  /**
+   * Optional: stores several new records, each as `create` would (the same
+   * checks; `MLB_ERR_CONFLICT` for an id already stored or earlier in `records`),
+   * and resolves with one outcome per record, in order, once every stored one is
+   * durable. Nothing is atomic across records: some may be stored while others
+   * fail. A datasource without it gets a loop of `create` (`createEach` in
+   * batch-writes.ts); one with it stores the records together (the file
+   * datasource in one group commit, MongoDB in one `insertMany`).
+   */
+  createMany?(records: readonly StoredRecord[]): Promise<CreateOutcome[]>;
   /**
    * Replaces a stored record. When `expectedRevision` is given and the stored
    * record's `revision` differs, rejects with `MLB_ERR_CONFLICT`; rejects with

@@ -85,6 +85,11 @@ export interface FieldSchema {
    * declared field of any type, or (on a model without declared fields) any plain name.
    */
   hasField(field: string): boolean;
+  /**
+   * Whether `?fields=` may name `field`: a host field (`flow` included), a declared
+   * field, or any plain name on a model without declared fields or with `additionalFields`.
+   */
+  selectable(field: string): boolean;
 }
 
 const SCALARS = new Set(['string', 'number', 'integer', 'boolean', 'date', 'bigint', 'decimal']);
@@ -194,6 +199,11 @@ export function compileFieldSchema(fields: Record<string, FieldSpec> | undefined
     hasField(field) {
       if (hostFieldSet.has(field)) return field !== 'flow';
       if (!fields) return SAFE_NAME.test(field);
+      return Object.hasOwn(fields, field);
+    },
+    selectable(field) {
+      if (hostFieldSet.has(field)) return true;
+      if (!fields || additionalFields) return SAFE_NAME.test(field);
       return Object.hasOwn(fields, field);
     },
   };

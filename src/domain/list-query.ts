@@ -8,6 +8,7 @@ import type { FieldCondition, ListQuery, ScalarJson, SortKey } from './datasourc
 import { badQueryError } from './errors.js';
 import { compileFieldSchema, type FieldSchema } from './field-schema.js';
 import type { Json } from './model-spec.js';
+import { FIELDS_PARAMETER, readFieldSelection } from './field-selection.js';
 import { isForbiddenField, MAX_CONDITIONS, parseFilterKey, readCondition, type FilterField, type FilterKey } from './query-operators.js';
 
 /** The page sizes a host allows. */
@@ -25,7 +26,7 @@ export type RawListQuery = Iterable<readonly [name: string, value: string]>;
 /** The fields of a model another host serves: any plain name passes here, that host checks its own. */
 export const OPEN_FIELDS: FieldSchema = compileFieldSchema(undefined, true);
 
-const RESERVED = new Set(['limit', 'offset', 'cursor', 'sort', 'count']);
+const RESERVED = new Set(['limit', 'offset', 'cursor', 'sort', 'count', FIELDS_PARAMETER]);
 /** Plain decimal numbers only: Number() also takes "0x10", "0b1", " 5" and "Infinity". */
 const DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
@@ -60,8 +61,8 @@ function filterField(key: string, parsed: FilterKey, schema: FieldSchema): Filte
 }
 
 /**
- * The ListQuery of a list request: `limit`, `offset`, `cursor`, `sort` and
- * `count`, and filters on the fields `schema` can query: equality
+ * The ListQuery of a list request: `limit`, `offset`, `cursor`, `sort`,
+ * `count` and `fields` (field-selection.ts), and filters on the fields `schema` can query: equality
  * (`field=value`), operators (`field[$gte]=value`, see query-operators.ts) and
  * one `$or` of branches, each value converted to its field's type. Anything else
  * throws MLB_ERR_BAD_QUERY naming the parameter.
@@ -97,6 +98,9 @@ export function checkListQuery(raw: RawListQuery, schema: FieldSchema, limits: P
         case 'count':
           if (value !== '' && value !== 'true' && value !== 'false') throw badQueryError('"count" takes no value, true or false', 'count');
           query.count = value !== 'false';
+          break;
+        case FIELDS_PARAMETER:
+          query.fields = readFieldSelection(value, schema);
           break;
       }
       continue;

@@ -4,7 +4,7 @@
  * they call the model for rules and its datasource for storage.
  */
 import type { Datasource, ListQuery, Page } from './datasource.js';
-import { MicrolibError, notFoundError, validationError } from './errors.js';
+import { conflictError, MicrolibError, notFoundError, validationError } from './errors.js';
 import { ID_PATTERN, ID_RULE } from './field-schema.js';
 import type { Model } from './model.js';
 import type { FlowState, RecordMethods, StoredRecord } from './model-spec.js';
@@ -12,6 +12,8 @@ import { crudEventName, makeEvent, type CrudOperation, type DomainEvent } from '
 import { checkOperation, checkOwner, checkPermissions, ownedBy, type Caller, type Operation } from './access.js';
 import { checkListQuery, OPEN_FIELDS, type PageLimits, type RawListQuery } from './list-query.js';
 import { reencryptLookupMatches } from './reencryption.js';
+import { createEach, HOOKS_IN_FLIGHT, settleBounded } from './batch-writes.js';
+import { readFieldSelection } from './field-selection.js';
 
 export interface ServiceClock {
   now(): string;
@@ -23,6 +25,22 @@ const DECRYPT = 'decrypt';
 
 /** Concurrent updates of one record retry this often before giving up with 409. */
 const UPDATE_ATTEMPTS = 5;
+
+/** One item of a batch patch: the record, its changes, and the revision it must still have (If-Match), if any. */
+export interface BatchPatch {
+  readonly id: string;
+  readonly changes: Record<string, unknown>;
+  readonly expectedRevision?: number | undefined;
+}
+
+/** One item of a batch delete. */
+export interface BatchDeletion {
+  readonly id: string;
+  readonly expectedRevision?: number | undefined;
+}
+
+/** What became of one item of a batch: the record written (or deleted), or why it was not. */
+export type BatchOutcome = PromiseSettledResult<StoredRecord>;
 
 /** Where a service announces its writes (the host's event broker). */
 export interface WriteEvents {
@@ -97,6 +115,131 @@ export class ModelService {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * Creates each of `bodies` as `create` would (access checked once for the
+   * caller, then per item: the field schema, the model's hooks, the owner rule
+   * and a `<model>Created` event), storing the records together
+   * (`Datasource.createMany`). Resolves with one outcome per body, in order; an
+   * id used by an earlier item of the batch is a conflict. Rejects only when the
+   * caller may not create at all.
+   */
+  async createMany(bodies: readonly unknown[], caller?: Caller): Promise<BatchOutcome[]> {
+    const owner = caller === undefined ? undefined : this.authorize('create', caller) ?? (this.model.spec.access?.owner ? caller.subject : undefined);
+    const outcomes: BatchOutcome[] = await settleBounded(bodies, HOOKS_IN_FLIGHT, async (body) => {
+      if (!isPlainObject(body)) throw validationError('a batch item must be a JSON object');
+      const record = await this.model.createRecord(body, typeof body.id === 'string' ? body.id : this.clock.newId(), this.clock.now());
+      return owner === undefined ? record : Object.assign(record, { owner });
+    });
+    const firstAt = new Map<string, number>();
+    const records: StoredRecord[] = [];
+    const at: number[] = [];
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === 'rejected') return;
+      const id = outcome.value.id;
+      const first = firstAt.get(id);
+      if (first !== undefined) {
+        outcomes[index] = { status: 'rejected', reason: conflictError(`id "${id}" is already taken by item ${first} of this batch`, 'id') };
+        return;
+      }
+      firstAt.set(id, index);
+      records.push(outcome.value);
+      at.push(index);
+    });
+    const stored = await createEach(this.datasource, records);
+    stored.forEach((outcome, k) => {
+      if (outcome.status === 'fulfilled') this.announce('create', outcome.value, outcome.value);
+      outcomes[at[k]!] = outcome;
+    });
+    return outcomes;
+  }
+
+  /**
+   * Patches each record of `items` as `update` would (access checked once, then
+   * per item: the owner rule, If-Match, the model's hooks, an event), writing
+   * the records together once every item is prepared. A record written by
+   * another request meanwhile is patched again on its fresh version, unless
+   * the item names a revision (412). An id may appear once per batch.
+   */
+  async updateMany(items: readonly BatchPatch[], caller?: Caller): Promise<BatchOutcome[]> {
+    const owner = this.authorize('update', caller);
+    return this.writeMany(
+      items,
+      owner,
+      (existing, item) => this.model.updateRecord(existing, { ...item.changes }, this.clock.now()),
+      async (next, existing, item) => this.announce('update', await this.datasource.replace(next, existing.revision), item.changes),
+      (item) => this.update(item.id, item.changes, undefined, caller),
+    );
+  }
+
+  /** Deletes each record of `items` as `remove` would, the deletes issued together (see updateMany). */
+  async removeMany(items: readonly BatchDeletion[], caller?: Caller): Promise<BatchOutcome[]> {
+    const owner = this.authorize('delete', caller);
+    return this.writeMany(
+      items,
+      owner,
+      async (existing) => {
+        await this.model.checkDelete(existing);
+        return existing;
+      },
+      async (_, existing) => {
+        const removed = await this.datasource.delete(existing.id, existing.revision);
+        if (!removed) throw notFoundError(`${this.model.name} ${existing.id} not found`);
+        return this.announce('delete', removed, removed);
+      },
+      (item) => this.remove(item.id, undefined, caller),
+    );
+  }
+
+  /**
+   * The two steps of a batch patch or delete: read, check and `prepare` every
+   * item (a bounded number at once: hooks may run in a worker), then `commit`
+   * all prepared items at once, so a datasource that batches writes (the file
+   * datasource's group commit) makes them durable together. A commit that loses
+   * a race is a 412 for an item with a revision, else `retry` (the one-record path).
+   */
+  private async writeMany<I extends BatchDeletion, P>(
+    items: readonly I[],
+    owner: string | undefined,
+    prepare: (existing: StoredRecord, item: I) => Promise<P>,
+    commit: (prepared: P, existing: StoredRecord, item: I) => Promise<StoredRecord>,
+    retry: (item: I) => Promise<StoredRecord>,
+  ): Promise<BatchOutcome[]> {
+    const firstAt = new Map<string, number>();
+    items.forEach((item, index) => {
+      if (!firstAt.has(item.id)) firstAt.set(item.id, index);
+    });
+    const prepared = await settleBounded(items, HOOKS_IN_FLIGHT, async (item, index) => {
+      this.checkId(item.id);
+      const first = firstAt.get(item.id)!;
+      if (first !== index) throw validationError(`${this.model.name} ${item.id} is item ${first} of this batch already; a batch writes each record once`, 'id');
+      const existing = await this.get(item.id);
+      checkOwner(this.model.name, existing, owner);
+      if (item.expectedRevision !== undefined && existing.revision !== item.expectedRevision) throw stale(this.model.name, item.id, existing.revision);
+      return { existing, next: await prepare(existing, item) };
+    });
+    return Promise.all(
+      prepared.map(async (outcome, index): Promise<BatchOutcome> => {
+        if (outcome.status === 'rejected') return outcome;
+        const item = items[index]!;
+        try {
+          return { status: 'fulfilled', value: await commit(outcome.value.next, outcome.value.existing, item) };
+        } catch (error) {
+          if (!isConflict(error)) return { status: 'rejected', reason: error };
+          if (item.expectedRevision !== undefined) return { status: 'rejected', reason: stale(this.model.name, item.id) };
+          return retry(item).then(
+            (value) => ({ status: 'fulfilled', value }),
+            (reason: unknown) => ({ status: 'rejected', reason }),
+          );
+        }
+      }),
+    );
+  }
+
+  /** The fields `?fields=` selects on this model (MLB_ERR_BAD_QUERY naming unknown ones). */
+  fieldSelection(value: string): readonly string[] {
+    return readFieldSelection(value, this.model.schema);
   }
 
   async get(id: string, caller?: Caller): Promise<StoredRecord> {
@@ -303,6 +446,10 @@ export class ModelService {
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isConflict(error: unknown): boolean {

@@ -33,6 +33,7 @@ import { MicrolibError } from '../domain/errors.js';
 import type { StoredRecord } from '../domain/model-spec.js';
 import { ids, listQuery, makeRecord, rejectsWithCode, seed } from './datasource-fixtures.js';
 import { conditionConformance } from './datasource-condition-conformance.js';
+import { batchConformance } from './datasource-batch-conformance.js';
 import { listConformance } from './datasource-list-conformance.js';
 
 /** Makes a fresh, empty, not yet opened datasource and a function that removes whatever it left behind. */
@@ -251,5 +252,6 @@ export function datasourceConformance(name: string, make: DatasourceMaker): void
 
     describe('list', () => listConformance(withDatasource));
     describe('list conditions', () => conditionConformance(withDatasource));
+    describe('batches (createMany)', () => batchConformance(withDatasource));
   });
 }

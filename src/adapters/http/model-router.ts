@@ -5,7 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MicrolibError } from '../../domain/errors.js';
-import { readObjectBody } from './read-body.js';
+import type { FieldSpec } from '../../domain/model-spec.js';
+import { readObjectBody, type BodyShape } from './read-body.js';
 import { checkQueryEncoding } from './query-encoding.js';
 import { BusyError, type BodyBudget } from './body-budget.js';
 import { refusedUnread } from './bounded-body.js';
@@ -17,7 +18,8 @@ import { refusalHeaders, type RequestAuthenticator } from '../auth/request-authe
 import type { RouteKind } from '../metrics/metrics.js';
 import { MODELS_PREFIX } from './models-prefix.js';
 import { buildDispatchTable, matchShape, type PathShape } from './routes/route-dispatch.js';
-import { modelRouteHandlers, type RouteHandler, type RouteHandlerOptions, type RouteRequest } from './routes/route-handlers.js';
+import { modelRouteHandlers, type RequestBody, type RouteHandler, type RouteHandlerOptions, type RouteRequest } from './routes/route-handlers.js';
+import type { ModelRoute } from './routes/model-routes.js';
 
 export interface ModelRouterOptions extends RouteHandlerOptions {
   bodyLimitBytes: number;
@@ -47,10 +49,19 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
   // `/<endpoint>` itself: the commonest requests skip splitting and matching.
   const collection = table[0]![0]!;
 
-  /** A body a command or port may go without. */
-  async function optionalBody(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  /** A body a command or port (an object) or a batch delete (an array) may go without. */
+  async function optionalBody(req: IncomingMessage, shape: BodyShape): Promise<RequestBody | undefined> {
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
-    return hasBody ? readObjectBody(req, options.bodyLimitBytes, options.bodyBudget) : undefined;
+    return hasBody ? readObjectBody(req, options.bodyLimitBytes, options.bodyBudget, shape) : undefined;
+  }
+
+  /** The body `route` reads, if any; `fields` says where a MessagePack body may hold a BigInt or a Date. */
+  function readBody(req: IncomingMessage, route: ModelRoute, fields: Record<string, FieldSpec> | undefined): Promise<RequestBody | undefined> | undefined {
+    const body = route.body;
+    if (body === undefined) return undefined;
+    if (body.schema === 'any') return optionalBody(req, 'object');
+    if (body.schema === 'deletions') return optionalBody(req, 'array');
+    return readObjectBody(req, options.bodyLimitBytes, options.bodyBudget, body.batch === 'only' ? 'array' : body.batch === 'also' ? 'object-or-array' : 'object', fields);
   }
 
   /** Answers a request whose path starts with MODELS_PREFIX. */
@@ -114,8 +125,9 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
         format,
       };
       handler.check?.(request);
-      const input =
-        route.body === undefined ? undefined : route.body.schema === 'any' ? await optionalBody(req) : await readObjectBody(req, options.bodyLimitBytes, options.bodyBudget, served.model.spec.fields);
+      // No await without a body: GET stays free of an extra turn.
+      const reading = readBody(req, route, served.model.spec.fields);
+      const input = reading === undefined ? undefined : await reading;
       await handler.answer(request, input, route.ifMatch ? expectedRevision(req) : undefined);
     } catch (error) {
       if (isClientFacing(error)) {

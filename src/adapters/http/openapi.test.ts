@@ -192,7 +192,7 @@ describe('buildOpenApiDocument', () => {
 
   it('has every generated route with the right methods and ids', () => {
     const expected: Record<string, Record<string, string>> = {
-      [`${P}/orders`]: { get: 'listOrders', post: 'createOrder' },
+      [`${P}/orders`]: { get: 'listOrders', post: 'createOrder', patch: 'updateOrders', delete: 'deleteOrders' },
       [`${P}/orders/{id}`]: { get: 'getOrder', patch: 'updateOrder', delete: 'deleteOrder' },
       [`${P}/orders/{id}/customer`]: { get: 'getOrderCustomer' },
       [`${P}/orders/{id}/lines`]: { get: 'getOrderLines' },
@@ -204,7 +204,7 @@ describe('buildOpenApiDocument', () => {
       [`${P}/orders/{id}/approve`]: { patch: 'patchOrderApprove' },
       [`${P}/orders/{id}/submit`]: { patch: 'patchOrderSubmit' },
       [`${P}/orders/{id}/decrypt`]: { patch: 'patchOrderDecrypt' },
-      [`${P}/customers`]: { get: 'listCustomers', post: 'createCustomer' },
+      [`${P}/customers`]: { get: 'listCustomers', post: 'createCustomer', patch: 'updateCustomers', delete: 'deleteCustomers' },
       [`${P}/customers/{id}`]: { get: 'getCustomer', patch: 'updateCustomer', delete: 'deleteCustomer' },
     };
     assert.deepEqual(Object.keys(paths).sort(), Object.keys(expected).sort());
@@ -232,7 +232,7 @@ describe('buildOpenApiDocument', () => {
     assert.equal(item.get.responses['401'], undefined, 'no auth answers when auth is off');
     const relation = item.get.parameters.find((p: Obj) => p.name === 'relation');
     assert.deepEqual([relation.in, relation.schema.enum], ['query', ['customer', 'lines']], '?relation=<name> answers as /:id/<name>');
-    assert.equal(paths[`${P}/customers/{id}`].get.parameters.length, 1, 'no relation parameter without relations');
+    assert.ok(!paths[`${P}/customers/{id}`].get.parameters.some((p: Obj) => p.name === 'relation'), 'no relation parameter without relations');
     // Commands and ports take If-Match too.
     for (const run of [paths[`${P}/orders/{id}/commands/approve`].post, paths[`${P}/orders/{id}/ports/cancelOrder`].post, paths[`${P}/orders/{id}/approve`].patch]) {
       assert.deepEqual(run.parameters, [{ $ref: '#/components/parameters/ifMatch' }]);
@@ -244,6 +244,40 @@ describe('buildOpenApiDocument', () => {
     const error = schemas.Error;
     assert.deepEqual(error.properties.error.required, ['code', 'message']);
     assert.ok(error.properties.error.properties.field);
+  });
+
+  it('documents field selection on reads, lists and relation pages', () => {
+    for (const operation of [paths[`${P}/orders`].get, paths[`${P}/orders/{id}`].get, paths[`${P}/orders/{id}/lines`].get, paths[`${P}/orders/{id}/customer`].get]) {
+      assert.ok(operation.parameters.some((p: Obj) => p.$ref === '#/components/parameters/fields'), operation.operationId);
+    }
+    const fields = resolve(doc, '#/components/parameters/fields') as Obj;
+    assert.equal(fields.in, 'query');
+    assert.match(fields.description, /`id` always/);
+    assert.equal(paths[`${P}/orders`].post.parameters, undefined, 'no selection on writes');
+  });
+
+  it('documents batches: an array on POST, PATCH and DELETE on the collection, 207 with one result per item', () => {
+    const collection = paths[`${P}/orders`];
+    const create = collection.post;
+    const [one, many] = create.requestBody.content['application/json'].schema.oneOf;
+    assert.deepEqual(one, { $ref: '#/components/schemas/OrderCreate' });
+    assert.deepEqual([many.type, many.minItems, many.items], ['array', 1, { $ref: '#/components/schemas/OrderCreate' }]);
+    assert.match(create.requestBody.description, /BATCH_MAX_ITEMS/);
+    assert.deepEqual(create.responses['201'].content['application/json'].schema.oneOf, [{ $ref: '#/components/schemas/Order' }, { $ref: '#/components/schemas/OrderBatchResult' }]);
+    for (const operation of [create, collection.patch, collection.delete]) {
+      assert.equal(operation.responses['207'].content['application/json'].schema.$ref, '#/components/schemas/OrderBatchResult', operation.operationId);
+      assert.ok(operation.responses['413'], operation.operationId);
+    }
+    assert.equal(collection.patch.requestBody.content['application/json'].schema.items.$ref, '#/components/schemas/OrderBatchPatch');
+    assert.equal(collection.patch.responses['200'].content['application/json'].schema.$ref, '#/components/schemas/OrderBatchResult');
+    assert.equal(collection.delete.requestBody.required, false, 'a delete may name its ids in ?ids= instead');
+    assert.ok(collection.delete.parameters.some((p: Obj) => p.$ref === '#/components/parameters/ids'));
+    const patchItem = schemas.OrderBatchPatch;
+    assert.deepEqual(patchItem.required, ['id']);
+    assert.ok(patchItem.properties.ifMatch && patchItem.properties.total, 'an item is the patch with id and ifMatch');
+    const result = schemas.OrderBatchResult.properties.results.items;
+    assert.deepEqual(result.required, ['index', 'status']);
+    assert.equal(result.properties.record.$ref, '#/components/schemas/Order');
   });
 
   it('has unique operation ids, tags on each operation and responses everywhere', () => {

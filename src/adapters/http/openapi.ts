@@ -8,7 +8,7 @@
  *
  * @packageDocumentation
  */
-import { pageSchema, ref, sharedComponents } from './openapi/components.js';
+import { batchPatchSchema, batchResultSchema, pageSchema, ref, sharedComponents } from './openapi/components.js';
 import { modelSchemas, type Obj } from './openapi/model-schemas.js';
 import { NameRegistry, pascal } from './openapi/names.js';
 import { addModelPaths, type OpenApiRoute } from './openapi/paths.js';
@@ -27,7 +27,8 @@ export interface OpenApiInfo {
 
 /**
  * Builds the OpenAPI 3.1.0 document of the generated API for the given models:
- * one record, `<Model>Create`, `<Model>Patch` and `<Model>Page` schema each, and
+ * one record, `<Model>Create`, `<Model>Patch`, `<Model>Page`, `<Model>BatchPatch`
+ * and `<Model>BatchResult` schema each, and
  * every route of the generated API (collection, item, relations, commands and
  * enabled inbound ports) with its parameters, headers and error answers.
  *
@@ -49,14 +50,21 @@ export function buildOpenApiDocument(models: ReadonlyArray<OpenApiRoute>, info: 
     // The catalog keys by endpoint, so a repeat cannot be served: document the first only.
     if (seenEndpoints.has(route.model.endpoint)) continue;
     seenEndpoints.add(route.model.endpoint);
-    const base = schemaNames.claim(pascal(route.model.name), ['', 'Create', 'Patch', 'Page']);
+    const base = schemaNames.claim(pascal(route.model.name), ['', 'Create', 'Patch', 'Page', 'BatchPatch', 'BatchResult']);
     if (!schemaOf.has(route.model.name)) schemaOf.set(route.model.name, base);
     routes.push({ route, base });
   }
 
   for (const { route, base } of routes) {
     const { record, create, patch } = modelSchemas(route.model.spec);
-    Object.assign(shared.schemas, { [base]: record, [`${base}Create`]: create, [`${base}Patch`]: patch, [`${base}Page`]: pageSchema(ref(base)) });
+    Object.assign(shared.schemas, {
+      [base]: record,
+      [`${base}Create`]: create,
+      [`${base}Patch`]: patch,
+      [`${base}Page`]: pageSchema(ref(base)),
+      [`${base}BatchPatch`]: batchPatchSchema(patch),
+      [`${base}BatchResult`]: batchResultSchema(ref(base)),
+    });
     tags.push({ name: route.model.name });
     addModelPaths(paths, { route, base, schemaOf, operationIds, authEnabled: info.authEnabled });
   }

@@ -1,8 +1,9 @@
 /**
  * Reads a JSON (or MessagePack) request body: size limit (413), the host-wide
  * body budget (503), content type (415), syntax (400), a JSON object (a
- * MessagePack map) only, valid UTF-8, at most MAX_DEPTH levels of nesting, and
- * no keys that could reach an object's prototype.
+ * MessagePack map) only (or, for a JSON batch, an array, see {@link BodyShape}),
+ * valid UTF-8, at most MAX_DEPTH levels of nesting, and no keys that could reach
+ * an object's prototype.
  */
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
@@ -27,17 +28,26 @@ export const MAX_DEPTH = 64;
 /** Shorter bodies cannot exceed MAX_DEPTH (each level takes two characters) and, without a backslash, hold no escape to check. */
 const SCAN_BELOW = 2 * MAX_DEPTH + 1;
 
+/** What a route takes at the top of its body: an object, an object or an array of items (a batch), or an array only. */
+export type BodyShape = 'object' | 'object-or-array' | 'array';
+
 /**
  * `budget`: the host-wide budget of buffered body bytes; a body that does not fit
  * is refused (503) rather than read. Its share is given back once parsed or refused.
  * `fields`: the field schema the body is for, which says where a MessagePack
  * body may hold a 64-bit integer or a timestamp (none without it).
  */
-export async function readObjectBody(req: IncomingMessage, limit: number, budget?: BodyBudget, fields?: Record<string, FieldSpec>): Promise<Record<string, unknown>> {
+export async function readObjectBody(req: IncomingMessage, limit: number, budget?: BodyBudget, shape?: 'object', fields?: Record<string, FieldSpec>): Promise<Record<string, unknown>>;
+export async function readObjectBody(req: IncomingMessage, limit: number, budget: BodyBudget | undefined, shape: BodyShape, fields?: Record<string, FieldSpec>): Promise<Record<string, unknown> | unknown[]>;
+export async function readObjectBody(req: IncomingMessage, limit: number, budget?: BodyBudget, shape: BodyShape = 'object', fields?: Record<string, FieldSpec>): Promise<Record<string, unknown> | unknown[]> {
   const type = req.headers['content-type'];
   if (!type || !JSON_TYPE.test(type)) {
     // Tested second, so a JSON body pays nothing for the other format.
-    if (type && isMsgpackType(type)) return readMsgpackBody(req, limit, budget, fields);
+    if (type && isMsgpackType(type)) {
+      // Batches are read as JSON only for now: a MessagePack body holds one record.
+      if (shape === 'array') throw new MicrolibError('MLB_ERR_UNSUPPORTED_MEDIA_TYPE', 'a batch body must be application/json', 'content-type');
+      return readMsgpackBody(req, limit, budget, fields);
+    }
     throw new MicrolibError('MLB_ERR_UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json or application/msgpack, got ${type ? `"${type}"` : 'none'}`, 'content-type');
   }
   const claim = budget?.claim();
@@ -45,7 +55,7 @@ export async function readObjectBody(req: IncomingMessage, limit: number, budget
     const bytes = await readBoundedBody(req, claim ? { limit, claim } : { limit });
     // toString would turn bad bytes into U+FFFD silently and store them.
     if (!isUtf8(bytes)) throw new MicrolibError('MLB_ERR_BAD_JSON', 'request body is not valid UTF-8');
-    return parseObject(bytes.toString('utf8'));
+    return parseJsonBody(bytes.toString('utf8'), shape);
   } finally {
     claim?.release();
   }
@@ -63,7 +73,14 @@ async function readMsgpackBody(req: IncomingMessage, limit: number, budget: Body
 }
 
 export function parseObject(text: string): Record<string, unknown> {
-  if (text.trim() === '') throw new MicrolibError('MLB_ERR_BAD_JSON', 'request body is empty; send a JSON object');
+  return parseJsonBody(text, 'object') as Record<string, unknown>;
+}
+
+const EXPECTED: Record<BodyShape, string> = { object: 'a JSON object', 'object-or-array': 'a JSON object or an array of them', array: 'a JSON array' };
+
+/** The body `text` holds, which must have `shape` at its top. */
+export function parseJsonBody(text: string, shape: BodyShape): Record<string, unknown> | unknown[] {
+  if (text.trim() === '') throw new MicrolibError('MLB_ERR_BAD_JSON', `request body is empty; send ${EXPECTED[shape]}`);
   // Before parsing: the reviver below recurses, so depth must be bounded first.
   if (text.length >= SCAN_BELOW || text.includes('\\')) scanNesting(text);
   let value: unknown;
@@ -74,10 +91,11 @@ export function parseObject(text: string): Record<string, unknown> {
     if (error instanceof MicrolibError) throw error;
     throw new MicrolibError('MLB_ERR_BAD_JSON', `request body is not valid JSON: ${(error as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new MicrolibError('MLB_ERR_BAD_JSON', 'request body must be a JSON object');
+  const array = Array.isArray(value);
+  if (typeof value !== 'object' || value === null || (array ? shape === 'object' : shape === 'array')) {
+    throw new MicrolibError('MLB_ERR_BAD_JSON', `request body must be ${EXPECTED[shape]}`);
   }
-  return value as Record<string, unknown>;
+  return value as Record<string, unknown> | unknown[];
 }
 
 function rejectForbiddenKeys(key: string, value: unknown): unknown {

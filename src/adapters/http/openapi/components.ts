@@ -11,6 +11,15 @@ export const parameterRef = (name: string) => ({ $ref: `#/components/parameters/
 
 export const PAGING_PARAMS = ['limit', 'offset', 'cursor', 'sort', 'count'].map(parameterRef);
 
+/** How many items a batch takes, for descriptions (the limit is the host's BATCH_MAX_ITEMS). */
+export const BATCH_LIMIT_TEXT = 'at most `BATCH_MAX_ITEMS` items (1,000 unless the host sets it; more answers 413)';
+
+/** A revision an item of a batch must still have, as `If-Match` does for one record. */
+const IF_MATCH_ITEM = {
+  description: 'The revision the record must still have (`3`, or an ETag such as `"3"`); a stale one fails this item alone with 412.',
+  oneOf: [{ type: 'integer', minimum: 0 }, { type: 'string' }],
+};
+
 /** Components shared by every model: error body, error answers, headers, parameters. */
 export function sharedComponents(authEnabled: boolean): { schemas: Obj; responses: Obj; headers: Obj; parameters: Obj } {
   // Errors come in the format the request's Accept chose, as its answer would.
@@ -23,8 +32,8 @@ export function sharedComponents(authEnabled: boolean): { schemas: Obj; response
     NotFound: errorResponse('No such record, model or route (`MLB_ERR_NOT_FOUND`).'),
     Conflict: errorResponse('Duplicate id, refused by the model or a port, or a flow already running (`MLB_ERR_CONFLICT`).'),
     PreconditionFailed: errorResponse('`If-Match` names an old revision (`MLB_ERR_PRECONDITION_FAILED`).'),
-    PayloadTooLarge: errorResponse('Body over the size limit (`MLB_ERR_PAYLOAD_TOO_LARGE`).'),
-    UnsupportedMediaType: errorResponse('Body that is neither `application/json` nor `application/msgpack` (`MLB_ERR_UNSUPPORTED_MEDIA_TYPE`).'),
+    PayloadTooLarge: errorResponse('Body over the size limit, or a batch over `BATCH_MAX_ITEMS` items (`MLB_ERR_PAYLOAD_TOO_LARGE`).'),
+    UnsupportedMediaType: errorResponse('Body that is neither `application/json` nor `application/msgpack` (a batch: `application/json` only) (`MLB_ERR_UNSUPPORTED_MEDIA_TYPE`).'),
     NotAcceptable: {
       description: '`Accept` allows neither `application/json` nor `application/msgpack` (`MLB_ERR_NOT_ACCEPTABLE`); always JSON.',
       content: json(ref('Error')),
@@ -55,6 +64,12 @@ export function sharedComponents(authEnabled: boolean): { schemas: Obj; response
           },
         },
       },
+      BatchDeletion: {
+        type: 'object',
+        required: ['id'],
+        properties: { id: { type: 'string', pattern: ID_PATTERN.source }, ifMatch: IF_MATCH_ITEM },
+        additionalProperties: false,
+      },
     },
     responses,
     headers: {
@@ -69,6 +84,23 @@ export function sharedComponents(authEnabled: boolean): { schemas: Obj; response
       cursor: { name: 'cursor', in: 'query', required: false, description: 'The `nextCursor` of the previous page; not with `offset`.', schema: { type: 'string', minLength: 1 } },
       sort: { name: 'sort', in: 'query', required: false, description: 'Comma-separated fields, `-` for descending, e.g. `-total,createdAt`.', schema: { type: 'string' } },
       count: { name: 'count', in: 'query', required: false, description: 'Adds `total` to the page (no value or `true`).', allowEmptyValue: true, schema: { type: 'string', enum: ['', 'true', 'false'] } },
+      fields: {
+        name: 'fields',
+        in: 'query',
+        required: false,
+        description:
+          'Comma-separated fields the answer\'s records carry, e.g. `name,total`: `id` always, the others only when named (host fields `createdAt`, `updatedAt`, `revision`, `flow` included). ' +
+          'A name the model does not have answers 400 (`MLB_ERR_BAD_QUERY`) naming it. The ETag stays the record\'s revision.',
+        schema: { type: 'string', minLength: 1 },
+        example: 'name,updatedAt',
+      },
+      ids: {
+        name: 'ids',
+        in: 'query',
+        required: false,
+        description: `Comma-separated ids of the records to delete, e.g. \`a1,b2\` (instead of a body; ${BATCH_LIMIT_TEXT}).`,
+        schema: { type: 'string', minLength: 1 },
+      },
       ifMatch: { name: 'If-Match', in: 'header', required: false, description: 'Makes the write conditional: `"<revision>"`.', schema: { type: 'string' } },
       ifNoneMatch: { name: 'If-None-Match', in: 'header', required: false, description: 'Answers 304 when it matches the current ETag.', schema: { type: 'string' } },
     },
@@ -98,6 +130,44 @@ export const json = (schema: Obj) => ({ 'application/json': { schema } });
  * Content-Type, answers follow Accept.
  */
 export const negotiated = (schema: Obj) => ({ 'application/json': { schema }, 'application/msgpack': { schema } });
+
+/** An item of a batch patch: the model's patch with the record's `id` and an optional `ifMatch`. */
+export function batchPatchSchema(patch: Obj): Obj {
+  const properties = { ...(patch.properties as Obj) };
+  Object.defineProperty(properties, 'id', { value: { type: 'string', pattern: ID_PATTERN.source, description: 'The record to change.' }, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(properties, 'ifMatch', { value: IF_MATCH_ITEM, enumerable: true, writable: true, configurable: true });
+  return { ...patch, properties, required: ['id'] };
+}
+
+/**
+ * The answer of a batch: one result per item, in order. An item that succeeded
+ * has its status (201 created, 200 changed, 204 deleted) and its record (none
+ * for a delete); one that failed has the status and error it would have had alone.
+ */
+export function batchResultSchema(recordSchema: Obj): Obj {
+  return {
+    type: 'object',
+    required: ['results', 'succeeded', 'failed'],
+    properties: {
+      results: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['index', 'status'],
+          properties: {
+            index: { type: 'integer', minimum: 0, description: 'The item\'s place in the request, from 0.' },
+            status: { type: 'integer', description: 'The item\'s own status: 201, 200 or 204 when it succeeded, else its error\'s (400, 404, 409, 412…).' },
+            id: { type: 'string', description: 'The record the item names (patch and delete).' },
+            record: { ...recordSchema, description: 'The record as stored (create and patch).' },
+            error: { $ref: '#/components/schemas/Error/properties/error' },
+          },
+        },
+      },
+      succeeded: { type: 'integer', minimum: 0 },
+      failed: { type: 'integer', minimum: 0 },
+    },
+  };
+}
 
 /** Error answers by status, as response refs. Auth answers are added to every operation when authentication is on. */
 export function errors(statuses: readonly number[], authEnabled: boolean): Obj {

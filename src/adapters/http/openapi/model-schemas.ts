@@ -204,7 +204,7 @@ export function filterParameters(spec: ModelSpecification): Obj[] {
   ];
   for (const [name, field] of Object.entries(spec.fields ?? {})) {
     // Paging names and host fields are never declared-field filters (and duplicates would be invalid).
-    if (['limit', 'offset', 'cursor', 'sort', 'count', 'id', 'createdAt', 'updatedAt', 'revision', 'flow', '$or'].includes(name)) continue;
+    if (['limit', 'offset', 'cursor', 'sort', 'count', 'fields', 'id', 'createdAt', 'updatedAt', 'revision', 'flow', '$or'].includes(name)) continue;
     if (field.sensitive && !field.lookup) continue;
     const scalar = ['string', 'number', 'integer', 'boolean', 'date', 'bigint', 'decimal'].includes(field.type);
     const schema: Obj = field.type === 'date' ? { ...dateTime } : field.type === 'bigint' || field.type === 'decimal' ? { ...SERIALIZED[field.type] } : { type: field.type };

@@ -6,7 +6,7 @@
 import type { ModelSpecification } from '../../../domain/model-spec.js';
 import { MODELS_PREFIX } from '../models-prefix.js';
 import { MODEL_ROUTES, type ModelRoute } from '../routes/model-routes.js';
-import { errors, negotiated, PAGING_PARAMS, pageSchema, parameterRef, ref } from './components.js';
+import { BATCH_LIMIT_TEXT, errors, json, negotiated, PAGING_PARAMS, pageSchema, parameterRef, ref } from './components.js';
 import { filterParameters, put, type Obj } from './model-schemas.js';
 import { pascal, plural, type NameRegistry } from './names.js';
 
@@ -98,6 +98,8 @@ function parametersOf(route: ModelRoute, target: RouteTarget, spec: ModelSpecifi
   if (route.ifMatch) parameters.push(parameterRef('ifMatch'));
   if (route.query === 'list') parameters.push(...PAGING_PARAMS, ...filterParameters(spec));
   if (route.query === 'relation-page' && target.relation?.many) parameters.push(...PAGING_PARAMS);
+  if (route.query === 'ids') parameters.push(parameterRef('ids'));
+  if (route.fields) parameters.push(parameterRef('fields'));
   if (route.query === 'relation') {
     const names = Object.keys(spec.relations ?? {});
     if (names.length) {
@@ -122,8 +124,36 @@ function answerSchema(route: ModelRoute, target: RouteTarget, base: string): Obj
       if (!target.relation!.many) return one;
       return related ? ref(`${related}Page`) : pageSchema(one);
     }
+    case 'batch':
+      return ref(`${base}BatchResult`);
     case 'none':
       return undefined;
+  }
+}
+
+/** What a route's body is in the document. */
+function requestBodyOf(route: ModelRoute, base: string): Obj | undefined {
+  const body = route.body;
+  if (body === undefined) return undefined;
+  switch (body.schema) {
+    case 'any':
+      return { required: false, content: negotiated({ description: body.description }) };
+    case 'deletions':
+      return {
+        required: false,
+        description: `The records to delete, each with the revision it must still have (or \`?ids=\` instead); ${BATCH_LIMIT_TEXT}.`,
+        content: json({ type: 'array', minItems: 1, items: ref('BatchDeletion') }),
+      };
+    case 'create':
+    case 'patch': {
+      const one = ref(`${base}${body.schema === 'create' ? 'Create' : 'Patch'}`);
+      const many = { type: 'array', minItems: 1, items: body.schema === 'create' ? one : ref(`${base}BatchPatch`) };
+      const batchText = `A batch: ${BATCH_LIMIT_TEXT}, each succeeding or failing alone; the answer has one result per item, in order.`;
+      if (body.batch === 'only') return { required: true, description: batchText, content: json(many) };
+      // Batches are JSON only; one record may come in either format.
+      if (body.batch === 'also') return { required: true, description: `One record, or an array of them (JSON only). ${batchText}`, content: { ...negotiated(one), ...json({ oneOf: [one, many] }) } };
+      return { required: true, content: negotiated(one) };
+    }
   }
 }
 
@@ -137,6 +167,18 @@ function responsesOf(route: ModelRoute, target: RouteTarget, context: PathContex
     ...(schema ? { content: negotiated(schema) } : {}),
   };
   const responses: Obj = { [String(answer.status)]: success };
+  const batch = answer.body === 'batch' || (route.body !== undefined && 'batch' in route.body && route.body.batch === 'also');
+  if (batch && answer.body !== 'batch') {
+    // The array form of a create answers a batch result instead of the record.
+    success.content = { ...negotiated(schema!), ...json({ oneOf: [schema!, ref(`${context.base}BatchResult`)] }) };
+  }
+  if (batch) {
+    responses['207'] = {
+      description: 'Some items of the batch failed (or all did): each result has its own status and error; the items that succeeded are stored.',
+      headers: { ...VERSION },
+      content: json(ref(`${context.base}BatchResult`)),
+    };
+  }
   if (route.ifNoneMatch) responses['304'] = { description: 'Not modified: `If-None-Match` matches the current ETag.', headers: { ...ETAG, ...VERSION } };
   return { ...responses, ...errors(route.ifMatch ? [...route.errors, 412] : route.errors, context.authEnabled) };
 }
@@ -145,18 +187,14 @@ function operationOf(route: ModelRoute, target: RouteTarget, context: PathContex
   const { model } = context.route;
   const { verb, plural: many, summary } = route.operation;
   const parameters = parametersOf(route, target, model.spec);
-  const body = route.body;
+  const requestBody = requestBodyOf(route, context.base);
   return {
     operationId: context.operationIds.claim(`${verb}${many ? plural(context.base) : context.base}${target.name ? pascal(target.name) : ''}`),
     tags: [model.name],
     summary: summary(model.name, target.name, target.relation?.about ?? ''),
     ...(target.description ? { description: target.description } : {}),
     ...(parameters.length ? { parameters } : {}),
-    ...(body === undefined
-      ? {}
-      : body.schema === 'any'
-        ? { requestBody: { required: false, content: negotiated({ description: body.description }) } }
-        : { requestBody: { required: true, content: negotiated(ref(`${context.base}${body.schema === 'create' ? 'Create' : 'Patch'}`)) } }),
+    ...(requestBody ? { requestBody } : {}),
     responses: responsesOf(route, target, context),
   };
 }

@@ -7,15 +7,15 @@
 import type { RouteKind } from '../../metrics/metrics.js';
 
 /** The name of a generated route: the router has a handler for each. */
-export type RouteName = 'list' | 'create' | 'read' | 'update' | 'delete' | 'relation' | 'command' | 'port' | 'commandByPatch';
+export type RouteName = 'list' | 'create' | 'updateMany' | 'deleteMany' | 'read' | 'update' | 'delete' | 'relation' | 'command' | 'port' | 'commandByPatch';
 
 export type RouteMethod = 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE';
 
 /** A parameter of a path: the record id, or a relation, command or port of the model (one documented path each). */
 export type PathParameter = '{id}' | '{relation}' | '{command}' | '{port}';
 
-/** What the success answer carries: a record of the model, a page of them, the relation's record or page, or nothing. */
-export type AnswerBody = 'record' | 'page' | 'related' | 'none';
+/** What the success answer carries: a record of the model, a page of them, the relation's record or page, a batch's results, or nothing. */
+export type AnswerBody = 'record' | 'page' | 'related' | 'batch' | 'none';
 
 /** One generated route. */
 export interface ModelRoute {
@@ -28,14 +28,23 @@ export interface ModelRoute {
   readonly path: readonly (PathParameter | 'commands' | 'ports')[];
   /** Listed in the `Allow` header of a 405 on its path; false for another spelling of a route listed elsewhere. */
   readonly inAllow: boolean;
-  /** The JSON body it reads before answering: the model's create or patch schema, or any JSON, which may then be left out. */
-  readonly body?: { readonly schema: 'create' | 'patch' } | { readonly schema: 'any'; readonly description: string };
+  /**
+   * The JSON body it reads before answering: the model's create or patch schema
+   * (`batch`: also, or only, an array of such items), the items of a batch
+   * delete (which may be left out for `?ids=`), or any JSON, which may then be left out.
+   */
+  readonly body?:
+    | { readonly schema: 'create' | 'patch'; readonly batch?: 'also' | 'only' }
+    | { readonly schema: 'deletions' }
+    | { readonly schema: 'any'; readonly description: string };
   /** Reads `If-Match: "<revision>"` (after the body): a stale revision answers 412. */
   readonly ifMatch?: true;
   /** Reads `If-None-Match`: the current ETag answers 304 without a body. */
   readonly ifNoneMatch?: true;
-  /** Its query parameters: a list's (paging, sort, filters), a related page's (paging, sort), or the record's `relation`. */
-  readonly query?: 'list' | 'relation-page' | 'relation';
+  /** Its query parameters: a list's (paging, sort, filters), a related page's (paging, sort), the record's `relation`, or a batch delete's `ids`. */
+  readonly query?: 'list' | 'relation-page' | 'relation' | 'ids';
+  /** Takes `?fields=a,b`: the answer's records carry only those fields and `id`. */
+  readonly fields?: true;
   readonly answer: {
     readonly status: 200 | 201 | 204;
     readonly description: string;
@@ -69,6 +78,7 @@ export const MODEL_ROUTES: readonly ModelRoute[] = [
     path: [],
     inAllow: true,
     query: 'list',
+    fields: true,
     answer: { status: 200, description: 'A page of records.', body: 'page' },
     errors: [400],
     operation: { verb: 'list', plural: true, summary: (model) => `List ${model} records` },
@@ -79,10 +89,33 @@ export const MODEL_ROUTES: readonly ModelRoute[] = [
     methods: ['POST'],
     path: [],
     inAllow: true,
-    body: { schema: 'create' },
-    answer: { status: 201, description: 'The stored record.', body: 'record', etag: true, location: true },
+    body: { schema: 'create', batch: 'also' },
+    answer: { status: 201, description: 'The stored record (for an array: every item created, one result each).', body: 'record', etag: true, location: true },
     errors: [400, 409, 413, 415],
-    operation: { verb: 'create', summary: (model) => `Create a ${model} record` },
+    operation: { verb: 'create', summary: (model) => `Create a ${model} record, or several (an array)` },
+  },
+  {
+    name: 'updateMany',
+    kind: 'collection',
+    methods: ['PATCH'],
+    path: [],
+    inAllow: true,
+    body: { schema: 'patch', batch: 'only' },
+    answer: { status: 200, description: 'Every item patched: one result each, in order.', body: 'batch' },
+    errors: [400, 413, 415],
+    operation: { verb: 'update', plural: true, summary: (model) => `Change several ${model} records` },
+  },
+  {
+    name: 'deleteMany',
+    kind: 'collection',
+    methods: ['DELETE'],
+    path: [],
+    inAllow: true,
+    body: { schema: 'deletions' },
+    query: 'ids',
+    answer: { status: 200, description: 'Every item deleted: one result each, in order.', body: 'batch' },
+    errors: [400, 413, 415],
+    operation: { verb: 'delete', plural: true, summary: (model) => `Delete several ${model} records` },
   },
   {
     name: 'read',
@@ -92,6 +125,7 @@ export const MODEL_ROUTES: readonly ModelRoute[] = [
     inAllow: true,
     ifNoneMatch: true,
     query: 'relation',
+    fields: true,
     answer: { status: 200, description: 'The record.', body: 'record', etag: true },
     errors: [400, 404],
     operation: { verb: 'get', summary: (model) => `Read a ${model} record` },
@@ -126,6 +160,7 @@ export const MODEL_ROUTES: readonly ModelRoute[] = [
     path: ['{id}', '{relation}'],
     inAllow: true,
     query: 'relation-page',
+    fields: true,
     answer: { status: 200, description: 'The related record.', pageDescription: 'A page of related records.', body: 'related' },
     errors: [400, 404],
     operation: { verb: 'get', summary: (model, name, relation) => `The ${name} of a ${model} (${relation})` },

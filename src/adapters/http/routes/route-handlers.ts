@@ -16,6 +16,10 @@ import { MODELS_PREFIX } from '../models-prefix.js';
 import type { RouteName } from './model-routes.js';
 import type { WireFormat } from '../../wire/media-types.js';
 import type { FieldSerializers } from '../../../domain/field-serializers.js';
+import { batchHandlers, type BatchOptions } from './batch-handlers.js';
+import { FIELDS_PARAMETER, selectFields } from '../../../domain/field-selection.js';
+import { badQueryError } from '../../../domain/errors.js';
+import type { ModelService } from '../../../domain/model-service.js';
 
 /** A request matched to a route of a served model. */
 export interface RouteRequest {
@@ -37,15 +41,18 @@ export interface RouteRequest {
   readonly format: WireFormat;
 }
 
+/** A request body: a JSON object, or the array of a batch. */
+export type RequestBody = Record<string, unknown> | unknown[];
+
 /** Answers one route. Made once per router: nothing is allocated for it per request. */
 export interface RouteHandler {
   /** Refusals due before the body is read (no body is read for a port that does not exist). */
   check?(request: RouteRequest): void;
   /** Answers, given the body (when the route reads one) and the If-Match revision (when it reads that). */
-  answer(request: RouteRequest, input: Record<string, unknown> | undefined, expectedRevision: number | undefined): Promise<void>;
+  answer(request: RouteRequest, input: RequestBody | undefined, expectedRevision: number | undefined): Promise<void>;
 }
 
-export interface RouteHandlerOptions extends PageLimits {
+export interface RouteHandlerOptions extends PageLimits, BatchOptions {
   /** Models other hosts serve, for relations to them. */
   remoteModel?(modelName: string): RelationTarget | undefined;
 }
@@ -84,6 +91,22 @@ function sendBinary(request: RouteRequest, status: number, body: Record<string, 
   sendMsgpack(request.res, status, wire, headers);
 }
 
+/** A body the router read for a route that takes an object only. */
+const objectBody = (input: RequestBody | undefined) => input as Record<string, unknown>;
+
+/** `records` with only `fields`, when the request selected some. */
+function selected(records: StoredRecord[], fields: readonly string[] | undefined): unknown[] {
+  return fields ? records.map((record) => selectFields(record, fields)) : records;
+}
+
+/** The `?fields=` of a record read (once at most), checked against the model; undefined without one. */
+function readFields(params: URLSearchParams | undefined, service: ModelService): readonly string[] | undefined {
+  const values = params?.getAll(FIELDS_PARAMETER);
+  if (!values || values.length === 0) return undefined;
+  if (values.length > 1) throw badQueryError(`"${FIELDS_PARAMETER}" is given more than once`, FIELDS_PARAMETER);
+  return service.fieldSelection(values[0]!);
+}
+
 /** `?relation=customer` on a record is `/customer`; the rest of the query is the related page's. */
 const RELATION_PARAMETER = /(^|&)relation=[^&]*/;
 
@@ -101,9 +124,9 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
     const result = await resolveRelation(served.service, id, relation, lookup, query, caller);
     if (result.kind === 'one') {
       if (!result.record) throw new MicrolibError('MLB_ERR_NOT_FOUND', `${served.model.name} ${id} has no ${relation}`);
-      return sendRelated(request, 200, result.record, { 'x-microlib-version': served.servedBy }, false, related);
+      return sendRelated(request, 200, query.fields ? selectFields(result.record, query.fields) : result.record, { 'x-microlib-version': served.servedBy }, false, related);
     }
-    const body: Record<string, unknown> = { data: result.page.records, limit: query.limit };
+    const body: Record<string, unknown> = { data: selected(result.page.records, query.fields), limit: query.limit };
     if (query.cursor === undefined) body.offset = query.offset;
     if (result.page.total !== undefined) body.total = result.page.total;
     if (result.page.nextCursor !== undefined) body.nextCursor = result.page.nextCursor;
@@ -113,10 +136,12 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
   const command: RouteHandler = {
     async answer(request, input, expectedRevision) {
       const { served, id, name, caller } = request;
-      const record = await served.service.command(id, name, input, expectedRevision, caller);
+      const record = await served.service.command(id, name, objectBody(input), expectedRevision, caller);
       send(request, 200, record, { etag: etagOf(record), 'x-microlib-version': served.servedBy }, false);
     },
   };
+
+  const batches = batchHandlers(options);
 
   return {
     list: {
@@ -124,7 +149,7 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
         const { served, search, caller } = request;
         const query = served.service.listQuery(new URLSearchParams(search), options);
         const page = await served.service.list(query, caller);
-        const body: Record<string, unknown> = { data: page.records, limit: query.limit };
+        const body: Record<string, unknown> = { data: selected(page.records, query.fields), limit: query.limit };
         if (query.cursor === undefined) body.offset = query.offset;
         if (page.total !== undefined) body.total = page.total;
         if (page.nextCursor !== undefined) body.nextCursor = page.nextCursor;
@@ -135,26 +160,36 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
     },
     create: {
       async answer(request, input) {
+        if (Array.isArray(input)) return batches.createMany(request, input);
         const { served, endpoint, caller } = request;
-        const record = await served.service.create(input!, caller);
+        const record = await served.service.create(objectBody(input), caller);
         send(request, 201, record, { 'x-microlib-version': served.servedBy, location: `${MODELS_PREFIX}${endpoint}/${encodeURIComponent(record.id)}`, etag: etagOf(record) }, false);
       },
+    },
+    updateMany: {
+      answer: (request, input) => batches.updateMany(request, input),
+    },
+    deleteMany: {
+      answer: (request, input) => batches.deleteMany(request, input),
     },
     read: {
       async answer(request) {
         const { req, res, served, search } = request;
-        const relation = search === '' ? null : new URLSearchParams(search).get('relation');
+        const params = search === '' ? undefined : new URLSearchParams(search);
+        const relation = params?.get('relation');
         if (relation) return answerRelation(request, relation, search.replace(RELATION_PARAMETER, ''));
+        const fields = readFields(params, served.service);
         const record = await served.service.get(request.id, request.caller);
+        // The ETag stays the record's revision: a selection is a view of that revision.
         const etag = etagOf(record);
         if (req.headers['if-none-match'] === etag) return sendEmpty(res, 304, { etag, 'x-microlib-version': served.servedBy, vary: 'accept' });
-        send(request, 200, record, { etag, 'x-microlib-version': served.servedBy }, false);
+        send(request, 200, fields ? selectFields(record, fields) : record, { etag, 'x-microlib-version': served.servedBy }, false);
       },
     },
     update: {
       async answer(request, input, expectedRevision) {
         const { served, id, caller } = request;
-        const record = await served.service.update(id, input!, expectedRevision, caller);
+        const record = await served.service.update(id, objectBody(input), expectedRevision, caller);
         send(request, 200, record, { etag: etagOf(record), 'x-microlib-version': served.servedBy }, false);
       },
     },
@@ -173,7 +208,7 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
       check: ({ served, name }) => served.service.checkInboundPort(name),
       async answer(request, input, expectedRevision) {
         const { served, id, name, caller } = request;
-        const record = await served.service.callPort(id, name, input, expectedRevision, caller);
+        const record = await served.service.callPort(id, name, objectBody(input), expectedRevision, caller);
         send(request, 200, record, { etag: etagOf(record), 'x-microlib-version': served.servedBy }, false);
       },
     },

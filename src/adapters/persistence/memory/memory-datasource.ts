@@ -2,7 +2,8 @@
  * The `memory` datasource: records live in the process and vanish with it.
  * Useful for tests, demos and caches.
  */
-import type { Datasource, DatasourceOptions, ListQuery, Page } from '../../../domain/datasource.js';
+import type { CreateOutcome, Datasource, DatasourceOptions, ListQuery, Page } from '../../../domain/datasource.js';
+import type { StoredRecord } from '../../../domain/model-spec.js';
 import { conflictError } from '../../../domain/errors.js';
 import { DatasourceLifecycle } from '../shared/datasource-lifecycle.js';
 import { InMemoryCollection } from './in-memory-collection.js';
@@ -16,6 +17,13 @@ export function createMemoryDatasource(options: DatasourceOptions): Datasource {
   const collectionName = String(options.collection);
   const lifecycle = new DatasourceLifecycle(`memory datasource "${collectionName}"`);
   const records = new InMemoryCollection();
+
+  function insert(input: StoredRecord): StoredRecord {
+    const { record, json } = normalizeRecord(input);
+    if (records.peek(record.id)) throw conflictError(`A record with id "${record.id}" already exists in ${collectionName}`, 'id');
+    records.insert(record, records.allocateSeq());
+    return withJson(cloneJson(record), json);
+  }
 
   return {
     kind: 'memory',
@@ -32,10 +40,19 @@ export function createMemoryDatasource(options: DatasourceOptions): Datasource {
 
     async create(input) {
       lifecycle.assertOpen();
-      const { record, json } = normalizeRecord(input);
-      if (records.peek(record.id)) throw conflictError(`A record with id "${record.id}" already exists in ${collectionName}`, 'id');
-      records.insert(record, records.allocateSeq());
-      return withJson(cloneJson(record), json);
+      return insert(input);
+    },
+
+    /** One loop, no promise per record. */
+    async createMany(inputs) {
+      lifecycle.assertOpen();
+      return inputs.map((input): CreateOutcome => {
+        try {
+          return { status: 'fulfilled', value: insert(input) };
+        } catch (reason) {
+          return { status: 'rejected', reason };
+        }
+      });
     },
 
     async replace(input, expectedRevision) {

@@ -15,8 +15,8 @@
  * went, which logs an outage once (and its end) through the `logger` option and
  * answers {@link Datasource.reachability}.
  */
-import type { Collection, Document, Filter } from 'mongodb';
-import type { Datasource, DatasourceOptions, DatasourceReachability, ListQuery, Page } from '../../../domain/datasource.js';
+import { MongoBulkWriteError, type Collection, type Document, type Filter } from 'mongodb';
+import type { CreateOutcome, Datasource, DatasourceOptions, DatasourceReachability, ListQuery, Page } from '../../../domain/datasource.js';
 import { conflictError, notFoundError } from '../../../domain/errors.js';
 import type { StoredRecord } from '../../../domain/model-spec.js';
 import { withJson } from '../../../domain/record-json.js';
@@ -25,7 +25,7 @@ import { normalizeRecord } from '../shared/record-copy.js';
 import { checkRevision } from '../shared/revision-check.js';
 import { acquireClient, connectClient, releaseClient, type SharedClient } from './mongodb-client-pool.js';
 import { checkFieldNames, checkId, CREATION_ORDER_INDEX, nextSeq, SEQ, toDocument, toRecord, type RecordDocument } from './mongodb-documents.js';
-import { duplicateKeyError, isDuplicateKey, toMicrolibError } from './mongodb-errors.js';
+import { duplicateKeyError, insertItemError, isDuplicateKey, toMicrolibError } from './mongodb-errors.js';
 import { cursorAfter, translateListQuery } from './mongodb-query.js';
 import { readSettings } from './mongodb-settings.js';
 
@@ -123,6 +123,46 @@ export function createMongoDatasource(options: DatasourceOptions): Datasource {
           throw error;
         }
         return withJson(record, json);
+      });
+    },
+
+    /**
+     * One unordered insertMany: the server stores every document it can and
+     * reports the others (a duplicate id is a conflict of that record alone).
+     * Failing as a whole (server unreachable) rejects: some may have been stored.
+     */
+    createMany(inputs) {
+      return run('create records', true, async (target) => {
+        const outcomes: CreateOutcome[] = new Array(inputs.length);
+        const documents: RecordDocument[] = [];
+        const at: number[] = [];
+        inputs.forEach((input, index) => {
+          try {
+            const { record, json } = normalizeRecord(input);
+            checkFieldNames(record);
+            documents.push(toDocument(record, nextSeq()));
+            outcomes[index] = { status: 'fulfilled', value: withJson(record, json) };
+            at.push(index);
+          } catch (reason) {
+            outcomes[index] = { status: 'rejected', reason };
+          }
+        });
+        if (documents.length === 0) return outcomes;
+        try {
+          await target.insertMany(documents, { ordered: false });
+        } catch (error) {
+          // Documents the server stored without the write concern's confirmation are no outcome to report per item.
+          if (!(error instanceof MongoBulkWriteError) || error.result?.getWriteConcernError() !== undefined) throw error;
+          const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+          // Without per-document errors nothing tells which were stored: fail the whole call.
+          if (writeErrors.length === 0) throw error;
+          for (const writeError of writeErrors) {
+            const index = at[writeError.index];
+            if (index === undefined) continue;
+            outcomes[index] = { status: 'rejected', reason: insertItemError(writeError, settings, documents[writeError.index]!._id) };
+          }
+        }
+        return outcomes;
       });
     },
 

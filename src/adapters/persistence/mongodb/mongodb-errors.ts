@@ -68,17 +68,36 @@ export function isDuplicateKey(error: unknown): error is MongoServerError {
 /** MLB_ERR_CONFLICT for a duplicate key, naming the field: `id` for `_id`, else the unique index's first field. */
 export function duplicateKeyError(error: MongoServerError, collectionName: string, id: string): MicrolibError {
   const pattern = (error['keyPattern'] ?? error.errorResponse?.['keyPattern']) as Record<string, unknown> | undefined;
+  return duplicateOf(pattern, error.message, collectionName, id, error);
+}
+
+function duplicateOf(pattern: Record<string, unknown> | undefined, message: string, collectionName: string, id: string, cause: unknown): MicrolibError {
   let fields = pattern ? Object.keys(pattern) : [];
   if (fields.length === 0) {
     // Servers that leave keyPattern out still name the index: "... index: email_1 dup key: { email: ... }".
-    const named = /dup key: \{ ?"?([^":\s]+)"?\s*:/.exec(error.message);
-    fields = named ? [named[1] as string] : /index: _id_/.test(error.message) ? ['_id'] : [];
+    const named = /dup key: \{ ?"?([^":\s]+)"?\s*:/.exec(message);
+    fields = named ? [named[1] as string] : /index: _id_/.test(message) ? ['_id'] : [];
   }
   if (fields.length === 0 || fields.includes('_id')) {
-    return new MicrolibError('MLB_ERR_CONFLICT', `A record with id "${id}" already exists in ${collectionName}`, 'id', { cause: error });
+    return new MicrolibError('MLB_ERR_CONFLICT', `A record with id "${id}" already exists in ${collectionName}`, 'id', { cause });
   }
   const names = fields.map((field) => `"${field}"`).join(', ');
-  return new MicrolibError('MLB_ERR_CONFLICT', `Another record in ${collectionName} already has the same ${names} (unique index)`, fields[0], { cause: error });
+  return new MicrolibError('MLB_ERR_CONFLICT', `Another record in ${collectionName} already has the same ${names} (unique index)`, fields[0], { cause });
+}
+
+/** One document an `insertMany` refused, as the driver reports it (`WriteError`). */
+export interface InsertWriteError {
+  readonly code?: unknown;
+  readonly errmsg?: string | undefined;
+  readonly err?: { readonly keyPattern?: unknown };
+}
+
+/** The host's error for one document an unordered `insertMany` refused (the others may be stored). */
+export function insertItemError(writeError: InsertWriteError, settings: MongoErrorContext, id: string): MicrolibError {
+  const message = writeError.errmsg ?? '';
+  const pattern = writeError.err?.keyPattern as Record<string, unknown> | undefined;
+  if (writeError.code === 11000 && (pattern !== undefined || /duplicate key/i.test(message))) return duplicateOf(pattern, message, settings.collectionName, id, writeError);
+  return new MicrolibError('MLB_ERR_INTERNAL', `MongoDB could not create record "${id}" in ${settings.collectionName}: ${settings.scrub(message)}`, undefined, { cause: writeError });
 }
 
 /** A Node socket error that means the server went away. */

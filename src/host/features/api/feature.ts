@@ -39,6 +39,7 @@ export function apiFeature({ settings, catalog, placement, otherModels, authenti
     ...(authenticate ? { authenticate } : {}),
     bodyLimitBytes: settings.bodyLimitBytes,
     bodyBudget,
+    batchMaxItems: settings.batchMaxItems,
     defaultPageSize: settings.defaultPageSize,
     maxPageSize: settings.maxPageSize,
     remoteModel: otherModels,

@@ -7,6 +7,8 @@ export interface ApiSettings {
   bodyLimitBytes: number;
   /** Request-body bytes the process holds at once, all readers together (503 beyond). */
   maxBufferedBodyBytes: number;
+  /** Most items one batch request (POST/PATCH/DELETE with an array on a collection) may hold. */
+  batchMaxItems: number;
   /** Largest page size of list requests. */
   maxPageSize: number;
   defaultPageSize: number;
@@ -28,6 +30,7 @@ export function readApiSettings(env: Env): ApiSettings {
   return {
     bodyLimitBytes,
     maxBufferedBodyBytes: bufferedBodyBudget(env, bodyLimitBytes),
+    batchMaxItems: integer(env, 'BATCH_MAX_ITEMS', 1_000, 1, 100_000),
     maxPageSize,
     defaultPageSize,
     relationTimeoutMs: integer(env, 'RELATION_TIMEOUT_MS', 5_000, 1, 600_000),
