@@ -3,7 +3,7 @@
  * remove), in the spirit of Feathers services. The HTTP adapter calls these;
  * they call the model for rules and its datasource for storage.
  */
-import type { Datasource, ListQuery, Page } from './datasource.js';
+import type { Datasource, ListQuery, Page, ReadOptions } from './datasource.js';
 import { MicrolibError, notFoundError, validationError } from './errors.js';
 import { ID_PATTERN, ID_RULE } from './field-schema.js';
 import type { Model } from './model.js';
@@ -23,6 +23,8 @@ const DECRYPT = 'decrypt';
 
 /** Concurrent updates of one record retry this often before giving up with 409. */
 const UPDATE_ATTEMPTS = 5;
+/** Writes decide on the latest record, never on a replica that has not caught up. */
+const LATEST: ReadOptions = { latest: true };
 
 /** Where a service announces its writes (the host's event broker). */
 export interface WriteEvents {
@@ -99,10 +101,11 @@ export class ModelService {
     }
   }
 
-  async get(id: string, caller?: Caller): Promise<StoredRecord> {
+  /** With `options.latest`, the record as every acknowledged write left it (see ReadOptions): writes decide on that. */
+  async get(id: string, caller?: Caller, options?: ReadOptions): Promise<StoredRecord> {
     const owner = this.authorize('read', caller);
     this.checkId(id);
-    const record = await this.datasource.get(id);
+    const record = await (options ? this.datasource.get(id, options) : this.datasource.get(id));
     if (!record) throw notFoundError(`${this.model.name} ${id} not found`);
     checkOwner(this.model.name, record, owner);
     return record;
@@ -159,7 +162,7 @@ export class ModelService {
   ): Promise<StoredRecord> {
     const owner = authorize();
     for (let attempt = 1; ; attempt++) {
-      const existing = await this.get(id);
+      const existing = await this.get(id, undefined, LATEST);
       checkOwner(this.model.name, existing, owner);
       if (expectedRevision !== undefined && existing.revision !== expectedRevision) throw stale(this.model.name, id, existing.revision);
       const prepared = await prepare(existing);
@@ -200,7 +203,7 @@ export class ModelService {
     const owner = ownedBy(this.model.name, this.model.spec.access, caller);
     this.checkId(id);
     if (typeof command === 'string') {
-      const existing = await this.get(id);
+      const existing = await this.get(id, undefined, LATEST);
       checkOwner(this.model.name, existing, owner);
       if (expectedRevision !== undefined && existing.revision !== expectedRevision) throw stale(this.model.name, id, existing.revision);
       return this.startPort(id, command, input);
@@ -251,7 +254,7 @@ export class ModelService {
   async callPort(id: string, name: string, input: unknown, expectedRevision: number | undefined, caller?: Caller): Promise<StoredRecord> {
     this.checkInboundPort(name);
     if (expectedRevision !== undefined) {
-      const existing = await this.get(id, caller);
+      const existing = await this.get(id, caller, LATEST);
       if (existing.revision !== expectedRevision) throw stale(this.model.name, id, existing.revision);
     }
     return this.startPort(id, name, input, caller);
