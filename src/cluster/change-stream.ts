@@ -54,6 +54,9 @@ export class ChangeStream {
   private paused: Promise<void> | undefined;
   private resumeWrites: (() => void) | undefined;
   private onIdle: (() => void) | undefined;
+  /** Changes placed this turn of the event loop, sent together at its end (one message per worker, not one per write). */
+  private unsent: Array<{ change: Change; origin: ChangeSubscriber }> = [];
+  private sendScheduled = false;
 
   private constructor(
     private readonly key: string,
@@ -67,7 +70,7 @@ export class ChangeStream {
     return stream;
   }
 
-  /** The position of the last change sent: every write answered so far is at or before it. */
+  /** The position of the last change placed: every write answered so far is at or before it (its batch may still be on its way). */
   get current(): number {
     return this.position;
   }
@@ -160,7 +163,7 @@ export class ChangeStream {
       }
       ticket.placed(this.position, change);
     }
-    if (placed.length > 0) this.send(placed);
+    if (placed.length > 0) this.queueSend(placed);
     if (this.inFlight.length === 0 && this.onIdle) {
       const idle = this.onIdle;
       this.onIdle = undefined;
@@ -168,9 +171,26 @@ export class ChangeStream {
     }
   }
 
-  /** Each subscriber gets the changes other workers made: the writer applies its own from the write's answer. */
-  private send(placed: ReadonlyArray<{ change: Change; origin: ChangeSubscriber }>): void {
+  /**
+   * Sends at the end of this turn: under load one message then carries many changes. A worker may get a
+   * write's answer (or a position) a moment before the changes that precede it: its replica waits for them.
+   */
+  private queueSend(placed: ReadonlyArray<{ change: Change; origin: ChangeSubscriber }>): void {
+    for (const item of placed) this.unsent.push(item);
+    if (this.sendScheduled) return;
+    this.sendScheduled = true;
+    // The lag a replica reports counts from the oldest change of the batch.
     const at = Date.now();
+    setImmediate(() => {
+      this.sendScheduled = false;
+      const batch = this.unsent;
+      this.unsent = [];
+      this.send(batch, at);
+    });
+  }
+
+  /** Each subscriber gets the changes other workers made: the writer applies its own from the write's answer. */
+  private send(placed: ReadonlyArray<{ change: Change; origin: ChangeSubscriber }>, at: number): void {
     for (const subscriber of this.subscribers) {
       const changes = placed.filter((p) => p.origin !== subscriber).map((p) => p.change);
       if (changes.length > 0) subscriber.send('ds.changes', { key: this.key, at, changes });
