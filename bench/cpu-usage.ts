@@ -4,7 +4,7 @@
  * Linux only; elsewhere the figures are simply absent.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let ticksPerSecond: number | undefined;
 
@@ -53,4 +53,39 @@ export function coreTimes(cpu: number): CoreTimes | undefined {
 export function busyFraction(before: CoreTimes | undefined, after: CoreTimes | undefined): number | undefined {
   if (!before || !after || after.total <= before.total) return undefined;
   return (after.busy - before.busy) / (after.total - before.total);
+}
+
+/** The process and its descendants (a cluster's primary and its workers), from /proc; [] elsewhere. */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const siblings = children.get(parent) ?? [];
+      siblings.push(Number(name));
+      children.set(parent, siblings);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i] as number) ?? []));
+  return tree;
+}
+
+/** User + system CPU seconds of a process and all its descendants alive now, or undefined when /proc cannot tell. */
+export function processTreeCpuSeconds(root: number): number | undefined {
+  let total: number | undefined;
+  for (const pid of processTree(root)) {
+    const seconds = processCpuSeconds(pid);
+    if (seconds !== undefined) total = (total ?? 0) + seconds;
+  }
+  return total;
 }

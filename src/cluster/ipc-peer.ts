@@ -48,6 +48,8 @@ export class IpcPeer {
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void; timer?: NodeJS.Timeout }>();
   private closedBecause: string | undefined;
   private readonly listener = (message: unknown) => this.receive(message);
+  private readonly topics = new Map<string, (payload: unknown) => void>();
+  private readonly closeListeners: Array<(reason: string) => void> = [];
 
   constructor(
     private readonly endpoint: IpcEndpoint,
@@ -79,6 +81,17 @@ export class IpcPeer {
     });
   }
 
+  /** Hands notifications of `topic` to `listener` (handled at once, in arrival order) instead of the constructor's `onNotify`. */
+  listen(topic: string, listener: (payload: unknown) => void): void {
+    this.topics.set(topic, listener);
+  }
+
+  /** Calls `listener` once the channel closes (at once if it has). */
+  onClose(listener: (reason: string) => void): void {
+    if (this.closedBecause !== undefined) listener(this.closedBecause);
+    else this.closeListeners.push(listener);
+  }
+
   /** Sends a one-way message; dropped when the channel is closed. */
   notify(topic: string, payload: unknown): void {
     this.send({ mlb: 'notify', topic, payload });
@@ -94,6 +107,7 @@ export class IpcPeer {
       clearTimeout(entry.timer);
       entry.reject(new MicrolibError('MLB_ERR_UNAVAILABLE', `cluster channel closed: ${reason}`));
     }
+    for (const listener of this.closeListeners.splice(0)) listener(reason);
   }
 
   private send(message: Message, done: (error: Error | null) => void = () => undefined): void {
@@ -111,7 +125,10 @@ export class IpcPeer {
 
   private receive(message: unknown): void {
     if (!isMessage(message)) return;
-    if (message.mlb === 'notify') return this.onNotify(message.topic, message.payload);
+    if (message.mlb === 'notify') {
+      const listener = this.topics.get(message.topic);
+      return listener ? listener(message.payload) : this.onNotify(message.topic, message.payload);
+    }
     if (message.mlb === 'reply') {
       const entry = this.pending.get(message.id);
       if (!entry) return;

@@ -2,8 +2,9 @@
  * The cluster primary (CLUSTER_ENABLED=true): forks CLUSTER_WORKERS workers
  * that share the port, each with a stable slot (MICROLIB_WORKER_SLOT) that its
  * replacement inherits; replaces a dead worker (backing off while a slot
- * crash-loops); owns the memory and file datasources the workers reach over
- * IPC (and so holds the lock on DATA_DIR for them); relays events to the other workers' WebSocket streams; spreads reloads
+ * crash-loops); owns the memory and file datasources (the single writer: workers
+ * send it their writes over IPC and keep read replicas fed by its change streams,
+ * change-stream.ts) and so holds the lock on DATA_DIR for them; relays events to the other workers' WebSocket streams; spreads reloads
  * to every worker and remembers the deployed versions for replacements; keeps
  * the webhook delivery ids every worker processed (DATA_DIR). It
  * loads no remote and serves no HTTP. On SIGTERM it stops its workers, waits
@@ -19,6 +20,7 @@ import { builtInDatasources } from '../adapters/persistence/datasource-registry.
 import { lockDataDir } from '../adapters/persistence/file/data-dir-lock.js';
 import { IpcPeer, type IpcEndpoint } from './ipc-peer.js';
 import { OwnedDatasources } from './owned-datasources.js';
+import type { ChangeSubscriber } from './change-stream.js';
 import { RespawnBackoff } from './respawn-backoff.js';
 import { RELAYED_FROM, type ClusterInfo, type DeployedVersions, type ReloadBroadcast, type ReloadReport, type WorkerReloadOutcome } from './messages.js';
 import type { DomainEvent } from '../domain/events/index.js';
@@ -27,6 +29,8 @@ interface Member {
   slot: number;
   worker: Worker;
   peer: IpcPeer;
+  /** Sends the change streams of the collections this worker's replicas follow. */
+  subscriber: ChangeSubscriber;
   startedAt: number;
   listening: boolean;
 }
@@ -69,9 +73,9 @@ export async function runPrimary(config: PrimaryOptions, logger: Logger): Promis
 
   const others = (slot: number) => [...members.values()].filter((m) => m.slot !== slot);
 
-  function handlers(slot: number) {
+  function handlers(slot: number, subscriber: ChangeSubscriber) {
     return {
-      ...owned.handlers(),
+      ...owned.handlers(subscriber),
       versions: () => deployed,
       'delivery.first': (id: unknown) => {
         if (typeof id !== 'string') throw new Error('a delivery id is a string');
@@ -105,12 +109,14 @@ export async function runPrimary(config: PrimaryOptions, logger: Logger): Promis
 
   function fork(slot: number): void {
     const worker = cluster.fork({ MICROLIB_WORKER_SLOT: String(slot) });
+    const subscriber: ChangeSubscriber = { send: (topic, batch) => member.peer.notify(topic, batch) };
     const member: Member = {
       slot,
       worker,
+      subscriber,
       startedAt: Date.now(),
       listening: false,
-      peer: new IpcPeer(worker.process as unknown as IpcEndpoint, handlers(slot), (topic, payload) => {
+      peer: new IpcPeer(worker.process as unknown as IpcEndpoint, handlers(slot, subscriber), (topic, payload) => {
         // Events go to the other workers' WebSocket streams only, once.
         if (topic !== 'event' || (payload as DomainEvent)[RELAYED_FROM] !== undefined) return;
         const relayed = { ...(payload as DomainEvent), [RELAYED_FROM]: slot };
@@ -139,6 +145,7 @@ export async function runPrimary(config: PrimaryOptions, logger: Logger): Promis
     if (!member) return;
     members.delete(member.slot);
     member.peer.close(`worker ${member.slot} exited`);
+    owned.forget(member.subscriber);
     if (stopping) return;
     const backoff = backoffs.get(member.slot) ?? new RespawnBackoff();
     backoffs.set(member.slot, backoff);

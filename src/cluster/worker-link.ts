@@ -1,6 +1,6 @@
 /**
  * A cluster worker's side of the channel to the primary: datasources the
- * primary owns, its events for the other workers' WebSocket streams (and
+ * primary owns (writes to it, reads from this worker's replicas), its events for the other workers' WebSocket streams (and
  * theirs for its own), reloads to apply everywhere, and the versions a
  * replacement worker must load.
  */
@@ -8,7 +8,10 @@ import type { Server } from 'node:http';
 import type { DatasourceFactory } from '../domain/datasource.js';
 import { EventBroker, type DomainEvent } from '../domain/events/index.js';
 import { IpcPeer, type IpcEndpoint } from './ipc-peer.js';
+import type { Registry } from 'prom-client';
 import { ipcDatasourceFactories } from './ipc-datasource.js';
+import { registerReplicaMetrics } from './replica-metrics.js';
+import { WorkerReplicas } from './worker-replicas.js';
 import { RELAYED_FROM, type ClusterInfo, type DeployedVersions, type ReloadBroadcast, type ReloadReport, type VersionReload, type WorkerReloadOutcome } from './messages.js';
 
 export const WORKER_HEADER = 'x-microlib-worker';
@@ -56,6 +59,11 @@ export class WorkerLink {
   /** The datasource factories of this worker: memory and file through the primary. */
   datasourceFactories(base: Readonly<Record<string, DatasourceFactory>>): Record<string, DatasourceFactory> {
     return ipcDatasourceFactories(base, this.peer);
+  }
+
+  /** Adds this worker's read replica figures (lag, positions, calls to the primary) to /metrics. */
+  registerMetrics(registry: Registry): void {
+    registerReplicaMetrics(registry, WorkerReplicas.of(this.peer));
   }
 
   /**

@@ -93,7 +93,7 @@ export interface Datasource {
   readonly kind: string;
   /** Prepares the datasource (open files, replay logs, connect). Called once before use. */
   open(): Promise<void>;
-  get(id: string): Promise<StoredRecord | undefined>;
+  get(id: string, options?: ReadOptions): Promise<StoredRecord | undefined>;
   /** Stores a new record. Rejects with `MLB_ERR_CONFLICT` if the id exists. Resolves once the write is durable. */
   create(record: StoredRecord): Promise<StoredRecord>;
   /**
@@ -127,6 +127,17 @@ export interface Datasource {
    * it in /metrics and, when asked to, in readiness.
    */
   reachability?(): DatasourceReachability;
+}
+
+/** How a read is made. */
+export interface ReadOptions {
+  /**
+   * The read must see every write acknowledged so far, by any process: what a
+   * write decides on (the If-Match check, the record a patch merges into). A
+   * datasource that answers reads from a replica (a cluster worker's) catches up
+   * with its primary first; the others ignore it.
+   */
+  latest?: boolean;
 }
 
 /** What a datasource knows about reaching its server. */

@@ -3,7 +3,7 @@
  * remove), in the spirit of Feathers services. The HTTP adapter calls these;
  * they call the model for rules and its datasource for storage.
  */
-import type { Datasource, ListQuery, Page } from './datasource.js';
+import type { Datasource, ListQuery, Page, ReadOptions } from './datasource.js';
 import { conflictError, MicrolibError, notFoundError, validationError } from './errors.js';
 import { ID_PATTERN, ID_RULE } from './field-schema.js';
 import type { Model } from './model.js';
@@ -25,6 +25,8 @@ const DECRYPT = 'decrypt';
 
 /** Concurrent updates of one record retry this often before giving up with 409. */
 const UPDATE_ATTEMPTS = 5;
+/** Writes decide on the latest record, never on a replica that has not caught up. */
+const LATEST: ReadOptions = { latest: true };
 
 /** One item of a batch patch: the record, its changes, and the revision it must still have (If-Match), if any. */
 export interface BatchPatch {
@@ -214,7 +216,7 @@ export class ModelService {
       this.checkId(item.id);
       const first = firstAt.get(item.id)!;
       if (first !== index) throw validationError(`${this.model.name} ${item.id} is item ${first} of this batch already; a batch writes each record once`, 'id');
-      const existing = await this.get(item.id);
+      const existing = await this.get(item.id, undefined, LATEST);
       checkOwner(this.model.name, existing, owner);
       if (item.expectedRevision !== undefined && existing.revision !== item.expectedRevision) throw stale(this.model.name, item.id, existing.revision);
       return { existing, next: await prepare(existing, item) };
@@ -242,10 +244,11 @@ export class ModelService {
     return readFieldSelection(value, this.model.schema);
   }
 
-  async get(id: string, caller?: Caller): Promise<StoredRecord> {
+  /** With `options.latest`, the record as every acknowledged write left it (see ReadOptions): writes decide on that. */
+  async get(id: string, caller?: Caller, options?: ReadOptions): Promise<StoredRecord> {
     const owner = this.authorize('read', caller);
     this.checkId(id);
-    const record = await this.datasource.get(id);
+    const record = await (options ? this.datasource.get(id, options) : this.datasource.get(id));
     if (!record) throw notFoundError(`${this.model.name} ${id} not found`);
     checkOwner(this.model.name, record, owner);
     return record;
@@ -302,7 +305,7 @@ export class ModelService {
   ): Promise<StoredRecord> {
     const owner = authorize();
     for (let attempt = 1; ; attempt++) {
-      const existing = await this.get(id);
+      const existing = await this.get(id, undefined, LATEST);
       checkOwner(this.model.name, existing, owner);
       if (expectedRevision !== undefined && existing.revision !== expectedRevision) throw stale(this.model.name, id, existing.revision);
       const prepared = await prepare(existing);
@@ -343,7 +346,7 @@ export class ModelService {
     const owner = ownedBy(this.model.name, this.model.spec.access, caller);
     this.checkId(id);
     if (typeof command === 'string') {
-      const existing = await this.get(id);
+      const existing = await this.get(id, undefined, LATEST);
       checkOwner(this.model.name, existing, owner);
       if (expectedRevision !== undefined && existing.revision !== expectedRevision) throw stale(this.model.name, id, existing.revision);
       return this.startPort(id, command, input);
@@ -394,7 +397,7 @@ export class ModelService {
   async callPort(id: string, name: string, input: unknown, expectedRevision: number | undefined, caller?: Caller): Promise<StoredRecord> {
     this.checkInboundPort(name);
     if (expectedRevision !== undefined) {
-      const existing = await this.get(id, caller);
+      const existing = await this.get(id, caller, LATEST);
       if (existing.revision !== expectedRevision) throw stale(this.model.name, id, existing.revision);
     }
     return this.startPort(id, name, input, caller);

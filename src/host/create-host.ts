@@ -83,6 +83,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     datasources: () => datasourceMetrics(catalog),
     ...(hostOptions.strayErrors ? { strayErrors: hostOptions.strayErrors } : {}),
   });
+  cluster?.registerMetrics(metrics.registry);
   const internalFailure = internalFailureReporter(metrics, logger);
   // One budget of buffered request bodies for the whole process: API bodies and webhooks alike.
   const bodyBudget = new BodyBudget(config.maxBufferedBodyBytes);

@@ -4,6 +4,7 @@ import { IpcPeer, type IpcEndpoint } from '../../src/cluster/ipc-peer.js';
 import { OwnedDatasources } from '../../src/cluster/owned-datasources.js';
 
 const owned = new OwnedDatasources(builtInDatasources);
-new IpcPeer(process as unknown as IpcEndpoint, owned.handlers());
+// The one worker (the test process) gets the change streams of the collections it follows.
+const peer: IpcPeer = new IpcPeer(process as unknown as IpcEndpoint, owned.handlers({ send: (topic, batch) => peer.notify(topic, batch) }));
 // The parent going away is this process's cue to flush and leave.
 process.on('disconnect', () => void owned.closeAll().then(() => process.exit(0)));
