@@ -240,7 +240,7 @@ export function renderIndexSection(f: IndexFigures): string {
   return [
     '## Indexed pages on the embedded datasources',
     '',
-    `${f.records.toLocaleString('en-US')} records per model, one host pinned to the server core serving a \`memory\` and a \`file\` model that declare \`indexes: [{ fields: { score: 1 } }]\` ` +
+    `${f.records.toLocaleString('en-US')} records per model (\`BENCH_INDEX_RECORDS\`), one host pinned to the server core serving a \`memory\` and a \`file\` model that declare \`indexes: [{ fields: { score: 1 } }]\` ` +
       `(bench/index-bench.ts). Pages of 20: the first page without a filter (\`?limit=20\`), a range on the indexed field sorted by it ` +
       `(\`?score[$gte]=250000&score[$lt]=750000&sort=-score&limit=20\`, half the records in range), and the same range on \`weight\`, which holds the same values without an index. ` +
       `wrk -t1 -c${f.connections} on the client core, ${f.seconds} s per page in rounds taking turns (after a warm-up); each figure is the median round. ` +
