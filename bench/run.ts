@@ -15,6 +15,7 @@ import { renderReport } from './report.js';
 import { measureReloads, reloadTargetsPassed, renderReloadSection } from './reload-bench.js';
 import { flowTargetsPassed, measureFlows, renderFlowSection } from './flow-bench.js';
 import { batchTargetsPassed, measureBatches, renderBatchSection } from './batch-bench.js';
+import { indexTargetsPassed, measureIndexedPages, renderIndexSection } from './index-bench.js';
 import { clusterTargetsPassed, measureCluster, renderClusterSection } from './cluster-bench.js';
 import { kafkaSetup, measureEvents, renderEventSection, webswitchSetup, type EventFigures } from './events-bench.js';
 import { measurePlacements, placementTargetsPassed, renderPlacementSection } from './placement-bench.js';
@@ -104,6 +105,8 @@ async function main(): Promise<number> {
   const flows = await section('Flows', () => measureFlows(log), renderFlowSection, flowTargetsPassed);
   log('batches on the file datasource (bench/batch-bench.ts)');
   const batches = await section('Batches', () => measureBatches(log), renderBatchSection, batchTargetsPassed);
+  log('indexed pages on memory and file (bench/index-bench.ts)');
+  const indexed = await section('Indexed pages on the embedded datasources', () => measureIndexedPages(config, scripts, log), renderIndexSection, indexTargetsPassed);
 
   log('placements: forwarding overhead (bench/placement-bench.ts)');
   const placementsSection = await section('Placements: forwarding overhead', () => measurePlacements(config, scripts, dir, log), renderPlacementSection, placementTargetsPassed);
@@ -131,18 +134,19 @@ async function main(): Promise<number> {
   const eventSection = `${renderEventSection(eventFigures).trimEnd()}\n${eventFailure}`;
 
   const outcomes = evaluateTargets(results);
-  await writeFile(docsFile, `${renderReport(results, outcomes).trimEnd()}\n\n${reloads.text.trimEnd()}\n\n${isolation.text.trimEnd()}\n\n${flows.text.trimEnd()}\n\n${batches.text.trimEnd()}\n\n${placementsSection.text.trimEnd()}\n\n${serialization.text.trimEnd()}\n\n${clustered.text.trimEnd()}\n\n${eventSection}`);
+  await writeFile(docsFile, `${renderReport(results, outcomes).trimEnd()}\n\n${reloads.text.trimEnd()}\n\n${isolation.text.trimEnd()}\n\n${flows.text.trimEnd()}\n\n${batches.text.trimEnd()}\n\n${indexed.text.trimEnd()}\n\n${placementsSection.text.trimEnd()}\n\n${serialization.text.trimEnd()}\n\n${clustered.text.trimEnd()}\n\n${eventSection}`);
   log('\ntargets:');
   for (const outcome of outcomes) log(`  ${outcome.pass ? 'PASS' : 'FAIL'}  ${outcome.target}: ${outcome.measured}${outcome.note ? ` (${outcome.note})` : ''}`);
   log(`  ${reloads.passed ? 'PASS' : 'FAIL'}  hot deployment targets (see the report)`);
   log(`  ${isolation.passed ? 'PASS' : 'FAIL'}  isolation targets (see the report)`);
   log(`  ${flows.passed ? 'PASS' : 'FAIL'}  flow targets (see the report)`);
   log(`  ${batches.passed ? 'PASS' : 'FAIL'}  batch create ≥ 5× single POSTs on file (see the report)`);
+  log(`  ${indexed.passed ? 'PASS' : 'FAIL'}  indexed page targets (see the report)`);
   log(`  ${placementsSection.passed ? 'PASS' : 'FAIL'}  placement forwarding without errors (see the report)`);
   log(`  ${serialization.passed ? 'PASS' : 'FAIL'}  wire formats without errors (see the report)`);
   log(`  ${clustered.passed ? 'PASS' : 'FAIL'}  cluster runs free of errors (see the report)`);
   log(`\nwrote ${docsFile}`);
-  return outcomes.every((o) => o.pass) && reloads.passed && isolation.passed && flows.passed && batches.passed && placementsSection.passed && serialization.passed && clustered.passed && eventFailure === '' ? 0 : 1;
+  return outcomes.every((o) => o.pass) && reloads.passed && isolation.passed && flows.passed && batches.passed && indexed.passed && placementsSection.passed && serialization.passed && clustered.passed && eventFailure === '' ? 0 : 1;
 }
 
 /** Runs one bench section; a failure becomes a FAILED section of the report instead of ending the run. */

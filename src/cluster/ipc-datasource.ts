@@ -60,7 +60,7 @@ export class IpcDatasource implements Datasource {
     this.lifecycle.beginOpen();
     try {
       const key = (await this.replicas.call('ds.open', { kind: this.kind, options: portable(this.options) } satisfies OpenRequest)) as string;
-      this.replica = await this.replicas.acquire(key);
+      this.replica = await this.replicas.acquire(key, this.options['indexes']);
       this.key = key;
       this.lifecycle.endOpen(true);
     } catch (error) {

@@ -6,6 +6,8 @@
  * (at first use, and to resynchronise one that missed a change), and counts
  * what it asks the primary and how far behind the replicas run, for /metrics.
  */
+import { InMemoryCollection } from '../adapters/persistence/memory/in-memory-collection.js';
+import { readIndexDeclarations } from '../adapters/persistence/memory/index-declarations.js';
 import type { ChangeBatch, Snapshot } from './replication-messages.js';
 import type { IpcPeer } from './ipc-peer.js';
 import { DEFAULT_REPLICA_LIMITS, ReadReplica, type ReplicaLimits } from './read-replica.js';
@@ -68,11 +70,15 @@ export class WorkerReplicas {
     return this.peer.call(method, params);
   }
 
-  /** The replica of collection `key`, once it holds a snapshot; call `release` when done with it. */
-  async acquire(key: string): Promise<ReadReplica> {
+  /**
+   * The replica of collection `key`, once it holds a snapshot; call `release` when done with it.
+   * `indexes`: the model's index declarations, so the replica answers filtered and sorted pages as the primary's collection does.
+   */
+  async acquire(key: string, indexes?: unknown): Promise<ReadReplica> {
     let held = this.held.get(key);
     if (!held) {
-      const replica: ReadReplica = new ReadReplica(() => this.resync(key, replica), this.limits);
+      const declarations = readIndexDeclarations(indexes);
+      const replica: ReadReplica = new ReadReplica(() => this.resync(key, replica), this.limits, () => new InMemoryCollection(declarations));
       held = { replica, users: 0, ready: this.sync(key, replica), resyncs: 0 };
       this.held.set(key, held);
     }

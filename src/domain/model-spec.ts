@@ -170,7 +170,8 @@ export interface CommandSpec {
  * or `mongodb` (the original MicroLib's `DataSourceMemory`, `DataSourceFile`,
  * `DataSourceMongoDb` name the same), or an object naming one with its own options,
  * e.g. `{ adapter: 'mongodb', url, database, indexes }`. The options depend on the
- * datasource, so they are not checked here.
+ * datasource, so they are not checked here. `indexes` (`[{ fields: { total: 1 } }]`)
+ * also builds in-memory indexes on `memory` and `file`.
  */
 export type DatasourceSpec = string | { adapter: string; [option: string]: unknown };
 

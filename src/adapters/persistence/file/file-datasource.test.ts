@@ -54,7 +54,55 @@ datasourceConformance('file', async () => {
   };
 });
 
+datasourceConformance('file with indexes', async () => {
+  const dir = await tempDir();
+  const indexes = [{ fields: { age: 1 } }, { fields: { city: 'hashed' } }, { fields: { vip: 1, age: -1 } }, { fields: { n: 1 } }, { fields: { s: 1, n: -1 } }, { fields: { d: -1 } }, { fields: { rank: -1 } }];
+  return {
+    ds: createFileDatasource({ collection: 'conformance', dataDir: dir, logger: captureWarnings().logger, indexes }),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
 describe('file datasource', () => {
+  it('builds its indexes from the log at open and keeps them through compaction', () =>
+    inTempDir(async (dir) => {
+      const options = { indexes: [{ fields: { total: 1 } }, { fields: { tag: 'hashed' } }] };
+      await withOpen(
+        dir,
+        async (ds) => {
+          for (let i = 0; i < 1_000; i++) await ds.create(makeRecord(`r${i}`, { total: i, tag: `t${i % 10}` }));
+          // Moves in the log: a replace to a new total, a delete.
+          await ds.replace(makeRecord('r10', { total: 5_000, tag: 'moved' }, 2), 1);
+          await ds.delete('r999');
+        },
+        options,
+      );
+      const top = listQuery({ where: [{ field: 'total', op: 'gte', value: 990 }], sort: [{ field: 'total', direction: 1 }], limit: 20 });
+      const expectTop = async (ds: FileDatasource) => {
+        const before = ds.examinedRecords();
+        const page = await ds.list(top);
+        assert.deepEqual(ids(page.records), ['r990', 'r991', 'r992', 'r993', 'r994', 'r995', 'r996', 'r997', 'r998', 'r10']);
+        assert.ok(ds.examinedRecords() - before <= 10, `examined ${ds.examinedRecords() - before}`);
+        const moved = await ds.list(listQuery({ filter: { tag: 'moved' }, count: true }));
+        assert.deepEqual([ids(moved.records), moved.total], [['r10'], 1]);
+      };
+      await withOpen(
+        dir,
+        async (ds) => {
+          await expectTop(ds);
+          await ds.compact();
+          await expectTop(ds);
+          await ds.create(makeRecord('late', { total: 995.5 }));
+          assert.equal(ids((await ds.list(top)).records)[6], 'late');
+        },
+        options,
+      );
+    }));
+
+  it('refuses a bad index declaration when created, naming the option', () => {
+    assert.throws(() => fileDatasource('/nowhere', { indexes: [{ fields: { total: 1 }, unique: true }] }), { code: 'MLB_ERR_VALIDATION', field: 'indexes' });
+  });
+
   it('finds all data again after reopening, in creation order, with cursors still valid', () =>
     inTempDir(async (dir) => {
       const cursor = await withOpen(dir, async (ds) => {

@@ -38,6 +38,8 @@ export type { FileDatasourceOptions } from './file-settings.js';
 export interface FileDatasource extends Datasource {
   /** Rewrites the log as a snapshot of the live records now, whatever its size. */
   compact(): Promise<void>;
+  /** Records list queries have tested since open (indexes keep it near the page size; a scan adds the whole collection). */
+  examinedRecords(): number;
 }
 
 /** Logs opened by this process: two datasources appending to one log would corrupt it. */
@@ -180,6 +182,10 @@ class FileDatasourceImpl implements FileDatasource {
     }
   }
 
+  examinedRecords(): number {
+    return this.collection.examined;
+  }
+
   close(): Promise<void> {
     this.closing ??= this.closeLog();
     return this.closing;
@@ -192,7 +198,7 @@ class FileDatasourceImpl implements FileDatasource {
     }
     openLogs.add(logPath);
     try {
-      const opened = await openLogFile(this.settings, { acceptDataLoss: this.settings.acceptDataLoss, warn });
+      const opened = await openLogFile(this.settings, { acceptDataLoss: this.settings.acceptDataLoss, warn, indexes: this.settings.indexes });
       this.collection = opened.collection;
       this.live = opened.live;
       this.highSeq = opened.highSeq;

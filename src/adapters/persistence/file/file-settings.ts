@@ -2,6 +2,7 @@
 import { join, resolve } from 'node:path';
 import type { DatasourceOptions } from '../../../domain/datasource.js';
 import { validationError } from '../../../domain/errors.js';
+import { readIndexDeclarations, type IndexDeclaration } from '../memory/index-declarations.js';
 import { checkCollectionName } from './collection-name.js';
 import type { LogFiles } from './log-open.js';
 import { warnFunctionFor, type WarnFunction } from './warning-logger.js';
@@ -18,6 +19,8 @@ export interface FileDatasourceOptions {
   acceptDataLoss?: boolean;
   /** How often the sidecar is brought up to date while the log changes (default 10 s; 0: only at open, compaction and close). */
   checkpointIntervalMs?: number;
+  /** In-memory indexes, in the mongodb datasource's shape (see index-declarations.ts). */
+  indexes?: unknown;
 }
 
 const DEFAULT_COMPACT_MIN_BYTES = 4 << 20;
@@ -30,10 +33,11 @@ export interface FileSettings extends LogFiles {
   compactRatio: number;
   acceptDataLoss: boolean;
   checkpointIntervalMs: number;
+  indexes: IndexDeclaration[];
   warn: WarnFunction;
 }
 
-/** @throws MicrolibError `MLB_ERR_VALIDATION` for an unsafe collection name or bad options. */
+/** @throws MicrolibError `MLB_ERR_VALIDATION` for an unsafe collection name or bad options (index declarations included). */
 export function readFileSettings(options: DatasourceOptions): FileSettings {
   const collection = checkCollectionName(options.collection);
   if (typeof options.dataDir !== 'string' || options.dataDir.length === 0) {
@@ -52,6 +56,7 @@ export function readFileSettings(options: DatasourceOptions): FileSettings {
     compactRatio: numberOption(options, 'compactRatio', DEFAULT_COMPACT_RATIO, 1),
     acceptDataLoss: options['acceptDataLoss'] === true,
     checkpointIntervalMs: numberOption(options, 'checkpointIntervalMs', DEFAULT_CHECKPOINT_INTERVAL_MS, 0),
+    indexes: readIndexDeclarations(options['indexes']),
     warn: warnFunctionFor(options['logger']),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { InMemoryCollection } from '../memory/in-memory-collection.js';
+import type { IndexDeclaration } from '../memory/index-declarations.js';
 import { copyDamagedLines } from './damaged-lines.js';
 import { ACCEPT_DATA_LOSS_SETTING, dataLossError, missingSince, type FoundLog } from './data-loss.js';
 import { syncCreatedDirectories, syncDirectory, writeFully } from './file-io.js';
@@ -46,7 +47,10 @@ const REPORTED_DAMAGE = 5;
  * @throws MicrolibError `MLB_ERR_UNAVAILABLE` when acknowledged records are missing and `acceptDataLoss` is false,
  * or the log's format version is unknown.
  */
-export async function openLogFile(files: LogFiles, options: { acceptDataLoss: boolean; warn: WarnFunction }): Promise<OpenedLog> {
+export async function openLogFile(
+  files: LogFiles,
+  options: { acceptDataLoss: boolean; warn: WarnFunction; indexes?: readonly IndexDeclaration[] },
+): Promise<OpenedLog> {
   const { collection: name, dataDir, logPath, tempPath, metaPath, corruptPath } = files;
   const { warn } = options;
   await syncCreatedDirectories(dataDir, await mkdir(dataDir, { recursive: true }));
@@ -54,7 +58,7 @@ export async function openLogFile(files: LogFiles, options: { acceptDataLoss: bo
   await rm(tempPath, { force: true });
   let file = await open(logPath, 'a+');
   try {
-    const collection = new InMemoryCollection();
+    const collection = new InMemoryCollection(options.indexes);
     const replayed = await replayLog(file, collection, logPath, warn);
     let { size, live } = replayed;
     const { highSeq, damaged } = replayed;

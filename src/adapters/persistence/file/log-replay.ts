@@ -41,6 +41,8 @@ export async function replayLog(file: FileHandle, collection: InMemoryCollection
   const live = new LiveBytes();
   const damaged: DamagedLine[] = [];
   let highSeq = 0;
+  // Indexes are built once after the replay, not kept up to date line by line.
+  collection.deferIndexes();
   const scan = await scanLogLines(file, (line, offset) => {
     const entry = decodeLine(line);
     switch (entry.kind) {

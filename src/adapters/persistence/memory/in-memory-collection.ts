@@ -6,47 +6,48 @@
 import type { ListQuery, Page } from '../../../domain/datasource.js';
 import { badQueryError } from '../../../domain/errors.js';
 import type { StoredRecord } from '../../../domain/model-spec.js';
-import { cloneJson, compareJson, jsonEquals, type FieldValue } from '../shared/json-order.js';
+import { cloneJson, compareJson, jsonEquals } from '../shared/json-order.js';
 import { checkConditions, conditionsMatcher } from '../shared/list-conditions.js';
 import { decodeCursor, encodeCursor } from '../shared/list-cursor.js';
-import { SmallestK } from './smallest-k.js';
+import { bySeq, compareIds, fieldReader, type CollectionEntry, type Entry, type FieldReader } from './collection-entry.js';
+import type { IndexDeclaration } from './index-declarations.js';
+import { pageAnyOrder, pageInOrder, type PageCut, type PageRequest } from './list-paging.js';
+import { chooseIndexPlan, type CandidateOrder, type PlanCursor } from './query-planner.js';
+import { createIndex, type HashIndex, type SortedIndex } from './record-indexes.js';
 
-/** A stored record and its creation sequence number (the "creation order" sort key). */
-export interface CollectionEntry {
-  readonly record: StoredRecord;
-  readonly seq: number;
-}
-
-type FieldReader = (record: StoredRecord) => FieldValue;
-
-/**
- * Reads one field of records without reaching into the prototype (a record may
- * lack `constructor` or `__proto__`). Plain property access is several times
- * faster than `Object.hasOwn`, and safe for every name Object.prototype lacks.
- */
-function fieldReader(field: string): FieldReader {
-  if (!(field in Object.prototype)) return (record) => record[field];
-  return (record) => (Object.hasOwn(record, field) ? record[field] : undefined);
-}
-
-function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export type { CollectionEntry } from './collection-entry.js';
 
 /**
  * Records keyed by id. The map's iteration order is kept equal to creation
  * order (ascending `seq`), so creation-order pages need no sort at all.
  *
+ * Declared indexes (index-declarations.ts) are kept up to date on every write;
+ * a list query walks one of them instead of every record when the planner
+ * (query-planner.ts) finds that cheaper, with the same answer either way.
+ *
  * The collection owns the objects it is given and never hands them out: every
  * read returns a copy.
  */
 export class InMemoryCollection {
-  private readonly entries = new Map<string, CollectionEntry>();
+  private readonly entries = new Map<string, Entry>();
+  private readonly indexes: (SortedIndex | HashIndex)[];
   private nextSeq = 1;
+  /** While true (a log replay), writes leave the indexes alone; they are rebuilt once, before the next read that needs them. */
+  private indexesStale = false;
+  private examinedCount = 0;
+
+  constructor(indexes: readonly IndexDeclaration[] = []) {
+    this.indexes = indexes.map(createIndex);
+  }
 
   /** Number of stored records. */
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Records list queries have tested since the collection was made: a diagnostic showing whether indexes spare the scans. */
+  get examined(): number {
+    return this.examinedCount;
   }
 
   /** The stored record itself, for checks inside the datasource; callers must not modify or leak it. */
@@ -77,16 +78,17 @@ export class InMemoryCollection {
 
   /** Adds a new record (the caller has checked the id is free), taking ownership of it. */
   insert(record: StoredRecord, seq: number): void {
-    this.entries.set(record.id, { record, seq });
+    const entry: Entry = { record, seq };
+    this.entries.set(record.id, entry);
     if (seq >= this.nextSeq) this.nextSeq = seq + 1;
+    if (!this.indexesStale) for (const index of this.indexes) index.add(entry);
   }
 
   /** Replaces an existing record, keeping its place in creation order. Returns false when the id is unknown. */
   replace(record: StoredRecord): boolean {
     const entry = this.entries.get(record.id);
     if (!entry) return false;
-    // Map.set on an existing key keeps the key's position, hence creation order.
-    this.entries.set(record.id, { record, seq: entry.seq });
+    this.swapRecord(entry, record);
     return true;
   }
 
@@ -95,6 +97,7 @@ export class InMemoryCollection {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
     this.entries.delete(id);
+    if (!this.indexesStale) for (const index of this.indexes) index.remove(entry);
     return entry.record;
   }
 
@@ -104,14 +107,23 @@ export class InMemoryCollection {
    */
   restore(record: StoredRecord, seq: number): void {
     const entry = this.entries.get(record.id);
-    if (entry && entry.seq === seq) this.entries.set(record.id, { record, seq });
+    if (entry && entry.seq === seq) this.swapRecord(entry, record);
     else {
-      this.entries.delete(record.id);
+      if (entry) this.remove(record.id);
       this.insert(record, seq);
     }
   }
 
-  /** Re-establishes creation order of the map if a replay inserted records out of sequence. */
+  /**
+   * Stops maintaining the indexes until {@link finishRestore}: a log replay
+   * writes each record about as many times as it changed, and one rebuild at
+   * the end is cheaper than following every write.
+   */
+  deferIndexes(): void {
+    if (this.indexes.length > 0) this.indexesStale = true;
+  }
+
+  /** Re-establishes creation order of the map if a replay inserted records out of sequence, and rebuilds deferred indexes. */
   finishRestore(): void {
     let previous = 0;
     let ordered = true;
@@ -122,10 +134,12 @@ export class InMemoryCollection {
       }
       previous = entry.seq;
     }
-    if (ordered) return;
-    const sorted = [...this.entries.values()].sort((a, b) => a.seq - b.seq);
-    this.entries.clear();
-    for (const entry of sorted) this.entries.set(entry.record.id, entry);
+    if (!ordered) {
+      const sorted = [...this.entries.values()].sort(bySeq);
+      this.entries.clear();
+      for (const entry of sorted) this.entries.set(entry.record.id, entry);
+    }
+    this.rebuildIndexesIfStale();
   }
 
   /** Every entry in creation order (the stored objects: read-only use, e.g. writing a snapshot). */
@@ -140,84 +154,96 @@ export class InMemoryCollection {
    */
   list(query: ListQuery): Page {
     checkQuery(query);
-    const matches = compileFilter(query);
-    return query.sort.length === 0 ? this.listInCreationOrder(query, matches) : this.listSorted(query, matches);
-  }
-
-  /** Creation order is the map's order: walk it and stop as soon as the page is known to be full. */
-  private listInCreationOrder(query: ListQuery, matches: (record: StoredRecord) => boolean): Page {
-    let afterSeq = 0;
-    if (query.cursor !== undefined) {
-      const position = decodeCursor(query.cursor, query.sort, 1);
-      const seq = position.values[0];
-      if (typeof seq !== 'number') throw badQueryError('The cursor is malformed or does not belong to this query', 'cursor');
-      afterSeq = seq;
-    }
-    let toSkip = query.cursor === undefined ? query.offset : 0;
-    const page: CollectionEntry[] = [];
-    let more = false;
-    let total = 0;
-    for (const entry of this.entries.values()) {
-      if (!matches(entry.record)) continue;
-      total++;
-      if (entry.seq <= afterSeq) continue;
-      if (toSkip > 0) {
-        toSkip--;
-      } else if (page.length < query.limit) {
-        page.push(entry);
-      } else {
-        more = true;
-        if (!query.count) break;
-      }
-    }
-    const last = page[page.length - 1];
-    return buildPage(page, query.count ? total : undefined, more && last ? encodeCursor(query.sort, [last.seq], last.record.id) : undefined);
-  }
-
-  private listSorted(query: ListQuery, matches: (record: StoredRecord) => boolean): Page {
+    this.rebuildIndexesIfStale();
     const sort = query.sort;
     const keys = sort.map((key) => ({ read: fieldReader(key.field), direction: key.direction }));
-    const compare = (a: CollectionEntry, b: CollectionEntry): number => {
+    const cursor = readCursor(query);
+    const request: PageRequest = {
+      matches: compileFilter(query),
+      isAfter: afterCursor(cursor, keys),
+      skip: query.cursor === undefined ? query.offset : 0,
+      limit: query.limit,
+      count: query.count,
+    };
+    const plan = this.indexes.length > 0 ? chooseIndexPlan(this.indexes, query, this.entries.size, cursor) : undefined;
+    let candidates: Iterable<Entry>;
+    let order: CandidateOrder;
+    if (plan) {
+      candidates = plan.open();
+      order = plan.order;
+    } else {
+      candidates = this.entries.values();
+      order = sort.length === 0 ? 'creation' : 'none';
+    }
+    const compareSortValues = (a: Entry, b: Entry): number => {
       for (const key of keys) {
         const order = compareJson(key.read(a.record), key.read(b.record));
         if (order !== 0) return key.direction * order;
       }
-      return compareIds(a.record.id, b.record.id);
+      return 0;
     };
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, sort, sort.length);
-    const isAfterCursor = (record: StoredRecord): boolean => {
-      if (!after) return true;
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i] as (typeof keys)[number];
-        const order = compareJson(key.read(record), after.values[i]);
-        if (order !== 0) return key.direction * order > 0;
-      }
-      return compareIds(record.id, after.id) > 0;
-    };
-    const skip = after ? 0 : query.offset;
-    // One extra record tells whether another page follows.
-    const selection = new SmallestK<CollectionEntry>(skip + query.limit + 1, compare);
-    let total = 0;
-    for (const entry of this.entries.values()) {
-      if (!matches(entry.record)) continue;
-      total++;
-      if (!isAfterCursor(entry.record)) continue;
-      selection.offer(entry);
+    let cut: PageCut;
+    if (order === 'none') {
+      cut = pageAnyOrder(candidates, request, sort.length === 0 ? bySeq : (a, b) => compareSortValues(a, b) || compareIds(a.record.id, b.record.id));
+    } else {
+      cut = pageInOrder(candidates, request, order === 'sort' ? (a, b) => compareSortValues(a, b) === 0 : undefined);
     }
-    const selected = selection.sorted();
-    const page = selected.slice(skip, skip + query.limit);
-    const more = selected.length > skip + query.limit;
-    const last = page[page.length - 1];
-    const nextCursor =
-      more && last
-        ? encodeCursor(
-            sort,
-            keys.map((key) => key.read(last.record)),
-            last.record.id,
-          )
-        : undefined;
-    return buildPage(page, query.count ? total : undefined, nextCursor);
+    this.examinedCount += cut.examined;
+    const last = cut.page[cut.page.length - 1];
+    let nextCursor: string | undefined;
+    if (cut.more && last) {
+      nextCursor = sort.length === 0 ? encodeCursor(sort, [last.seq], last.record.id) : encodeCursor(sort, keys.map((key) => key.read(last.record)), last.record.id);
+    }
+    return buildPage(cut.page, query.count ? cut.total : undefined, nextCursor);
   }
+
+  /** Puts `record` in the entry, moving the entry in the indexes whose values changed. */
+  private swapRecord(entry: Entry, record: StoredRecord): void {
+    if (this.indexesStale || this.indexes.length === 0) {
+      entry.record = record;
+      return;
+    }
+    const moved = this.indexes.filter((index) => index.moves(entry.record, record));
+    for (const index of moved) index.remove(entry);
+    entry.record = record;
+    for (const index of moved) index.add(entry);
+  }
+
+  private rebuildIndexesIfStale(): void {
+    if (!this.indexesStale) return;
+    const all = [...this.entries.values()];
+    for (const index of this.indexes) index.rebuild(all);
+    this.indexesStale = false;
+  }
+}
+
+type SortReader = { read: FieldReader; direction: 1 | -1 };
+
+/** Where the cursor says the page starts. */
+function readCursor(query: ListQuery): PlanCursor {
+  if (query.cursor === undefined) return {};
+  if (query.sort.length === 0) {
+    const seq = decodeCursor(query.cursor, query.sort, 1).values[0];
+    if (typeof seq !== 'number') throw badQueryError('The cursor is malformed or does not belong to this query', 'cursor');
+    return { afterSeq: seq };
+  }
+  const position = decodeCursor(query.cursor, query.sort, query.sort.length);
+  return { afterValues: position.values, afterId: position.id };
+}
+
+/** The test "comes after the cursor" in the query's order, or undefined without a cursor. */
+function afterCursor(cursor: PlanCursor, keys: readonly SortReader[]): ((entry: Entry) => boolean) | undefined {
+  const { afterSeq, afterValues, afterId } = cursor;
+  if (afterSeq !== undefined) return (entry) => entry.seq > afterSeq;
+  if (afterValues === undefined || afterId === undefined) return undefined;
+  return (entry) => {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as SortReader;
+      const order = compareJson(key.read(entry.record), afterValues[i]);
+      if (order !== 0) return key.direction * order > 0;
+    }
+    return compareIds(entry.record.id, afterId) > 0;
+  };
 }
 
 function compileFilter(query: ListQuery): (record: StoredRecord) => boolean {

@@ -1,10 +1,32 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { datasourceConformance, rejectsWithCode } from '../../../testing/index.js';
+import { datasourceConformance, listQuery, makeRecord, rejectsWithCode } from '../../../testing/index.js';
 import { createMemoryDatasource } from './memory-datasource.js';
 
 datasourceConformance('memory', async () => ({
   ds: createMemoryDatasource({ collection: 'conformance', dataDir: '' }),
+  cleanup: async () => undefined,
+}));
+
+/** Indexes on the fields the conformance cases query and sort by: the answers must not change. */
+const CONFORMANCE_INDEXES = [
+  { fields: { age: 1 } },
+  { fields: { name: -1 } },
+  { fields: { city: 'hashed' } },
+  { fields: { vip: 1, age: -1 } },
+  { fields: { n: 1 } },
+  { fields: { s: 'hashed' } },
+  { fields: { s: 1, n: -1 } },
+  { fields: { b: 1 } },
+  { fields: { d: -1 } },
+  { fields: { id: 1 } },
+  { fields: { rank: -1 } },
+  { fields: { v: 1 } },
+  { fields: { nick: 'hashed' } },
+];
+
+datasourceConformance('memory with indexes', async () => ({
+  ds: createMemoryDatasource({ collection: 'conformance', dataDir: '', indexes: CONFORMANCE_INDEXES }),
   cleanup: async () => undefined,
 }));
 
@@ -16,5 +38,26 @@ describe('memory datasource', () => {
     await ds.open();
     await ds.close();
     await ds.close();
+  });
+
+  it('refuses a bad index declaration when created, naming the option', () => {
+    assert.throws(() => createMemoryDatasource({ collection: 'x', dataDir: '', indexes: [{ fields: { total: 'up' } }] }), {
+      code: 'MLB_ERR_VALIDATION',
+      field: 'indexes',
+    });
+  });
+
+  it('answers a range page from its index, not by reading every record', async () => {
+    const ds = createMemoryDatasource({ collection: 'x', dataDir: '', indexes: [{ fields: { total: -1 } }] });
+    await ds.open();
+    try {
+      for (let i = 0; i < 2_000; i++) await ds.create(makeRecord(`r${i}`, { total: i }));
+      const before = ds.examinedRecords();
+      const page = await ds.list(listQuery({ where: [{ field: 'total', op: 'lt', value: 1_000 }], sort: [{ field: 'total', direction: -1 }], limit: 5 }));
+      assert.deepEqual(page.records.map((record) => record['total']), [999, 998, 997, 996, 995]);
+      assert.ok(ds.examinedRecords() - before <= 6, `examined ${ds.examinedRecords() - before}`);
+    } finally {
+      await ds.close();
+    }
   });
 });

@@ -7,16 +7,27 @@ import type { StoredRecord } from '../../../domain/model-spec.js';
 import { conflictError } from '../../../domain/errors.js';
 import { DatasourceLifecycle } from '../shared/datasource-lifecycle.js';
 import { InMemoryCollection } from './in-memory-collection.js';
+import { readIndexDeclarations } from './index-declarations.js';
 import { cloneJson } from '../shared/json-order.js';
 import { withJson } from '../../../domain/record-json.js';
 import { normalizeRecord } from '../shared/record-copy.js';
 import { checkRevision } from '../shared/revision-check.js';
 
-/** Creates a `memory` datasource for one collection. Only `options.collection` is used (in messages). */
-export function createMemoryDatasource(options: DatasourceOptions): Datasource {
+/** A memory datasource, with a diagnostic for tests and operators. */
+export interface MemoryDatasource extends Datasource {
+  /** Records list queries have tested so far (indexes keep it near the page size; a scan adds the whole collection). */
+  examinedRecords(): number;
+}
+
+/**
+ * Creates a `memory` datasource for one collection. It reads `options.collection`
+ * (in messages) and `options.indexes` (index-declarations.ts).
+ * @throws MicrolibError `MLB_ERR_VALIDATION` (field `indexes`) for a bad index declaration.
+ */
+export function createMemoryDatasource(options: DatasourceOptions): MemoryDatasource {
   const collectionName = String(options.collection);
   const lifecycle = new DatasourceLifecycle(`memory datasource "${collectionName}"`);
-  const records = new InMemoryCollection();
+  const records = new InMemoryCollection(readIndexDeclarations(options['indexes']));
 
   function insert(input: StoredRecord): StoredRecord {
     const { record, json } = normalizeRecord(input);
@@ -79,5 +90,7 @@ export function createMemoryDatasource(options: DatasourceOptions): Datasource {
     async close() {
       if (lifecycle.beginClose()) lifecycle.endClose();
     },
+
+    examinedRecords: () => records.examined,
   };
 }

@@ -11,7 +11,7 @@ export type FieldValue = Json | undefined;
  * Rank of a value's type in the MongoDB-like sort order:
  * missing/null < numbers < strings < objects < arrays < booleans.
  */
-function typeRank(value: FieldValue): number {
+export function typeRank(value: FieldValue): number {
   if (value === undefined || value === null) return 0;
   switch (typeof value) {
     case 'number':
