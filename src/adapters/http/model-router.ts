@@ -4,7 +4,8 @@
  * request's time, so the hot path does not go through them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MicrolibError } from '../../domain/errors.js';
+import { MicrolibError, ModelCodeError } from '../../domain/errors.js';
+import type { VersionTally } from '../../domain/resilience/version-tally.js';
 import { readJsonBody } from './read-body.js';
 import { checkQueryEncoding } from './query-encoding.js';
 import { BusyError, type BodyBudget } from './body-budget.js';
@@ -17,6 +18,7 @@ import type { RouteKind } from '../metrics/metrics.js';
 import { MODELS_PREFIX } from './models-prefix.js';
 import { buildDispatchTable, matchShape, type PathShape } from './routes/route-dispatch.js';
 import { modelRouteHandlers, type RouteHandler, type RouteHandlerOptions, type RouteRequest } from './routes/route-handlers.js';
+import { chooseSide } from './version-choice.js';
 
 export interface ModelRouterOptions extends RouteHandlerOptions {
   bodyLimitBytes: number;
@@ -68,11 +70,23 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
     const slash = rest.indexOf('/');
     const endpoint = slash === -1 ? rest : rest.slice(0, slash);
     const tail = slash === -1 ? '' : rest.slice(slash + 1);
+    // Set when the endpoint's remote runs a canary: the chosen version's outcomes are counted there.
+    let tally: VersionTally | undefined;
+    let tallyStart = 0;
+    let modelFailure = false;
     try {
       // Who asks comes first: an anonymous client learns nothing, not even which models exist.
       const caller = options.authenticate ? await options.authenticate(req) : undefined;
-      const served = current.atEndpoint(endpoint);
+      let served = current.atEndpoint(endpoint);
       if (!served) throw new MicrolibError('MLB_ERR_NOT_FOUND', `no model is served at ${MODELS_PREFIX}${endpoint}`);
+      // One comparison when no canary runs; otherwise one decision picks the version for the whole request.
+      const split = current.splits === null ? undefined : current.splits.get(endpoint);
+      if (split !== undefined) {
+        tallyStart = startedAt || performance.now();
+        const side = chooseSide(split, req, caller);
+        served = side.served;
+        tally = side.tally;
+      }
       modelName = served.model.name;
       // A path that is not percent-encoding counts as the collection's, as it always has in the metrics.
       kind = 'collection';
@@ -111,6 +125,7 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
       const input = route.body === undefined ? undefined : route.body.schema === 'any' ? await optionalBody(req) : await readJsonBody(req, options.bodyLimitBytes, options.bodyBudget);
       await handler.answer(request, input, route.ifMatch ? expectedRevision(req) : undefined);
     } catch (error) {
+      if (tally !== undefined && error instanceof ModelCodeError) modelFailure = true;
       if (isClientFacing(error)) {
         const headers =
           error instanceof MethodNotAllowed ? { allow: error.allow } : (refusalHeaders(error) ?? retryAfter(error));
@@ -126,6 +141,7 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
     } finally {
       current.leave();
       options.observe?.(modelName, kind, req.method ?? '-', res.statusCode, startedAt);
+      tally?.record(res.statusCode, performance.now() - tallyStart, modelFailure);
     }
   };
 }
