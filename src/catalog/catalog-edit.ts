@@ -3,20 +3,12 @@
  * placed models, adapters and services leave, the version's own come in. Clashes
  * with another remote (an endpoint, a model name, an adapter or service name) refuse
  * the version, naming what clashed and who holds it; the current catalog is untouched.
+ * Canaries of other remotes carry over; the remote's own canary, if any, is dropped
+ * (the caller promotes or ends it: `canary-edit.ts`).
  */
-import type { Adapter } from '../domain/model-spec.js';
-import { Catalog, type Bound, type PlacedElsewhere, type ServedModel } from './catalog.js';
+import { Catalog, type Bound, type CanaryEntry, type PlacedElsewhere, type RemoteContribution, type ServedModel } from './catalog.js';
 
-/** What one loaded version of a remote brings to the catalog. */
-export interface RemoteContribution {
-  readonly remote: string;
-  /** Its models served on this node. */
-  readonly models: readonly ServedModel[];
-  /** Its models that another placement serves. */
-  readonly placed: readonly PlacedElsewhere[];
-  readonly adapters: ReadonlyMap<string, Adapter>;
-  readonly services: ReadonlyMap<string, unknown>;
-}
+export type { RemoteContribution } from './catalog.js';
 
 /** Thrown when a version would take an endpoint or name another remote holds. */
 export class CatalogClashError extends Error {
@@ -53,7 +45,9 @@ export function withContribution(current: Catalog, contribution: RemoteContribut
     adapters: mergeExports('adapter', current.bindings.adapters, contribution.adapters, remote),
     services: mergeExports('service', current.bindings.services, contribution.services, remote),
   };
-  return new Catalog(served, bindings, placed);
+  const canaries = new Map<string, CanaryEntry>();
+  for (const canary of current.canaries()) if (canary.remote !== remote) canaries.set(canary.remote, canary);
+  return new Catalog(served, bindings, placed, canaries);
 }
 
 /**

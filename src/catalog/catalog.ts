@@ -5,11 +5,14 @@
  * that ports bind to. A catalog never changes: a hot deploy builds the next one
  * beside it (`catalog-edit.ts`) and swaps it in with one assignment
  * (`live-catalog.ts`), so a request that read the catalog once sees one
- * version of everything to its end.
+ * version of everything to its end. While a remote runs a canary, the catalog
+ * holds both of its versions (`splits`), and each request picks one.
  */
 import type { Model } from '../domain/model.js';
 import type { ModelService } from '../domain/model-service.js';
 import type { Adapter } from '../domain/model-spec.js';
+import type { VersionTally } from '../domain/resilience/version-tally.js';
+import type { SplitPolicy } from './traffic-split.js';
 
 /** A model served here: the compiled model, its use cases, and which build serves it. */
 export interface ServedModel {
@@ -41,6 +44,54 @@ export interface Bindings {
 
 const NO_BINDINGS: Bindings = { adapters: new Map(), services: new Map() };
 
+/** What one loaded version of a remote brings to the catalog. */
+export interface RemoteContribution {
+  readonly remote: string;
+  /** Its models served on this node. */
+  readonly models: readonly ServedModel[];
+  /** Its models that another placement serves. */
+  readonly placed: readonly PlacedElsewhere[];
+  readonly adapters: ReadonlyMap<string, Adapter>;
+  readonly services: ReadonlyMap<string, unknown>;
+}
+
+/**
+ * A canary: a second version of a remote served beside its stable one. The
+ * catalog keeps the canary's whole contribution, so promoting it is the same
+ * edit as a hot deploy of that version.
+ */
+export interface CanaryEntry {
+  readonly remote: string;
+  readonly stableVersion: string;
+  readonly canaryVersion: string;
+  readonly contribution: RemoteContribution;
+  readonly policy: SplitPolicy;
+  /** The hash state of the remote's name (traffic-split.ts), so a request hashes only its key. */
+  readonly seed: number;
+  /** Outcomes per version since the canary started; the same objects across weight changes. */
+  readonly tallies: { readonly stable: VersionTally; readonly canary: VersionTally };
+}
+
+/** One version's model at an endpoint a canary splits, and where its outcomes are counted. */
+export interface VersionSide {
+  readonly version: string;
+  readonly served: ServedModel;
+  readonly tally: VersionTally;
+}
+
+/**
+ * An endpoint of a remote with a canary: the stable version's model, the
+ * canary's, or both (a model the canary adds has no stable side; one it drops
+ * has no canary side).
+ */
+export interface EndpointSplit {
+  readonly canary: CanaryEntry;
+  readonly stableSide: VersionSide | undefined;
+  readonly canarySide: VersionSide | undefined;
+}
+
+const NO_CANARIES: ReadonlyMap<string, CanaryEntry> = new Map();
+
 export class Catalog {
   /** Nothing served: the catalog of a host before its first load. */
   static empty(): Catalog {
@@ -49,6 +100,11 @@ export class Catalog {
 
   private readonly servedByName: ReadonlyMap<string, ServedModel>;
   private readonly placedByName: ReadonlyMap<string, PlacedElsewhere>;
+  /**
+   * Endpoints whose remote runs a canary, each with its two versions; null while
+   * no canary runs, so the request path pays one comparison for the feature.
+   */
+  readonly splits: ReadonlyMap<string, EndpointSplit> | null;
   private users = 0;
   private idleWaiters: Array<() => void> = [];
 
@@ -59,9 +115,22 @@ export class Catalog {
     readonly bindings: Bindings,
     /** Endpoints of models placed on other nodes (placements), forwarded there. */
     private readonly placedByEndpoint: ReadonlyMap<string, PlacedElsewhere>,
+    /** Canaries by remote: `servedByEndpoint` holds the stable models and the models only a canary serves. */
+    private readonly canaryByRemote: ReadonlyMap<string, CanaryEntry> = NO_CANARIES,
   ) {
     this.servedByName = new Map([...servedByEndpoint.values()].map((served) => [served.model.name, served]));
     this.placedByName = new Map([...placedByEndpoint.values()].map((placed) => [placed.modelName, placed]));
+    this.splits = canaryByRemote.size === 0 ? null : splitsOf(servedByEndpoint, canaryByRemote);
+  }
+
+  /** The canary of a remote, when one runs. */
+  canary(remote: string): CanaryEntry | undefined {
+    return this.canaryByRemote.get(remote);
+  }
+
+  /** Every canary running. */
+  canaries(): IterableIterator<CanaryEntry> {
+    return this.canaryByRemote.values();
   }
 
   /** The model served at `/microlib/api/models/<endpoint>`. */
@@ -122,4 +191,24 @@ export class Catalog {
   whenIdle(): Promise<void> {
     return this.users === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
+}
+
+/** Every endpoint of every remote with a canary, with the version(s) serving it. */
+function splitsOf(served: ReadonlyMap<string, ServedModel>, canaries: ReadonlyMap<string, CanaryEntry>): Map<string, EndpointSplit> {
+  const splits = new Map<string, EndpointSplit>();
+  for (const canary of canaries.values()) {
+    const canaryModels = new Map(canary.contribution.models.map((m) => [m.model.endpoint, m]));
+    for (const [endpoint, model] of served) {
+      if (model.model.identity.remote !== canary.remote) continue;
+      const canaryModel = canaryModels.get(endpoint);
+      // A model only the canary serves is in `served` too: it is the canary's side alone.
+      const stableModel = model === canaryModel ? undefined : model;
+      splits.set(endpoint, {
+        canary,
+        stableSide: stableModel && { version: canary.stableVersion, served: stableModel, tally: canary.tallies.stable },
+        canarySide: canaryModel && { version: canary.canaryVersion, served: canaryModel, tally: canary.tallies.canary },
+      });
+    }
+  }
+  return splits;
 }

@@ -11,12 +11,14 @@ import { init } from './commands/init.js';
 import { reload } from './commands/reload.js';
 import { remotes } from './commands/remotes.js';
 import { rollback } from './commands/rollback.js';
+import { canary } from './commands/canary.js';
+import { abort, promote } from './commands/canary-end.js';
 import { start } from './commands/start.js';
 import { status } from './commands/status.js';
 import { HostError } from './host-client.js';
 import { ScaffoldError } from './scaffold/write-remote.js';
 
-const COMMANDS: readonly Command[] = [start, reload, status, remotes, rollback, init];
+const COMMANDS: readonly Command[] = [start, reload, status, remotes, rollback, canary, promote, abort, init];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

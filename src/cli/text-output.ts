@@ -29,3 +29,34 @@ export function reloadLine(r: ReloadOutcome, reloaded = 'reloaded'): string {
   const change = r.outcome === 'reloaded' ? `${reloaded} ${shortVersion(r.from)} -> ${shortVersion(r.to)}` : r.outcome === 'unchanged' ? `unchanged at ${shortVersion(r.to)}` : `failed still at ${shortVersion(r.to)}`;
   return `${r.remote}: ${change} (${r.ms} ms)${r.error ? `\n  ${r.error}` : ''}`;
 }
+
+/** What the canary routes answer, as far as the CLI reads it. */
+export interface CanaryOutcome {
+  remote: string;
+  outcome: 'started' | 'updated' | 'promoted' | 'aborted' | 'failed';
+  stable: string | null;
+  canary: string | null;
+  attempted?: string | null;
+  split?: { weight: number; sticky?: Record<string, string | true>; mode: string };
+  ms: number;
+  error?: string;
+}
+
+/**
+ * `orders: canary 3c4d… at 10 % beside 1a2b… (12 ms)`, `orders: promoted 3c4d… (…)`,
+ * `orders: aborted, 1a2b… serves alone (…)` or `orders: canary failed, 1a2b… serves alone`
+ * with the error on a second line.
+ */
+export function canaryLine(r: CanaryOutcome): string {
+  const sticky = r.split?.sticky ? `, sticky ${Object.entries(r.split.sticky).map(([k, v]) => (v === true ? k : `${k} ${v}`)).join('')}` : '';
+  const mode = r.split?.mode === 'ab' ? ', A/B' : '';
+  const change =
+    r.outcome === 'started' || r.outcome === 'updated'
+      ? `canary ${shortVersion(r.canary)} at ${r.split?.weight ?? '?'} % beside ${shortVersion(r.stable)}${sticky}${mode}`
+      : r.outcome === 'promoted'
+        ? `promoted ${shortVersion(r.stable)}`
+        : r.outcome === 'aborted'
+          ? `aborted, ${shortVersion(r.stable)} serves alone`
+          : `canary${r.attempted ? ` ${shortVersion(r.attempted)}` : ''} failed, ${shortVersion(r.stable)} serves alone`;
+  return `${r.remote}: ${change} (${r.ms} ms)${r.error ? `\n  ${r.error}` : ''}`;
+}

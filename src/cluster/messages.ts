@@ -5,7 +5,7 @@
  */
 
 /** Why a reload ran: `rollback` pins the version for replacement workers; slot 1 spreads `poll` reloads. */
-export type ReloadReason = 'startup' | 'webhook' | 'manual' | 'poll' | 'rollback';
+export type ReloadReason = 'startup' | 'webhook' | 'manual' | 'poll' | 'rollback' | 'promote';
 
 /** A reload to apply: exactly this version (never resolving a ref again), for this reason. */
 export interface VersionReload {
@@ -51,3 +51,42 @@ export interface ClusterInfo {
 
 /** Marks an event one worker relayed to the others' WebSocket streams: never relayed again. */
 export const RELAYED_FROM = 'relayedFrom';
+
+/** What keeps one user on one version of a canary (as the deployment names it). */
+export type StickyKey = { header: string } | { cookie: string } | { subject: true };
+
+/** How a canary splits requests. */
+export interface CanarySplit {
+  weight: number;
+  sticky: StickyKey | undefined;
+  mode: 'canary' | 'ab';
+}
+
+/** A canary change one worker made, for the others to apply: always an exact version. */
+export type CanaryChange =
+  | { action: 'start'; version: string; stable: string; split: CanarySplit; allowRemove: boolean; startedAt: string }
+  | { action: 'split'; split: CanarySplit }
+  | { action: 'promote' }
+  | { action: 'abort' };
+
+export interface CanaryBroadcast {
+  remote: string;
+  change: CanaryChange;
+}
+
+/** What the cluster reads of a canary change's outcome in one worker. */
+export interface CanaryReport {
+  outcome: 'started' | 'updated' | 'promoted' | 'aborted' | 'failed';
+  error?: string;
+}
+
+/** How a canary change went in one worker. */
+export interface WorkerCanaryOutcome {
+  slot: number | null;
+  pid: number | null;
+  outcome: CanaryReport['outcome'];
+  error?: string;
+}
+
+/** The canaries running, by remote, as DATA_DIR keeps them (a worker that starts resumes them). */
+export type SavedCanaries = Record<string, { stable: string; canary: string; weight: number; sticky: StickyKey | null; mode: 'canary' | 'ab'; startedAt: string; allowRemove: boolean }>;

@@ -5,7 +5,8 @@
  * crash-loops); owns the memory and file datasources (the single writer: workers
  * send it their writes over IPC and keep read replicas fed by its change streams,
  * change-stream.ts) and so holds the lock on DATA_DIR for them; relays events to the other workers' WebSocket streams; spreads reloads
- * to every worker and remembers the deployed versions for replacements; keeps
+ * and canary changes to every worker and remembers the deployed versions and the canaries
+ * (saved in DATA_DIR, so a restart resumes them) for replacements; keeps
  * the webhook delivery ids every worker processed (DATA_DIR). It
  * loads no remote and serves no HTTP. On SIGTERM it stops its workers, waits
  * for them (bounded), closes its datasources and exits.
@@ -16,13 +17,25 @@ import path from 'node:path';
 import type { Logger } from '../adapters/logging/logger.js';
 import { boundAddress, boundUrl } from '../adapters/http/bound-url.js';
 import { DELIVERY_FILE, DeliveryFile } from '../adapters/http/delivery-file.js';
+import { CANARY_FILE, CanaryFile } from '../adapters/http/canary-file.js';
 import { builtInDatasources } from '../adapters/persistence/datasource-registry.js';
 import { lockDataDir } from '../adapters/persistence/file/data-dir-lock.js';
 import { IpcPeer, type IpcEndpoint } from './ipc-peer.js';
 import { OwnedDatasources } from './owned-datasources.js';
 import type { ChangeSubscriber } from './change-stream.js';
 import { RespawnBackoff } from './respawn-backoff.js';
-import { RELAYED_FROM, type ClusterInfo, type DeployedVersions, type ReloadBroadcast, type ReloadReport, type WorkerReloadOutcome } from './messages.js';
+import {
+  RELAYED_FROM,
+  type CanaryBroadcast,
+  type CanaryReport,
+  type ClusterInfo,
+  type DeployedVersions,
+  type ReloadBroadcast,
+  type ReloadReport,
+  type SavedCanaries,
+  type WorkerCanaryOutcome,
+  type WorkerReloadOutcome,
+} from './messages.js';
 import type { DomainEvent } from '../domain/events/index.js';
 
 interface Member {
@@ -67,6 +80,12 @@ export async function runPrimary(config: PrimaryOptions, logger: Logger): Promis
   const deployed: DeployedVersions = {};
   // One log for every worker: a delivery one worker processed is known to the others and to the next start.
   const deliveries = new DeliveryFile(path.join(config.dataDir, DELIVERY_FILE));
+  // The canaries running: saved on every change, read once so a restarted cluster resumes them.
+  const canaryFile = new CanaryFile(path.join(config.dataDir, CANARY_FILE), (message) => log.error({}, message));
+  const canaries: SavedCanaries = await canaryFile.load().catch((error: unknown) => {
+    log.error({ err: error, file: canaryFile.file }, 'cannot read the saved canaries: none is resumed');
+    return {};
+  });
   let stopping = false;
   let announced = false;
   const reloadTimeoutMs = config.loadTimeoutMs + 10_000;
@@ -76,7 +95,36 @@ export async function runPrimary(config: PrimaryOptions, logger: Logger): Promis
   function handlers(slot: number, subscriber: ChangeSubscriber) {
     return {
       ...owned.handlers(subscriber),
-      versions: () => deployed,
+      // A remote with a canary runs its stable version beside it (unless a deploy since said otherwise).
+      versions: (): DeployedVersions => ({ ...Object.fromEntries(Object.entries(canaries).map(([remote, c]) => [remote, { version: c.stable, pinned: false }])), ...deployed }),
+      canaries: () => canaries,
+      'canary.broadcast': async (params: unknown): Promise<WorkerCanaryOutcome[]> => {
+        const { remote, change } = params as CanaryBroadcast;
+        // Recorded (and saved) first: a worker that starts from now on follows this change.
+        const saved = canaries[remote];
+        if (change.action === 'start') {
+          const { version, stable, split, allowRemove, startedAt } = change;
+          canaries[remote] = { stable, canary: version, weight: split.weight, sticky: split.sticky ?? null, mode: split.mode, startedAt, allowRemove };
+        } else if (change.action === 'split' && saved) {
+          canaries[remote] = { ...saved, weight: change.split.weight, sticky: change.split.sticky ?? null, mode: change.split.mode };
+        } else {
+          delete canaries[remote];
+          if (change.action === 'promote' && saved) deployed[remote] = { version: saved.canary, pinned: false };
+        }
+        await canaryFile.save(remote, canaries[remote] ?? null).catch((error: unknown) => log.error({ err: error, remote }, 'could not save the canary state: a restart will not see this change'));
+        log.info({ remote, action: change.action, from: slot }, 'spreading a canary change to the other workers');
+        return Promise.all(
+          others(slot).map(async (m): Promise<WorkerCanaryOutcome> => {
+            const pid = m.worker.process.pid ?? null;
+            try {
+              const result = (await m.peer.call('canary', { remote, change }, reloadTimeoutMs)) as CanaryReport;
+              return { slot: m.slot, pid, outcome: result.outcome, ...(result.error ? { error: result.error } : {}) };
+            } catch (error) {
+              return { slot: m.slot, pid, outcome: 'failed', error: (error as Error).message };
+            }
+          }),
+        );
+      },
       'delivery.first': (id: unknown) => {
         if (typeof id !== 'string') throw new Error('a delivery id is a string');
         return deliveries.firstTime(id);

@@ -1,8 +1,8 @@
 /**
  * A cluster worker's side of the channel to the primary: datasources the
  * primary owns (writes to it, reads from this worker's replicas), its events for the other workers' WebSocket streams (and
- * theirs for its own), reloads to apply everywhere, and the versions a
- * replacement worker must load.
+ * theirs for its own), reloads and canary changes to apply everywhere, and
+ * the versions (and canaries) a replacement worker must load.
  */
 import type { Server } from 'node:http';
 import type { DatasourceFactory } from '../domain/datasource.js';
@@ -12,7 +12,20 @@ import type { Registry } from 'prom-client';
 import { ipcDatasourceFactories } from './ipc-datasource.js';
 import { registerReplicaMetrics } from './replica-metrics.js';
 import { WorkerReplicas } from './worker-replicas.js';
-import { RELAYED_FROM, type ClusterInfo, type DeployedVersions, type ReloadBroadcast, type ReloadReport, type VersionReload, type WorkerReloadOutcome } from './messages.js';
+import {
+  RELAYED_FROM,
+  type CanaryBroadcast,
+  type CanaryChange,
+  type CanaryReport,
+  type ClusterInfo,
+  type DeployedVersions,
+  type ReloadBroadcast,
+  type ReloadReport,
+  type SavedCanaries,
+  type VersionReload,
+  type WorkerCanaryOutcome,
+  type WorkerReloadOutcome,
+} from './messages.js';
 
 export const WORKER_HEADER = 'x-microlib-worker';
 
@@ -21,6 +34,8 @@ export interface ReloadableRemotes {
   /** The remote of that name, or undefined when there is none. */
   remote(name: string): object | undefined;
   reload(remote: string, request: VersionReload): Promise<ReloadReport>;
+  /** Applies a canary change another worker made. */
+  applyCanary(remote: string, change: CanaryChange): Promise<CanaryReport>;
   /** Called after each successful reload. */
   on(event: 'reloaded', listener: (result: ReloadReport) => void): unknown;
 }
@@ -47,6 +62,13 @@ export class WorkerLink {
           await this.started;
           if (!this.deployment?.remote(remote)) throw new Error(`no remote named "${remote}"`);
           return this.deployment.reload(remote, request);
+        },
+        canary: async (params) => {
+          const { remote, change } = params as CanaryBroadcast;
+          await this.started;
+          if (!this.deployment?.remote(remote)) throw new Error(`no remote named "${remote}"`);
+          const report = await this.deployment.applyCanary(remote, change);
+          return { outcome: report.outcome, ...(report.error ? { error: report.error } : {}) } satisfies CanaryReport;
         },
       },
       (topic, payload) => {
@@ -124,6 +146,26 @@ export class WorkerLink {
       return [own, ...others];
     } catch (error) {
       return [own, { slot: null, pid: null, outcome: 'failed', to: null, error: `the cluster primary did not confirm the other workers: ${(error as Error).message}` }];
+    }
+  }
+
+  /** The canaries running in the cluster (the primary keeps them in DATA_DIR), to resume at start. */
+  async canaries(): Promise<SavedCanaries> {
+    return (await this.peer.call('canaries', null, 10_000).catch(() => ({}))) as SavedCanaries;
+  }
+
+  /**
+   * Applies a canary change this worker made to every other worker (the primary
+   * saves it first, so workers that start later follow it too); resolves with each
+   * worker's outcome, this one's first.
+   */
+  async broadcastCanary(remote: string, change: CanaryChange, own: CanaryReport): Promise<WorkerCanaryOutcome[]> {
+    const mine: WorkerCanaryOutcome = { slot: this.slot, pid: process.pid, outcome: own.outcome, ...(own.error ? { error: own.error } : {}) };
+    try {
+      const others = (await this.peer.call('canary.broadcast', { remote, change } satisfies CanaryBroadcast, this.reloadTimeoutMs)) as WorkerCanaryOutcome[];
+      return [mine, ...others];
+    } catch (error) {
+      return [mine, { slot: null, pid: null, outcome: 'failed', error: `the cluster primary did not confirm the other workers: ${(error as Error).message}` }];
     }
   }
 

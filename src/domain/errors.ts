@@ -41,6 +41,13 @@ export class MicrolibError extends Error {
   }
 }
 
+/**
+ * A refusal or failure raised by the model's own code (its factory, validate or a
+ * hook threw): answered as its code says, and counted as a failure of the version
+ * that served the request when a canary compares two versions.
+ */
+export class ModelCodeError extends MicrolibError {}
+
 export const validationError = (message: string, field?: string) => new MicrolibError('MLB_ERR_VALIDATION', message, field);
 export const notFoundError = (message: string) => new MicrolibError('MLB_ERR_NOT_FOUND', message);
 export const conflictError = (message: string, field?: string) => new MicrolibError('MLB_ERR_CONFLICT', message, field);

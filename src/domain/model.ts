@@ -6,7 +6,7 @@
  */
 import { compileFieldSchema, type FieldSchema } from './field-schema.js';
 import { applyMixins } from './mixins/mixin.js';
-import { conflictError, MicrolibError, validationError } from './errors.js';
+import { conflictError, MicrolibError, ModelCodeError, validationError } from './errors.js';
 import type { Dependencies, FlowState, RecordMethods, ModelSpecification, StoredRecord, ValidateEvent } from './model-spec.js';
 import { portSettings, type PortDefaults, type PortOverride, type PortSettings } from './ports/port-settings.js';
 import { FieldProtection, type FieldCipher } from './field-protection.js';
@@ -57,7 +57,8 @@ export interface ModelIdentity {
 function hookError(what: string, error: unknown, toError: (message: string) => MicrolibError): MicrolibError {
   if (error instanceof MicrolibError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return toError(`${what}: ${message}`);
+  const refusal = toError(`${what}: ${message}`);
+  return new ModelCodeError(refusal.code, refusal.message, refusal.field, { cause: error });
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {

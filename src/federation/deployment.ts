@@ -3,7 +3,8 @@
  * (remote-state.ts), its reload queue (reload-queue.ts: one reload at a time,
  * requests arriving meanwhile coalesce into a single follow-up reload of the
  * newest target) and the shared reload pipeline (reload-pipeline.ts: load →
- * activate → swap → drain → dispose). Rollback picks its version in rollback.ts.
+ * activate → swap → drain → dispose). Rollback picks its version in rollback.ts;
+ * canaries (a second version beside the stable one) are canary.ts's.
  *
  * The types those files define are re-exported here, so callers import the
  * deployment from one place.
@@ -15,14 +16,22 @@ import { ReloadQueue } from './reload-queue.js';
 import { initialRemoteState, type ReloadRequest, type ReloadResult, type RemoteState } from './remote-state.js';
 import { rollbackVersion } from './rollback.js';
 import { createSource, type SourceSettings } from './sources/source-registry.js';
+import { Canaries, CanaryConflictError, type CanaryActivation, type CanaryChange, type CanaryOrder, type CanaryReport, type CanaryStore } from './canary.js';
+import type { CanarySplit, SavedCanary } from './canary-state.js';
 
 export type { PreviousVersion, ReloadReason, ReloadRequest, ReloadResult, RemoteState, RemoteStatus } from './remote-state.js';
 export type { Activation, ActivateOptions, DeploymentLogger } from './reload-pipeline.js';
 export { NoPreviousVersionError, UnknownVersionError } from './rollback.js';
+export { CanaryConflictError, CanaryInputError, type CanaryActivation, type CanaryChange, type CanaryOrder, type CanaryReport, type CanaryStore } from './canary.js';
+export type { CanarySplit, CanaryState, SavedCanary, StickyKey } from './canary-state.js';
 
 export interface DeploymentDeps extends ReloadPipelineDeps {
   /** Settings the remotes' sources are created with. */
   sources: SourceSettings;
+  /** Serving canaries beside stable versions (activation.ts). */
+  canaries: CanaryActivation;
+  /** Where canaries are saved for a restart (absent in cluster workers: the primary keeps them). */
+  canaryStore?: CanaryStore;
 }
 
 /** One remote: what it serves and the queue its reloads wait in. */
@@ -38,6 +47,7 @@ interface Remote {
 export class Deployment extends EventEmitter {
   private readonly byName = new Map<string, Remote>();
   private readonly pipeline: ReloadPipeline;
+  private readonly canaries: Canaries;
 
   constructor(entries: readonly RemoteEntry[], deps: DeploymentDeps) {
     super();
@@ -53,6 +63,11 @@ export class Deployment extends EventEmitter {
       const queue = new ReloadQueue((request) => this.pipeline.reload(state, request));
       this.byName.set(entry.name, { state, queue });
     }
+    this.canaries = new Canaries(
+      { activation: deps.canaries, cache: deps.cache, sources: deps.sources, logger: deps.logger, ...(deps.canaryStore ? { store: deps.canaryStore } : {}) },
+      this.pipeline,
+      (name) => this.byName.get(name),
+    );
   }
 
   remotes(): readonly RemoteState[] {
@@ -104,7 +119,44 @@ export class Deployment extends EventEmitter {
   async rollback(name: string, to?: string): Promise<ReloadResult> {
     const remote = this.byName.get(name);
     if (!remote) throw new Error(`no remote named "${name}"`);
+    const canary = remote.state.canary;
+    if (canary) throw new CanaryConflictError(`remote "${name}" runs a canary of ${canary.loaded.version}: abort it (the stable version then serves alone) before rolling back`);
     return this.reload(name, { reason: 'rollback', version: rollbackVersion(remote.state, to) });
+  }
+
+  /**
+   * Starts a canary of the remote: the version the order names, loaded and served
+   * beside the stable one to a share of the traffic. Rejects with a CanaryConflictError,
+   * CanaryInputError or UnknownVersionError (nothing changed); a build that fails to
+   * load or activate resolves with outcome `failed` (nothing changed either).
+   */
+  startCanary(name: string, order: CanaryOrder): Promise<CanaryReport> {
+    return this.canaries.start(name, order);
+  }
+
+  /** Changes the running canary's split (weight, stickiness, mode). */
+  updateCanary(name: string, split: CanarySplit): Promise<CanaryReport> {
+    return this.canaries.update(name, split);
+  }
+
+  /** The canary becomes the stable version; the old one drains and is disposed. */
+  promoteCanary(name: string): Promise<CanaryReport> {
+    return this.canaries.promote(name);
+  }
+
+  /** The canary stops serving and is disposed; the stable version serves alone. */
+  abortCanary(name: string): Promise<CanaryReport> {
+    return this.canaries.abort(name);
+  }
+
+  /** Applies a canary change another process made (cluster mode). */
+  applyCanary(name: string, change: CanaryChange): Promise<CanaryReport> {
+    return this.canaries.apply(name, change);
+  }
+
+  /** Starts saved canaries again after the remotes loaded (a restart, a new cluster worker). */
+  resumeCanaries(saved: Readonly<Record<string, SavedCanary>>): Promise<void> {
+    return this.canaries.resume(saved);
   }
 
   /** Whether a reload of the remote is running or waiting. */
@@ -115,6 +167,9 @@ export class Deployment extends EventEmitter {
   /** Waits for retiring versions, then disposes every active one. */
   async dispose(): Promise<void> {
     await this.pipeline.drain();
-    for (const { state } of this.byName.values()) state.current?.dispose();
+    for (const { state } of this.byName.values()) {
+      state.canary?.loaded.dispose();
+      state.current?.dispose();
+    }
   }
 }

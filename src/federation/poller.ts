@@ -19,8 +19,8 @@ export class Poller {
       if (interval <= 0) continue;
       const name = state.entry.name;
       const timer = setInterval(() => {
-        // A rollback pins the version; a reload already queued will see the change anyway.
-        if (state.pinned || this.deployment.busy(name)) return;
+        // A rollback pins the version; a canary holds it until promoted or aborted; a reload already queued will see the change anyway.
+        if (state.pinned || state.canary || this.deployment.busy(name)) return;
         void this.deployment.reload(name, { reason: 'poll' });
       }, interval);
       // Polling alone must not keep the process alive.

@@ -10,6 +10,7 @@ import { judgePush } from './push-order.js';
 import { loadRemote, RemoteLoadError, type LoadedRemote, type LoadTarget, type Unchanged } from './remote-loader.js';
 import { recordActivated, recordFailure, recordResult, type ReloadOutcome, type ReloadRequest, type ReloadResult, type RemoteState } from './remote-state.js';
 import type { SnapshotCache } from './snapshot-cache.js';
+import type { Source } from './sources/source.js';
 
 /** What activating a version gives back: resolves once no request uses the routes it replaced. */
 export interface Activation {
@@ -63,10 +64,10 @@ export class ReloadPipeline {
   ) {}
 
   /** Loads a version of the remote; never rejects (a failure comes back as the Error). */
-  load(state: RemoteState, target: LoadTarget): Promise<LoadOutcome> {
+  load(state: RemoteState, target: LoadTarget, source: Source = state.source): Promise<LoadOutcome> {
     const { logger } = this.deps;
-    logger.info({ remote: state.entry.name, source: state.source.describe(), ...(target.version ? { version: target.version } : {}) }, 'loading remote');
-    return loadRemote(state.entry, state.source, {
+    logger.info({ remote: state.entry.name, source: source.describe(), ...(target.version ? { version: target.version } : {}) }, 'loading remote');
+    return loadRemote(state.entry, source, {
       runtime: this.deps.runtime,
       cache: this.deps.cache,
       timeoutMs: this.deps.loadTimeoutMs,
@@ -79,6 +80,12 @@ export class ReloadPipeline {
   async reload(state: RemoteState, request: ReloadRequest): Promise<ReloadResult> {
     const started = performance.now();
     const from = state.current?.version ?? null;
+    // A canary is promoted or aborted first (canary.ts): a deploy meanwhile would replace the version it is compared with.
+    if (state.canary) {
+      const why = `remote "${state.entry.name}" runs a canary of ${state.canary.loaded.version} beside ${from}: promote or abort it first`;
+      this.deps.logger.warn({ remote: state.entry.name, reason: request.reason, version: request.version, canary: state.canary.loaded.version }, 'reload refused: a canary runs');
+      return this.finish(state, request, { outcome: 'unchanged', from, attempted: request.version ?? null, started, ignored: why });
+    }
     if (request.version !== undefined && request.version === from) {
       return this.finish(state, request, { outcome: 'unchanged', from, attempted: from, started });
     }
@@ -119,6 +126,15 @@ export class ReloadPipeline {
       recordFailure(state, message, attempted);
       return this.finish(state, request, { outcome: 'failed', from, attempted, started, error: message });
     }
+    return this.adopt(state, request, loaded, activation, started, from);
+  }
+
+  /**
+   * `loaded` serves now (activated, or a canary promoted): records it, retires the
+   * version it replaced once `activation` drains, and reports the reload.
+   */
+  async adopt(state: RemoteState, request: ReloadRequest, loaded: LoadedRemote, activation: Activation, started: number, from: string | null): Promise<ReloadResult> {
+    const name = state.entry.name;
     const previous = recordActivated(state, loaded, request, this.deps.keepVersions);
     if (previous) this.retire(name, previous, activation.drained);
     await this.deps.cache.markGood(name, loaded.version).catch(() => undefined);
@@ -132,7 +148,7 @@ export class ReloadPipeline {
   }
 
   /** Disposes a replaced version once its in-flight requests are done (or the drain timeout passes). */
-  private retire(name: string, previous: LoadedRemote, drained: Promise<void>): void {
+  retire(name: string, previous: LoadedRemote, drained: Promise<void>): void {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.deps.drainTimeoutMs);

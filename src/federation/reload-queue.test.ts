@@ -69,4 +69,27 @@ describe('ReloadQueue', () => {
     await pushed;
     assert.deepEqual(ran.slice(1), [{ reason: 'webhook', version: 'v2', allowRemove: true }]);
   });
+
+  it('runs a task alone after what was queued before it; reloads asked later wait for it and never join the earlier one', async () => {
+    const { queue, ran, started, release } = heldQueue();
+    const first = queue.request({ reason: 'manual' });
+    await started(1);
+    const waiting = queue.request({ reason: 'webhook', version: 'v2' });
+    const order: string[] = [];
+    const task = queue.exclusive(async () => {
+      order.push(`task after ${ran.length} reloads`);
+      return 'done';
+    });
+    const later = queue.request({ reason: 'webhook', version: 'v3' });
+    await release(1);
+    await first;
+    await release(2);
+    assert.equal((await waiting).to, 'v2');
+    assert.equal(await task, 'done');
+    assert.deepEqual(order, ['task after 2 reloads']);
+    await release(3);
+    assert.equal((await later).to, 'v3', 'the reload asked after the task ran on its own');
+    assert.deepEqual(ran.map((r) => r.version), [undefined, 'v2', 'v3']);
+    assert.equal(queue.busy, false);
+  });
 });

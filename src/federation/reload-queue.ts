@@ -22,9 +22,11 @@ export function supersedes(incoming: ReloadRequest, waiting: ReloadRequest): boo
 }
 
 export class ReloadQueue {
-  private running: Promise<unknown> | undefined;
+  /** The last reload or task scheduled: the next one starts after it. */
+  private tail: Promise<unknown> = Promise.resolve();
+  /** The reload waiting at the tail, which requests arriving now join. */
   private queued: Slot | undefined;
-  /** Reloads started or waiting and not yet finished. */
+  /** Reloads and tasks started or waiting and not yet finished. */
   private pending = 0;
 
   /** `run` performs one reload; the queue never calls it twice at once. */
@@ -39,20 +41,32 @@ export class ReloadQueue {
       this.queued.request = request.allowRemove === true || waiting.allowRemove === true ? { ...next, allowRemove: true } : next;
       return this.queued.promise;
     }
-    const before = this.running ?? Promise.resolve();
-    this.pending++;
     const slot = { request } as Slot;
-    slot.promise = before
-      .catch(() => undefined)
-      .then(() => {
-        this.queued = undefined;
-        const run = this.run(slot.request);
-        this.running = run;
-        return run;
-      })
-      .finally(() => this.pending--);
+    slot.promise = this.schedule(() => {
+      if (this.queued === slot) this.queued = undefined;
+      return this.run(slot.request);
+    });
     this.queued = slot;
     return slot.promise;
+  }
+
+  /**
+   * Runs `task` (a canary's start, split, promotion or end) alone, after everything
+   * queued before it; reloads requested later wait for it and never join one queued before.
+   */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    this.queued = undefined;
+    return this.schedule(task);
+  }
+
+  private schedule<T>(work: () => Promise<T>): Promise<T> {
+    this.pending++;
+    const promise = this.tail
+      .catch(() => undefined)
+      .then(work)
+      .finally(() => this.pending--);
+    this.tail = promise;
+    return promise;
   }
 
   /**
@@ -60,10 +74,10 @@ export class ReloadQueue {
    * startup). Unlike `request`, it does not make the queue busy.
    */
   follow(run: Promise<unknown>): void {
-    this.running = run;
+    this.tail = run;
   }
 
-  /** Whether a reload is running or waiting. */
+  /** Whether a reload (or a canary task) is running or waiting. */
   get busy(): boolean {
     return this.pending > 0;
   }

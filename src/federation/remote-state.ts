@@ -7,9 +7,11 @@
 import type { RemoteEntry } from '../config/remote-entries.js';
 import type { LoadedRemote } from './remote-loader.js';
 import type { Source } from './sources/source.js';
+import type { CanaryState } from './canary-state.js';
 
 export type RemoteStatus = 'loading' | 'ready' | 'failed';
-export type ReloadReason = 'startup' | 'webhook' | 'manual' | 'poll' | 'rollback';
+/** `promote`: a canary became the stable version. */
+export type ReloadReason = 'startup' | 'webhook' | 'manual' | 'poll' | 'rollback' | 'promote';
 
 export interface ReloadRequest {
   reason: ReloadReason;
@@ -62,6 +64,8 @@ export interface RemoteState {
   /** Set by a rollback: the version it left; a push must be newer than it too (a replayed push of it is stale). */
   rolledBackFrom: string | undefined;
   lastReload: ReloadResult | undefined;
+  /** A second version served beside `current` to part of the traffic (canary.ts); reloads wait until it ends. */
+  canary: CanaryState | undefined;
 }
 
 /** How a reload ended, as the pipeline reports it; `started` is a `performance.now()` reading. */
@@ -86,6 +90,7 @@ export function initialRemoteState(entry: RemoteEntry, source: Source): RemoteSt
     pinned: undefined,
     rolledBackFrom: undefined,
     lastReload: undefined,
+    canary: undefined,
   };
 }
 

@@ -83,6 +83,12 @@ export class SnapshotCache {
     return (await exists(dir)) ? dir : undefined;
   }
 
+  /** The versions of a remote in the cache (complete snapshots only). */
+  async versions(remote: string): Promise<string[]> {
+    const entries = await readdir(this.remoteDir(remote), { withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isDirectory() && VERSION.test(e.name) && !e.name.startsWith('.')).map((e) => e.name);
+  }
+
   async lastGood(remote: string): Promise<LastGood | undefined> {
     try {
       const parsed = JSON.parse(await readFile(path.join(this.remoteDir(remote), LAST_GOOD), 'utf8')) as LastGood;

@@ -16,6 +16,7 @@ import { buildOpenApiDocument } from './openapi.js';
 import type { Catalog } from '../../catalog/catalog.js';
 import type { RemoteControl } from './remote-control.js';
 import { whyNoModels } from './why-no-models.js';
+import { canaryListing } from './canary-listing.js';
 
 export interface AdminAppDeps {
   catalog: CatalogView;
@@ -184,6 +185,7 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
         lastError: state.lastError ?? null,
         lastReload: state.lastReload ?? null,
         previousVersions: state.history,
+        canary: state.canary ? canaryListing(state.canary) : null,
         reloads: deps.reloadLog?.recent(state.entry.name) ?? [],
       })),
     });

@@ -4,8 +4,9 @@
  * request's time, so the hot path does not go through them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MicrolibError } from '../../domain/errors.js';
+import { MicrolibError, ModelCodeError } from '../../domain/errors.js';
 import type { FieldSpec } from '../../domain/model-spec.js';
+import type { VersionTally } from '../../domain/resilience/version-tally.js';
 import { readObjectBody, type BodyShape } from './read-body.js';
 import { checkQueryEncoding } from './query-encoding.js';
 import { BusyError, type BodyBudget } from './body-budget.js';
@@ -20,6 +21,7 @@ import { MODELS_PREFIX } from './models-prefix.js';
 import { buildDispatchTable, matchShape, type PathShape } from './routes/route-dispatch.js';
 import { modelRouteHandlers, type RequestBody, type RouteHandler, type RouteHandlerOptions, type RouteRequest } from './routes/route-handlers.js';
 import type { ModelRoute } from './routes/model-routes.js';
+import { chooseSide } from './version-choice.js';
 
 export interface ModelRouterOptions extends RouteHandlerOptions {
   bodyLimitBytes: number;
@@ -82,13 +84,25 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
     const tail = slash === -1 ? '' : rest.slice(slash + 1);
     // No Accept, `*/*` or `application/json`: JSON, with a compare or two and no parsing.
     const format = answerFormat(req.headers.accept);
+    // Set when the endpoint's remote runs a canary: the chosen version's outcomes are counted there.
+    let tally: VersionTally | undefined;
+    let tallyStart = 0;
+    let modelFailure = false;
     try {
       // Answered before anything is done (a create would otherwise happen with no answer the client can read).
       if (format === undefined) throw new NotAcceptable();
       // Who asks comes first: an anonymous client learns nothing, not even which models exist.
       const caller = options.authenticate ? await options.authenticate(req) : undefined;
-      const served = current.atEndpoint(endpoint);
+      let served = current.atEndpoint(endpoint);
       if (!served) throw new MicrolibError('MLB_ERR_NOT_FOUND', `no model is served at ${MODELS_PREFIX}${endpoint}`);
+      // One comparison when no canary runs; otherwise one decision picks the version for the whole request.
+      const split = current.splits === null ? undefined : current.splits.get(endpoint);
+      if (split !== undefined) {
+        tallyStart = startedAt || performance.now();
+        const side = chooseSide(split, req, caller);
+        served = side.served;
+        tally = side.tally;
+      }
       modelName = served.model.name;
       // A path that is not percent-encoding counts as the collection's, as it always has in the metrics.
       kind = 'collection';
@@ -130,6 +144,7 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
       const input = reading === undefined ? undefined : await reading;
       await handler.answer(request, input, route.ifMatch ? expectedRevision(req) : undefined);
     } catch (error) {
+      if (tally !== undefined && error instanceof ModelCodeError) modelFailure = true;
       if (isClientFacing(error)) {
         const headers =
           error instanceof MethodNotAllowed ? { allow: error.allow } : (refusalHeaders(error) ?? retryAfter(error));
@@ -146,6 +161,7 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
     } finally {
       current.leave();
       options.observe?.(modelName, kind, req.method ?? '-', res.statusCode, startedAt);
+      tally?.record(res.statusCode, performance.now() - tallyStart, modelFailure);
     }
   };
 }

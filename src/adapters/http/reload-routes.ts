@@ -4,10 +4,10 @@
  */
 import express, { type Request, type Response } from 'express';
 import { DeliveryLog, validWebhookSignature, type RotatingSecret } from './reload-auth.js';
-import { createReloadAccess } from './reload-access.js';
+import { admitted, createReloadAccess } from './reload-access.js';
 import { createReloadBodyGate, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UNVERIFIED, type ReloadBodyLimits } from './reload-body-gate.js';
 import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES } from './body-budget.js';
-import { errorCode, NO_PREVIOUS_VERSION, UNKNOWN_VERSION, type ReloadReport, type RemoteControl } from './remote-control.js';
+import { CANARY_CONFLICT, errorCode, NO_PREVIOUS_VERSION, UNKNOWN_VERSION, type ReloadReport, type RemoteControl } from './remote-control.js';
 
 /** A GitHub push, as the webhook payload names it. */
 export interface PushEvent {
@@ -99,15 +99,8 @@ export function createReloadRoutes<R extends ReloadReport>(deps: ReloadRoutesDep
 
   /** Admin check for manual reloads and rollbacks; answers and returns false when refused. */
   const access = createReloadAccess(deps);
-  async function authorised(req: Request, res: Response): Promise<boolean> {
-    const allowed = await access(req);
-    if (allowed === 'allowed') return true;
-    if (allowed === 'disabled') {
-      fail(res, 403, 'MLB_ERR_FORBIDDEN', 'reloads are disabled: set ADMIN_TOKEN (or WEBHOOK_SECRET for GitHub), or MICROLIB_DEV_MODE=true for local development');
-      return false;
-    }
-    fail(res, 401, 'MLB_ERR_UNAUTHORIZED', 'a valid admin credential is required (Authorization: Bearer <ADMIN_TOKEN or a JWT with the admin permission>)', { 'www-authenticate': 'Bearer realm="microlib"' });
-    return false;
+  function authorised(req: Request, res: Response): Promise<boolean> {
+    return admitted(access, req, res);
   }
 
   async function onWebhook(req: Request, res: Response, event: string): Promise<void> {
@@ -190,6 +183,9 @@ export function createReloadRoutes<R extends ReloadReport>(deps: ReloadRoutesDep
         }
       }
       if (remote && !deps.deployment.remote(remote)) return fail(res, 404, 'MLB_ERR_NOT_FOUND', `no remote named "${remote}"`);
+      // A deploy would replace the version the canary is compared with (docs: canaries).
+      const canary = remote ? deps.deployment.remote(remote)?.canary : undefined;
+      if (remote && canary) return fail(res, 409, 'MLB_ERR_CONFLICT', `remote "${remote}" runs a canary of ${canary.loaded.version}: promote or abort it before reloading`);
       const names = remote ? [remote] : deps.deployment.remotes().map((r) => r.entry.name);
       const order = allowRemove ? { reason: 'manual' as const, allowRemove } : { reason: 'manual' as const };
       answer(res, await Promise.all(names.map((name) => everywhere(deps.deployment.reload(name, order)))));
@@ -221,6 +217,7 @@ export function createReloadRoutes<R extends ReloadReport>(deps: ReloadRoutesDep
       const code = errorCode(error);
       if (code === NO_PREVIOUS_VERSION) return fail(res, 409, 'MLB_ERR_CONFLICT', (error as Error).message);
       if (code === UNKNOWN_VERSION) return fail(res, 404, 'MLB_ERR_NOT_FOUND', (error as Error).message);
+      if (code === CANARY_CONFLICT) return fail(res, 409, 'MLB_ERR_CONFLICT', (error as Error).message);
       next(error);
     }
   });

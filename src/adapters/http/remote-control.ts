@@ -1,9 +1,10 @@
 /**
  * The port through which the admin app and the reload routes see and steer the
- * remotes: what `/microlib/api/remotes` shows of each, reloads and rollbacks.
+ * remotes: what `/microlib/api/remotes` shows of each, reloads, rollbacks and canaries.
  * The composition root passes the federation's deployment, which fits it as is;
  * this adapter never imports the federation.
  */
+import type { TallySnapshot } from '../../domain/resilience/version-tally.js';
 
 /** What a reload or rollback answers: sent to the client as is; `outcome` picks the status. */
 export interface ReloadReport {
@@ -50,17 +51,73 @@ export interface RemoteView {
   readonly lastReload: unknown;
   /** Versions served before the current one, newest first. */
   readonly history: readonly unknown[];
+  /** A second version served beside `current` to part of the traffic. */
+  readonly canary: CanaryView | undefined;
+}
+
+/** What keeps one user on one version: a header, a cookie or the token subject. */
+export type StickyKey = { readonly header: string } | { readonly cookie: string } | { readonly subject: true };
+
+/** How a canary splits requests. */
+export interface CanarySplit {
+  readonly weight: number;
+  readonly sticky: StickyKey | undefined;
+  readonly mode: 'canary' | 'ab';
+}
+
+/** A running canary, as `/microlib/api/remotes` shows it. */
+export interface CanaryView {
+  readonly loaded: { readonly version: string };
+  readonly stableVersion: string;
+  readonly split: CanarySplit;
+  readonly startedAt: string;
+  /** Outcomes per version since the start. */
+  readonly tallies: { readonly stable: { snapshot(): TallySnapshot }; readonly canary: { snapshot(): TallySnapshot } };
+}
+
+/** What a canary start, split change, promotion or abort answers: sent as is; `outcome` picks the status. */
+export interface CanaryOutcome {
+  outcome: 'started' | 'updated' | 'promoted' | 'aborted' | 'failed';
+  error?: string;
+  /** What the other processes of a cluster apply to follow (passed on to `spreadCanary`). */
+  change?: unknown;
+}
+
+/** A canary asked for over HTTP. */
+export interface CanaryOrder {
+  version?: string;
+  ref?: string;
+  split: CanarySplit;
+  allowRemove?: boolean;
+}
+
+/** Starting, splitting, promoting and aborting canaries; `C` is what each answers. */
+export interface CanaryControl<C extends CanaryOutcome = CanaryOutcome> {
+  /** The remote of that name, or undefined when there is none. */
+  remote(name: string): RemoteView | undefined;
+  /**
+   * Rejects with an error whose `code` is CANARY_CONFLICT (409), CANARY_INPUT (400, with
+   * `field`) or UNKNOWN_VERSION (404); a build that fails to load resolves with outcome `failed`.
+   */
+  startCanary(remote: string, order: CanaryOrder): Promise<C>;
+  updateCanary(remote: string, split: CanarySplit): Promise<C>;
+  promoteCanary(remote: string): Promise<C>;
+  abortCanary(remote: string): Promise<C>;
 }
 
 /** `code` of a rollback refusal: nothing to return to (answered 409). */
 export const NO_PREVIOUS_VERSION = 'NO_PREVIOUS_VERSION';
 /** `code` of a rollback refusal: the named version is not kept (answered 404). */
 export const UNKNOWN_VERSION = 'UNKNOWN_VERSION';
+/** `code` of a canary refusal: one runs already, none runs, or a reload or rollback while one runs (answered 409). */
+export const CANARY_CONFLICT = 'CANARY_CONFLICT';
+/** `code` of a canary order that names something no canary can be made of (answered 400 naming its `field`). */
+export const CANARY_INPUT = 'CANARY_INPUT';
 
 /** The remotes, and reloads and rollbacks of one; `R` is what a reload answers. */
 export interface RemoteControl<R extends ReloadReport = ReloadReport> {
   /** The remote of that name, or undefined when there is none. */
-  remote(name: string): object | undefined;
+  remote(name: string): RemoteView | undefined;
   remotes(): readonly RemoteView[];
   reload(remote: string, order: ReloadOrder): Promise<R>;
   /**

@@ -8,6 +8,7 @@ import path from 'node:path';
 import express from 'express';
 import { createAdminApp } from '../../../adapters/http/admin-app.js';
 import { createReloadRoutes } from '../../../adapters/http/reload-routes.js';
+import { createCanaryRoutes } from '../../../adapters/http/canary-routes.js';
 import { createReloadAccess } from '../../../adapters/http/reload-access.js';
 import { DELIVERY_FILE, DeliveryFile } from '../../../adapters/http/delivery-file.js';
 import { createClusterRoutes } from '../../../adapters/http/cluster-routes.js';
@@ -19,7 +20,7 @@ import type { HostMetrics } from '../../../adapters/metrics/metrics.js';
 import type { Logger } from '../../../adapters/logging/logger.js';
 import type { CatalogView } from '../../../catalog/live-catalog.js';
 import type { RemoteEntry } from '../../../config/remote-entries.js';
-import type { ReloadResult } from '../../../federation/deployment.js';
+import type { CanaryChange, CanaryReport, ReloadResult } from '../../../federation/deployment.js';
 import { pushTargets } from '../../../federation/push-targets.js';
 import type { WorkerLink } from '../../../cluster/worker-link.js';
 import type { Security } from '../security/feature.js';
@@ -63,12 +64,22 @@ export function adminApp(deps: AdminDeps): (req: IncomingMessage, res: ServerRes
     ...(isAdmin ? { isAdmin } : {}),
     ...(cluster ? { fanOut: (result: ReloadResult) => cluster.broadcastReload(result) } : {}),
   });
+  const canaryRoutes = createCanaryRoutes({
+    deployment: deps.federation.deployment,
+    adminToken: settings.adminToken,
+    devMode: settings.devMode,
+    bodyLimits: { maxBodyBytes: settings.webhookMaxBodyBytes, maxUnverified: settings.webhookMaxUnverified, budget: deps.bodyBudget },
+    logger: deps.logger,
+    ...(isAdmin ? { isAdmin } : {}),
+    ...(cluster ? { spread: (remote: string, result: CanaryReport) => cluster.broadcastCanary(remote, result.change as CanaryChange, result) } : {}),
+  });
+  const remoteRoutes = express.Router().use(reloadRoutes, canaryRoutes);
   return createAdminApp({
     readiness: deps.readiness,
     metrics: deps.metrics.registry,
     catalog: deps.catalog,
     deployment: deps.federation.deployment,
-    reloadRoutes: cluster ? express.Router().use(reloadRoutes, createClusterRoutes(cluster.slot, () => cluster.info())) : reloadRoutes,
+    reloadRoutes: cluster ? express.Router().use(remoteRoutes, createClusterRoutes(cluster.slot, () => cluster.info())) : remoteRoutes,
     breakers: deps.flows.breakers,
     builtInServices: BUILT_IN_SERVICES,
     onInternalError: deps.internalFailure('request failed'),

@@ -2,9 +2,13 @@
  * Federation: the remotes of `remoteEntries.js`, loaded from their sources and
  * activated into the catalog (`../../activation.ts`), reloaded on a push or
  * by hand, remembered in the reload log, counted in metrics and announced as
- * events. Starting it loads every remote; stopping it disposes every loaded version.
+ * events. Starting it loads every remote and resumes the canaries that ran
+ * (`canaries.json` in DATA_DIR, or the cluster primary's); stopping it disposes
+ * every loaded version.
  */
-import { Deployment, type ReloadResult } from '../../../federation/deployment.js';
+import path from 'node:path';
+import { Deployment, type ReloadResult, type SavedCanary } from '../../../federation/deployment.js';
+import { CANARY_FILE, CanaryFile } from '../../../adapters/http/canary-file.js';
 import { IsolatingRuntime } from '../../../federation/isolation/isolating-runtime.js';
 import type { LoadedRemote } from '../../../federation/remote-loader.js';
 import { SnapshotCache } from '../../../federation/snapshot-cache.js';
@@ -27,7 +31,7 @@ export interface FederationFeature extends Feature {
 }
 
 export interface FederationDeps {
-  settings: FederationSettings;
+  settings: FederationSettings & { dataDir: string };
   entries: RemoteEntry[];
   activator: Activator;
   broker: EventBroker;
@@ -39,6 +43,9 @@ export interface FederationDeps {
 }
 
 export function federationFeature({ settings, entries, activator, broker, metrics, logger, cluster, afterLoad }: FederationDeps): FederationFeature {
+  const cache = new SnapshotCache(settings.cacheDir);
+  // One writer of DATA_DIR: the host, or in a cluster the primary (its workers ask it).
+  const canaryFile = cluster ? undefined : new CanaryFile(path.join(settings.dataDir, CANARY_FILE), (message) => logger.error({}, message));
   const deployment = new Deployment(entries, {
     runtime: new IsolatingRuntime({
       defaults: settings.isolation,
@@ -51,13 +58,15 @@ export function federationFeature({ settings, entries, activator, broker, metric
         rollBackCrashLoop(crash.remote, crash.version);
       },
     }),
-    cache: new SnapshotCache(settings.cacheDir),
+    cache,
     sources: { githubApiUrl: settings.githubApiUrl, githubToken: settings.githubToken, fetchTimeoutMs: settings.fetchTimeoutMs },
     loadTimeoutMs: settings.loadTimeoutMs,
     logger,
     activate: activator.activate,
     keepVersions: settings.keepVersions,
     drainTimeoutMs: settings.drainTimeoutMs,
+    canaries: activator.canaries,
+    ...(canaryFile ? { canaryStore: canaryFile } : {}),
   });
   /**
    * A deployed version that crash-loops goes back to the one before it (once per
@@ -94,8 +103,16 @@ export function federationFeature({ settings, entries, activator, broker, metric
     deployment,
     reloadLog,
     async start() {
-      // A cluster worker loads what the other workers run, even if a branch moved since.
-      await deployment.loadAll(cluster ? await cluster.deployedVersions() : {});
+      const canaries = cluster
+        ? await cluster.canaries()
+        : await canaryFile!.load().catch((error: unknown) => {
+            logger.error({ err: error, file: canaryFile!.file }, 'cannot read the saved canaries: none is resumed');
+            return {};
+          });
+      // A cluster worker loads what the other workers run, even if a branch moved since; a canary's
+      // stable version is the one it ran beside.
+      await deployment.loadAll(cluster ? await cluster.deployedVersions() : await stableVersions(canaries, cache));
+      await deployment.resumeCanaries(canaries);
       afterLoad();
     },
     stop: () => deployment.dispose(),
@@ -106,4 +123,14 @@ export function federationFeature({ settings, entries, activator, broker, metric
       stop: () => poller.stop(),
     },
   };
+}
+
+/**
+ * The stable version each saved canary ran beside, to load at start instead of resolving the
+ * source again; one no longer in the cache is left out (the remote then loads as usual).
+ */
+async function stableVersions(canaries: Readonly<Record<string, SavedCanary>>, cache: SnapshotCache): Promise<Record<string, { version: string; pinned: boolean }>> {
+  const cached = await Promise.all(Object.entries(canaries).map(async ([remote, canary]) => ((await cache.cached(remote, canary.stable).catch(() => undefined)) ? [remote] : [])));
+  const kept = new Set(cached.flat());
+  return Object.fromEntries(Object.entries(canaries).filter(([remote]) => kept.has(remote)).map(([remote, canary]) => [remote, { version: canary.stable, pinned: false }]));
 }

@@ -1,0 +1,43 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkCanaryPatch, checkCanaryStart } from './canary-body.js';
+
+const body = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
+
+describe('canary bodies', () => {
+  it('reads a start, lower-casing a sticky header name', () => {
+    assert.deepEqual(checkCanaryStart(body({ ref: 'main', weight: 5, sticky: { header: 'X-User' }, mode: 'ab', allowRemove: true })), {
+      ok: true,
+      value: { ref: 'main', weight: 5, sticky: { header: 'x-user' }, mode: 'ab', allowRemove: true },
+    });
+    assert.deepEqual(checkCanaryStart(body({ weight: 0 })), { ok: true, value: { weight: 0, sticky: undefined, mode: undefined, allowRemove: false } });
+    assert.deepEqual(checkCanaryStart(body({ version: 'abc', weight: 100, sticky: { subject: true } })).ok, true);
+  });
+
+  it('refuses a bad start naming the field', () => {
+    const field = (value: unknown) => {
+      const checked = checkCanaryStart(body(value));
+      return checked.ok ? 'accepted' : checked.field;
+    };
+    assert.equal(field('not json'), 'body');
+    assert.equal(field([1]), 'body');
+    assert.equal(field({}), 'weight');
+    assert.equal(field({ weight: 100.5 }), 'weight');
+    assert.equal(field({ weight: 5, ref: '' }), 'ref');
+    assert.equal(field({ weight: 5, version: '../x' }), 'version');
+    assert.equal(field({ weight: 5, sticky: 'x-user' }), 'sticky');
+    assert.equal(field({ weight: 5, sticky: { subject: 'yes' } }), 'sticky.subject');
+    assert.equal(field({ weight: 5, sticky: { cookie: 'a;b' } }), 'sticky.cookie');
+    assert.equal(field({ weight: 5, allowRemove: 'yes' }), 'allowRemove');
+    assert.equal(field({ weight: 5, steps: [5, 50] }), 'steps');
+  });
+
+  it('reads a split change; null removes stickiness; an empty change is refused', () => {
+    assert.deepEqual(checkCanaryPatch(body({ weight: 40, sticky: null })), { ok: true, value: { weight: 40, sticky: null } });
+    assert.deepEqual(checkCanaryPatch(body({ mode: 'canary' })), { ok: true, value: { mode: 'canary' } });
+    const empty = checkCanaryPatch(body({}));
+    assert.equal(empty.ok, false);
+    const version = checkCanaryPatch(body({ version: 'abc' }));
+    assert.equal(!version.ok && version.field, 'version');
+  });
+});
