@@ -4,7 +4,8 @@
  * server runs under `node --cpu-prof` with the bench's wrk load; only the
  * samples of the measured window count, so seeding and warm-up do not blur it.
  *
- * PROFILE_SECONDS (default 8), PROFILE_OUT (also write the markdown there),
+ * PROFILE_SECONDS (default 8), PROFILE_CASES (default get,post; list also known),
+ * PROFILE_ISOLATION (none, thread or process; default the host's), PROFILE_OUT (also write the markdown there),
  * PROFILE_KEEP_DIR (copy the .cpuprofile files there, for Chrome DevTools).
  */
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
@@ -22,6 +23,14 @@ import { writeWrkScripts } from './wrk-scripts.js';
 
 const config = readBenchConfig();
 const seconds = Number(process.env.PROFILE_SECONDS ?? 8);
+/** PROFILE_ISOLATION=none|thread|process: where the example remote's code runs (default: the host's default). */
+const isolation = readIsolation(process.env.PROFILE_ISOLATION);
+
+function readIsolation(value: string | undefined): 'none' | 'thread' | 'process' | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'none' || value === 'thread' || value === 'process') return value;
+  throw new Error(`PROFILE_ISOLATION must be none, thread or process, not "${value}"`);
+}
 /** Finer than the 1 ms default, cheap enough not to change the picture. */
 const PROFILE_FLAGS = ['--cpu-prof', '--cpu-prof-interval=250'];
 
@@ -32,7 +41,7 @@ interface Subject {
 }
 
 const SUBJECTS: Subject[] = [
-  { key: 'microlib', label: 'microlib (memory)', start: (flags) => startHost({ datasource: 'memory', cpu: config.serverCpu, nodeFlags: flags }) },
+  { key: 'microlib', label: `microlib (memory, isolation ${isolation ?? 'default'})`, start: (flags) => startHost({ datasource: 'memory', cpu: config.serverCpu, nodeFlags: flags, ...(isolation ? { isolation } : {}) }) },
   {
     key: 'nodeHttp',
     label: 'node:http baseline',
@@ -51,6 +60,15 @@ interface Profiled {
 
 /** A window disturbed by other processes is profiled again, this many times at most. */
 const ATTEMPTS = 3;
+
+/** PROFILE_CASES=get,list,post picks the cases (default get and post). */
+function profiledCases(): CaseKind[] {
+  const named = (process.env.PROFILE_CASES ?? 'get,post').split(',').map((name) => name.trim());
+  for (const name of named) {
+    if (!(name in CASE_LABELS)) throw new Error(`PROFILE_CASES: unknown case "${name}" (known: ${Object.keys(CASE_LABELS).join(', ')})`);
+  }
+  return named as CaseKind[];
+}
 
 const nowMicros = () => Number(process.hrtime.bigint() / 1000n);
 
@@ -118,7 +136,7 @@ async function main(): Promise<number> {
   const scripts = await writeWrkScripts(await tempDir('profile-wrk'));
   const out: string[] = [`# CPU profile of the generated routes (${new Date().toISOString()}, Node ${process.version})`, ''];
   out.push(`Under \`node --cpu-prof --cpu-prof-interval=250\`, ${config.records} seeded customers, wrk -t1 -c${config.connections}, ${seconds} s profiled window per case. Profiling slows both servers alike; compare µs per request, not req/s.`, '');
-  for (const kind of ['get', 'post'] as const) {
+  for (const kind of profiledCases()) {
     if (cleanupStarted()) return 130;
     const mine = await profileOne(SUBJECTS[0]!, kind, scripts);
     const base = await profileOne(SUBJECTS[1]!, kind, scripts);

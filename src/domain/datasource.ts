@@ -81,6 +81,13 @@ export interface Page {
   total?: number;
   /** Present when more records follow this page. */
   nextCursor?: string;
+  /**
+   * Optional: the JSON text of each record of `records`, in order, when the
+   * datasource keeps it. A JSON answer is then put together from these texts
+   * without serialising the records again; the in-memory datasources then make
+   * their copies of `records` only when it is read.
+   */
+  readonly recordsJson?: readonly string[];
 }
 
 /**

@@ -211,4 +211,18 @@ export function listConformance(withDatasource: WithDatasource): void {
       for (const record of page.records) record['name'] = 'changed';
       assert.deepEqual((await ds.list(listQuery())).records, people);
     }));
+
+  it('gives, if it gives recordsJson, the JSON text of each record of the page, also after changes', () =>
+    withDatasource(async (ds) => {
+      await seed(ds, people);
+      const first = await ds.list(listQuery());
+      for (const record of first.records) record['name'] = 'changed in a copy';
+      const stored = await ds.get('p2');
+      await ds.replace({ ...stored!, city: 'Lima', revision: stored!.revision + 1 }, stored!.revision);
+      const page = await ds.list(listQuery({ sort: [{ field: 'age', direction: -1 }] }));
+      if (page.recordsJson === undefined) return;
+      assert.equal(page.recordsJson.length, page.records.length);
+      page.recordsJson.forEach((text, index) => assert.equal(text, JSON.stringify(page.records[index]), `text of record ${index}`));
+      assert.ok(page.recordsJson.some((text) => text.includes('"Lima"')), 'the replaced record is sent as it is now');
+    }));
 }

@@ -40,7 +40,11 @@ export function statusOf(code: ErrorCode): number {
  */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | number> = {}): void {
   // A record fresh from a datasource may carry its JSON text already.
-  const text = (typeof body === 'object' && body !== null && jsonOf(body)) || JSON.stringify(body);
+  sendJsonText(res, status, (typeof body === 'object' && body !== null && jsonOf(body)) || JSON.stringify(body), headers);
+}
+
+/** Sends `text`, which is JSON already; `headers` as for {@link sendJson}. */
+export function sendJsonText(res: ServerResponse, status: number, text: string, headers: Record<string, string | number> = {}): void {
   headers['content-type'] = 'application/json; charset=utf-8';
   headers['content-length'] = Buffer.byteLength(text);
   res.writeHead(status, headers);

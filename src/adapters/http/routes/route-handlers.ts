@@ -11,7 +11,8 @@ import type { StoredRecord } from '../../../domain/model-spec.js';
 import { resolveRelation, type RelationTarget } from '../../../domain/relations.js';
 import type { Caller } from '../../../domain/access.js';
 import type { Catalog, ServedModel } from '../../../catalog/catalog.js';
-import { sendEmpty, sendJson, sendMsgpack } from '../respond.js';
+import { sendEmpty, sendJson, sendJsonText, sendMsgpack } from '../respond.js';
+import { pageJsonText } from '../page-json.js';
 import { MODELS_PREFIX } from '../models-prefix.js';
 import type { RouteName } from './model-routes.js';
 import type { WireFormat } from '../../wire/media-types.js';
@@ -149,13 +150,18 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
         const { served, search, caller } = request;
         const query = served.service.listQuery(new URLSearchParams(search), options);
         const page = await served.service.list(query, caller);
-        const body: Record<string, unknown> = { data: selected(page.records, query.fields), limit: query.limit };
-        if (query.cursor === undefined) body.offset = query.offset;
-        if (page.total !== undefined) body.total = page.total;
-        if (page.nextCursor !== undefined) body.nextCursor = page.nextCursor;
         const headers: Record<string, string> = { 'x-microlib-version': served.servedBy };
         if (page.total !== undefined) headers['x-total-count'] = String(page.total);
-        send(request, 200, body, headers, true);
+        const rest: Record<string, unknown> = { limit: query.limit };
+        if (query.cursor === undefined) rest.offset = query.offset;
+        if (page.total !== undefined) rest.total = page.total;
+        if (page.nextCursor !== undefined) rest.nextCursor = page.nextCursor;
+        // The records' own texts when the datasource keeps them: no copy, no serialising them again.
+        if (request.format === 'json' && !query.fields && page.recordsJson) {
+          headers.vary = 'accept';
+          return sendJsonText(request.res, 200, pageJsonText(page.recordsJson, rest), headers);
+        }
+        send(request, 200, { data: selected(page.records, query.fields), ...rest }, headers, true);
       },
     },
     create: {

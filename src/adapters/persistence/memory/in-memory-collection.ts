@@ -9,6 +9,7 @@ import type { StoredRecord } from '../../../domain/model-spec.js';
 import { cloneJson, compareJson, jsonEquals } from '../shared/json-order.js';
 import { checkConditions, conditionsMatcher } from '../shared/list-conditions.js';
 import { decodeCursor, encodeCursor } from '../shared/list-cursor.js';
+import { jsonOf, withJson } from '../../../domain/record-json.js';
 import { bySeq, compareIds, fieldReader, type CollectionEntry, type Entry, type FieldReader } from './collection-entry.js';
 import type { IndexDeclaration } from './index-declarations.js';
 import { pageAnyOrder, pageInOrder, type PageCut, type PageRequest } from './list-paging.js';
@@ -60,10 +61,10 @@ export class InMemoryCollection {
     return this.entries.get(id);
   }
 
-  /** A copy of the stored record. */
+  /** A copy of the stored record, carrying its JSON text. */
   get(id: string): StoredRecord | undefined {
     const entry = this.entries.get(id);
-    return entry ? cloneJson(entry.record) : undefined;
+    return entry ? copyOut(entry.record) : undefined;
   }
 
   /** Reserves the creation sequence number of the next new record. */
@@ -274,8 +275,42 @@ function checkQuery(query: ListQuery): void {
   }
 }
 
+/**
+ * The JSON text of a stored record, made on its first read unless its writer
+ * attached it already (record-json.ts). Stored records are never changed in
+ * place (a write swaps the object), so the text stays true.
+ */
+function textOf(record: StoredRecord): string {
+  let json = jsonOf(record);
+  if (json === undefined) {
+    json = JSON.stringify(record);
+    withJson(record, json);
+  }
+  return json;
+}
+
+/** A copy of a stored record for a reader, carrying its JSON text, so an answer sends it without serialising it again. */
+function copyOut(record: StoredRecord): StoredRecord {
+  return withJson(cloneJson(record), textOf(record));
+}
+
+/**
+ * A page whose records are copied only when read: a JSON answer needs only
+ * their texts (`recordsJson`). An own accessor, so spreading or structured
+ * cloning the page still carries the records.
+ */
 function buildPage(entries: readonly CollectionEntry[], total: number | undefined, nextCursor: string | undefined): Page {
-  const page: Page = { records: entries.map((entry) => cloneJson(entry.record)) };
+  const stored = entries.map((entry) => entry.record);
+  let records: StoredRecord[] | undefined;
+  const page: Page = {
+    get records(): StoredRecord[] {
+      return (records ??= stored.map((record) => cloneJson(record)));
+    },
+    set records(value: StoredRecord[]) {
+      records = value;
+    },
+    recordsJson: stored.map(textOf),
+  };
   if (total !== undefined) page.total = total;
   if (nextCursor !== undefined) page.nextCursor = nextCursor;
   return page;
