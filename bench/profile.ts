@@ -148,7 +148,7 @@ async function main(): Promise<number> {
     );
     out.push(...areaTable(mine, base), '');
     out.push('microlib, top self time:', '', ...entryTable('function', mine.summary.selfByFunction, mine, 20), '');
-    out.push('microlib, own functions with everything they call (inclusive):', '', ...entryTable('function', mine.summary.inclusiveOwn, mine, 15), '');
+    out.push('microlib, own functions with everything they call (inclusive):', '', ...entryTable('function', mine.summary.inclusiveOwn, mine, Number(process.env.PROFILE_ROWS ?? 15)), '');
     out.push('node:http baseline, top self time:', '', ...entryTable('function', base.summary.selfByFunction, base, 12), '');
   }
   const text = out.join('\n');

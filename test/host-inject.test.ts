@@ -42,6 +42,35 @@ describe('answering requests in-process (host.inject)', () => {
     assert.equal((unknown.json() as { error: { code: string } }).error.code, 'MLB_ERR_NOT_FOUND');
   });
 
+  it('names the request id on every kind of answer of the generated API, and echoes a caller\'s own', async () => {
+    const created = await running.inject({ method: 'POST', url: '/microlib/api/models/customers', body: { firstName: 'Id', lastName: 'Check', email: 'id@example.com' } });
+    const { id, revision } = created.json() as { id: string; revision: number };
+    const url = `/microlib/api/models/customers/${id}`;
+    const answers = {
+      created,
+      read: await running.inject(url),
+      notModified: await running.inject({ url, headers: { 'if-none-match': `"${revision}"` } }),
+      list: await running.inject('/microlib/api/models/customers?limit=2'),
+      msgpack: await running.inject({ url, headers: { accept: 'application/msgpack' } }),
+      badQuery: await running.inject('/microlib/api/models/customers?limit=x'),
+      unknownModel: await running.inject('/microlib/api/models/nothing-here'),
+      deleted: await running.inject({ method: 'DELETE', url }),
+    };
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(answers).map(([name, answer]) => [name, answer.status])),
+      { created: 201, read: 200, notModified: 304, list: 200, msgpack: 200, badQuery: 400, unknownModel: 404, deleted: 204 },
+    );
+    const ids = new Set<string>();
+    for (const [name, answer] of Object.entries(answers)) {
+      const requestId = answer.headers['x-request-id'];
+      assert.ok(typeof requestId === 'string' && requestId.length > 0, `${name} names its request id`);
+      ids.add(requestId);
+    }
+    assert.equal(ids.size, Object.keys(answers).length, 'each request has its own id');
+    const echoed = await running.inject({ url: '/microlib/api/models/customers?limit=1', headers: { 'x-request-id': 'gateway-42' } });
+    assert.equal(echoed.headers['x-request-id'], 'gateway-42');
+  });
+
   it('serves the admin app too: readiness and the loaded models', async () => {
     const ready = await running.inject('/microlib/ready');
     assert.equal(ready.status, 200);

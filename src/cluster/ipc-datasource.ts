@@ -73,7 +73,7 @@ export class IpcDatasource implements Datasource {
     this.lifecycle.assertOpen();
     const replica = this.replica as ReadReplica;
     if (options?.latest) await replica.reached((await this.replicas.call('ds.position', { key: this.key })) as number);
-    return replica.records.get(id);
+    return replica.records.get(id, options?.readOnly);
   }
 
   async list(query: ListQuery): Promise<Page> {

@@ -145,6 +145,12 @@ export interface ReadOptions {
    * with its primary first; the others ignore it.
    */
   latest?: boolean;
+  /**
+   * The caller only reads the record, to answer it, and never changes it: an
+   * in-memory datasource may then return its stored object (carrying its JSON
+   * text, record-json.ts) instead of a copy. The others ignore it.
+   */
+  readOnly?: boolean;
 }
 
 /** What a datasource knows about reaching its server. */

@@ -100,6 +100,18 @@ export function datasourceConformance(name: string, make: DatasourceMaker): void
           assert.equal(await ds.get('missing'), undefined);
         }));
 
+      it('answers a read-only read with the same record, also after a replace', () =>
+        withDatasource(async (ds) => {
+          const record = makeRecord('ro', { name: 'Ada', list: [1, { deep: true }] });
+          await ds.create(record);
+          assert.deepEqual(await ds.get('ro', { readOnly: true }), record);
+          assert.equal(await ds.get('missing', { readOnly: true }), undefined);
+          const next = { ...record, name: 'Grace', revision: 2 };
+          await ds.replace(next, 1);
+          assert.deepEqual(await ds.get('ro', { readOnly: true }), next);
+          assert.deepEqual(await ds.get('ro'), next);
+        }));
+
       it('keeps nested JSON and unicode intact', () =>
         withDatasource(async (ds) => {
           const record = makeRecord('nested', {

@@ -21,13 +21,18 @@ export interface HttpServerDeps {
 export function createHttpServer(deps: HttpServerDeps, tls?: https.ServerOptions): http.Server {
   const { onResponse } = deps;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
-    assignRequestId(req, res);
     if (onResponse) {
       const startedAt = performance.now();
       res.once('finish', () => onResponse(req, res, startedAt));
     }
-    if (req.url?.startsWith(MODELS_PREFIX)) void deps.handleModelRequest(req, res);
-    else deps.adminApp(req, res);
+    // The generated API's answers carry the id through respond.ts (see assignRequestId).
+    if (req.url?.startsWith(MODELS_PREFIX)) {
+      assignRequestId(req);
+      void deps.handleModelRequest(req, res);
+    } else {
+      assignRequestId(req, res);
+      deps.adminApp(req, res);
+    }
   };
   // An https.Server is an http.Server with TLS in front: same events, same timeouts.
   const server: http.Server = tls ? https.createServer(tls, handle) : http.createServer(handle);

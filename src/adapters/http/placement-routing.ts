@@ -7,6 +7,7 @@ import { MicrolibError } from '../../domain/errors.js';
 import { refusalHeaders, type RequestAuthenticator } from '../auth/request-authenticator.js';
 import { FORWARDED_HEADER, NODE_HEADER, type Forwarder } from './forwarder.js';
 import { MODELS_PREFIX } from './models-prefix.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 import { internalError, isClientFacing, sendError } from './respond.js';
 import type { CatalogView } from '../../catalog/live-catalog.js';
 
@@ -44,6 +45,8 @@ export function createPlacementRouting(options: PlacementRoutingOptions) {
   const { catalog, forwarder, nodeLabel, handleLocal } = options;
   return async function handleModelRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader(NODE_HEADER, nodeLabel);
+    // Set here, not by respond.ts, for answers forwarded from another node.
+    res.setHeader(REQUEST_ID_HEADER, requestIdOf(req));
     const current = catalog.current;
     const placed = current.hasPlacedModels ? current.placedAtEndpoint(endpointOf(req.url ?? '/')) : undefined;
     if (!placed) return handleLocal(req, res);

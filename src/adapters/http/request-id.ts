@@ -20,11 +20,17 @@ let sequence = 0;
 const ID = Symbol('microlib.requestId');
 type WithId = IncomingMessage & { [ID]?: string };
 
-export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
+/**
+ * Gives `req` its id and, with `res`, sets the response header. The generated
+ * API's answers leave `res` out: respond.ts writes the header with the others
+ * in one writeHead, since any setHeader call sends node's writeHead down its
+ * slower path of merging header objects.
+ */
+export function assignRequestId(req: IncomingMessage, res?: ServerResponse): string {
   const given = req.headers[REQUEST_ID_HEADER];
   const id = typeof given === 'string' && PLAIN_TOKEN.test(given) ? given : `${prefix}-${(++sequence).toString(36)}`;
   (req as WithId)[ID] = id;
-  res.setHeader(REQUEST_ID_HEADER, id);
+  res?.setHeader(REQUEST_ID_HEADER, id);
   return id;
 }
 

@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MicrolibError, type ErrorCode } from '../../domain/errors.js';
 import { jsonOf } from '../../domain/record-json.js';
-import { requestIdOf } from './request-id.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 import { encodeMsgpack } from '../wire/msgpack-codec.js';
 import { MSGPACK_MEDIA_TYPE, type WireFormat } from '../wire/media-types.js';
 
@@ -29,6 +29,12 @@ const STATUS: Record<ErrorCode, number> = {
   MLB_ERR_INTERNAL: 500,
 };
 
+/** The request's id among the answer's headers (see assignRequestId), when it has one. */
+function addRequestId(res: ServerResponse, headers: Record<string, string | number>): void {
+  const id = requestIdOf(res.req);
+  if (id !== '-') headers[REQUEST_ID_HEADER] = id;
+}
+
 export function statusOf(code: ErrorCode): number {
   return STATUS[code];
 }
@@ -45,6 +51,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** Sends `text`, which is JSON already; `headers` as for {@link sendJson}. */
 export function sendJsonText(res: ServerResponse, status: number, text: string, headers: Record<string, string | number> = {}): void {
+  addRequestId(res, headers);
   headers['content-type'] = 'application/json; charset=utf-8';
   headers['content-length'] = Buffer.byteLength(text);
   res.writeHead(status, headers);
@@ -54,13 +61,15 @@ export function sendJsonText(res: ServerResponse, status: number, text: string, 
 /** Sends `body` as MessagePack; `headers` as for {@link sendJson}. BigInt values go as 64-bit integers. */
 export function sendMsgpack(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | number> = {}): void {
   const bytes = encodeMsgpack(body);
+  addRequestId(res, headers);
   headers['content-type'] = MSGPACK_MEDIA_TYPE;
   headers['content-length'] = bytes.byteLength;
   res.writeHead(status, headers);
   res.end(bytes);
 }
 
-export function sendEmpty(res: ServerResponse, status: number, headers?: Record<string, string>): void {
+export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
+  addRequestId(res, headers);
   res.writeHead(status, headers);
   res.end();
 }

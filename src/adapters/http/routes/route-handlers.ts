@@ -21,6 +21,7 @@ import { batchHandlers, type BatchOptions } from './batch-handlers.js';
 import { FIELDS_PARAMETER, selectFields } from '../../../domain/field-selection.js';
 import { badQueryError } from '../../../domain/errors.js';
 import type { ModelService } from '../../../domain/model-service.js';
+import type { ReadOptions } from '../../../domain/datasource.js';
 
 /** A request matched to a route of a served model. */
 export interface RouteRequest {
@@ -57,6 +58,9 @@ export interface RouteHandlerOptions extends PageLimits, BatchOptions {
   /** Models other hosts serve, for relations to them. */
   remoteModel?(modelName: string): RelationTarget | undefined;
 }
+
+/** The read route only answers the record it reads: the datasource need not copy it. */
+const READ_ONLY: ReadOptions = Object.freeze({ readOnly: true });
 
 const etagOf = (record: StoredRecord) => `"${record.revision}"`;
 
@@ -185,7 +189,7 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
         const relation = params?.get('relation');
         if (relation) return answerRelation(request, relation, search.replace(RELATION_PARAMETER, ''));
         const fields = readFields(params, served.service);
-        const record = await served.service.get(request.id, request.caller);
+        const record = await served.service.get(request.id, request.caller, READ_ONLY);
         // The ETag stays the record's revision: a selection is a view of that revision.
         const etag = etagOf(record);
         if (req.headers['if-none-match'] === etag) return sendEmpty(res, 304, { etag, 'x-microlib-version': served.servedBy, vary: 'accept' });

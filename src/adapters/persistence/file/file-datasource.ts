@@ -13,7 +13,7 @@
  * which this datasource keeps up to date off the write path: at open, after each
  * compaction, periodically while the log changes, and exactly at close.
  */
-import type { CreateOutcome, Datasource, DatasourceOptions, ListQuery, Page } from '../../../domain/datasource.js';
+import type { CreateOutcome, Datasource, DatasourceOptions, ListQuery, Page, ReadOptions } from '../../../domain/datasource.js';
 import { conflictError, MicrolibError } from '../../../domain/errors.js';
 import type { StoredRecord } from '../../../domain/model-spec.js';
 import { DatasourceLifecycle } from '../shared/datasource-lifecycle.js';
@@ -88,9 +88,9 @@ class FileDatasourceImpl implements FileDatasource {
     if (this.shouldCompact()) void this.compact().catch(() => undefined);
   }
 
-  async get(id: string): Promise<StoredRecord | undefined> {
+  async get(id: string, options?: ReadOptions): Promise<StoredRecord | undefined> {
     this.lifecycle.assertOpen();
-    return this.collection.get(id);
+    return this.collection.get(id, options?.readOnly);
   }
 
   async list(query: ListQuery): Promise<Page> {

@@ -61,10 +61,16 @@ export class InMemoryCollection {
     return this.entries.get(id);
   }
 
-  /** A copy of the stored record, carrying its JSON text. */
-  get(id: string): StoredRecord | undefined {
+  /**
+   * A copy of the stored record, carrying its JSON text; with `readOnly`, the
+   * stored record itself, for a caller that never changes it (ReadOptions).
+   */
+  get(id: string, readOnly = false): StoredRecord | undefined {
     const entry = this.entries.get(id);
-    return entry ? copyOut(entry.record) : undefined;
+    if (!entry) return undefined;
+    if (!readOnly) return copyOut(entry.record);
+    textOf(entry.record);
+    return entry.record;
   }
 
   /** Reserves the creation sequence number of the next new record. */

@@ -44,9 +44,9 @@ export function createMemoryDatasource(options: DatasourceOptions): MemoryDataso
       lifecycle.endOpen(true);
     },
 
-    async get(id) {
+    async get(id, options) {
       lifecycle.assertOpen();
-      return records.get(id);
+      return records.get(id, options?.readOnly);
     },
 
     async create(input) {
