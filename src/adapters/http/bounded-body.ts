@@ -60,12 +60,12 @@ export function readBoundedBody(req: IncomingMessage, { limit, claim, deadlineMs
       settled = true;
       if (timer) clearTimeout(timer);
       req.off('data', onData);
-      // Whatever still arrives is read and dropped, never buffered.
-      req.on('data', ignore);
     };
     const fail = (error: MicrolibError) => {
       if (settled) return;
       settle();
+      // Whatever still arrives is read and dropped, never buffered.
+      req.on('data', ignore);
       chunks = [];
       reject(error);
     };

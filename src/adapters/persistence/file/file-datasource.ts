@@ -110,7 +110,7 @@ class FileDatasourceImpl implements FileDatasource {
       line,
       () => {
         this.pending.settle(id);
-        this.collection.insert(withJson(record, json), seq);
+        this.collection.insert(record, seq);
         if (seq > this.highSeq) this.highSeq = seq;
         this.live.set(id, Buffer.byteLength(line));
         return withJson(cloneJson(record), json);
@@ -146,7 +146,6 @@ class FileDatasourceImpl implements FileDatasource {
       line,
       () => {
         this.pending.settle(id);
-        withJson(record, json);
         if (!this.collection.replace(record)) this.collection.insert(record, seq);
         this.live.set(id, Buffer.byteLength(line));
         return withJson(cloneJson(record), json);

@@ -282,9 +282,9 @@ function checkQuery(query: ListQuery): void {
 }
 
 /**
- * The JSON text of a stored record, made on its first read unless its writer
- * attached it already (record-json.ts). Stored records are never changed in
- * place (a write swaps the object), so the text stays true.
+ * The JSON text of a stored record, made on its first read and kept on it
+ * (record-json.ts): only records that are read pay its memory. Stored records
+ * are never changed in place (a write swaps the object), so the text stays true.
  */
 function textOf(record: StoredRecord): string {
   let json = jsonOf(record);

@@ -32,7 +32,7 @@ export function createMemoryDatasource(options: DatasourceOptions): MemoryDataso
   function insert(input: StoredRecord): StoredRecord {
     const { record, json } = normalizeRecord(input);
     if (records.peek(record.id)) throw conflictError(`A record with id "${record.id}" already exists in ${collectionName}`, 'id');
-    records.insert(withJson(record, json), records.allocateSeq());
+    records.insert(record, records.allocateSeq());
     return withJson(cloneJson(record), json);
   }
 
@@ -70,7 +70,7 @@ export function createMemoryDatasource(options: DatasourceOptions): MemoryDataso
       lifecycle.assertOpen();
       const { record, json } = normalizeRecord(input);
       checkRevision(collectionName, record.id, records.peek(record.id), expectedRevision, 'replace');
-      records.replace(withJson(record, json));
+      records.replace(record);
       return withJson(cloneJson(record), json);
     },
 
