@@ -39,26 +39,35 @@ function exportedMetric(name: string, help: string, type: 'counter' | 'histogram
 }
 
 export class RequestTally {
-  private readonly series = new Map<string, Series>();
+  /** Every series, in the order first seen (what a scrape walks). */
+  private series: Series[] = [];
+  /** The same series by model, route and method (what a request walks). */
+  private lookup = new Map<string, Map<string, Map<string, Series>>>();
 
   /** `bounds`: the histogram's upper bounds in seconds, ascending. */
   constructor(
     registry: Registry,
     private readonly bounds: readonly number[],
   ) {
-    registry.registerMetric(exportedMetric('microlib_http_requests_total', 'Requests of the generated API', 'counter', () => this.counts(), () => this.series.clear()));
+    registry.registerMetric(exportedMetric('microlib_http_requests_total', 'Requests of the generated API', 'counter', () => this.counts(), () => this.clear()));
     registry.registerMetric(
-      exportedMetric('microlib_http_request_duration_seconds', 'Time to answer a request of the generated API', 'histogram', () => this.latencies(), () => this.series.clear()),
+      exportedMetric('microlib_http_request_duration_seconds', 'Time to answer a request of the generated API', 'histogram', () => this.latencies(), () => this.clear()),
     );
   }
 
   /** One answered request, taking `seconds`. */
   record(model: string, route: string, method: string, status: number, seconds: number): void {
-    const key = `${model}\u0000${route}\u0000${method}`;
-    let series = this.series.get(key);
+    // Looked up by the label strings themselves (model names, route kinds and node's method
+    // names are the same string objects each time, their hashes cached): no key built per request.
+    let byRoute = this.lookup.get(model);
+    if (byRoute === undefined) this.lookup.set(model, (byRoute = new Map()));
+    let byMethod = byRoute.get(route);
+    if (byMethod === undefined) byRoute.set(route, (byMethod = new Map()));
+    let series = byMethod.get(method);
     if (series === undefined) {
       series = { labels: { model, route, method }, statuses: new Map(), buckets: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
-      this.series.set(key, series);
+      byMethod.set(method, series);
+      this.series.push(series);
     }
     series.statuses.set(status, (series.statuses.get(status) ?? 0) + 1);
     series.sum += seconds;
@@ -69,9 +78,14 @@ export class RequestTally {
     series.buckets[bucket]!++;
   }
 
+  private clear(): void {
+    this.series = [];
+    this.lookup = new Map();
+  }
+
   private counts(): ExportedValue[] {
     const values: ExportedValue[] = [];
-    for (const { labels, statuses } of this.series.values()) {
+    for (const { labels, statuses } of this.series) {
       for (const [status, count] of statuses) values.push({ labels: { ...labels, status: String(status) }, value: count });
     }
     return values;
@@ -80,7 +94,7 @@ export class RequestTally {
   private latencies(): ExportedValue[] {
     const name = 'microlib_http_request_duration_seconds';
     const values: ExportedValue[] = [];
-    for (const { labels, buckets, sum, count } of this.series.values()) {
+    for (const { labels, buckets, sum, count } of this.series) {
       let cumulative = 0;
       this.bounds.forEach((bound, i) => {
         cumulative += buckets[i]!;
