@@ -96,6 +96,40 @@ describe('MessagePack on the generated API', () => {
     assert.equal((await running.inject(`${api}/notes?count`)).json<{ total: number }>().total, before, 'nothing was created');
   });
 
+  it('takes batch creates, patches and deletes in MessagePack and answers them in the negotiated format', async () => {
+    const max = 2n ** 63n - 1n;
+    const created = await post('ledgers', pack([{ name: 'one', amount: max }, { name: 'two', amount: 7n, due: new Date(Date.UTC(2024, 0, 2)) }]));
+    assert.equal(created.status, 201, created.body);
+    assert.equal(created.headers['content-type'], MSGPACK);
+    assert.equal(created.headers.vary, 'accept');
+    const batch = unpack(created.raw);
+    assert.equal(batch.succeeded, 2);
+    assert.deepEqual(batch.results.map((r: any) => [r.index, r.status, r.record.name]), [[0, 201, 'one'], [1, 201, 'two']]);
+    assert.equal(batch.results[0].record.amount, max, 'a bigint field comes back as a 64-bit integer');
+    const [one, two] = batch.results.map((r: any) => r.record);
+
+    const patchedAsJson = await running.inject({
+      method: 'PATCH',
+      url: `${api}/ledgers`,
+      headers: { 'content-type': MSGPACK, accept: 'application/json' },
+      body: pack([{ id: one.id, ifMatch: one.revision, name: 'uno' }, { id: two.id, ifMatch: 99, name: 'stale' }]),
+    });
+    assert.equal(patchedAsJson.status, 207, patchedAsJson.body);
+    const patched = patchedAsJson.json<any>();
+    assert.deepEqual(patched.results.map((r: any) => [r.index, r.status, r.id]), [[0, 200, one.id], [1, 412, two.id]]);
+    assert.equal(patched.results[0].record.amount, max.toString(), 'JSON carries a bigint field as its text');
+
+    const deletions = pack([{ id: one.id }, { id: two.id }]);
+    // Node frames a DELETE body only with a length given.
+    const deleted = await running.inject({ method: 'DELETE', url: `${api}/ledgers`, headers: { 'content-type': MSGPACK, accept: MSGPACK, 'content-length': String(deletions.length) }, body: deletions });
+    assert.equal(deleted.status, 200, deleted.body);
+    assert.deepEqual(unpack(deleted.raw).results.map((r: any) => [r.status, r.id]), [[204, one.id], [204, two.id]]);
+
+    const notAnArray = await running.inject({ method: 'PATCH', url: `${api}/ledgers`, headers: { 'content-type': MSGPACK, accept: MSGPACK }, body: pack({ id: one.id }) });
+    assert.equal(notAnArray.status, 400);
+    assert.match(unpack(notAnArray.raw).error.message, /must be a MessagePack array/);
+  });
+
   it('answers errors in the negotiated format', async () => {
     const missing = await running.inject({ url: `${api}/notes/nope`, headers: { accept: MSGPACK } });
     assert.equal(missing.status, 404);
@@ -118,7 +152,8 @@ describe('MessagePack on the generated API', () => {
       ['a timestamp in a free-form model', pack({ when: new Date() }), 400, 'MLB_ERR_VALIDATION', /only a date field/],
       ['a 64-bit integer in a free-form model', pack({ n: 2n ** 62n }), 400, 'MLB_ERR_VALIDATION', /only a bigint field/],
       ['a map announcing 4 billion items', lying, 400, 'MLB_ERR_BAD_JSON', /announces 4294967295 items/],
-      ['an array at the top', pack([1, 2, 3]), 400, 'MLB_ERR_BAD_JSON', /must be a MessagePack map/],
+      ['a string at the top', pack('text'), 400, 'MLB_ERR_BAD_JSON', /must be a MessagePack map \(an object\) or an array of them/],
+      ['a 64-bit integer in a batch item', pack([{ title: 'ok' }, { n: 2n ** 62n }]), 400, 'MLB_ERR_VALIDATION', /"\[1\]\.n" holds a 64-bit integer/],
       ['garbage', Buffer.from('{"title":"json"}'), 400, 'MLB_ERR_BAD_JSON', /MessagePack/],
       ['a body over BODY_LIMIT_BYTES', pack({ title: 'x'.repeat(5000) }), 413, 'MLB_ERR_PAYLOAD_TOO_LARGE', /exceeds 4096 bytes/],
     ];

@@ -4,6 +4,12 @@
  * methods it was given and may call the other's. Errors cross as data and come
  * back as the same `MicrolibError` code, so a datasource behind the channel
  * fails exactly as it would in process.
+ *
+ * Messages are sent in batches: everything one turn of the event loop queues
+ * (calls, replies, notifications) leaves as one IPC message at its end. Each
+ * IPC message costs a pipe write, a read, framing and an event on both sides,
+ * so under load a cluster write's several messages (the write, its answer, its
+ * event, the change stream) share those costs with the other requests of the turn.
  */
 import { MicrolibError, type ErrorCode } from '../domain/errors.js';
 
@@ -28,7 +34,14 @@ type Message =
   | { mlb: 'call'; id: number; method: string; params: unknown }
   | { mlb: 'reply'; id: number; ok: true; value: unknown }
   | { mlb: 'reply'; id: number; ok: false; error: SerializedError }
-  | { mlb: 'notify'; topic: string; payload: unknown };
+  | { mlb: 'notify'; topic: string; payload: unknown }
+  | { mlb: 'batch'; messages: Message[] };
+
+/** A message waiting for the end of the turn, and who hears whether it was sent. */
+interface Queued {
+  message: Message;
+  done: (error: Error | null) => void;
+}
 
 function isMessage(value: unknown): value is Message {
   return typeof value === 'object' && value !== null && typeof (value as { mlb?: unknown }).mlb === 'string';
@@ -50,6 +63,9 @@ export class IpcPeer {
   private readonly listener = (message: unknown) => this.receive(message);
   private readonly topics = new Map<string, (payload: unknown) => void>();
   private readonly closeListeners: Array<(reason: string) => void> = [];
+  private queue: Queued[] = [];
+  private flushScheduled = false;
+  private readonly flushQueue = () => this.flush();
 
   constructor(
     private readonly endpoint: IpcEndpoint,
@@ -110,21 +126,45 @@ export class IpcPeer {
     for (const listener of this.closeListeners.splice(0)) listener(reason);
   }
 
+  /** Queues `message`; the turn's messages leave together (see the file's comment). */
   private send(message: Message, done: (error: Error | null) => void = () => undefined): void {
     if (this.closedBecause !== undefined || !this.endpoint.send || this.endpoint.connected === false) {
       done(new Error(this.closedBecause ?? 'not connected'));
       return;
     }
+    this.queue.push({ message, done });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushQueue);
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const queued = this.queue;
+    this.queue = [];
+    if (queued.length === 0) return;
+    const fail = (error: Error) => {
+      for (const item of queued) item.done(error);
+    };
+    if (this.closedBecause !== undefined || !this.endpoint.send || this.endpoint.connected === false) return fail(new Error(this.closedBecause ?? 'not connected'));
+    const message: Message = queued.length === 1 ? (queued[0] as Queued).message : { mlb: 'batch', messages: queued.map((item) => item.message) };
     try {
       // With a callback, a send on a closing channel reports here instead of as an uncaught 'error'.
-      this.endpoint.send(message, (error) => done(error));
+      this.endpoint.send(message, (error) => {
+        for (const item of queued) item.done(error);
+      });
     } catch (error) {
-      done(error as Error);
+      fail(error as Error);
     }
   }
 
   private receive(message: unknown): void {
     if (!isMessage(message)) return;
+    if (message.mlb === 'batch') {
+      if (Array.isArray(message.messages)) for (const one of message.messages) this.receive(one);
+      return;
+    }
     if (message.mlb === 'notify') {
       const listener = this.topics.get(message.topic);
       return listener ? listener(message.payload) : this.onNotify(message.topic, message.payload);

@@ -90,3 +90,13 @@ export interface WorkerCanaryOutcome {
 
 /** The canaries running, by remote, as DATA_DIR keeps them (a worker that starts resumes them). */
 export type SavedCanaries = Record<string, { stable: string; canary: string; weight: number; sticky: StickyKey | null; mode: 'canary' | 'ab'; startedAt: string; allowRemove: boolean }>;
+
+/**
+ * The event-name patterns the WebSocket clients of the other workers subscribe to, as the primary tells one
+ * worker (which then sends the primary only its events that match). `version` grows with every message, so a
+ * worker keeps the newest whatever order a reply and a push arrive in.
+ */
+export interface StreamWanted {
+  version: number;
+  patterns: string[];
+}

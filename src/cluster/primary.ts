@@ -4,7 +4,8 @@
  * replacement inherits; replaces a dead worker (backing off while a slot
  * crash-loops); owns the memory and file datasources (the single writer: workers
  * send it their writes over IPC and keep read replicas fed by its change streams,
- * change-stream.ts) and so holds the lock on DATA_DIR for them; relays events to the other workers' WebSocket streams; spreads reloads
+ * change-stream.ts) and so holds the lock on DATA_DIR for them; relays events to the other workers' WebSocket streams
+ * (only those their clients subscribe to, stream-interest.ts); spreads reloads
  * and canary changes to every worker and remembers the deployed versions and the canaries
  * (saved in DATA_DIR, so a restart resumes them) for replacements; keeps
  * the webhook delivery ids every worker processed (DATA_DIR). It
@@ -24,6 +25,7 @@ import { IpcPeer, type IpcEndpoint } from './ipc-peer.js';
 import { OwnedDatasources } from './owned-datasources.js';
 import type { ChangeSubscriber } from './change-stream.js';
 import { RespawnBackoff } from './respawn-backoff.js';
+import { StreamInterest } from './stream-interest.js';
 import {
   RELAYED_FROM,
   type CanaryBroadcast,
@@ -91,10 +93,12 @@ export async function runPrimary(config: PrimaryOptions, logger: Logger): Promis
   const reloadTimeoutMs = config.loadTimeoutMs + 10_000;
 
   const others = (slot: number) => [...members.values()].filter((m) => m.slot !== slot);
+  const interest = new StreamInterest((slot, wanted) => members.get(slot)?.peer.call('events.wanted', wanted, 5_000) ?? Promise.resolve());
 
   function handlers(slot: number, subscriber: ChangeSubscriber) {
     return {
       ...owned.handlers(subscriber),
+      'events.interest': (patterns: unknown) => interest.declare(slot, patterns),
       // A remote with a canary runs its stable version beside it (unless a deploy since said otherwise).
       versions: (): DeployedVersions => ({ ...Object.fromEntries(Object.entries(canaries).map(([remote, c]) => [remote, { version: c.stable, pinned: false }])), ...deployed }),
       canaries: () => canaries,
@@ -168,7 +172,7 @@ export async function runPrimary(config: PrimaryOptions, logger: Logger): Promis
         // Events go to the other workers' WebSocket streams only, once.
         if (topic !== 'event' || (payload as DomainEvent)[RELAYED_FROM] !== undefined) return;
         const relayed = { ...(payload as DomainEvent), [RELAYED_FROM]: slot };
-        for (const other of others(slot)) other.peer.notify('event', relayed);
+        for (const other of others(slot)) if (interest.wants(other.slot, relayed.eventName)) other.peer.notify('event', relayed);
       }),
     };
     members.set(slot, member);
@@ -194,6 +198,7 @@ export async function runPrimary(config: PrimaryOptions, logger: Logger): Promis
     members.delete(member.slot);
     member.peer.close(`worker ${member.slot} exited`);
     owned.forget(member.subscriber);
+    interest.forget(member.slot);
     if (stopping) return;
     const backoff = backoffs.get(member.slot) ?? new RespawnBackoff();
     backoffs.set(member.slot, backoff);

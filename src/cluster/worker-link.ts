@@ -6,14 +6,14 @@
  */
 import type { Server } from 'node:http';
 import type { DatasourceFactory } from '../domain/datasource.js';
-import { EventBroker, type DomainEvent } from '../domain/events/index.js';
+import type { DomainEvent, EventBroker } from '../domain/events/index.js';
 import { IpcPeer, type IpcEndpoint } from './ipc-peer.js';
 import type { Registry } from 'prom-client';
 import { ipcDatasourceFactories } from './ipc-datasource.js';
 import { registerReplicaMetrics } from './replica-metrics.js';
 import { WorkerReplicas } from './worker-replicas.js';
+import { WorkerEventRelay } from './worker-event-relay.js';
 import {
-  RELAYED_FROM,
   type CanaryBroadcast,
   type CanaryChange,
   type CanaryReport,
@@ -22,6 +22,7 @@ import {
   type ReloadBroadcast,
   type ReloadReport,
   type SavedCanaries,
+  type StreamWanted,
   type VersionReload,
   type WorkerCanaryOutcome,
   type WorkerReloadOutcome,
@@ -43,7 +44,7 @@ export interface ReloadableRemotes {
 export class WorkerLink {
   readonly peer: IpcPeer;
   private deployment: ReloadableRemotes | undefined;
-  private readonly streams: EventBroker[] = [];
+  private relay: WorkerEventRelay | undefined;
   private markStarted!: () => void;
   /** Broadcast reloads wait for the worker's own start, so they queue behind its first load. */
   private readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
@@ -70,10 +71,11 @@ export class WorkerLink {
           const report = await this.deployment.applyCanary(remote, change);
           return { outcome: report.outcome, ...(report.error ? { error: report.error } : {}) } satisfies CanaryReport;
         },
+        // The primary tells this worker what the other workers' WebSocket clients want (only once it declared its own).
+        'events.wanted': (params) => this.relay?.othersWant(params as StreamWanted),
       },
       (topic, payload) => {
-        if (topic !== 'event') return;
-        for (const stream of this.streams) void stream.publish(payload as DomainEvent);
+        if (topic === 'event') this.relay?.relayed(payload as DomainEvent);
       },
     );
   }
@@ -89,19 +91,20 @@ export class WorkerLink {
   }
 
   /**
-   * The broker WebSocket clients of this worker read: every local event, and
-   * the other workers' events relayed by the primary. Relayed events reach only
-   * this broker, never the host's own, so handlers and flows run once, where
-   * the event happened.
+   * The broker WebSocket clients of this worker read: the local events and the
+   * other workers' events (relayed by the primary) they subscribe to. Relayed
+   * events reach only this broker, never the host's own, so handlers and flows
+   * run once, where the event happened. Events nobody streams stay where they
+   * happened (worker-event-relay.ts).
    */
   streamBroker(local: EventBroker): EventBroker {
-    const stream = new EventBroker();
-    this.streams.push(stream);
-    local.subscribe('*', (event) => {
-      void stream.publish(event);
-      if (event[RELAYED_FROM] === undefined) this.peer.notify('event', event);
-    });
-    return stream;
+    this.relay ??= new WorkerEventRelay(local, this.peer);
+    return this.relay.stream;
+  }
+
+  /** Resolves once the stream's subscriptions made so far receive every worker's events (for the WebSocket `subscribed` answer). */
+  streamSettled(): Promise<void> {
+    return this.relay?.settled() ?? Promise.resolve();
   }
 
   /** Every response says which worker answered it. */

@@ -206,6 +206,12 @@ export function checkWireValues(body: Record<string, unknown>, fields: Record<st
   checkObject(body, fields, '');
 }
 
+/** As {@link checkWireValues}, for a batch body: each item is a body `fields` describes; paths start with its index (`[2].amount`). */
+export function checkWireItems(items: unknown[], fields: Record<string, FieldSpec> | undefined): void {
+  const item: FieldSpec | undefined = fields ? { type: 'object', properties: fields } : undefined;
+  for (let i = 0; i < items.length; i++) items[i] = checkValue(items[i], item, join('', i));
+}
+
 function checkObject(object: Record<string, unknown>, fields: Record<string, FieldSpec> | undefined, path: string): void {
   for (const key of Object.keys(object)) {
     const spec = fields && Object.hasOwn(fields, key) ? fields[key] : undefined;

@@ -354,6 +354,54 @@ describe('buildOpenApiDocument', () => {
     assert.equal(new Set(names).size, names.length, 'no parameter twice');
   });
 
+  it("documents a relation page's filters (the related model's, with examples), paging, sort and field selection", () => {
+    // `lines` of an order, with the line model served here too.
+    const lineSpec: ModelSpecification = {
+      modelName: 'line',
+      endpoint: 'lines',
+      factory: () => (input) => input,
+      fields: { orderId: { type: 'string', required: true }, qty: { type: 'integer' }, sku: { type: 'string' } },
+    };
+    const withLines = buildOpenApiDocument([...routes, { model: { name: 'line', endpoint: 'lines', spec: lineSpec, ports: new Map() }, servedBy: 'shop@abc123' }], { title: 't', version: '1', authEnabled: false }) as Obj;
+    const page = withLines.paths[`${P}/orders/{id}/lines`].get;
+    const named = (operation: Obj) => new Map<string, Obj>(operation.parameters.map((p: Obj) => (p.$ref ? [(resolve(withLines, p.$ref) as Obj).name as string, p] : [p.name as string, p])));
+    const byName = named(page);
+    for (const n of ['limit', 'offset', 'cursor', 'sort', 'count', 'fields', 'qty', 'qty[$gte]', 'qty[$in]', 'sku[$prefix]', 'createdAt[$gt]', 'id[$in]', '$or']) assert.ok(byName.has(n), n);
+    assert.ok(![...byName.keys()].some((n) => n === 'orderId' || n.startsWith('orderId[')), 'the foreign key is the relation\'s, not a filter');
+    assert.deepEqual([byName.get('qty[$gte]')!.example, byName.get('qty[$in]')!.example, byName.get('sku[$prefix]')!.example], [10, '10,20', 'a']);
+    assert.equal(byName.get('fields')!.$ref, '#/components/parameters/fields');
+    // The line model's own list documents orderId as usual.
+    assert.ok(named(withLines.paths[`${P}/lines`].get).has('orderId[$in]'));
+    // A relation to a model another host serves: the host fields' filters (its own fields are checked there).
+    const remote = named(paths[`${P}/orders/{id}/lines`].get);
+    for (const n of ['limit', 'fields', 'createdAt[$gte]', 'revision[$lt]', '$or']) assert.ok(remote.has(n), n);
+    assert.ok(!remote.has('qty'));
+    // A one-record relation has no page, so no filters.
+    assert.ok(!named(paths[`${P}/orders/{id}/customer`].get).has('createdAt[$gte]'));
+    const validate = newAjv().compile(OAS_SUBSET);
+    assert.ok(validate(withLines), JSON.stringify(validate.errors, null, 2));
+  });
+
+  it('documents batches in JSON and MessagePack, with examples of a delete', () => {
+    const collection = paths[`${P}/orders`];
+    for (const [what, content] of [
+      ['create body', collection.post.requestBody.content],
+      ['patch body', collection.patch.requestBody.content],
+      ['delete body', collection.delete.requestBody.content],
+      ['create answer', collection.post.responses['201'].content],
+      ['207 answer', collection.post.responses['207'].content],
+    ] as Array<[string, Obj]>) {
+      assert.deepEqual(Object.keys(content), ['application/json', 'application/msgpack'], what);
+    }
+    assert.deepEqual(collection.delete.requestBody.content['application/msgpack'].example, [{ id: 'a1', ifMatch: 3 }, { id: 'b2' }]);
+    const ids = resolve(doc, '#/components/parameters/ids') as Obj;
+    assert.equal(ids.example, 'a1,b2');
+    const ajv = newAjv();
+    ajv.addSchema(doc, 'oas');
+    const deletions = ajv.compile({ type: 'array', items: { $ref: 'oas#/components/schemas/BatchDeletion' } });
+    assert.ok(deletions(collection.delete.requestBody.content['application/json'].example), 'the example is valid');
+  });
+
   it('adds bearer security and auth answers when authentication is on', () => {
     const secured = build(true);
     assert.deepEqual(secured.security, [{ bearerAuth: [] }]);

@@ -12,6 +12,7 @@ import { batchPatchSchema, batchResultSchema, pageSchema, ref, sharedComponents 
 import { modelSchemas, type Obj } from './openapi/model-schemas.js';
 import { NameRegistry, pascal } from './openapi/names.js';
 import { addModelPaths, type OpenApiRoute } from './openapi/paths.js';
+import type { ModelSpecification } from '../../domain/model-spec.js';
 
 export type { OpenApiModel, OpenApiRoute } from './openapi/paths.js';
 
@@ -45,13 +46,17 @@ export function buildOpenApiDocument(models: ReadonlyArray<OpenApiRoute>, info: 
   const seenEndpoints = new Set<string>();
   // Relations name models by modelName; resolve them to schema names after all models have one.
   const schemaOf = new Map<string, string>();
+  const specOf = new Map<string, ModelSpecification>();
   const routes: Array<{ route: OpenApiRoute; base: string }> = [];
   for (const route of models) {
     // The catalog keys by endpoint, so a repeat cannot be served: document the first only.
     if (seenEndpoints.has(route.model.endpoint)) continue;
     seenEndpoints.add(route.model.endpoint);
     const base = schemaNames.claim(pascal(route.model.name), ['', 'Create', 'Patch', 'Page', 'BatchPatch', 'BatchResult']);
-    if (!schemaOf.has(route.model.name)) schemaOf.set(route.model.name, base);
+    if (!schemaOf.has(route.model.name)) {
+      schemaOf.set(route.model.name, base);
+      specOf.set(route.model.name, route.model.spec);
+    }
     routes.push({ route, base });
   }
 
@@ -66,7 +71,7 @@ export function buildOpenApiDocument(models: ReadonlyArray<OpenApiRoute>, info: 
       [`${base}BatchResult`]: batchResultSchema(ref(base)),
     });
     tags.push({ name: route.model.name });
-    addModelPaths(paths, { route, base, schemaOf, operationIds, authEnabled: info.authEnabled });
+    addModelPaths(paths, { route, base, schemaOf, specOf, operationIds, authEnabled: info.authEnabled });
   }
 
   const components: Obj = { ...shared };

@@ -1,7 +1,7 @@
 /**
  * Reads a JSON (or MessagePack) request body: size limit (413), the host-wide
  * body budget (503), content type (415), syntax (400), a JSON object (a
- * MessagePack map) only (or, for a JSON batch, an array, see {@link BodyShape}),
+ * MessagePack map) only (or, for a batch, an array, see {@link BodyShape}),
  * valid UTF-8, at most MAX_DEPTH levels of nesting, and no keys that could reach
  * an object's prototype.
  */
@@ -12,7 +12,8 @@ import type { FieldSpec } from '../../domain/model-spec.js';
 import type { BodyBudget } from './body-budget.js';
 import { readBoundedBody } from './bounded-body.js';
 import { isMsgpackType } from '../wire/media-types.js';
-import { decodeMsgpackObject } from '../wire/msgpack-codec.js';
+import { decodeMsgpackBody } from '../wire/msgpack-codec.js';
+import type { MsgpackTop } from '../wire/msgpack-scan.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 /**
@@ -43,11 +44,7 @@ export async function readObjectBody(req: IncomingMessage, limit: number, budget
   const type = req.headers['content-type'];
   if (!type || !JSON_TYPE.test(type)) {
     // Tested second, so a JSON body pays nothing for the other format.
-    if (type && isMsgpackType(type)) {
-      // Batches are read as JSON only for now: a MessagePack body holds one record.
-      if (shape === 'array') throw new MicrolibError('MLB_ERR_UNSUPPORTED_MEDIA_TYPE', 'a batch body must be application/json', 'content-type');
-      return readMsgpackBody(req, limit, budget, fields);
-    }
+    if (type && isMsgpackType(type)) return readMsgpackBody(req, limit, budget, fields, MSGPACK_TOP[shape]);
     throw new MicrolibError('MLB_ERR_UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json or application/msgpack, got ${type ? `"${type}"` : 'none'}`, 'content-type');
   }
   const claim = budget?.claim();
@@ -61,12 +58,14 @@ export async function readObjectBody(req: IncomingMessage, limit: number, budget
   }
 }
 
+const MSGPACK_TOP: Record<BodyShape, MsgpackTop> = { object: 'map', 'object-or-array': 'map-or-array', array: 'array' };
+
 /** A MessagePack body, with the same bounds and checks as a JSON one (see wire/msgpack-scan.ts). */
-async function readMsgpackBody(req: IncomingMessage, limit: number, budget: BodyBudget | undefined, fields: Record<string, FieldSpec> | undefined): Promise<Record<string, unknown>> {
+async function readMsgpackBody(req: IncomingMessage, limit: number, budget: BodyBudget | undefined, fields: Record<string, FieldSpec> | undefined, top: MsgpackTop): Promise<Record<string, unknown> | unknown[]> {
   const claim = budget?.claim();
   try {
     const bytes = await readBoundedBody(req, claim ? { limit, claim } : { limit });
-    return decodeMsgpackObject(bytes, MAX_DEPTH, fields);
+    return decodeMsgpackBody(bytes, MAX_DEPTH, fields, top);
   } finally {
     claim?.release();
   }

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { encode, ExtData } from '@msgpack/msgpack';
-import { decodeMsgpackObject, encodeMsgpack } from './msgpack-codec.js';
+import { decodeMsgpackBody, decodeMsgpackObject, encodeMsgpack } from './msgpack-codec.js';
 import { MicrolibError } from '../../domain/errors.js';
 import type { FieldSpec } from '../../domain/model-spec.js';
 
@@ -29,6 +29,19 @@ describe('MessagePack bodies', () => {
   it('decode a map of JSON values as JSON.parse would give them', () => {
     const value = { name: 'Ada ✓ 🚀', n: -3, big: 2 ** 40, f: 1.5, ok: true, none: null, list: [1, 'two', { three: [] }] };
     assert.deepEqual(decodeMsgpackObject(packed(value), 64), value);
+  });
+
+  it('decode an array at the top only where the body may be a batch, checking each item against the fields', () => {
+    const items = [{ amount: 2n ** 60n }, { amount: 3n, note: 'x' }];
+    const fields: Record<string, FieldSpec> = { amount: { type: 'bigint' }, note: { type: 'string' } };
+    assert.deepEqual(decodeMsgpackBody(packed(items), 64, fields, 'array'), [{ amount: 2n ** 60n }, { amount: 3n, note: 'x' }]);
+    assert.deepEqual(decodeMsgpackBody(packed({ note: 'one' }), 64, fields, 'map-or-array'), { note: 'one' });
+    assert.throws(() => decodeMsgpackBody(packed({ note: 'one' }), 64, fields, 'array'), /must be a MessagePack array/);
+    refused(packed(items), 'MLB_ERR_BAD_JSON', /must be a MessagePack map \(an object\)$/);
+    assert.throws(
+      () => decodeMsgpackBody(packed([{ note: 'ok' }, { note: 2n ** 60n }]), 64, fields, 'array'),
+      (error: unknown) => error instanceof MicrolibError && error.code === 'MLB_ERR_VALIDATION' && error.field === '[1].note',
+    );
   });
 
   it('refuse nesting deeper than the JSON limit, before decoding it', () => {

@@ -6,9 +6,9 @@
  */
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { MicrolibError } from '../../domain/errors.js';
-import { checkWireValues } from '../../domain/field-serializers.js';
+import { checkWireItems, checkWireValues } from '../../domain/field-serializers.js';
 import type { FieldSpec } from '../../domain/model-spec.js';
-import { scanMsgpack } from './msgpack-scan.js';
+import { scanMsgpack, type MsgpackTop } from './msgpack-scan.js';
 
 /** A timestamp's payload is 4, 8 or 12 bytes; the decoder reads extension payloads as binary. */
 const LARGEST_EXTENSION = 12;
@@ -42,13 +42,25 @@ function decoderFor(limit: number, bigints: boolean): Decoder {
  * see checkWireValues in domain/field-serializers.ts.
  */
 export function decodeMsgpackObject(bytes: Buffer, maxDepth: number, fields?: Record<string, FieldSpec>): Record<string, unknown> {
-  const found = scanMsgpack(bytes, maxDepth);
+  return decodeMsgpackBody(bytes, maxDepth, fields, 'map') as Record<string, unknown>;
+}
+
+/**
+ * As {@link decodeMsgpackObject}, for a body whose top may also (or only) be an
+ * array: a batch, whose items are each a body `fields` describes.
+ */
+export function decodeMsgpackBody(bytes: Buffer, maxDepth: number, fields: Record<string, FieldSpec> | undefined, top: MsgpackTop): Record<string, unknown> | unknown[] {
+  const found = scanMsgpack(bytes, maxDepth, top);
   let value: unknown;
   try {
     value = decoderFor(bytes.length, found.wideIntegers).decode(bytes);
   } catch (error) {
     // The scan accepted it, so this is a limit of the decoder's own.
     throw new MicrolibError('MLB_ERR_BAD_JSON', `request body is not accepted MessagePack: ${(error as Error).message}`);
+  }
+  if (Array.isArray(value)) {
+    if (found.wideIntegers || found.timestamps) checkWireItems(value, fields);
+    return value;
   }
   const body = value as Record<string, unknown>;
   if (found.wideIntegers || found.timestamps) checkWireValues(body, fields);

@@ -1,6 +1,6 @@
 /**
  * Checks a MessagePack body before it is decoded, holding it to what a JSON
- * body may be: a map at the top, at most MAX_DEPTH levels of maps and arrays,
+ * body may be: a map at the top (or, for a batch, an array), at most MAX_DEPTH levels of maps and arrays,
  * string keys only (none that reaches a prototype), valid UTF-8, finite
  * numbers, no binary data and no extension type but the timestamp (-1). Also
  * refuses what would make the decoder allocate more than the body holds (a map
@@ -9,6 +9,11 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { MicrolibError } from '../../domain/errors.js';
+
+/** What a body may hold at its top: a map (one record), an array (a batch), or either (a create). */
+export type MsgpackTop = 'map' | 'array' | 'map-or-array';
+
+const TOP_NAME: Record<MsgpackTop, string> = { map: 'a MessagePack map (an object)', array: 'a MessagePack array', 'map-or-array': 'a MessagePack map (an object) or an array of them' };
 
 /** What the scan found that JSON has no type for: the decoder then produces BigInt and Date values. */
 export interface MsgpackScan {
@@ -28,8 +33,8 @@ const malformed = (message: string, field?: string) => new MicrolibError('MLB_ER
  * @throws MicrolibError MLB_ERR_BAD_JSON naming the problem (and the field, when
  * inside one), or MLB_ERR_VALIDATION for a forbidden key, as JSON bodies do.
  */
-export function scanMsgpack(bytes: Buffer, maxDepth: number): MsgpackScan {
-  if (bytes.length === 0) throw new MicrolibError('MLB_ERR_BAD_JSON', 'request body is empty; send a MessagePack map');
+export function scanMsgpack(bytes: Buffer, maxDepth: number, top: MsgpackTop = 'map'): MsgpackScan {
+  if (bytes.length === 0) throw new MicrolibError('MLB_ERR_BAD_JSON', `request body is empty; send ${TOP_NAME[top]}`);
   const found: MsgpackScan = { wideIntegers: false, timestamps: false };
   const path: Array<string | number> = [];
   let pos = 0;
@@ -177,8 +182,10 @@ export function scanMsgpack(bytes: Buffer, maxDepth: number): MsgpackScan {
   }
 
   const head = bytes[0]!;
-  if (!(head >= 0x80 && head <= 0x8f) && head !== 0xde && head !== 0xdf) throw new MicrolibError('MLB_ERR_BAD_JSON', 'request body must be a MessagePack map (an object)');
+  const isMap = (head >= 0x80 && head <= 0x8f) || head === 0xde || head === 0xdf;
+  const isArray = (head >= 0x90 && head <= 0x9f) || head === 0xdc || head === 0xdd;
+  if (!(isMap ? top !== 'array' : isArray && top !== 'map')) throw new MicrolibError('MLB_ERR_BAD_JSON', `request body must be ${TOP_NAME[top]}`);
   value(0);
-  if (pos !== bytes.length) fail(`${bytes.length - pos} bytes follow the body's map`);
+  if (pos !== bytes.length) fail(`${bytes.length - pos} bytes follow the body's ${isMap ? 'map' : 'array'}`);
   return found;
 }

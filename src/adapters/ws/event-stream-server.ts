@@ -46,6 +46,12 @@ export interface EventStreamOptions {
   authorizeEventNames?(caller: Caller): void;
   /** A record of a model as MessagePack frames carry it (its bigint fields as BigInt); as it is when not given. */
   recordToWire?(modelName: string, record: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * Resolves once the broker's subscriptions made so far receive every event published from now on, wherever
+   * (a cluster worker's stream, once the other workers forward them): `subscribed` is answered then, so a client
+   * that writes after it sees its event. Without it, subscriptions take effect at once.
+   */
+  subscriptionsSettled?(): Promise<void>;
 }
 
 /** The subprotocols a client may offer to choose its frames' format. */
@@ -177,25 +183,41 @@ export class EventStreamServer {
     };
 
     const subscribe = (subscription: Subscription, model: string | undefined) => {
-      let owner: string | undefined;
+      let recordOwner: string | undefined;
       if (caller) {
         try {
-          if (model !== undefined) owner = this.options.authorizeModel?.(model, caller);
+          if (model !== undefined) recordOwner = this.options.authorizeModel?.(model, caller);
           else this.options.authorizeEventNames?.(caller);
         } catch (error) {
           throw new ClientMessageError(error instanceof Error ? error.message : 'not allowed', model === undefined ? 'event' : 'model', subscription.sub);
         }
       }
       subscriptions.get(subscription.sub)?.();
+      // Until `subscribed` is answered, this subscription's events wait (so none comes before it).
+      let held: DomainEvent[] | undefined = this.options.subscriptionsSettled ? [] : undefined;
       const handler = (event: DomainEvent) => {
-        if (owner !== undefined && (event.data as { record?: { owner?: unknown } } | undefined)?.record?.owner !== owner) return;
-        if (matches(subscription, event)) send({ type: 'event', sub: subscription.sub, event });
+        if (recordOwner !== undefined && (event.data as { record?: { owner?: unknown } } | undefined)?.record?.owner !== recordOwner) return;
+        if (!matches(subscription, event)) return;
+        if (held) held.push(event);
+        else send({ type: 'event', sub: subscription.sub, event });
       };
       const unsubscribers = subscription.patterns.map((pattern) => broker.subscribe(pattern, handler, { owner }));
       subscriptions.set(subscription.sub, () => unsubscribers.forEach((unsubscribe) => unsubscribe()));
+      const confirm = () => {
+        send({ type: 'subscribed', sub: subscription.sub, events: subscription.patterns });
+        const waiting = held ?? [];
+        held = undefined;
+        for (const event of waiting) send({ type: 'event', sub: subscription.sub, event });
+      };
+      const settled = this.options.subscriptionsSettled?.();
+      if (!settled) return confirm();
+      return settled.then(confirm, confirm);
     };
 
-    socket.on('message', (data, isBinary) => {
+    /** Handles one client message; a subscription being confirmed returns a promise the next messages wait for. */
+    const handle = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Promise<void> | void => {
+      // A message that waited for a confirmation may find the connection closed: it subscribes nothing then.
+      if (!open) return;
       try {
         if (isBinary && format !== 'msgpack') throw new ClientMessageError('send JSON text frames (or connect with ?format=msgpack for MessagePack)');
         const message = isBinary ? readClientMessage(decodeFrame(data), eventNameOf, this.options.knownModel) : parseClientMessage(data.toString(), eventNameOf, this.options.knownModel);
@@ -208,12 +230,22 @@ export class EventStreamServer {
         if (!subscriptions.has(message.subscription.sub) && subscriptions.size >= this.options.maxSubscriptions) {
           throw new ClientMessageError(`a connection may hold ${this.options.maxSubscriptions} subscriptions`, 'sub', message.subscription.sub);
         }
-        subscribe(message.subscription, message.model);
-        send({ type: 'subscribed', sub: message.subscription.sub, events: message.subscription.patterns });
+        return subscribe(message.subscription, message.model);
       } catch (error) {
         const e = error instanceof ClientMessageError ? error : new ClientMessageError('the message could not be handled');
         send({ type: 'error', message: e.message, ...(e.field ? { field: e.field } : {}), ...(e.sub ? { sub: e.sub } : {}) });
       }
+    };
+
+    // Answers keep the order of the messages: while a subscription is being confirmed, later messages wait.
+    let pending: Promise<void> | undefined;
+    socket.on('message', (data, isBinary) => {
+      const next = pending ? pending.then(() => handle(data, isBinary)) : handle(data, isBinary);
+      if (!next) return;
+      pending = next;
+      void next.then(() => {
+        if (pending === next) pending = undefined;
+      });
     });
     socket.on('error', (error) => logger.debug({ client: owner, err: error }, 'WebSocket client error'));
     socket.on('close', () => {

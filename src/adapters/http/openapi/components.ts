@@ -100,6 +100,7 @@ export function sharedComponents(authEnabled: boolean): { schemas: Obj; response
         required: false,
         description: `Comma-separated ids of the records to delete, e.g. \`a1,b2\` (instead of a body; ${BATCH_LIMIT_TEXT}).`,
         schema: { type: 'string', minLength: 1 },
+        example: 'a1,b2',
       },
       ifMatch: { name: 'If-Match', in: 'header', required: false, description: 'Makes the write conditional: `"<revision>"`.', schema: { type: 'string' } },
       ifNoneMatch: { name: 'If-None-Match', in: 'header', required: false, description: 'Answers 304 when it matches the current ETag.', schema: { type: 'string' } },

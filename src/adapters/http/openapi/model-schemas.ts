@@ -193,7 +193,7 @@ const OR_PARAMETER: Obj = {
  * domain/query-operators.ts), `$exists` alone for object and array fields, and
  * an encrypted field only with `lookup` (equality and `$in`); then `$or`.
  */
-export function filterParameters(spec: ModelSpecification): Obj[] {
+export function filterParameters(spec: Pick<ModelSpecification, 'fields'>): Obj[] {
   // The host fields are filterable on every model (see FieldSchema.queryableType).
   const dateTime = { type: 'string', format: 'date-time' };
   const params: Obj[] = [

@@ -6,7 +6,7 @@
 import type { ModelSpecification } from '../../../domain/model-spec.js';
 import { MODELS_PREFIX } from '../models-prefix.js';
 import { MODEL_ROUTES, type ModelRoute } from '../routes/model-routes.js';
-import { BATCH_LIMIT_TEXT, errors, json, negotiated, PAGING_PARAMS, pageSchema, parameterRef, ref } from './components.js';
+import { BATCH_LIMIT_TEXT, errors, negotiated, PAGING_PARAMS, pageSchema, parameterRef, ref } from './components.js';
 import { filterParameters, put, type Obj } from './model-schemas.js';
 import { pascal, plural, type NameRegistry } from './names.js';
 
@@ -32,6 +32,8 @@ export interface PathContext {
   readonly base: string;
   /** Schema names by model name, for relations to models served here. */
   readonly schemaOf: ReadonlyMap<string, string>;
+  /** Specifications by model name of the models served here, for the filters of relation pages. */
+  readonly specOf?: ReadonlyMap<string, ModelSpecification>;
   readonly operationIds: NameRegistry;
   readonly authEnabled: boolean;
 }
@@ -40,8 +42,8 @@ export interface PathContext {
 interface RouteTarget {
   readonly name: string;
   readonly description?: string | undefined;
-  /** A relation: what it is (`manyToOne customer`), whether it answers a page, and the related schema name if served here. */
-  readonly relation?: { readonly about: string; readonly many: boolean; readonly schema: string | undefined };
+  /** A relation: what it is (`manyToOne customer`), whether it answers a page, the related schema name if served here, the related model and the foreign key. */
+  readonly relation?: { readonly about: string; readonly many: boolean; readonly schema: string | undefined; readonly modelName: string; readonly foreignKey: string };
 }
 
 const NO_NAME: readonly RouteTarget[] = [{ name: '' }];
@@ -52,7 +54,7 @@ function relationsOf(spec: ModelSpecification, schemaOf: ReadonlyMap<string, str
   return Object.entries(spec.relations ?? {}).map(([name, relation]) => ({
     name,
     description: typeof relation.description === 'string' ? relation.description : undefined,
-    relation: { about: `${relation.type} ${relation.modelName}`, many: relation.type === 'oneToMany', schema: schemaOf.get(relation.modelName) },
+    relation: { about: `${relation.type} ${relation.modelName}`, many: relation.type === 'oneToMany', schema: schemaOf.get(relation.modelName), modelName: relation.modelName, foreignKey: relation.foreignKey },
   }));
 }
 
@@ -92,12 +94,23 @@ function targetsOf(route: ModelRoute, context: PathContext): readonly RouteTarge
   return NO_NAME;
 }
 
-function parametersOf(route: ModelRoute, target: RouteTarget, spec: ModelSpecification): Obj[] {
+/**
+ * The filters of a relation's page: the related model's, as its list takes them (only the host fields' when
+ * another host serves it, which checks the others itself), but the foreign key, which the relation sets.
+ */
+function relationFilters(relation: NonNullable<RouteTarget['relation']>, context: PathContext): Obj[] {
+  const related = context.specOf?.get(relation.modelName) ?? {};
+  const fk = relation.foreignKey;
+  return filterParameters(related).filter((p) => p.name !== fk && !String(p.name).startsWith(`${fk}[`));
+}
+
+function parametersOf(route: ModelRoute, target: RouteTarget, context: PathContext): Obj[] {
+  const spec = context.route.model.spec;
   const parameters: Obj[] = [];
   if (route.ifNoneMatch) parameters.push(parameterRef('ifNoneMatch'));
   if (route.ifMatch) parameters.push(parameterRef('ifMatch'));
   if (route.query === 'list') parameters.push(...PAGING_PARAMS, ...filterParameters(spec));
-  if (route.query === 'relation-page' && target.relation?.many) parameters.push(...PAGING_PARAMS);
+  if (route.query === 'relation-page' && target.relation?.many) parameters.push(...PAGING_PARAMS, ...relationFilters(target.relation, context));
   if (route.query === 'ids') parameters.push(parameterRef('ids'));
   if (route.fields) parameters.push(parameterRef('fields'));
   if (route.query === 'relation') {
@@ -131,6 +144,11 @@ function answerSchema(route: ModelRoute, target: RouteTarget, base: string): Obj
   }
 }
 
+/** `content` with the same example on each of its media types. */
+function withExample(content: Obj, example: unknown): Obj {
+  return Object.fromEntries(Object.entries(content).map(([type, media]) => [type, { ...(media as Obj), example }]));
+}
+
 /** What a route's body is in the document. */
 function requestBodyOf(route: ModelRoute, base: string): Obj | undefined {
   const body = route.body;
@@ -142,16 +160,15 @@ function requestBodyOf(route: ModelRoute, base: string): Obj | undefined {
       return {
         required: false,
         description: `The records to delete, each with the revision it must still have (or \`?ids=\` instead); ${BATCH_LIMIT_TEXT}.`,
-        content: json({ type: 'array', minItems: 1, items: ref('BatchDeletion') }),
+        content: withExample(negotiated({ type: 'array', minItems: 1, items: ref('BatchDeletion') }), [{ id: 'a1', ifMatch: 3 }, { id: 'b2' }]),
       };
     case 'create':
     case 'patch': {
       const one = ref(`${base}${body.schema === 'create' ? 'Create' : 'Patch'}`);
       const many = { type: 'array', minItems: 1, items: body.schema === 'create' ? one : ref(`${base}BatchPatch`) };
-      const batchText = `A batch: ${BATCH_LIMIT_TEXT}, each succeeding or failing alone; the answer has one result per item, in order.`;
-      if (body.batch === 'only') return { required: true, description: batchText, content: json(many) };
-      // Batches are JSON only; one record may come in either format.
-      if (body.batch === 'also') return { required: true, description: `One record, or an array of them (JSON only). ${batchText}`, content: { ...negotiated(one), ...json({ oneOf: [one, many] }) } };
+      const batchText = `A batch: ${BATCH_LIMIT_TEXT}, each succeeding or failing alone; the answer has one result per item, in order (JSON or MessagePack, as for one record).`;
+      if (body.batch === 'only') return { required: true, description: batchText, content: negotiated(many) };
+      if (body.batch === 'also') return { required: true, description: `One record, or an array of them. ${batchText}`, content: negotiated({ oneOf: [one, many] }) };
       return { required: true, content: negotiated(one) };
     }
   }
@@ -170,13 +187,13 @@ function responsesOf(route: ModelRoute, target: RouteTarget, context: PathContex
   const batch = answer.body === 'batch' || (route.body !== undefined && 'batch' in route.body && route.body.batch === 'also');
   if (batch && answer.body !== 'batch') {
     // The array form of a create answers a batch result instead of the record.
-    success.content = { ...negotiated(schema!), ...json({ oneOf: [schema!, ref(`${context.base}BatchResult`)] }) };
+    success.content = negotiated({ oneOf: [schema!, ref(`${context.base}BatchResult`)] });
   }
   if (batch) {
     responses['207'] = {
       description: 'Some items of the batch failed (or all did): each result has its own status and error; the items that succeeded are stored.',
       headers: { ...VERSION },
-      content: json(ref(`${context.base}BatchResult`)),
+      content: negotiated(ref(`${context.base}BatchResult`)),
     };
   }
   if (route.ifNoneMatch) responses['304'] = { description: 'Not modified: `If-None-Match` matches the current ETag.', headers: { ...ETAG, ...VERSION } };
@@ -186,7 +203,7 @@ function responsesOf(route: ModelRoute, target: RouteTarget, context: PathContex
 function operationOf(route: ModelRoute, target: RouteTarget, context: PathContext): Obj {
   const { model } = context.route;
   const { verb, plural: many, summary } = route.operation;
-  const parameters = parametersOf(route, target, model.spec);
+  const parameters = parametersOf(route, target, context);
   const requestBody = requestBodyOf(route, context.base);
   return {
     operationId: context.operationIds.claim(`${verb}${many ? plural(context.base) : context.base}${target.name ? pascal(target.name) : ''}`),

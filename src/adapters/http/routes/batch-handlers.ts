@@ -9,23 +9,28 @@
  *       "succeeded": 1, "failed": 1 }
  *
  * with the route's success status (201 for creates, 200 otherwise) when every
- * item succeeded, else 207 (Multi-Status).
+ * item succeeded, else 207 (Multi-Status). The body may be MessagePack (an
+ * array), and the answer is in the format `Accept` negotiated, as for one record.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller } from '../../../domain/access.js';
 import { badQueryError, MicrolibError, validationError } from '../../../domain/errors.js';
 import type { StoredRecord } from '../../../domain/model-spec.js';
 import type { BatchDeletion, BatchOutcome, BatchPatch, ModelService } from '../../../domain/model-service.js';
-import { errorBody, internalError, isClientFacing, sendJson, statusOf } from '../respond.js';
+import type { FieldSerializers } from '../../../domain/field-serializers.js';
+import type { WireFormat } from '../../wire/media-types.js';
+import { errorBody, internalError, isClientFacing, sendJson, sendMsgpack, statusOf } from '../respond.js';
 
 /** What a batch handler reads of a request (a route handler's `RouteRequest` is one). */
 export interface BatchRequest {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
-  readonly served: { readonly service: ModelService; readonly servedBy: string };
+  readonly served: { readonly service: ModelService; readonly servedBy: string; readonly model?: { readonly serializers?: FieldSerializers | undefined } };
   /** The query string, without its `?`. */
   readonly search: string;
   readonly caller: Caller | undefined;
+  /** The answer's format, from `Accept` (JSON when not given). */
+  readonly format?: WireFormat;
 }
 
 /** Mixed outcomes: some items succeeded, some did not (or none did). */
@@ -132,7 +137,12 @@ export function batchHandlers(options: BatchOptions) {
       results[index] = successStatus === 204 ? { index, status: 204, id: record.id } : { index, status: successStatus, ...(ids ? { id: record.id } : {}), record };
     });
     const status = failed > 0 ? MULTI_STATUS : successStatus === 201 ? 201 : 200;
-    sendJson(request.res, status, { results, succeeded: read.length - failed, failed }, { 'x-microlib-version': request.served.servedBy });
+    const headers = { 'x-microlib-version': request.served.servedBy, vary: 'accept' };
+    if (request.format !== 'msgpack') return sendJson(request.res, status, { results, succeeded: read.length - failed, failed }, headers);
+    // MessagePack carries the model's bigint fields as 64-bit integers, as a single record's answer does.
+    const toWire = request.served.model?.serializers?.toWire;
+    const wire = toWire ? results.map((result) => (result.record ? { ...result, record: toWire(result.record as StoredRecord) } : result)) : results;
+    sendMsgpack(request.res, status, { results: wire, succeeded: read.length - failed, failed }, headers);
   }
 
   /** Reads each item with `read`; the ones it refuses fail alone. */

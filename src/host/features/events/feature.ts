@@ -34,6 +34,7 @@ export function eventsFeature({ settings, broker, catalog, logger, cluster, stre
   const eventStream = new EventStreamServer({
     // In a cluster, WebSocket clients also see the events of the other workers.
     broker: cluster ? cluster.streamBroker(broker) : broker,
+    ...(cluster ? { subscriptionsSettled: () => cluster.streamSettled() } : {}),
     // Events of models placed elsewhere arrive through Kafka: subscribing to them is fine here too.
     knownModel: (name) => catalog.current.knows(name),
     // MessagePack frames carry a model's bigint fields as 64-bit integers, as the API's answers do.
