@@ -18,15 +18,19 @@ export interface ReloadOutcome {
   to: string | null;
   ms: number;
   error?: string;
+  /** The remote has a rollout: the new version started as a canary. */
+  canary?: { version: string; weight: number };
 }
 
 /**
  * `orders: reloaded 1a2b… -> 3c4d… (812 ms)`, `orders: unchanged at 1a2b… (…)` or
  * `orders: failed still at 1a2b… (…)` with the error on a second line (the format
- * `npm run hot-reload` always had). A rollback says `rolled back` for `reloaded`.
+ * `npm run hot-reload` always had). A rollback says `rolled back` for `reloaded`; a
+ * remote with a rollout says `rollout of 3c4d… started at 5 % beside 1a2b…`.
  */
 export function reloadLine(r: ReloadOutcome, reloaded = 'reloaded'): string {
-  const change = r.outcome === 'reloaded' ? `${reloaded} ${shortVersion(r.from)} -> ${shortVersion(r.to)}` : r.outcome === 'unchanged' ? `unchanged at ${shortVersion(r.to)}` : `failed still at ${shortVersion(r.to)}`;
+  const unchanged = r.canary ? `rollout of ${shortVersion(r.canary.version)} started at ${r.canary.weight} % beside ${shortVersion(r.to)}` : `unchanged at ${shortVersion(r.to)}`;
+  const change = r.outcome === 'reloaded' ? `${reloaded} ${shortVersion(r.from)} -> ${shortVersion(r.to)}` : r.outcome === 'unchanged' ? unchanged : `failed still at ${shortVersion(r.to)}`;
   return `${r.remote}: ${change} (${r.ms} ms)${r.error ? `\n  ${r.error}` : ''}`;
 }
 

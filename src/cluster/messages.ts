@@ -23,6 +23,8 @@ export interface ReloadReport {
   /** The version active after the reload, or null. */
   to: string | null;
   error?: string;
+  /** The remote has a rollout: the new version started as a canary (spread as a canary change, not as a reload). */
+  canary?: { version: string; weight: number };
 }
 
 /** A reload one worker applied, for the others to apply too. */
@@ -62,12 +64,19 @@ export interface CanarySplit {
   mode: 'canary' | 'ab';
 }
 
-/** A canary change one worker made, for the others to apply: always an exact version. */
+/** An automatic rollout's step, as saved (`onRestart: 'rollback'`: the primary drops it when it starts). */
+export interface SavedRollout {
+  step: number;
+  stepStartedAt: string;
+  onRestart: 'resume' | 'rollback';
+}
+
+/** A canary change one worker made, for the others to apply: always an exact version; `rollout` null: no rollout steps it any more. */
 export type CanaryChange =
-  | { action: 'start'; version: string; stable: string; split: CanarySplit; allowRemove: boolean; startedAt: string }
-  | { action: 'split'; split: CanarySplit }
-  | { action: 'promote' }
-  | { action: 'abort' };
+  | { action: 'start'; version: string; stable: string; split: CanarySplit; allowRemove: boolean; startedAt: string; rollout?: SavedRollout }
+  | { action: 'split'; split: CanarySplit; rollout?: SavedRollout | null }
+  | { action: 'promote'; by?: 'rollout' }
+  | { action: 'abort'; by?: 'rollout'; reason?: string };
 
 export interface CanaryBroadcast {
   remote: string;
@@ -89,7 +98,10 @@ export interface WorkerCanaryOutcome {
 }
 
 /** The canaries running, by remote, as DATA_DIR keeps them (a worker that starts resumes them). */
-export type SavedCanaries = Record<string, { stable: string; canary: string; weight: number; sticky: StickyKey | null; mode: 'canary' | 'ab'; startedAt: string; allowRemove: boolean }>;
+export type SavedCanaries = Record<
+  string,
+  { stable: string; canary: string; weight: number; sticky: StickyKey | null; mode: 'canary' | 'ab'; startedAt: string; allowRemove: boolean; rollout?: SavedRollout }
+>;
 
 /**
  * The event-name patterns the WebSocket clients of the other workers subscribe to, as the primary tells one

@@ -88,6 +88,13 @@ export async function runPrimary(config: PrimaryOptions, logger: Logger): Promis
     log.error({ err: error, file: canaryFile.file }, 'cannot read the saved canaries: none is resumed');
     return {};
   });
+  // A rollout whose remote says onRestart: 'rollback' ends with the cluster's restart: its stable version serves alone.
+  for (const [remote, canary] of Object.entries(canaries)) {
+    if (canary.rollout?.onRestart !== 'rollback') continue;
+    delete canaries[remote];
+    log.warn({ remote, canary: canary.canary, stable: canary.stable, step: canary.rollout.step + 1 }, "rollout rolled back: the cluster restarted during it (onRestart: 'rollback')");
+    await canaryFile.save(remote, null).catch((error: unknown) => log.error({ err: error, remote }, 'could not save the canary state'));
+  }
   let stopping = false;
   let announced = false;
   const reloadTimeoutMs = config.loadTimeoutMs + 10_000;
@@ -107,10 +114,12 @@ export async function runPrimary(config: PrimaryOptions, logger: Logger): Promis
         // Recorded (and saved) first: a worker that starts from now on follows this change.
         const saved = canaries[remote];
         if (change.action === 'start') {
-          const { version, stable, split, allowRemove, startedAt } = change;
-          canaries[remote] = { stable, canary: version, weight: split.weight, sticky: split.sticky ?? null, mode: split.mode, startedAt, allowRemove };
+          const { version, stable, split, allowRemove, startedAt, rollout } = change;
+          canaries[remote] = { stable, canary: version, weight: split.weight, sticky: split.sticky ?? null, mode: split.mode, startedAt, allowRemove, ...(rollout ? { rollout } : {}) };
         } else if (change.action === 'split' && saved) {
-          canaries[remote] = { ...saved, weight: change.split.weight, sticky: change.split.sticky ?? null, mode: change.split.mode };
+          const { rollout: _was, ...kept } = saved;
+          const rollout = change.rollout === undefined ? saved.rollout : (change.rollout ?? undefined);
+          canaries[remote] = { ...kept, weight: change.split.weight, sticky: change.split.sticky ?? null, mode: change.split.mode, ...(rollout ? { rollout } : {}) };
         } else {
           delete canaries[remote];
           if (change.action === 'promote' && saved) deployed[remote] = { version: saved.canary, pinned: false };

@@ -141,7 +141,8 @@ export class WorkerLink {
    */
   async broadcastReload(result: ReloadReport): Promise<WorkerReloadOutcome[]> {
     const own: WorkerReloadOutcome = { slot: this.slot, pid: process.pid, outcome: result.outcome, to: result.to, ...(result.error ? { error: result.error } : {}) };
-    if (result.outcome === 'failed' || result.to === null) return [own];
+    // A reload that started a rollout changed no version: the canary's start is spread as a canary change.
+    if (result.outcome === 'failed' || result.to === null || result.canary) return [own];
     // This worker already accepted the version (models it drops included): the others follow it as it is.
     const broadcast: ReloadBroadcast = { remote: result.remote, request: { reason: result.reason, version: result.to, allowRemove: true } };
     try {

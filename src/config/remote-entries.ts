@@ -10,6 +10,8 @@ import path from 'node:path';
 import { RemoteEntriesError, stringField, type EntryFields } from './entry-fields.js';
 import { checkSignedBuildSupport, readSourceConfig, type SourceConfig } from './source-configs.js';
 import { readIsolationFields, type IsolationFields } from './isolation-fields.js';
+import { readRolloutField } from './rollout-fields.js';
+import type { RolloutPlan } from '../domain/resilience/rollout-analysis.js';
 
 export { RemoteEntriesError } from './entry-fields.js';
 
@@ -30,6 +32,8 @@ export interface RemoteEntry extends IsolationFields {
   publicKey?: string;
   /** A new version may stop serving models the running one serves (refused otherwise). */
   allowRemove?: boolean;
+  /** New versions start as a canary stepped up by this plan, then promoted or rolled back (reloads otherwise switch at once). */
+  rollout?: RolloutPlan;
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
@@ -104,6 +108,7 @@ export function normaliseRemoteEntries(list: unknown, baseDir: string): RemoteEn
     if (raw.allowRemove !== undefined && typeof raw.allowRemove !== 'boolean') throw new RemoteEntriesError(where, '"allowRemove" must be true or false');
     if (publicKey !== undefined) checkSignedBuildSupport(source, `${where} (${name})`);
     const isolation = readIsolationFields(raw, `${where} (${name})`, baseDir);
+    const rollout = readRolloutField(raw, `${where} (${name})`);
     const existing = byName.get(name);
     if (!existing) {
       byName.set(name, {
@@ -115,6 +120,7 @@ export function normaliseRemoteEntries(list: unknown, baseDir: string): RemoteEn
         ...(poll !== undefined ? { pollIntervalMs: poll } : {}),
         ...(publicKey !== undefined ? { publicKey } : {}),
         ...(raw.allowRemove === true ? { allowRemove: true } : {}),
+        ...(rollout !== undefined ? { rollout } : {}),
       });
       return;
     }
@@ -124,6 +130,9 @@ export function normaliseRemoteEntries(list: unknown, baseDir: string): RemoteEn
     // One remote, one trust decision: entries of a name must agree on the key.
     if (existing.publicKey !== publicKey) {
       throw new RemoteEntriesError(where, `remote "${name}" is listed twice with different publicKey values`);
+    }
+    if (rollout !== undefined && JSON.stringify(existing.rollout) !== JSON.stringify(rollout)) {
+      throw new RemoteEntriesError(where, `remote "${name}" is listed twice with different rollout settings`);
     }
     for (const expose of exposes) if (!existing.exposes.includes(expose)) existing.exposes.push(expose);
     if (raw.allowRemove === true) existing.allowRemove = true;

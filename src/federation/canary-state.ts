@@ -2,7 +2,8 @@
  * What the deployment knows of a remote's canary, and the saved form a restart
  * resumes from. No I/O here.
  */
-import type { VersionTally } from '../domain/resilience/version-tally.js';
+import type { Judgement } from '../domain/resilience/rollout-analysis.js';
+import type { TallySnapshot, TallySummary, VersionTally } from '../domain/resilience/version-tally.js';
 import type { LoadedRemote } from './remote-loader.js';
 
 /** What keeps one user on one version: a header, a cookie or the token subject (names lower-case). */
@@ -27,6 +28,30 @@ export interface CanaryState {
   readonly allowRemove: boolean;
   /** Outcomes per version since the start: what an analysis compares. */
   readonly tallies: { readonly stable: VersionTally; readonly canary: VersionTally };
+  /** Set while the remote's rollout steps the canary up automatically (rollout-driver.ts); absent: the weight holds. */
+  rollout?: RolloutProgress;
+}
+
+/** Where an automatic rollout stands: its step (saved), and the window the analysis reads (this process's). */
+export interface RolloutProgress {
+  /** Index of the current step in the plan's `steps`. */
+  readonly step: number;
+  /** When the step began (ISO time). */
+  readonly stepStartedAt: string;
+  /** Both tallies when the analysis window opened (at the step's start, or when this process resumed it). */
+  readonly window: { readonly openedAt: number; readonly stable: TallySnapshot; readonly canary: TallySnapshot };
+  /** The stable version's p99 in the last window where it had enough requests: the reference once it gets (nearly) none. */
+  stableP99Ms: number | null;
+  /** The latest analysis, for the listing. */
+  last?: { at: string; judgement: Judgement; stable: TallySummary; canary: TallySummary };
+}
+
+/** A rollout's step as saved and spread to other processes. */
+export interface SavedRollout {
+  step: number;
+  stepStartedAt: string;
+  /** The entry's `onRestart` when saved: a cluster primary, which does not read remoteEntries.js, decides by it. */
+  onRestart: 'resume' | 'rollback';
 }
 
 /** A canary as DATA_DIR keeps it (and the cluster primary spreads it): enough to start it again. */
@@ -38,9 +63,16 @@ export interface SavedCanary {
   mode: 'canary' | 'ab';
   startedAt: string;
   allowRemove: boolean;
+  /** Present while an automatic rollout steps it. */
+  rollout?: SavedRollout;
 }
 
-export function savedCanary(state: CanaryState): SavedCanary {
+/** The saved form of a rollout's progress. */
+export function savedRollout(progress: RolloutProgress, onRestart: 'resume' | 'rollback'): SavedRollout {
+  return { step: progress.step, stepStartedAt: progress.stepStartedAt, onRestart };
+}
+
+export function savedCanary(state: CanaryState, onRestart: 'resume' | 'rollback' = 'resume'): SavedCanary {
   return {
     stable: state.stableVersion,
     canary: state.loaded.version,
@@ -49,5 +81,6 @@ export function savedCanary(state: CanaryState): SavedCanary {
     mode: state.split.mode,
     startedAt: state.startedAt,
     allowRemove: state.allowRemove,
+    ...(state.rollout ? { rollout: savedRollout(state.rollout, onRestart) } : {}),
   };
 }

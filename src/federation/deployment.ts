@@ -16,14 +16,38 @@ import { ReloadQueue } from './reload-queue.js';
 import { initialRemoteState, type ReloadRequest, type ReloadResult, type RemoteState } from './remote-state.js';
 import { rollbackVersion } from './rollback.js';
 import { createSource, type SourceSettings } from './sources/source-registry.js';
-import { Canaries, CanaryConflictError, type CanaryActivation, type CanaryChange, type CanaryOrder, type CanaryReport, type CanaryStore } from './canary.js';
+import {
+  Canaries,
+  CanaryConflictError,
+  type CanaryActivation,
+  type CanaryChange,
+  type CanaryChangeEvent,
+  type CanaryOrder,
+  type CanaryReport,
+  type CanaryStore,
+  type RolloutExpectation,
+  type RolloutVerdict,
+} from './canary.js';
+import type { CanaryLaunch } from './reload-pipeline.js';
 import type { CanarySplit, SavedCanary } from './canary-state.js';
 
 export type { PreviousVersion, ReloadReason, ReloadRequest, ReloadResult, RemoteState, RemoteStatus } from './remote-state.js';
 export type { Activation, ActivateOptions, DeploymentLogger } from './reload-pipeline.js';
 export { NoPreviousVersionError, UnknownVersionError } from './rollback.js';
-export { CanaryConflictError, CanaryInputError, type CanaryActivation, type CanaryChange, type CanaryOrder, type CanaryReport, type CanaryStore } from './canary.js';
+export {
+  CanaryConflictError,
+  CanaryInputError,
+  type CanaryActivation,
+  type CanaryChange,
+  type CanaryChangeEvent,
+  type CanaryOrder,
+  type CanaryReport,
+  type CanaryStore,
+  type RolloutExpectation,
+  type RolloutVerdict,
+} from './canary.js';
 export type { CanarySplit, CanaryState, SavedCanary, StickyKey } from './canary-state.js';
+export type { CanaryRecord, LastCanaryOutcome } from './canary-record.js';
 
 export interface DeploymentDeps extends ReloadPipelineDeps {
   /** Settings the remotes' sources are created with. */
@@ -41,8 +65,9 @@ interface Remote {
 }
 
 /**
- * Emits `reloaded` and `reload-failed` with a ReloadResult, and `retired` with
- * `{ remote, version, loaded }` once a replaced version is disposed.
+ * Emits `reloaded` and `reload-failed` with a ReloadResult, `retired` with
+ * `{ remote, version, loaded }` once a replaced version is disposed, and `canary`
+ * with a CanaryChangeEvent for every change of a canary (made here or followed).
  */
 export class Deployment extends EventEmitter {
   private readonly byName = new Map<string, Remote>();
@@ -60,11 +85,18 @@ export class Deployment extends EventEmitter {
     });
     for (const entry of entries) {
       const state = initialRemoteState(entry, createSource(entry.source, deps.sources));
-      const queue = new ReloadQueue((request) => this.pipeline.reload(state, request));
+      const queue = new ReloadQueue((request) => this.pipeline.reload(state, request, this.launchOf(state, request)));
       this.byName.set(entry.name, { state, queue });
     }
     this.canaries = new Canaries(
-      { activation: deps.canaries, cache: deps.cache, sources: deps.sources, logger: deps.logger, ...(deps.canaryStore ? { store: deps.canaryStore } : {}) },
+      {
+        activation: deps.canaries,
+        cache: deps.cache,
+        sources: deps.sources,
+        logger: deps.logger,
+        ...(deps.canaryStore ? { store: deps.canaryStore } : {}),
+        changed: (event: CanaryChangeEvent) => this.emit('canary', event),
+      },
       this.pipeline,
       (name) => this.byName.get(name),
     );
@@ -134,9 +166,22 @@ export class Deployment extends EventEmitter {
     return this.canaries.start(name, order);
   }
 
-  /** Changes the running canary's split (weight, stickiness, mode). */
-  updateCanary(name: string, split: CanarySplit): Promise<CanaryReport> {
-    return this.canaries.update(name, split);
+  /**
+   * Changes the running canary's split (weight, stickiness, mode); `auto` true hands it to
+   * the remote's rollout, false stops the rollout's stepping, absent leaves that as it is.
+   */
+  updateCanary(name: string, split: CanarySplit, auto?: boolean): Promise<CanaryReport> {
+    return this.canaries.update(name, split, auto);
+  }
+
+  /** The rollout's analysis found the step healthy: the next step, or promotion after the last; null when the rollout moved meanwhile. */
+  advanceRollout(name: string, expected: RolloutExpectation, verdict: RolloutVerdict): Promise<CanaryReport | null> {
+    return this.canaries.advance(name, expected, verdict);
+  }
+
+  /** The rollout's analysis found the canary failing: it is aborted, with the reason; null when the rollout moved meanwhile. */
+  rollBackRollout(name: string, expected: RolloutExpectation, verdict: RolloutVerdict): Promise<CanaryReport | null> {
+    return this.canaries.rollBack(name, expected, verdict);
   }
 
   /** The canary becomes the stable version; the old one drains and is disposed. */
@@ -157,6 +202,19 @@ export class Deployment extends EventEmitter {
   /** Starts saved canaries again after the remotes loaded (a restart, a new cluster worker). */
   resumeCanaries(saved: Readonly<Record<string, SavedCanary>>): Promise<void> {
     return this.canaries.resume(saved);
+  }
+
+  /**
+   * A remote with a `rollout` serving a version: pushes, polls and manual reloads start
+   * the new version as a canary (pushes and polls skip the version its rollout rolled back).
+   */
+  private launchOf(state: RemoteState, request: ReloadRequest): CanaryLaunch | undefined {
+    if (!state.entry.rollout || !state.current) return undefined;
+    if (request.reason !== 'webhook' && request.reason !== 'poll' && request.reason !== 'manual') return undefined;
+    return {
+      skipVersion: request.reason === 'manual' ? undefined : state.rolledBackCanary,
+      start: (loaded, options) => this.canaries.startRollout(state, request, loaded, options),
+    };
   }
 
   /** Whether a reload of the remote is running or waiting. */

@@ -1,20 +1,22 @@
 /**
  * Recent reloads of each remote (loads at startup, webhooks, manual reloads, polls,
- * rollbacks), with when they finished: the reload history operators see. Bounded per remote.
+ * rollbacks) and changes of its canaries (starts, rollout steps, promotions,
+ * rollbacks, aborts), with when they happened: the reload history operators see.
+ * Bounded per remote.
  */
-import type { ReloadResult } from './deployment.js';
+import type { CanaryRecord, ReloadResult } from './deployment.js';
 
-export interface LoggedReload extends ReloadResult {
-  /** ISO time the reload finished. */
+export type LoggedReload = (ReloadResult | CanaryRecord) & {
+  /** ISO time the reload finished (or the canary changed). */
   at: string;
-}
+};
 
 export class ReloadLog {
   private readonly byRemote = new Map<string, LoggedReload[]>();
 
-  constructor(private readonly perRemote = 10) {}
+  constructor(private readonly perRemote = 20) {}
 
-  add(result: ReloadResult, now = new Date()): void {
+  add(result: ReloadResult | CanaryRecord, now = new Date()): void {
     const list = this.byRemote.get(result.remote) ?? [];
     list.unshift({ ...result, at: now.toISOString() });
     list.length = Math.min(list.length, this.perRemote);

@@ -43,6 +43,17 @@ export interface ReloadPipelineDeps {
   drainTimeoutMs: number;
 }
 
+/**
+ * A remote with a `rollout`: a reload starts the new version as a canary instead of
+ * switching to it (canary.ts). Supplied by the deployment for pushes, polls and manual reloads.
+ */
+export interface CanaryLaunch {
+  /** A version pushes and polls leave alone: its rollout rolled it back. */
+  skipVersion: string | undefined;
+  /** Serves `loaded` as a canary beside the current version; throws, changing nothing, when it cannot. */
+  start(loaded: LoadedRemote, options: ActivateOptions): Promise<{ version: string; weight: number }>;
+}
+
 /** Where the pipeline reports to (the deployment turns these into its events). */
 export interface ReloadPipelineEvents {
   /** A reload ended; its result is already recorded on the remote and logged. */
@@ -76,8 +87,11 @@ export class ReloadPipeline {
     }, target).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
   }
 
-  /** Runs one reload the request asks for, skipping it when it would change nothing or go backwards. */
-  async reload(state: RemoteState, request: ReloadRequest): Promise<ReloadResult> {
+  /**
+   * Runs one reload the request asks for, skipping it when it would change nothing or go
+   * backwards; with `launch`, a new version starts as a canary instead of replacing the current one.
+   */
+  async reload(state: RemoteState, request: ReloadRequest, launch?: CanaryLaunch): Promise<ReloadResult> {
     const started = performance.now();
     const from = state.current?.version ?? null;
     // A canary is promoted or aborted first (canary.ts): a deploy meanwhile would replace the version it is compared with.
@@ -89,6 +103,9 @@ export class ReloadPipeline {
     if (request.version !== undefined && request.version === from) {
       return this.finish(state, request, { outcome: 'unchanged', from, attempted: from, started });
     }
+    const skip = launch?.skipVersion;
+    const skipped = `version ${skip} of remote "${state.entry.name}" was rolled back by its rollout: push a newer version, or reload or start a canary of it by hand`;
+    if (skip !== undefined && request.version === skip) return this.finish(state, request, { outcome: 'unchanged', from, attempted: skip, started, ignored: skipped });
     // A late, replayed or stale push would move the remote back. Judged here, in the queue, against the
     // version running now (an earlier reload may just have changed it).
     if (request.push && request.version !== undefined) {
@@ -97,26 +114,32 @@ export class ReloadPipeline {
       if (why !== undefined) return this.ignore(state, request, from, started, why);
     }
     // A push or a rollback names its version; a poll or a manual reload asks the source.
-    const target: LoadTarget = request.version !== undefined ? { version: request.version } : from ? { unlessVersion: from } : {};
-    return this.activate(state, request, await this.load(state, target), started, from);
+    const target: LoadTarget = request.version !== undefined ? { version: request.version } : from ? { unlessVersion: from, ...(skip !== undefined ? { skipVersion: skip } : {}) } : {};
+    const loaded = await this.load(state, target);
+    if (skip !== undefined && !(loaded instanceof Error) && 'unchanged' in loaded && loaded.unchanged === skip) {
+      return this.finish(state, request, { outcome: 'unchanged', from, attempted: skip, started, ignored: skipped });
+    }
+    return this.activate(state, request, loaded, started, from, launch);
   }
 
   /**
    * Activates what `load` gave and swaps it in, or records why it cannot serve.
    * `started` is when the reload began (`performance.now()`); `from` the version active then.
    */
-  async activate(state: RemoteState, request: ReloadRequest, loaded: LoadOutcome, started: number, from: string | null): Promise<ReloadResult> {
+  async activate(state: RemoteState, request: ReloadRequest, loaded: LoadOutcome, started: number, from: string | null, launch?: CanaryLaunch): Promise<ReloadResult> {
     const name = state.entry.name;
     if (!(loaded instanceof Error) && 'unchanged' in loaded) {
       return this.finish(state, request, { outcome: 'unchanged', from, attempted: loaded.unchanged, started });
     }
     const attempted = loaded instanceof Error ? ((loaded as RemoteLoadError).version ?? null) : loaded.version;
-    let activation: Activation;
+    let activation: Activation | undefined;
+    let canary: { version: string; weight: number } | undefined;
     try {
       if (loaded instanceof Error) throw loaded;
       // A rollback returns to a version that served before: what it lacks was added since, and the operator chose it.
       const allowRemove = state.entry.allowRemove === true || request.allowRemove === true || request.reason === 'rollback';
-      activation = await this.deps.activate(name, loaded, { allowRemove });
+      if (launch) canary = await launch.start(loaded, { allowRemove });
+      else activation = await this.deps.activate(name, loaded, { allowRemove });
     } catch (error) {
       if (!(loaded instanceof Error)) loaded.dispose();
       const message =
@@ -126,7 +149,9 @@ export class ReloadPipeline {
       recordFailure(state, message, attempted);
       return this.finish(state, request, { outcome: 'failed', from, attempted, started, error: message });
     }
-    return this.adopt(state, request, loaded, activation, started, from);
+    // The current version keeps serving beside the canary; the rollout promotes or rolls it back.
+    if (canary) return this.finish(state, request, { outcome: 'unchanged', from, attempted: canary.version, started, canary });
+    return this.adopt(state, request, loaded, activation!, started, from);
   }
 
   /**
@@ -175,7 +200,8 @@ export class ReloadPipeline {
     if (details.outcome === 'failed') {
       logger.error({ remote: result.remote, reason: result.reason, attempted: result.attempted, err: result.error }, 'remote failed to load');
     } else {
-      logger.info({ remote: result.remote, reason: result.reason, outcome: result.outcome, from: result.from, to: result.to, ms: result.ms }, details.outcome === 'reloaded' ? 'remote loaded' : 'remote unchanged');
+      const message = details.outcome === 'reloaded' ? 'remote loaded' : details.canary ? 'new version started as a canary' : 'remote unchanged';
+      logger.info({ remote: result.remote, reason: result.reason, outcome: result.outcome, from: result.from, to: result.to, ms: result.ms, ...(details.canary ? { canary: details.canary.version, weight: details.canary.weight } : {}) }, message);
     }
     this.events.finished(result);
     return result;

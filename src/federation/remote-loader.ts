@@ -71,6 +71,8 @@ export interface LoadTarget {
   version?: string;
   /** After resolving, stop without loading when the version is this one (the active one). */
   unlessVersion?: string;
+  /** After resolving, stop without loading when the version is this one too (a version its rollout rolled back). */
+  skipVersion?: string;
   /** If the source cannot be reached, load the last good cached version instead (at start-up). */
   fallbackToCache?: boolean;
 }
@@ -160,7 +162,7 @@ export async function loadRemote(entry: RemoteEntry, source: Source, deps: Remot
     }
     version = resolved.version;
     progress?.({ remote: entry.name, stage: 'resolved', version, ms: elapsed() });
-    if (version === target.unlessVersion) return { unchanged: version };
+    if (version === target.unlessVersion || version === target.skipVersion) return { unchanged: version };
     return { dir: await download(resolved), fromCacheFallback: false };
   };
 

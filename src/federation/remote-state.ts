@@ -8,6 +8,7 @@ import type { RemoteEntry } from '../config/remote-entries.js';
 import type { LoadedRemote } from './remote-loader.js';
 import type { Source } from './sources/source.js';
 import type { CanaryState } from './canary-state.js';
+import type { LastCanaryOutcome } from './canary-record.js';
 
 export type RemoteStatus = 'loading' | 'ready' | 'failed';
 /** `promote`: a canary became the stable version. */
@@ -43,6 +44,8 @@ export interface ReloadResult {
   error?: string;
   /** Why a push was not deployed (an older commit than the running one, a stale delivery...). */
   ignored?: string;
+  /** The remote has a `rollout`: the new version started as a canary at this weight instead of replacing the running one. */
+  canary?: { version: string; weight: number };
 }
 
 export interface PreviousVersion {
@@ -66,6 +69,10 @@ export interface RemoteState {
   lastReload: ReloadResult | undefined;
   /** A second version served beside `current` to part of the traffic (canary.ts); reloads wait until it ends. */
   canary: CanaryState | undefined;
+  /** How the last canary ended (promoted, rolled back by its rollout, aborted), with why. */
+  lastRollout: LastCanaryOutcome | undefined;
+  /** A version its rollout rolled back: pushes and polls do not start it again (a manual reload or canary does). */
+  rolledBackCanary: string | undefined;
 }
 
 /** How a reload ended, as the pipeline reports it; `started` is a `performance.now()` reading. */
@@ -76,6 +83,7 @@ export interface ReloadOutcome {
   started: number;
   error?: string;
   ignored?: string;
+  canary?: { version: string; weight: number };
 }
 
 /** A remote not loaded yet. */
@@ -91,6 +99,8 @@ export function initialRemoteState(entry: RemoteEntry, source: Source): RemoteSt
     rolledBackFrom: undefined,
     lastReload: undefined,
     canary: undefined,
+    lastRollout: undefined,
+    rolledBackCanary: undefined,
   };
 }
 
@@ -144,6 +154,7 @@ export function recordResult(state: RemoteState, request: ReloadRequest, details
     ms: Math.round(performance.now() - details.started),
     ...(details.error ? { error: details.error } : {}),
     ...(details.ignored ? { ignored: details.ignored } : {}),
+    ...(details.canary ? { canary: details.canary } : {}),
   };
   state.lastReload = result;
   return result;

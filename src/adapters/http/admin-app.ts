@@ -185,7 +185,9 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
         lastError: state.lastError ?? null,
         lastReload: state.lastReload ?? null,
         previousVersions: state.history,
-        canary: state.canary ? canaryListing(state.canary) : null,
+        canary: state.canary ? canaryListing(state.canary, state.entry.rollout) : null,
+        rollout: state.entry.rollout ?? null,
+        lastRollout: state.lastRollout ?? null,
         reloads: deps.reloadLog?.recent(state.entry.name) ?? [],
       })),
     });

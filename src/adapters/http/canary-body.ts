@@ -1,14 +1,18 @@
 /**
  * The JSON bodies of the canary routes, checked field by field: a start
- * (`{ "ref" | "version", "weight", "sticky"?, "mode"?, "allowRemove"? }`) and a
- * split change (`{ "weight"?, "sticky"?, "mode"? }`). Every refusal names its field.
+ * (`{ "ref" | "version", "weight" | "auto": true, "sticky"?, "mode"?, "allowRemove"? }`)
+ * and a split change (`{ "weight"?, "sticky"?, "mode"?, "auto"? }`). Every refusal
+ * names its field.
  */
 import type { StickyKey } from './remote-control.js';
 
 export interface CanaryStartBody {
   ref?: string;
   version?: string;
+  /** 0 with `auto` (the rollout's first step decides). */
   weight: number;
+  /** Stepped up by the remote's rollout. */
+  auto: boolean;
   sticky: StickyKey | undefined;
   mode: 'canary' | 'ab' | undefined;
   allowRemove: boolean;
@@ -19,6 +23,8 @@ export interface CanaryPatchBody {
   /** null: no stickiness any more. */
   sticky?: StickyKey | null;
   mode?: 'canary' | 'ab';
+  /** true: the remote's rollout steps it from now on; false: the weight holds. */
+  auto?: boolean;
 }
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string; field: string };
@@ -90,24 +96,33 @@ function checked<T>(read: () => T): Checked<T> {
   }
 }
 
-const START_SHAPE = '{"ref" | "version": "...", "weight": 0-100, "sticky"?: {...}, "mode"?: "canary" | "ab", "allowRemove"?: true}';
-const PATCH_SHAPE = '{"weight"?: 0-100, "sticky"?: {...} | null, "mode"?: "canary" | "ab"}';
+const START_SHAPE = '{"ref" | "version": "...", "weight": 0-100 | "auto": true, "sticky"?: {...}, "mode"?: "canary" | "ab", "allowRemove"?: true}';
+const PATCH_SHAPE = '{"weight"?: 0-100, "sticky"?: {...} | null, "mode"?: "canary" | "ab", "auto"?: true | false}';
+
+function autoOf(value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new Refusal('auto must be true (the remote\'s rollout steps the canary up, then promotes or rolls it back) or false (the weight holds)', 'auto');
+  return value;
+}
 
 /** The body of POST …/canary. */
 export function checkCanaryStart(body: Buffer): Checked<CanaryStartBody> {
   return checked(() => {
     const fields = parseObject(body, START_SHAPE);
-    refuseUnknown(fields, ['ref', 'version', 'weight', 'sticky', 'mode', 'allowRemove']);
+    refuseUnknown(fields, ['ref', 'version', 'weight', 'sticky', 'mode', 'allowRemove', 'auto']);
+    const auto = fields.auto === undefined ? false : autoOf(fields.auto);
     const { ref, version } = fields;
     if (ref !== undefined && version !== undefined) throw new Refusal('give ref or version, not both', 'ref');
     if (ref !== undefined && (typeof ref !== 'string' || ref === '' || ref.length > 255)) throw new Refusal('ref must be a branch, tag or commit of the remote\'s GitHub repository', 'ref');
     if (version !== undefined && (typeof version !== 'string' || !VERSION.test(version))) throw new Refusal('version must be a version the remote keeps (in full or a prefix: letters, digits, ".", "_", "-")', 'version');
-    if (fields.weight === undefined) throw new Refusal(`weight is required: the canary's percentage of requests, an integer from 0 to 100`, 'weight');
+    if (auto && fields.weight !== undefined) throw new Refusal('an automatic rollout starts at its first step: leave weight out (or auto, to hold a weight)', 'weight');
+    if (auto && fields.mode === 'ab') throw new Refusal('an automatic rollout steps a canary up and promotes it: mode "ab" holds a split; leave auto or mode out', 'mode');
+    if (!auto && fields.weight === undefined) throw new Refusal(`weight is required: the canary's percentage of requests, an integer from 0 to 100 (or "auto": true for the remote's rollout)`, 'weight');
     if (fields.allowRemove !== undefined && typeof fields.allowRemove !== 'boolean') throw new Refusal('allowRemove must be true or false', 'allowRemove');
     return {
       ...(ref !== undefined ? { ref: ref as string } : {}),
       ...(version !== undefined ? { version: version as string } : {}),
-      weight: weightOf(fields.weight),
+      weight: auto ? 0 : weightOf(fields.weight),
+      auto,
       sticky: fields.sticky === undefined ? undefined : stickyOf(fields.sticky),
       mode: fields.mode === undefined ? undefined : modeOf(fields.mode),
       allowRemove: fields.allowRemove === true,
@@ -119,9 +134,12 @@ export function checkCanaryStart(body: Buffer): Checked<CanaryStartBody> {
 export function checkCanaryPatch(body: Buffer): Checked<CanaryPatchBody> {
   return checked(() => {
     const fields = parseObject(body, PATCH_SHAPE);
-    refuseUnknown(fields, ['weight', 'sticky', 'mode']);
-    if (Object.keys(fields).length === 0) throw new Refusal(`nothing to change: give weight, sticky or mode (${PATCH_SHAPE})`, 'weight');
+    refuseUnknown(fields, ['weight', 'sticky', 'mode', 'auto']);
+    if (Object.keys(fields).length === 0) throw new Refusal(`nothing to change: give weight, sticky, mode or auto (${PATCH_SHAPE})`, 'weight');
+    if (fields.auto === true && fields.weight !== undefined) throw new Refusal('the rollout chooses the weight: give weight or "auto": true, not both', 'weight');
+    if (fields.auto === true && fields.mode === 'ab') throw new Refusal('an automatic rollout steps a canary up and promotes it: mode "ab" holds a split', 'mode');
     return {
+      ...(fields.auto !== undefined ? { auto: autoOf(fields.auto) } : {}),
       ...(fields.weight !== undefined ? { weight: weightOf(fields.weight) } : {}),
       ...(fields.sticky !== undefined ? { sticky: fields.sticky === null ? null : stickyOf(fields.sticky) } : {}),
       ...(fields.mode !== undefined ? { mode: modeOf(fields.mode) } : {}),

@@ -1,7 +1,7 @@
 /**
  * The canaries running, kept in DATA_DIR (`canaries.json`) so that a restart
- * resumes them: per remote, its stable and canary versions, the split and when
- * it started. Small, and rewritten whole on every change (a temporary file,
+ * resumes them: per remote, its stable and canary versions, the split, when
+ * it started and, for an automatic rollout, its step. Small, and rewritten whole on every change (a temporary file,
  * fsync, rename, directory fsync), so a crash leaves the old file or the new
  * one. One process writes it: the host that locks DATA_DIR, or in a cluster
  * the primary, which its workers ask.
@@ -22,6 +22,8 @@ export interface StoredCanary {
   mode: 'canary' | 'ab';
   startedAt: string;
   allowRemove: boolean;
+  /** An automatic rollout's step (index), when that step began, and what a restart does. */
+  rollout?: { step: number; stepStartedAt: string; onRestart: 'resume' | 'rollback' };
 }
 
 export class CanaryFile {
@@ -107,6 +109,13 @@ function isStoredCanary(value: unknown): value is StoredCanary {
     stickyOk &&
     (c.mode === 'canary' || c.mode === 'ab') &&
     typeof c.startedAt === 'string' &&
-    typeof c.allowRemove === 'boolean'
+    typeof c.allowRemove === 'boolean' &&
+    (c.rollout === undefined || isStoredRollout(c.rollout))
   );
+}
+
+function isStoredRollout(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Record<string, unknown>;
+  return Number.isInteger(r.step) && (r.step as number) >= 0 && typeof r.stepStartedAt === 'string' && (r.onRestart === 'resume' || r.onRestart === 'rollback');
 }

@@ -1,7 +1,8 @@
 /**
  * Canaries by hand: POST /microlib/api/remotes/:name/canary starts one (or, while
  * one runs, changes its split), PATCH …/canary changes its split, POST …/promote
- * makes it the stable version, POST …/abort ends it. The same admin check as
+ * makes it the stable version, POST …/abort ends it. A weight set by hand holds;
+ * `"auto": true` hands the canary to the remote's rollout instead. The same admin check as
  * reloads and rollbacks; in a cluster every worker applies the change.
  */
 import express, { type Request, type Response } from 'express';
@@ -97,8 +98,10 @@ export function createCanaryRoutes<C extends CanaryOutcome>(deps: CanaryRoutesDe
       // Posting again while a canary runs changes its split, unless it names another version.
       const sameVersion = order.ref === undefined && (order.version === undefined || running?.loaded.version.startsWith(order.version));
       if (running && sameVersion) {
-        const split: CanarySplit = { weight: order.weight, sticky: order.sticky ?? running.split.sticky, mode: order.mode ?? running.split.mode };
-        return await answer(res, remote.entry.name, deps.deployment.updateCanary(remote.entry.name, split));
+        const weight = order.auto ? running.split.weight : order.weight;
+        const split: CanarySplit = { weight, sticky: order.sticky ?? running.split.sticky, mode: order.mode ?? running.split.mode };
+        // A weight given by hand holds: the rollout stops stepping it (auto: true hands it back).
+        return await answer(res, remote.entry.name, deps.deployment.updateCanary(remote.entry.name, split, order.auto ? true : false));
       }
       const split: CanarySplit = { weight: order.weight, sticky: order.sticky, mode: order.mode ?? 'canary' };
       const start = {
@@ -106,6 +109,7 @@ export function createCanaryRoutes<C extends CanaryOutcome>(deps: CanaryRoutesDe
         ...(order.version !== undefined ? { version: order.version } : {}),
         split,
         allowRemove: order.allowRemove,
+        ...(order.auto ? { auto: true } : {}),
       };
       await answer(res, remote.entry.name, deps.deployment.startCanary(remote.entry.name, start));
     } catch (error) {
@@ -126,7 +130,9 @@ export function createCanaryRoutes<C extends CanaryOutcome>(deps: CanaryRoutesDe
         sticky: change.sticky === undefined ? running.split.sticky : (change.sticky ?? undefined),
         mode: change.mode ?? running.split.mode,
       };
-      await answer(res, remote.entry.name, deps.deployment.updateCanary(remote.entry.name, split));
+      // A weight given by hand holds: the rollout stops stepping it, unless the body says auto.
+      const auto = change.auto ?? (change.weight !== undefined ? false : undefined);
+      await answer(res, remote.entry.name, deps.deployment.updateCanary(remote.entry.name, split, auto));
     } catch (error) {
       if (!refused(res, error)) next(error);
     }

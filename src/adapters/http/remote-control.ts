@@ -32,6 +32,8 @@ export interface RemoteView {
     readonly name: string;
     /** `ref` and `semver` are read for `github` sources only. */
     readonly source: { readonly kind: string; readonly ref?: string; readonly semver?: string };
+    /** New versions start as a canary stepped up by this plan. */
+    readonly rollout?: RolloutPlanView;
   };
   readonly source: { describe(): string };
   readonly status: string;
@@ -53,6 +55,19 @@ export interface RemoteView {
   readonly history: readonly unknown[];
   /** A second version served beside `current` to part of the traffic. */
   readonly canary: CanaryView | undefined;
+  /** How the last canary ended (promoted, rolled back by its rollout, aborted), with why. */
+  readonly lastRollout: unknown;
+}
+
+/** A remote's rollout plan, as the listing shows it. */
+export interface RolloutPlanView {
+  readonly steps: readonly number[];
+  readonly stepSeconds: number;
+  readonly maxErrorRate: number;
+  readonly maxP99Ratio: number;
+  readonly minRequests: number;
+  readonly minP99Ms: number;
+  readonly onRestart: string;
 }
 
 /** What keeps one user on one version: a header, a cookie or the token subject. */
@@ -73,6 +88,13 @@ export interface CanaryView {
   readonly startedAt: string;
   /** Outcomes per version since the start. */
   readonly tallies: { readonly stable: { snapshot(): TallySnapshot }; readonly canary: { snapshot(): TallySnapshot } };
+  /** Set while the remote's rollout steps the canary up. */
+  readonly rollout?: {
+    readonly step: number;
+    readonly stepStartedAt: string;
+    readonly window: { readonly openedAt: number };
+    readonly last?: { readonly at: string; readonly judgement: { readonly verdict: string; readonly reason: string }; readonly stable: object; readonly canary: object };
+  };
 }
 
 /** What a canary start, split change, promotion or abort answers: sent as is; `outcome` picks the status. */
@@ -89,6 +111,8 @@ export interface CanaryOrder {
   ref?: string;
   split: CanarySplit;
   allowRemove?: boolean;
+  /** Stepped up by the remote's rollout from its first step (the split's weight is then not read). */
+  auto?: boolean;
 }
 
 /** Starting, splitting, promoting and aborting canaries; `C` is what each answers. */
@@ -100,7 +124,8 @@ export interface CanaryControl<C extends CanaryOutcome = CanaryOutcome> {
    * `field`) or UNKNOWN_VERSION (404); a build that fails to load resolves with outcome `failed`.
    */
   startCanary(remote: string, order: CanaryOrder): Promise<C>;
-  updateCanary(remote: string, split: CanarySplit): Promise<C>;
+  /** `auto`: true hands the canary to the remote's rollout, false stops its stepping; absent leaves it. */
+  updateCanary(remote: string, split: CanarySplit, auto?: boolean): Promise<C>;
   promoteCanary(remote: string): Promise<C>;
   abortCanary(remote: string): Promise<C>;
 }

@@ -4,10 +4,14 @@
  * by hand, remembered in the reload log, counted in metrics and announced as
  * events. Starting it loads every remote and resumes the canaries that ran
  * (`canaries.json` in DATA_DIR, or the cluster primary's); stopping it disposes
- * every loaded version.
+ * every loaded version. Remotes with a `rollout` are stepped up by the rollout
+ * driver (in a cluster, the worker in slot 1's); each canary change goes to the
+ * reload log and, where it was made, to the broker (`canary*` events).
  */
 import path from 'node:path';
-import { Deployment, type ReloadResult, type SavedCanary } from '../../../federation/deployment.js';
+import { Deployment, type CanaryChangeEvent, type ReloadResult, type SavedCanary } from '../../../federation/deployment.js';
+import { CANARY_EVENTS } from '../../../federation/canary-record.js';
+import { RolloutDriver } from '../../../federation/rollout-driver.js';
 import { CANARY_FILE, CanaryFile } from '../../../adapters/http/canary-file.js';
 import { IsolatingRuntime } from '../../../federation/isolation/isolating-runtime.js';
 import type { LoadedRemote } from '../../../federation/remote-loader.js';
@@ -95,7 +99,21 @@ export function federationFeature({ settings, entries, activator, broker, metric
   // Deploys are events too: listeners, the dashboard and other hosts see them.
   deployment.on('reloaded', (result: ReloadResult) => void broker.publish(makeEvent('remoteReloaded', { data: result })));
   deployment.on('reload-failed', (result: ReloadResult) => void broker.publish(makeEvent('remoteReloadFailed', { data: result })));
+  deployment.on('canary', ({ record, local, automatic, change }: CanaryChangeEvent) => {
+    reloadLog.add(record);
+    if (local) void broker.publish(makeEvent(CANARY_EVENTS[record.outcome], { data: record }));
+    // The routes spread an operator's changes; the rollout's are spread here.
+    if (cluster && automatic && change) {
+      const outcome = record.outcome === 'stepped' ? 'updated' : record.outcome === 'rolledBack' ? 'aborted' : record.outcome;
+      void cluster.broadcastCanary(record.remote, change, { outcome }).then((workers) => {
+        const failed = workers.filter((w) => w.outcome === 'failed');
+        if (failed.length > 0) logger.error({ remote: record.remote, change: change.action, workers: failed }, 'other workers could not follow the rollout');
+      });
+    }
+  });
   cluster?.serveReloads(deployment);
+  // One driver per cluster, as one poller: slot 1's, whose changes reach the other workers.
+  const rollouts = !cluster || cluster.slot === 1 ? new RolloutDriver(deployment, logger) : undefined;
 
   const poller = new Poller(deployment, settings.pollIntervalMs);
   return {
@@ -113,9 +131,13 @@ export function federationFeature({ settings, entries, activator, broker, metric
       // stable version is the one it ran beside.
       await deployment.loadAll(cluster ? await cluster.deployedVersions() : await stableVersions(canaries, cache));
       await deployment.resumeCanaries(canaries);
+      rollouts?.start();
       afterLoad();
     },
-    stop: () => deployment.dispose(),
+    stop: () => {
+      rollouts?.stop();
+      return deployment.dispose();
+    },
     polling: {
       name: 'polling',
       // One poller per cluster: slot 1's, whose reloads reach the other workers.
