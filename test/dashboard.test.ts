@@ -144,6 +144,43 @@ describe('dashboard (headless Chromium)', { skip, timeout: 120_000 }, () => {
     if (process.env.MICROLIB_SCREENSHOT === '1') await page.screenshot({ path: path.join(repoRoot, 'docs/dashboard.png'), fullPage: true });
   });
 
+  it('shows a running canary beside the stable version: the weight, requests, error rate and p99 of each', async () => {
+    const stable = await remoteVersion();
+    await writeBuild(remoteDir, await exampleBuild(3));
+    const admin = { authorization: `Bearer ${ADMIN}` };
+    const started = await host.request(`${api}/remotes/orderService/canary`, { method: 'POST', body: { weight: 30 }, headers: admin });
+    assert.equal(started.status, 200, JSON.stringify(started.body));
+    const canary = started.body.canary.canary as string;
+    assert.notEqual(canary, stable);
+    // Requests pinned to each version (X-Microlib-Version takes a prefix), so each has its own count to show.
+    const pinned = async (version: string, count: number) => {
+      for (let i = 0; i < count; i++) {
+        const answer = await host.request(`${api}/models/customers`, { headers: { 'x-microlib-version': version.slice(0, 24) } });
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        assert.equal(answer.headers.get('x-microlib-version'), `orderService@${version}`);
+      }
+    };
+    await pinned(stable, 4);
+    await pinned(canary, 3);
+
+    const row = page.locator(`#remotes tr.canary[data-canary-of="orderService"][data-version="${canary}"]`);
+    const cell = (role: string, stat: string) => row.locator(`td[data-role="${role}"][data-stat="${stat}"]`);
+    await cell('canary', 'requests').filter({ hasText: /^3$/ }).waitFor(WAIT);
+    await cell('stable', 'requests').filter({ hasText: /^4$/ }).waitFor(WAIT);
+    assert.equal(await cell('stable', 'version').innerText(), `sha256-${stable.slice(7, 19)}`);
+    assert.equal(await cell('canary', 'version').innerText(), `sha256-${canary.slice(7, 19)}`);
+    assert.equal(await cell('stable', 'weight').innerText(), '70 %');
+    assert.equal(await cell('canary', 'weight').innerText(), '30 %');
+    assert.equal(await cell('stable', 'error-rate').innerText(), '0 % (0)');
+    assert.equal(await cell('canary', 'error-rate').innerText(), '0 % (0)');
+    for (const role of ['stable', 'canary']) assert.match(await cell(role, 'p99').innerText(), /^\d+(\.\d+)? ms$/, `${role} p99`);
+    assert.match(await row.locator('.hint').innerText(), /canary of sha256-\w{12} beside sha256-\w{12} since .+, no sticky key/);
+    assert.equal(await page.locator(`#remotes tr[data-remote="orderService"] td.version[data-version="${stable}"]`).count(), 1, 'the stable version is still the remote\'s version');
+
+    assert.equal((await host.request(`${api}/remotes/orderService/abort`, { method: 'POST', headers: admin })).status, 200);
+    await page.locator('#remotes tr.canary').waitFor({ state: 'detached', ...WAIT });
+  });
+
   it("renders the order model's operations in the docs page, from the host only", async () => {
     await page.locator('#docs-link').click();
     await page.waitForURL(`${host.url}/microlib/docs`);

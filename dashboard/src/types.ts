@@ -26,6 +26,29 @@ export interface RemoteInfo {
   isolation: { isolation: 'thread' | 'process' | 'none'; state?: 'running' | 'restarting' | 'failed'; workers?: number; restarts?: number; lastCrash?: { at: string; reason: string } } | null;
   previousVersions: Array<{ version: string; loadedAt: string; retiredAt: string }>;
   reloads?: ReloadResult[];
+  /** A second version served beside `version` to a share of the traffic. */
+  canary?: CanaryInfo | null;
+}
+
+/** One version's requests since the canary started, as the host tallies them. */
+export interface VersionStats {
+  version: string;
+  requests: number;
+  errors: number;
+  errorRate: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+export interface CanaryInfo {
+  version: string;
+  stableVersion: string;
+  /** The canary's share, 0–100 %. */
+  weight: number;
+  mode: 'canary' | 'ab';
+  sticky: { header: string } | { cookie: string } | { subject: true } | null;
+  startedAt: string;
+  stats: { stable: VersionStats; canary: VersionStats };
 }
 
 export interface ModelInfo {

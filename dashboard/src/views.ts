@@ -1,5 +1,6 @@
 // The remotes, models and ports tables, redrawn from the admin API's answers.
 import { byId, clock, el, shortVersion } from './dom.js';
+import { canaryRow } from './canary-view.js';
 import type { ModelInfo, PortInfo, ReloadResult, RemoteInfo } from './types.js';
 
 function reloadLine(result: ReloadResult): HTMLLIElement {
@@ -26,12 +27,12 @@ function isolationLine(remote: RemoteInfo): HTMLElement | null {
 export function renderRemotes(remotes: readonly RemoteInfo[], canReload: boolean, reload: (remote: string) => void): void {
   const body = byId('remotes').querySelector('tbody')!;
   body.replaceChildren(
-    ...remotes.map((remote) => {
+    ...remotes.flatMap((remote) => {
       const button = el('button', { type: 'button', class: 'reload', 'data-remote': remote.name }, 'Reload');
       button.disabled = !canReload;
       button.addEventListener('click', () => reload(remote.name));
       const notes = [remote.cacheFallback ? 'from cache (source unreachable)' : '', remote.pinned ? `pinned to ${shortVersion(remote.pinned)}` : ''].filter(Boolean).join('; ');
-      return el(
+      const row = el(
         'tr',
         { 'data-remote': remote.name },
         el('td', {}, el('strong', {}, remote.name)),
@@ -49,6 +50,9 @@ export function renderRemotes(remotes: readonly RemoteInfo[], canReload: boolean
         el('td', {}, el('ul', { class: 'history' }, ...(remote.reloads ?? []).map(reloadLine))),
         el('td', {}, button),
       );
+      // A canary gets a row of its own beneath, with both versions side by side.
+      const canary = canaryRow(remote);
+      return canary ? [row, canary] : [row];
     }),
   );
 }

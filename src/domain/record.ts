@@ -76,6 +76,11 @@ export type FlowState = {
    * that process, or its replacement with the same id, resumes it after a restart.
    */
   runner?: string;
+  /**
+   * The version of the model's remote that started the flow: every step and every
+   * undo runs on it (while a canary runs, the stable version or the canary).
+   */
+  version?: string;
   /** The failure that started compensation. */
   error?: { port: string; name: string; message: string; code?: string };
 };

@@ -46,8 +46,14 @@ export interface ActivatorDeps {
 export interface Activator {
   /** Builds the routes of one loaded version and swaps them in, or throws and changes nothing. */
   activate(remote: string, loaded: LoadedRemote, options?: ActivateOptions): Promise<Activation>;
-  /** A replaced version is gone: its event subscriptions end. */
+  /** A replaced version is gone: its event subscriptions end, and flows still on it learn it. */
   retire(loaded: LoadedRemote): void;
+  /**
+   * Flows of the models activated so far resume now. Until then (the host's start:
+   * remotes loading, canaries resuming) resumes wait, so a flow finds the version
+   * that started it, a canary's included.
+   */
+  releaseFlowResumes(): void;
   /** Canaries: a second version beside the stable one (`canary-edit.ts` builds their catalogs). */
   readonly canaries: CanaryActivation;
 }
@@ -63,6 +69,10 @@ interface Prepared {
 export function createActivator({ config, fieldKeys, placement, portOverrides, broker, flows, datasources, catalog, logger }: ActivatorDeps): Activator {
   /** The broker owner of each active version: its subscriptions end with it. */
   const owners = new WeakMap<LoadedRemote, string>();
+  /** The models each active version serves here: marked disposed when it is retired. */
+  const servedOf = new WeakMap<LoadedRemote, readonly ServedModel[]>();
+  /** Flow resumes waiting for the host's start to finish (`releaseFlowResumes`); undefined once it has. */
+  let heldResumes: Array<() => void> | undefined = [];
   /**
    * A canary's models whose event handlers and flow triggers wait for its promotion: until
    * then the stable version's handle the events of both (one handler per event, not two).
@@ -84,6 +94,7 @@ export function createActivator({ config, fieldKeys, placement, portOverrides, b
   async function activate(remote: string, loaded: LoadedRemote, options: ActivateOptions = {}): Promise<Activation> {
     return owned(remote, loaded, async (owner) => {
       const prepared = await prepare(remote, loaded, owner, options);
+      servedOf.set(loaded, prepared.served);
       // From here on synchronous: build the next catalog beside the current one and swap it in one step.
       const next = withContribution(catalog.current, contributionOf(remote, prepared));
       subscribe(prepared.served, owner);
@@ -170,10 +181,13 @@ export function createActivator({ config, fieldKeys, placement, portOverrides, b
   function resumeFlows(remote: string, served: readonly ServedModel[], replaced: Catalog): void {
     for (const { model, service } of served) {
       if (replaced.byName(model.name)?.model.identity.remote === remote) continue;
-      flows.resume(service).then(
-        (count) => count > 0 && logger.info({ model: model.name, flows: count }, 'resuming unfinished flows'),
-        (error: unknown) => logger.error({ err: error, model: model.name }, 'could not list unfinished flows'),
-      );
+      const resume = () =>
+        flows.resume(service).then(
+          (count) => count > 0 && logger.info({ model: model.name, flows: count }, 'resuming unfinished flows'),
+          (error: unknown) => logger.error({ err: error, model: model.name }, 'could not list unfinished flows'),
+        );
+      if (heldResumes) heldResumes.push(resume);
+      else resume();
     }
   }
 
@@ -190,6 +204,7 @@ export function createActivator({ config, fieldKeys, placement, portOverrides, b
     async start(remote, loaded, stableVersion, policy, options = {}) {
       return owned(remote, loaded, async (owner) => {
         const prepared = await prepare(remote, loaded, owner, options);
+        servedOf.set(loaded, prepared.served);
         const tallies = { stable: new VersionTally(), canary: new VersionTally() };
         const entry: CanaryEntry = { remote, stableVersion, canaryVersion: loaded.version, contribution: contributionOf(remote, prepared), policy, seed: splitSeed(remote), tallies };
         const next = withCanary(catalog.current, entry);
@@ -227,6 +242,12 @@ export function createActivator({ config, fieldKeys, placement, portOverrides, b
     retire(loaded) {
       const owner = owners.get(loaded);
       if (owner) broker.disposeOwner(owner);
+      catalog.retire(servedOf.get(loaded) ?? []);
+    },
+    releaseFlowResumes() {
+      const held = heldResumes;
+      heldResumes = undefined;
+      for (const resume of held ?? []) resume();
     },
     canaries,
   };

@@ -81,6 +81,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     breakers: () => flows.breakers.list(),
     eventStats: () => events.stats(),
     datasources: () => datasourceMetrics(catalog),
+    canaries: () => catalog.current.canaries(),
     ...(hostOptions.strayErrors ? { strayErrors: hostOptions.strayErrors } : {}),
   });
   cluster?.registerMetrics(metrics.registry);

@@ -7,6 +7,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { RequestTally } from './request-tally.js';
+import { registerCanaryMetrics, type CanaryTraffic } from './canary-metrics.js';
 import type { BreakerListing } from '../../domain/ports/breaker-registry.js';
 
 export type RouteKind = 'collection' | 'item' | 'relation' | 'command' | 'port' | 'unknown';
@@ -21,6 +22,8 @@ export interface MetricsSources {
   strayErrors?(): Readonly<Record<StrayErrorKind, number>>;
   /** The served models whose datasource depends on a server (MongoDB), and whether it answers. */
   datasources?(): readonly DatasourceStatus[];
+  /** The canaries running now, with their per-version tallies (absent: none). */
+  canaries?(): Iterable<CanaryTraffic>;
 }
 
 /** One model's datasource as /metrics shows it. */
@@ -50,6 +53,7 @@ export class HostMetrics {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'microlib_' });
     this.requests = new RequestTally(this.registry, [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
+    registerCanaryMetrics(this.registry, () => sources.canaries?.() ?? []);
     this.reloads = new Counter({ name: 'microlib_remote_reloads_total', help: 'Loads and reloads of remotes by outcome', labelNames: ['remote', 'reason', 'outcome'], registers });
     this.reloadSeconds = new Histogram({ name: 'microlib_remote_reload_duration_seconds', help: 'Time a load or reload took', labelNames: ['remote', 'outcome'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });
     this.forwards = new Counter({ name: 'microlib_forwarded_requests_total', help: 'Requests forwarded to the placement serving their model', labelNames: ['model', 'placement', 'status'], registers });

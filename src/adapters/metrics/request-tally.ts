@@ -22,7 +22,7 @@ interface Series {
   count: number;
 }
 
-interface ExportedValue {
+export interface ExportedValue {
   labels: Record<string, string | number>;
   sharedLabels?: Record<string, string>;
   value: number;
@@ -30,7 +30,7 @@ interface ExportedValue {
 }
 
 /** The minimal metric prom-client's registry reads: its name, help and type, and its values on demand. */
-function exportedMetric(name: string, help: string, type: 'counter' | 'histogram', values: () => ExportedValue[], reset: () => void): Metric {
+export function exportedMetric(name: string, help: string, type: 'counter' | 'histogram', values: () => ExportedValue[], reset: () => void): Metric {
   const forText = async () => ({ name, help, type, values: values(), aggregator: 'sum' as const });
   // As JSON, each value carries all its labels in one object (what prom-client's get() gives).
   const asJson = async () => ({ ...(await forText()), values: values().map(({ labels, sharedLabels, ...rest }) => ({ ...rest, labels: { ...labels, ...sharedLabels } })) });

@@ -1,7 +1,8 @@
 /**
  * What a flow sees of the host while it runs: the versions loaded now. The
  * host implements it (`src/host/flow-world.ts`); flows look models and port
- * bindings up at each step, so a hot deploy serves the next step.
+ * bindings up at each step. A flow that recorded the version that started it
+ * holds that version (`hold`) and runs every step and undo on it.
  */
 import type { ModelService } from '../model-service.js';
 import type { PortBindings } from '../ports/port-invoker.js';
@@ -15,7 +16,31 @@ export interface FlowEnvironment {
   readonly bindings: PortBindings;
 }
 
-/** Gives the environment of the moment; `release` lets a replaced version be disposed once nothing uses it. */
+/** An environment in use; `release` lets a replaced version be disposed once nothing uses it. */
+export interface AcquiredEnvironment {
+  env: FlowEnvironment;
+  release(): void;
+}
+
+/**
+ * A flow's hold on the version that started it: while held, a promotion, abort
+ * or reload that replaces the version waits for the flow before disposing it
+ * (up to its drain timeout).
+ */
+export interface VersionLease {
+  /** That version's models and bindings, or why the flow can no longer run on it (it was disposed). */
+  acquire(): AcquiredEnvironment | { gone: Error };
+  /** The flow is done with the version for now. */
+  end(): void;
+}
+
+/** Gives the environment of the moment. */
 export interface FlowWorld {
-  acquire(): { env: FlowEnvironment; release(): void };
+  acquire(): AcquiredEnvironment;
+  /**
+   * Holds `version` of the remote serving `modelName`, or undefined when that
+   * version is not loaded here (nor still in use by a request or a flow).
+   * A world without it runs every flow on the versions serving now.
+   */
+  hold?(modelName: string, version: string): VersionLease | undefined;
 }

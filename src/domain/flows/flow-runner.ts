@@ -13,7 +13,7 @@ import { resolveRelation } from '../relations.js';
 import type { BreakerRegistry } from '../ports/breaker-registry.js';
 import type { FlowWorld } from './flow-environment.js';
 import { drivesFlow, type RunnerIdentity } from './flow-ownership.js';
-import { FlowSaga, type FirstStep, type FlowStepReport } from './flow-saga.js';
+import { FlowSaga, type FirstStep, type FlowMoveReport, type FlowStepReport } from './flow-saga.js';
 import { beginFlow, isActive } from './flow-state.js';
 import { flowTriggers, type FlowTrigger } from './flow-triggers.js';
 
@@ -29,6 +29,8 @@ export interface FlowRunnerOptions extends RunnerIdentity {
   onError(error: unknown, where: { phase: 'start' | 'run'; model: string; id: string; flowId?: string; event?: string }): void;
   /** Each step's outcome, for the log. */
   onStep?(report: FlowStepReport): void;
+  /** A flow picked up after its version was no longer loaded, moved to the version serving now. */
+  onMove?(report: FlowMoveReport): void;
   /** Flows resumed at once after a restart. */
   resumeConcurrency?: number;
 }
@@ -56,12 +58,17 @@ export class FlowRunner implements PortMachinery {
       breakers: options.breakers,
       publish: (event) => options.publish(event),
       onStep: (report) => options.onStep?.(report),
+      onMove: (report) => options.onMove?.(report),
       signal: this.shutdown.signal,
       stopping: () => this.stopping,
     });
   }
 
-  /** Starts a flow at `port` on record `id`; resolves with the record once that first step is done (the flow goes on). */
+  /**
+   * Starts a flow at `port` on record `id` on `service`'s version (the one the
+   * request or event reached): its steps and undos run there. Resolves with the
+   * record once that first step is done (the flow goes on).
+   */
   async startPort(service: ModelService, id: string, port: string, input: unknown): Promise<StoredRecord> {
     const modelName = service.model.name;
     const settings = service.model.ports.get(port);
@@ -70,7 +77,8 @@ export class FlowRunner implements PortMachinery {
     if (this.stopping) throw new MicrolibError('MLB_ERR_UNAVAILABLE', 'the host is stopping; try again shortly');
     const stepInput = jsonInput(input, port);
     const flowId = service.newId();
-    await service.transition(id, (existing) => ({ flow: beginFlow(existing.flow, flowId, port, stepInput, service.now(), this.options.runnerId) }));
+    const version = service.model.identity.version;
+    await service.transition(id, (existing) => ({ flow: beginFlow(existing.flow, flowId, port, stepInput, service.now(), this.options.runnerId, version) }));
     return new Promise<StoredRecord>((resolve, reject) => {
       this.drive(modelName, id, flowId, { resolve, reject });
     });
@@ -79,12 +87,12 @@ export class FlowRunner implements PortMachinery {
   /** The record with a method per enabled port (starting a flow) and per relation. */
   objectOf(service: ModelService, record: StoredRecord): StoredRecord & RecordMethods {
     const object = service.model.reveal(record) as Record<string, unknown>;
-    const modelName = service.model.name;
     for (const [name, settings] of service.model.ports) {
       if (settings.disabled) continue;
       Object.defineProperty(object, name, {
         enumerable: false,
-        value: (input?: unknown) => this.withService(modelName, service, (current) => this.startPort(current, record.id, name, input)),
+        // On the version whose code holds the record: a canary's command starts the canary's flow.
+        value: (input?: unknown) => this.startPort(service, record.id, name, input),
       });
     }
     for (const name of Object.keys(service.model.spec.relations ?? {})) {

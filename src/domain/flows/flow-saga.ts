@@ -7,6 +7,15 @@
  * mid-call runs again with the same idempotency key. When a step fails, the
  * `undo` of each completed step runs, last first, and the record tells whether
  * compensation completed.
+ *
+ * A flow runs on the version of its model's remote that started it
+ * (`flow.version`): the saga holds that version for as long as it drives the
+ * flow, so a canary's flows run and undo on the canary and the stable
+ * version's on it, also past a promotion or abort (the replaced version is
+ * disposed once its flows end, or at its drain timeout). A flow whose version
+ * was disposed under it stops `failed`, nothing undone elsewhere
+ * (`abandonFlow`); one whose version is not loaded when this process picks it
+ * up (after a restart) moves to the version serving its model now, recorded.
  */
 import { MicrolibError, notFoundError } from '../errors.js';
 import { makeEvent, type DomainEvent } from '../events/index.js';
@@ -15,8 +24,8 @@ import type { Json, PortChanges, StoredRecord } from '../model-spec.js';
 import type { BreakerRegistry } from '../ports/breaker-registry.js';
 import { invokePort } from '../ports/port-invoker.js';
 import { successorOf, type PortSettings } from '../ports/port-settings.js';
-import type { FlowEnvironment, FlowWorld } from './flow-environment.js';
-import { completeStep, failStep, finishCompensation, nextUndo, recordUndo, runningStep } from './flow-state.js';
+import type { FlowEnvironment, FlowWorld, VersionLease } from './flow-environment.js';
+import { abandonFlow, completeStep, failStep, finishCompensation, isActive, moveFlow, nextUndo, recordUndo, runningStep } from './flow-state.js';
 
 /** One step's outcome, for the log. */
 export interface FlowStepReport {
@@ -28,12 +37,23 @@ export interface FlowStepReport {
   error?: unknown;
 }
 
+/** A flow taken over by another version: the one that started it is not loaded here. */
+export interface FlowMoveReport {
+  model: string;
+  id: string;
+  flowId: string;
+  from: string;
+  to: string;
+}
+
 /** What the saga needs of its runner. */
 export interface SagaContext {
   readonly world: FlowWorld;
   readonly breakers: BreakerRegistry;
   publish(event: DomainEvent): unknown;
   onStep?(report: FlowStepReport): void;
+  /** A flow moved to the version serving now (its own was not loaded when picked up). */
+  onMove?(report: FlowMoveReport): void;
   /** Aborted when the host stops: port calls in progress end. */
   readonly signal: AbortSignal;
   /** Whether the host is stopping: no step starts, and an interrupted step stays running. */
@@ -53,32 +73,84 @@ export class FlowSaga {
 
   /** Drives flow `flowId` of record `id` until it ends, the host stops, or it cannot go on now. */
   async run(model: string, id: string, flowId: string, first: FirstStep): Promise<void> {
-    for (;;) {
-      if (this.context.stopping()) return;
-      const { env, release } = this.context.world.acquire();
-      try {
-        const service = env.service(model);
-        // The model is not served now (its remote failed to load): the flow waits for it.
-        if (!service) throw new MicrolibError('MLB_ERR_UNAVAILABLE', `model ${model} is not served now; the flow resumes when it is`);
-        const record = await service.get(id).catch((error: unknown) => {
-          if (error instanceof MicrolibError && error.code === 'MLB_ERR_NOT_FOUND') return undefined;
-          throw error;
-        });
-        const flow = record?.flow;
-        if (!record || !flow || flow.id !== flowId) return;
-        if (flow.status === 'running') {
-          if (!(await this.runStep(env, service, record, first))) return;
-          continue;
+    // The version the flow belongs to, held from the first look at the record to the end of this drive.
+    let lease: VersionLease | undefined;
+    let looked = false;
+    try {
+      for (;;) {
+        if (this.context.stopping()) return;
+        const acquired = lease ? lease.acquire() : this.context.world.acquire();
+        if ('gone' in acquired) return await this.abandon(model, id, flowId, acquired.gone, first);
+        const { env, release } = acquired;
+        try {
+          const service = env.service(model);
+          // The model is not served now (its remote failed to load): the flow waits for it.
+          if (!service) throw new MicrolibError('MLB_ERR_UNAVAILABLE', `model ${model} is not served now; the flow resumes when it is`);
+          const record = await service.get(id).catch((error: unknown) => {
+            if (error instanceof MicrolibError && error.code === 'MLB_ERR_NOT_FOUND') return undefined;
+            throw error;
+          });
+          const flow = record?.flow;
+          if (!record || !flow || flow.id !== flowId) return;
+          if (!looked && isActive(flow)) {
+            looked = true;
+            lease = await this.holdVersion(service, record);
+            if (lease) continue;
+          }
+          if (flow.status === 'running') {
+            if (!(await this.runStep(env, service, record, first))) return;
+            continue;
+          }
+          if (flow.status === 'compensating') {
+            if (!(await this.undoNext(env, service, record))) return;
+            continue;
+          }
+          first.resolve(record);
+          return;
+        } finally {
+          release();
         }
-        if (flow.status === 'compensating') {
-          if (!(await this.undoNext(env, service, record))) return;
-          continue;
-        }
-        first.resolve(record);
-        return;
-      } finally {
-        release();
       }
+    } finally {
+      lease?.end();
+    }
+  }
+
+  /**
+   * Holds the version that started the flow; one not loaded here moves the flow
+   * to the version serving its model now (`service`'s), recorded with the flow.
+   * Undefined when the world cannot hold versions or the flow names none.
+   */
+  private async holdVersion(service: ModelService, record: StoredRecord): Promise<VersionLease | undefined> {
+    const { world } = this.context;
+    const flow = record.flow!;
+    if (!world.hold || flow.version === undefined) return undefined;
+    const model = service.model.name;
+    const held = world.hold(model, flow.version);
+    if (held) return held;
+    const to = service.model.identity.version;
+    await service.transition(record.id, (existing) => (existing.flow?.id === flow.id && isActive(existing.flow) ? { flow: moveFlow(existing.flow, to) } : undefined));
+    this.context.onMove?.({ model, id: record.id, flowId: flow.id, from: flow.version, to });
+    return world.hold(model, to);
+  }
+
+  /** The flow's version was disposed under it: it stops `failed` where it is, and says why. */
+  private async abandon(model: string, id: string, flowId: string, reason: Error, first: FirstStep): Promise<void> {
+    const { env, release } = this.context.world.acquire();
+    try {
+      const service = env.service(model);
+      if (!service) return;
+      let port: string | undefined;
+      await service.transition(id, (existing) => {
+        const flow = existing.flow;
+        if (flow?.id !== flowId || !isActive(flow)) return undefined;
+        port = flow.steps.at(-1)?.port;
+        return { flow: abandonFlow(flow, reason, service.now()) };
+      });
+      if (port !== undefined) this.context.onStep?.({ model, id, flowId, port, outcome: 'failed', error: reason });
+      first.reject(reason);
+    } finally {
+      release();
     }
   }
 

@@ -21,13 +21,14 @@ export function errorOf(error: unknown): StepError {
 }
 
 /** A new flow whose first step, `port`, is running. Refused while another flow is active on the record. */
-export function beginFlow(current: FlowState | undefined, flowId: string, port: string, input: Json | undefined, now: string, runner?: string): FlowState {
+export function beginFlow(current: FlowState | undefined, flowId: string, port: string, input: Json | undefined, now: string, runner?: string, version?: string): FlowState {
   if (isActive(current)) {
     const step = current.steps.at(-1)?.port ?? '?';
     throw conflictError(`a flow is already ${current.status} on this record (step "${step}"); wait for it to finish`, 'flow');
   }
   const flow: FlowState = { id: flowId, status: 'running', steps: [startStep(port, input, now)], startedAt: now };
   if (runner !== undefined) flow.runner = runner;
+  if (version !== undefined) flow.version = version;
   return flow;
 }
 
@@ -95,4 +96,27 @@ export function recordUndo(flow: FlowState, index: number, outcome: 'done' | 'sk
 export function finishCompensation(flow: FlowState, now: string): FlowState {
   const incomplete = flow.steps.some((step) => step.undo === 'failed');
   return { ...flow, status: incomplete ? 'failed' : 'compensated', finishedAt: now };
+}
+
+/**
+ * The flow cannot go on where it belongs (the version that started it is gone):
+ * it stops `failed`. The running step, if any, fails with `error`; completed
+ * steps not yet undone are marked `undo: 'failed'` with `error` (nothing runs
+ * them on another version), so the record says what was left as it is.
+ */
+export function abandonFlow(flow: FlowState, error: unknown, now: string): FlowState {
+  const reason = errorOf(error);
+  const last = flow.steps.length - 1;
+  const steps = flow.steps.map((step, index): FlowStep => {
+    if (index === last && step.status === 'running') return { ...step, status: 'failed', finishedAt: now, error: reason };
+    if (step.status === 'done' && step.undo === undefined) return { ...step, undo: 'failed', undoError: reason };
+    return step;
+  });
+  // A compensating flow keeps the failure that started its compensation.
+  return { ...flow, status: 'failed', steps, finishedAt: now, error: flow.error ?? { port: flow.steps[last]?.port ?? '?', ...reason } };
+}
+
+/** The flow moves to `version` (the one it started on is not loaded when this process picks it up). */
+export function moveFlow(flow: FlowState, version: string): FlowState {
+  return { ...flow, version };
 }

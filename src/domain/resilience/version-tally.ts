@@ -29,6 +29,8 @@ export interface TallySnapshot {
   readonly clientErrors: number;
   /** Requests per latency bucket (`bucketBoundMs(i)` is bucket i's upper bound). */
   readonly latency: readonly number[];
+  /** The requests' latencies added up, in milliseconds (a histogram's `_sum`). */
+  readonly latencySumMs: number;
 }
 
 /** What a snapshot (or a window of two) says in numbers a person compares. */
@@ -56,6 +58,7 @@ export class VersionTally {
   private serverErrors = 0;
   private modelFailures = 0;
   private clientErrors = 0;
+  private latencySumMs = 0;
   private readonly latency = new Float64Array(BUCKETS);
 
   /** One answered request: its status, how long it took, and whether the model's own code failed it. */
@@ -64,6 +67,7 @@ export class VersionTally {
     if (status >= 500) this.serverErrors++;
     else if (modelFailure) this.modelFailures++;
     else if (status >= 400) this.clientErrors++;
+    this.latencySumMs += ms;
     const i = ms <= FIRST_BOUND_MS ? 0 : Math.ceil(PER_DOUBLING * Math.log2(ms / FIRST_BOUND_MS));
     this.latency[i < BUCKETS ? i : BUCKETS - 1]!++;
   }
@@ -75,6 +79,7 @@ export class VersionTally {
       modelFailures: this.modelFailures,
       clientErrors: this.clientErrors,
       latency: Array.from(this.latency),
+      latencySumMs: this.latencySumMs,
     };
   }
 }
@@ -87,6 +92,7 @@ export function tallySince(now: TallySnapshot, earlier: TallySnapshot): TallySna
     modelFailures: now.modelFailures - earlier.modelFailures,
     clientErrors: now.clientErrors - earlier.clientErrors,
     latency: now.latency.map((count, i) => count - (earlier.latency[i] ?? 0)),
+    latencySumMs: now.latencySumMs - earlier.latencySumMs,
   };
 }
 
@@ -97,14 +103,16 @@ export function tallySum(snapshots: readonly TallySnapshot[]): TallySnapshot {
   let serverErrors = 0;
   let modelFailures = 0;
   let clientErrors = 0;
+  let latencySumMs = 0;
   for (const s of snapshots) {
     requests += s.requests;
     serverErrors += s.serverErrors;
     modelFailures += s.modelFailures;
     clientErrors += s.clientErrors;
+    latencySumMs += s.latencySumMs;
     s.latency.forEach((count, i) => (latency[i] = (latency[i] ?? 0) + count));
   }
-  return { requests, serverErrors, modelFailures, clientErrors, latency };
+  return { requests, serverErrors, modelFailures, clientErrors, latency, latencySumMs };
 }
 
 /** The latency below which `q` (0–1) of the requests finished: the upper bound of the bucket that reaches it. */

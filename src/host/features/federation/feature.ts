@@ -129,8 +129,13 @@ export function federationFeature({ settings, entries, activator, broker, metric
           });
       // A cluster worker loads what the other workers run, even if a branch moved since; a canary's
       // stable version is the one it ran beside.
-      await deployment.loadAll(cluster ? await cluster.deployedVersions() : await stableVersions(canaries, cache));
-      await deployment.resumeCanaries(canaries);
+      try {
+        await deployment.loadAll(cluster ? await cluster.deployedVersions() : await stableVersions(canaries, cache));
+        await deployment.resumeCanaries(canaries);
+      } finally {
+        // Unfinished flows resume once every version they may belong to is back, a canary's included.
+        activator.releaseFlowResumes();
+      }
       rollouts?.start();
       afterLoad();
     },

@@ -11,8 +11,7 @@ import { MicrolibError } from '../../../domain/errors.js';
 import type { DomainEvent, EventBroker } from '../../../domain/events/index.js';
 import { builtInServices } from '../../../adapters/ports/built-in-services.js';
 import type { Logger } from '../../../adapters/logging/logger.js';
-import type { CatalogView } from '../../../catalog/live-catalog.js';
-import { createFlowWorld, type HostServices } from '../../flow-world.js';
+import { createFlowWorld, type HostServices, type VersionedCatalogs } from '../../flow-world.js';
 import type { Feature } from '../../feature.js';
 import type { OtherModelLookup } from '../api/model-lookups.js';
 import type { FlowSettings } from './settings.js';
@@ -26,7 +25,7 @@ export interface FlowsFeature extends Feature {
 export interface FlowsDeps {
   settings: FlowSettings & { workerSlot: number | undefined; drainTimeoutMs: number };
   logger: Logger;
-  catalog: CatalogView;
+  catalog: VersionedCatalogs;
   broker: EventBroker;
   otherModels: OtherModelLookup;
 }
@@ -58,6 +57,7 @@ export function flowsFeature({ settings, logger, catalog, broker, otherModels }:
     // Stable across a worker's replacement (same slot), unlike HOST_ID's default.
     runnerId: settings.flowRunnerId,
     adoptUnowned: (settings.workerSlot ?? 1) === 1,
+    onMove: (report) => logger.warn(report, `flow moved to version ${report.to}: the version that started it (${report.from}) is not loaded`),
     onStep: ({ error, ...report }) => {
       if (report.outcome === 'failed' || report.outcome === 'undo-failed') portFailures.record(report.model, report.port, { outcome: report.outcome, error, id: report.id });
       if (error === undefined) logger.debug(report, 'flow step');
