@@ -63,6 +63,12 @@ export interface HostOptions {
   cluster?: WorkerLink;
   /** Errors nobody caught that the process survived, for /metrics (`npm start` installs the handlers that count them). */
   strayErrors?: () => Readonly<StrayErrorCounts>;
+  /**
+   * A function instance (`microlib/serverless`): nothing listens (requests come in
+   * through `inject` or the server's request listener), and the file datasource is
+   * refused, since a function's disk does not outlive the instance.
+   */
+  runsAsFunction?: boolean;
 }
 
 export async function createHost(config: HostConfig, logger: Logger, hostOptions: HostOptions = {}): Promise<Host> {
@@ -90,7 +96,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
   const bodyBudget = new BodyBudget(config.maxBufferedBodyBytes);
   const otherModels = otherModelLookup(remoteModelsConfig, catalog, placement, config);
 
-  const persistence = persistenceFeature(config, logger, cluster);
+  const persistence = persistenceFeature(config, logger, cluster, { runsAsFunction: hostOptions.runsAsFunction === true });
   const flows = flowsFeature({ settings: config, logger, catalog, broker, otherModels });
   const fieldKeys = fieldKeyLoader(config, logger);
   const activator = createActivator({ config, fieldKeys, placement, portOverrides: normalisePortOverrides(portsConfig), broker, flows: flows.flows, datasources: persistence.datasources, catalog, logger });
@@ -120,6 +126,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     adminApp: adminApp({ settings: config, entries, catalog, federation, flows, security, metrics, eventStats: events.stats, readiness: readiness.readiness, logger, cluster, internalFailure, bodyBudget }),
     upgrades: events.upgrades,
     cluster,
+    listen: hostOptions.runsAsFunction !== true,
   });
 
   // Started in this order, stopped in reverse: a feature may rely on those before it while it runs.

@@ -15,6 +15,8 @@ export interface InjectRequest {
   headers?: Record<string, string>;
   /** A string or bytes as they are; any other value is sent as JSON (with its content type unless one is given). */
   body?: unknown;
+  /** Gives up on the answer: the in-memory connection closes (the host sees its client leave) and the promise rejects with the reason. */
+  signal?: AbortSignal;
 }
 
 export interface InjectResponse {
@@ -30,7 +32,7 @@ export interface InjectResponse {
 
 export function injector(server: Server): (request: InjectRequest | string) => Promise<InjectResponse> {
   return (request) => {
-    const { method = 'GET', url, headers = {}, body } = typeof request === 'string' ? { url: request } : request;
+    const { method = 'GET', url, headers = {}, body, signal } = typeof request === 'string' ? { url: request } : request;
     const asJson = body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array);
     const raw = asJson ? JSON.stringify(body) : (body as string | Uint8Array | undefined);
     const sent = { ...headers };
@@ -52,6 +54,16 @@ export function injector(server: Server): (request: InjectRequest | string) => P
         });
       });
       req.on('error', reject);
+      if (signal) {
+        const abandon = () => {
+          reject(signal.reason);
+          req.destroy();
+          clientEnd.destroy();
+        };
+        if (signal.aborted) return abandon();
+        signal.addEventListener('abort', abandon, { once: true });
+        req.once('close', () => signal.removeEventListener('abort', abandon));
+      }
       req.end(raw);
     });
   };

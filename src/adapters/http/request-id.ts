@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 /** Letters, digits and `._:-`, at most 128: anything else could forge log lines or headers. */
-const PLAIN_TOKEN = /^[A-Za-z0-9._:-]{1,128}$/;
+export const PLAIN_TOKEN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 // A random prefix per process and a counter: unique across restarts and workers, no
 // crypto call per request.

@@ -48,9 +48,11 @@ export interface HttpDeps {
   adminApp(req: IncomingMessage, res: ServerResponse): void;
   upgrades: ReadonlyMap<string, UpgradeHandler>;
   cluster: WorkerLink | undefined;
+  /** False for a function instance: requests arrive in-process, no port is bound (default true). */
+  listen?: boolean;
 }
 
-export async function httpFeature({ settings, logger, handleModelRequest, adminApp, upgrades, cluster }: HttpDeps): Promise<HttpFeature> {
+export async function httpFeature({ settings, logger, handleModelRequest, adminApp, upgrades, cluster, listen: listens = true }: HttpDeps): Promise<HttpFeature> {
   let tls: Awaited<ReturnType<typeof loadTlsOptions>> | undefined;
   if (settings.tls) {
     tls = await loadTlsOptions(settings.tls);
@@ -71,8 +73,9 @@ export async function httpFeature({ settings, logger, handleModelRequest, adminA
   return {
     name: 'http',
     server,
-    port: () => (server.address() as AddressInfo).port,
+    port: () => (server.address() as AddressInfo | null)?.port ?? 0,
     async start() {
+      if (!listens) return;
       await listen(server, settings.port, settings.host);
       if (redirect) {
         await listen(redirect, settings.sslRedirectPort, settings.host);
@@ -92,8 +95,8 @@ export async function httpFeature({ settings, logger, handleModelRequest, adminA
     portCheck: {
       name: 'port check',
       async start() {
-        // Port 0 picks a free one; cluster workers share the primary's socket.
-        if (cluster) return;
+        // Port 0 picks a free one; cluster workers share the primary's socket; a function binds none.
+        if (cluster || !listens) return;
         for (const port of [settings.port, settings.sslRedirectPort ?? 0]) {
           if (port !== 0) await probe(port, settings.host);
         }

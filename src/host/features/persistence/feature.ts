@@ -14,14 +14,17 @@ import type { Logger } from '../../../adapters/logging/logger.js';
 import type { WorkerLink } from '../../../cluster/worker-link.js';
 import type { Feature } from '../../feature.js';
 import type { PersistenceSettings } from './settings.js';
+import { datasourcesInFunction } from './in-function.js';
 
 export interface PersistenceFeature extends Feature {
   readonly datasources: DatasourceRegistry;
 }
 
-export function persistenceFeature(settings: PersistenceSettings, logger: Logger, cluster: WorkerLink | undefined): PersistenceFeature {
+export function persistenceFeature(settings: PersistenceSettings, logger: Logger, cluster: WorkerLink | undefined, options: { runsAsFunction?: boolean } = {}): PersistenceFeature {
   const log = logger.child({ component: 'datasource' });
-  const datasources = new DatasourceRegistry(cluster ? cluster.datasourceFactories(builtInDatasources) : builtInDatasources, {
+  // A function refuses the file datasource (in-function.ts); it never runs in a cluster.
+  const factories = options.runsAsFunction ? datasourcesInFunction(builtInDatasources, settings.defaultDatasource, log) : builtInDatasources;
+  const datasources = new DatasourceRegistry(cluster ? cluster.datasourceFactories(factories) : factories, {
     kind: settings.defaultDatasource,
     dataDir: settings.dataDir,
     logger: log,

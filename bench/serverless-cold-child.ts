@@ -1,0 +1,30 @@
+/**
+ * One cold start of the Lambda handler, in a process of its own (run by
+ * serverless-bench.ts): load microlib/serverless, make the handler, answer one
+ * HTTP API v2 event, and print when that happened (ms since this process
+ * started), then the process's memory once idle (two JSON lines). Reads its remotes and datasource
+ * from the environment, like a deployed function.
+ */
+import { createLambdaHandler } from '../src/serverless/index.js';
+
+const IDLE_WAIT_MS = 1_000;
+
+const handler = createLambdaHandler();
+const event = {
+  version: '2.0',
+  routeKey: '$default',
+  rawPath: '/microlib/api/models/customers',
+  rawQueryString: 'limit=1',
+  headers: { host: 'bench.example', 'x-forwarded-for': '127.0.0.1' },
+  requestContext: { stage: '$default', requestId: 'bench', http: { method: 'GET', path: '/microlib/api/models/customers', sourceIp: '127.0.0.1' } },
+  isBase64Encoded: false,
+};
+const result = (await handler(event, { awsRequestId: 'cold-start', getRemainingTimeInMillis: () => 30_000 })) as { statusCode: number };
+process.stdout.write(`${JSON.stringify({ status: result.statusCode, answeredMs: performance.now() })}\n`);
+// An idle instance: what the function holds between invocations.
+await new Promise((resolve) => setTimeout(resolve, IDLE_WAIT_MS));
+globalThis.gc?.();
+const memory = process.memoryUsage();
+process.stdout.write(`${JSON.stringify({ rssMb: memory.rss / 2 ** 20, heapUsedMb: memory.heapUsed / 2 ** 20 })}\n`);
+await handler.stop();
+process.exit(0);
