@@ -14,9 +14,8 @@
 
 type Values<T> = Record<string, T | undefined> | null | undefined;
 
-/** API Gateway REST API (no `version`), or an HTTP API sending payload format 1.0 (`version: '1.0'`). */
-export interface ApiGatewayV1Event {
-  version?: string;
+/** The fields API Gateway's payload 1.0 and an ALB's request share (AWS documents them alike). */
+interface ProxyEventFields {
   httpMethod: string;
   path: string;
   headers?: Values<string>;
@@ -25,6 +24,11 @@ export interface ApiGatewayV1Event {
   multiValueQueryStringParameters?: Values<string[]>;
   body?: string | null;
   isBase64Encoded?: boolean;
+}
+
+/** API Gateway REST API (no `version`), or an HTTP API sending payload format 1.0 (`version: '1.0'`). */
+export interface ApiGatewayV1Event extends ProxyEventFields {
+  version?: string;
   requestContext?: { stage?: string; requestId?: string; identity?: { sourceIp?: string } };
 }
 
@@ -41,15 +45,7 @@ export interface ApiGatewayV2Event {
 }
 
 /** An Application Load Balancer's request to a Lambda target. */
-export interface AlbEvent {
-  httpMethod: string;
-  path: string;
-  headers?: Values<string>;
-  multiValueHeaders?: Values<string[]>;
-  queryStringParameters?: Values<string>;
-  multiValueQueryStringParameters?: Values<string[]>;
-  body?: string | null;
-  isBase64Encoded?: boolean;
+export interface AlbEvent extends ProxyEventFields {
   requestContext: { elb: { targetGroupArn?: string } };
 }
 
