@@ -4,7 +4,7 @@
  * every version, and prints heap and RSS after GC at chosen reload counts as
  * one JSON line. Used by the reload memory test and the benchmark.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -25,6 +25,13 @@ async function writeBuild(n: number): Promise<void> {
   for (const [name, bytes] of Object.entries(await exampleBuild(n, 'remote/'))) await writeFile(path.join(workDir, name), bytes);
 }
 
+/** The process's OS threads (Linux), or -1 where /proc is not there: a worker left running keeps its threads. */
+async function threadCount(): Promise<number> {
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  const match = /^Threads:\s+(\d+)/m.exec(status);
+  return match ? Number(match[1]) : -1;
+}
+
 try {
   await import('node:fs/promises').then((fs) => fs.mkdir(remoteDir, { recursive: true }));
   await writeBuild(0);
@@ -35,7 +42,7 @@ try {
   const port = await host.start();
   let retired = 0;
   host.deployment.on('retired', () => retired++);
-  const samples: Array<{ reloads: number; heapMB: number; rssMB: number; reloadMs: number }> = [];
+  const samples: Array<{ reloads: number; heapMB: number; rssMB: number; threads: number; reloadMs: number }> = [];
   let reloadMs = 0;
   for (let i = 1; i <= reloads; i++) {
     await writeBuild(i);
@@ -57,7 +64,7 @@ try {
       await new Promise((resolve) => setImmediate(resolve));
       gc();
       const usage = process.memoryUsage();
-      samples.push({ reloads: i, heapMB: usage.heapUsed / 1_048_576, rssMB: usage.rss / 1_048_576, reloadMs: reloadMs / i });
+      samples.push({ reloads: i, heapMB: usage.heapUsed / 1_048_576, rssMB: usage.rss / 1_048_576, threads: await threadCount(), reloadMs: reloadMs / i });
     }
   }
   await host.stop();
