@@ -3,51 +3,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MicrolibError } from '../domain/errors.js';
-import { IpcPeer, type IpcEndpoint } from './ipc-peer.js';
-
-type Listener = (message?: unknown) => void;
-
-class CountingEnd implements IpcEndpoint {
-  connected = true;
-  sent = 0;
-  other!: CountingEnd;
-  /** An error to report for every send, as a closing channel does. */
-  failWith: Error | undefined;
-  private readonly listeners = new Set<Listener>();
-
-  send(message: unknown, callback: (error: Error | null) => void): boolean {
-    this.sent++;
-    const copy = structuredClone(message);
-    setImmediate(() => {
-      if (this.failWith) return callback(this.failWith);
-      for (const listener of this.other.listeners) listener(copy);
-      callback(null);
-    });
-    return true;
-  }
-
-  on(event: string, listener: Listener): this {
-    if (event === 'message') this.listeners.add(listener);
-    return this;
-  }
-
-  off(_event: string, listener: Listener): this {
-    this.listeners.delete(listener);
-    return this;
-  }
-}
-
-function pair(): [CountingEnd, CountingEnd] {
-  const a = new CountingEnd();
-  const b = new CountingEnd();
-  a.other = b;
-  b.other = a;
-  return [a, b];
-}
+import { memoryChannel } from '../../test/support/memory-channel.js';
+import { IpcPeer } from './ipc-peer.js';
 
 describe('IPC peer', () => {
   it('sends the calls and notifications of one turn as one message, and every call gets its own answer', async () => {
-    const [workerEnd, primaryEnd] = pair();
+    const [workerEnd, primaryEnd] = memoryChannel();
     const notified: unknown[] = [];
     new IpcPeer(primaryEnd, { double: (n) => (n as number) * 2, fail: () => Promise.reject(new MicrolibError('MLB_ERR_CONFLICT', 'no', 'id')) }, (_topic, payload) => notified.push(payload));
     const worker = new IpcPeer(workerEnd, {});
@@ -62,7 +23,7 @@ describe('IPC peer', () => {
   });
 
   it('fails every call of a batch the channel could not send with MLB_ERR_UNAVAILABLE', async () => {
-    const [workerEnd, primaryEnd] = pair();
+    const [workerEnd, primaryEnd] = memoryChannel();
     new IpcPeer(primaryEnd, { echo: (value) => value });
     const worker = new IpcPeer(workerEnd, {});
     workerEnd.failWith = new Error('channel closed');

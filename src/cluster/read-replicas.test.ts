@@ -6,56 +6,17 @@ import { describe, it } from 'node:test';
 import { builtInDatasources } from '../adapters/persistence/datasource-registry.js';
 import type { StoredRecord } from '../domain/model-spec.js';
 import { listQuery, makeRecord, rejectsWithCode } from '../testing/index.js';
+import { memoryChannel, type MemoryChannelEnd } from '../../test/support/memory-channel.js';
 import { IpcDatasource } from './ipc-datasource.js';
-import { IpcPeer, type IpcEndpoint } from './ipc-peer.js';
+import { IpcPeer } from './ipc-peer.js';
 import { OwnedDatasources } from './owned-datasources.js';
 import { WorkerReplicas } from './worker-replicas.js';
-
-type Listener = (message?: unknown) => void;
-
-/** One end of an in-memory channel: messages arrive in order, on a later turn, as copies. */
-class ChannelEnd implements IpcEndpoint {
-  connected = true;
-  other!: ChannelEnd;
-  /** Return true to lose a message this end sends. */
-  lose: (message: unknown) => boolean = () => false;
-  private readonly listeners = new Map<string, Set<Listener>>();
-
-  send(message: unknown, callback: (error: Error | null) => void): boolean {
-    const copy = structuredClone(message);
-    const lost = this.lose(copy);
-    setImmediate(() => {
-      if (!lost) for (const listener of this.other.listeners.get('message') ?? []) listener(copy);
-      callback(null);
-    });
-    return true;
-  }
-
-  on(event: string, listener: Listener): this {
-    if (!this.listeners.has(event)) this.listeners.set(event, new Set());
-    this.listeners.get(event)!.add(listener);
-    return this;
-  }
-
-  off(event: string, listener: Listener): this {
-    this.listeners.get(event)?.delete(listener);
-    return this;
-  }
-}
-
-function channel(): [ChannelEnd, ChannelEnd] {
-  const a = new ChannelEnd();
-  const b = new ChannelEnd();
-  a.other = b;
-  b.other = a;
-  return [a, b];
-}
 
 interface Worker {
   ds: IpcDatasource;
   peer: IpcPeer;
   /** The primary's end: set its `lose` to drop what the primary sends this worker. */
-  fromPrimary: ChannelEnd;
+  fromPrimary: MemoryChannelEnd;
 }
 
 let collections = 0;
@@ -65,7 +26,7 @@ function cluster(count: number, gapTimeoutMs = 2_000) {
   const owned = new OwnedDatasources(builtInDatasources);
   const collection = `replicated${++collections}`;
   const workers: Worker[] = Array.from({ length: count }, () => {
-    const [primaryEnd, workerEnd] = channel();
+    const [primaryEnd, workerEnd] = memoryChannel();
     const primaryPeer: IpcPeer = new IpcPeer(primaryEnd, owned.handlers({ send: (topic, batch) => primaryPeer.notify(topic, batch) }));
     const peer = new IpcPeer(workerEnd, {});
     WorkerReplicas.of(peer, { gapTimeoutMs, maxWaiting: 10_000 });
