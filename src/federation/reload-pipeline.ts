@@ -7,7 +7,7 @@
 import type { ContainerRuntime } from './container-runtime.js';
 import { progressLine } from './progress-line.js';
 import { judgePush } from './push-order.js';
-import { loadRemote, RemoteLoadError, type LoadedRemote, type LoadTarget, type Unchanged } from './remote-loader.js';
+import { loadRemote, prefetchVersion, RemoteLoadError, type LoadedRemote, type LoadTarget, type Unchanged } from './remote-loader.js';
 import { recordActivated, recordFailure, recordResult, type ReloadOutcome, type ReloadRequest, type ReloadResult, type RemoteState } from './remote-state.js';
 import type { SnapshotCache } from './snapshot-cache.js';
 import type { Source } from './sources/source.js';
@@ -110,8 +110,17 @@ export class ReloadPipeline {
     // version running now (an earlier reload may just have changed it).
     if (request.push && request.version !== undefined) {
       const push = { version: request.version, forced: request.push.forced, ...(request.replaces !== undefined ? { replaces: request.replaces } : {}) };
-      const why = await judgePush(state.source, push, from, state.rolledBackFrom, AbortSignal.timeout(this.deps.loadTimeoutMs));
-      if (why !== undefined) return this.ignore(state, request, from, started, why);
+      // The pushed build downloads while the source is asked about it; a push that is ignored stops its download.
+      const download = new AbortController();
+      const timeout = AbortSignal.timeout(this.deps.loadTimeoutMs);
+      const prefetched = prefetchVersion(state.entry, state.source, this.deps.cache, request.version, AbortSignal.any([download.signal, timeout]));
+      const why = await judgePush(state.source, push, from, state.rolledBackFrom, timeout);
+      if (why !== undefined) {
+        download.abort();
+        await prefetched;
+        return this.ignore(state, request, from, started, why);
+      }
+      await prefetched;
     }
     // A push or a rollback names its version; a poll or a manual reload asks the source.
     const target: LoadTarget = request.version !== undefined ? { version: request.version } : from ? { unlessVersion: from, ...(skip !== undefined ? { skipVersion: skip } : {}) } : {};

@@ -209,6 +209,24 @@ export async function loadRemote(entry: RemoteEntry, source: Source, deps: Remot
  * never enters the cache, never lends blobs to later downloads and is never
  * marked last good.
  */
+/**
+ * Brings `version` into the snapshot cache, checked as a load checks it, without evaluating
+ * it: a push's download then overlaps the question whether the push may deploy
+ * (push-order.ts), which for GitHub is one more API round trip. Never rejects: when it
+ * fails, the load downloads again and reports why.
+ */
+export async function prefetchVersion(entry: RemoteEntry, source: Source, cache: SnapshotCache, version: string, signal: AbortSignal): Promise<void> {
+  if (!source.at) return;
+  try {
+    if (await cache.cached(entry.name, version)) return;
+    const resolved = source.at(version);
+    const publicKey = entry.publicKey === undefined ? undefined : ed25519PublicKey(entry.publicKey);
+    await cache.ensure(entry.name, publicKey ? verifiedVersion(resolved, publicKey) : resolved, signal);
+  } catch {
+    // The load that follows tries again, and its error names the stage.
+  }
+}
+
 function verifiedVersion(resolved: ResolvedVersion, publicKey: KeyObject): ResolvedVersion {
   return {
     version: resolved.version,
