@@ -129,14 +129,30 @@ describe('replayed pushes, in one process', () => {
   it('does not deploy a push while GitHub cannot say whether it is newer, and says why', async () => {
     const { repo, github } = fixture;
     commits.seven = await repo.commitFiles(await exampleBuild(7, 'dist/'), 'build 7');
+    commits.eight = await repo.commitFiles(await exampleBuild(8, 'dist/'), 'build 8');
     const fault = github.setFault('/repos/acme/orders/compare/', { kind: 'status', status: 503 });
-    const refused = await signedPush(host, push(commits.seven, commits.six!));
+    // The push of seven was missed: eight's push replaced seven, not the running six, so only GitHub can order it.
+    const refused = await signedPush(host, push(commits.eight, commits.seven));
     fault.clear();
     assert.equal(refused.status, 200, JSON.stringify(refused.body));
     assert.match(refused.body.ignored, /could not tell whether .* is newer than the running .*503/);
     assert.equal(await running(host), commits.six);
     const manual = await host.request('/microlib/reload', { method: 'POST', body: { remote: 'orderService' }, headers: { authorization: `Bearer ${ADMIN}` } });
-    assert.equal(manual.body.results[0].to, commits.seven, 'a manual reload deploys the branch');
+    assert.equal(manual.body.results[0].to, commits.eight, 'a manual reload deploys the branch');
+  });
+
+  it('deploys a fast-forward from the running version without asking GitHub, even while its compare API fails', async () => {
+    const { repo, github } = fixture;
+    commits.nine = await repo.commitFiles(await exampleBuild(9, 'dist/'), 'build 9');
+    const fault = github.setFault('/repos/acme/orders/compare/', { kind: 'status', status: 503 });
+    try {
+      const deployed = await signedPush(host, push(commits.nine, commits.eight!));
+      assert.equal(deployed.status, 200, JSON.stringify(deployed.body));
+      assert.equal(deployed.body.results[0].outcome, 'reloaded', JSON.stringify(deployed.body));
+      assert.equal(await running(host), commits.nine);
+    } finally {
+      fault.clear();
+    }
   });
 });
 

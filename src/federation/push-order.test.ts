@@ -35,6 +35,16 @@ describe('judgePush', () => {
     assert.equal(await judgePush(source(), { version: 'a', forced: false }, null, undefined, signal), undefined);
   });
 
+  it('deploys a fast-forward from the running version without asking the source', async () => {
+    const asked = source();
+    assert.equal(await judgePush(asked, { version: 'c', replaces: 'b', forced: false }, 'b', undefined, signal), undefined);
+    assert.deepEqual(asked.asked, []);
+    // After a rollback the push must be newer than the version rolled back from as well: that needs the source.
+    const afterRollback = source();
+    assert.match((await judgePush(afterRollback, { version: 'b', replaces: 'a', forced: false }, 'a', 'c', signal))!, /older than the version a rollback left c/);
+    assert.deepEqual(afterRollback.asked, ['a...b', 'c...b']);
+  });
+
   it('ignores an older commit and one on another line, saying why', async () => {
     assert.match((await judgePush(source(), { version: 'a', replaces: 'o', forced: false }, 'c', undefined, signal))!, /a is older than the running c/);
     assert.match((await judgePush(source(), { version: 'x', forced: false }, 'c', undefined, signal))!, /diverged/);

@@ -6,7 +6,9 @@
  * relates to the running one, which needs no memory of past deliveries and so
  * holds across restarts and in every worker of a cluster.
  *
- * - newer (`ahead`): deployed;
+ * - newer (`ahead`): deployed. A push that is not forced and moved the branch from the
+ *   running version is newer by git's own rule (GitHub marks every push that is not a
+ *   fast-forward as forced), so it is deployed without asking;
  * - older (`behind`), or on another line (`diverged`): ignored;
  * - a force push (`forced: true`) is deployed whatever its commit, when the commit it
  *   replaced (`before`) is the running version or newer than it: a force push that
@@ -48,6 +50,8 @@ export async function judgePush(source: Source, push: PushedVersion, running: st
   };
   const unknown = (error: Error) => `could not tell whether ${short(push.version)} is newer than the running ${short(running)} (${error.message}): not deployed; a manual reload deploys the branch`;
 
+  // A fast-forward from the running version: the common push, answered without a round trip to the source.
+  if (!push.forced && push.replaces === running && push.version !== running && (rolledBackFrom === undefined || rolledBackFrom === running)) return undefined;
   if (push.forced && push.replaces !== undefined) {
     if (push.replaces === running) return undefined;
     const order = await ask(running, push.replaces);
