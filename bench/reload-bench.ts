@@ -87,13 +87,15 @@ async function withGitHubHost<T>(run: (repo: TestRepo, host: HostProcess) => Pro
 async function githubLatency(reloads: number, gapMs: number, log: (line: string) => void): Promise<LatencyFigures> {
   return withGitHubHost(async (repo, host) => {
     // Committed after the host started on build 0, so every webhook names a new version.
-    const commits: string[] = [];
+    // Each push names the commit it replaced (`before`), as GitHub's do.
+    const commits: string[] = [await repo.revParse()];
     for (let i = 1; i <= reloads; i++) commits.push(await repo.commitFiles(await exampleBuild(i, 'dist/'), `build ${i}`));
     const samples: number[] = [];
-    for (const sha of commits) {
+    for (let i = 1; i < commits.length; i++) {
+      const sha = commits[i]!;
       await pause(gapMs);
       const t0 = performance.now();
-      const res = await sendWebhook(host.url, { payload: pushPayload('acme/orders', 'main', sha), secret: SECRET });
+      const res = await sendWebhook(host.url, { payload: pushPayload('acme/orders', 'main', sha, commits[i - 1]), secret: SECRET });
       if (res.status !== 200) throw new Error(`webhook answered ${res.status}: ${JSON.stringify(res.body)}`);
       samples.push(await untilServing(host, sha, t0));
     }
