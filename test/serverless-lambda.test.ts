@@ -153,8 +153,8 @@ describe('the Lambda handler over the example remote', () => {
     assert.ok(fn.logs.some((line) => line['msg'] === "request abandoned: the function's remaining time ran out; answered 504"));
   });
 
-  it('fails an invocation whose event is no HTTP request, naming what it expected', async () => {
-    await assert.rejects(handler({ Records: [{ eventSource: 'aws:sqs', body: '{}' }] }, lambdaContext()), (error: Error) => {
+  it('fails an invocation whose event is no HTTP request nor a known trigger, naming what it expected', async () => {
+    await assert.rejects(handler({ Records: [{ eventSource: 'aws:dynamodb', dynamodb: {} }] }, lambdaContext()), (error: Error) => {
       assert.ok(error instanceof UnsupportedEventError);
       assert.match(error.message, /expected an API Gateway REST .* got an object with Records/);
       return true;
