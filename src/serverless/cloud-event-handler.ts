@@ -10,6 +10,7 @@ import type { Host } from '../host/create-host.js';
 import { functionDefaults, functionHost, type FunctionHostOptions } from './function-host.js';
 import { createDeliverer, TriggerDeliveryError } from './triggers/deliver.js';
 import { pubsubBatch, PUBSUB_MESSAGE_PUBLISHED } from './triggers/pubsub.js';
+import { runningFlowsWarning } from './running-flows.js';
 
 export type CloudEventHandlerOptions = FunctionHostOptions;
 
@@ -30,11 +31,13 @@ export class UnsupportedCloudEventError extends Error {
 export function createCloudEventHandler(options: CloudEventHandlerOptions = {}): CloudEventHandler {
   const instance = functionHost(options, functionDefaults());
   const deliverer = createDeliverer();
+  const warnRunningFlows = runningFlowsWarning();
   const handler = async (cloudEvent: unknown): Promise<void> => {
     const batch = pubsubBatch(cloudEvent);
     if (!batch) throw new UnsupportedCloudEventError((cloudEvent as { type?: unknown } | null)?.type);
     const host = await instance.get();
     const failed = await deliverer.deliver(batch, host.events, instance.logger());
+    warnRunningFlows(host, instance.logger());
     if (failed.length > 0) throw new TriggerDeliveryError(batch.source, failed);
   };
   return Object.assign(handler, { host: () => instance.get(), stop: () => instance.stop() });

@@ -18,6 +18,7 @@ import { DEFAULT_TIMEOUT_MARGIN_MS, timeoutAnswer, withinRemainingTime } from '.
 import { functionDefaults, functionHost, type FunctionHostOptions } from './function-host.js';
 import { detectTrigger } from './triggers/aws-triggers.js';
 import { createDeliverer, TriggerDeliveryError } from './triggers/deliver.js';
+import { runningFlowsWarning } from './running-flows.js';
 
 /** What the handler reads of Lambda's context object (all of it optional: local runners give less). */
 export interface LambdaContext {
@@ -54,6 +55,7 @@ export function createLambdaHandler(options: LambdaHandlerOptions = {}): LambdaH
   const instance = functionHost(options, functionDefaults({ TRUST_PROXY: '1' }));
   let warnedCookies = false;
   const deliverer = createDeliverer();
+  const warnRunningFlows = runningFlowsWarning();
 
   const handler = async (event: unknown, context?: LambdaContext): Promise<LambdaResult | SqsBatchResponse | undefined> => {
     const trigger = detectTrigger(event);
@@ -62,6 +64,7 @@ export function createLambdaHandler(options: LambdaHandlerOptions = {}): LambdaH
       const deadline = typeof remaining === 'number' && Number.isFinite(remaining) ? performance.now() + remaining - marginMs : undefined;
       const host = await instance.get();
       const failed = await deliverer.deliver(trigger, host.events, instance.logger(), deadline);
+      warnRunningFlows(host, instance.logger());
       if (trigger.failures === 'items') return { batchItemFailures: failed.map((message) => ({ itemIdentifier: message.id })) };
       if (failed.length > 0) throw new TriggerDeliveryError(trigger.source, failed);
       return undefined;
@@ -72,7 +75,9 @@ export function createLambdaHandler(options: LambdaHandlerOptions = {}): LambdaH
     const answer = await withinRemainingTime(
       async (signal) => {
         const host = await instance.get();
-        return host.inject(signal ? { ...request, signal } : request);
+        const answer = await host.inject(signal ? { ...request, signal } : request);
+        warnRunningFlows(host, instance.logger());
+        return answer;
       },
       remainingMs,
       marginMs,
