@@ -153,8 +153,22 @@ describe('the Lambda handler over the example remote', () => {
     assert.ok(fn.logs.some((line) => line['msg'] === "request abandoned: the function's remaining time ran out; answered 504"));
   });
 
-  it('fails an invocation whose event is no HTTP request, naming what it expected', async () => {
-    await assert.rejects(handler({ Records: [{ eventSource: 'aws:sqs', body: '{}' }] }, lambdaContext()), (error: Error) => {
+  it('says so, once, when a flow is still running after the invocation answered (a function instance is frozen between invocations)', async () => {
+    const warning = (line: Record<string, unknown>) => /flows are still running after the invocation answered/.test(String(line['msg']));
+    assert.equal(fn.logs.filter(warning).length, 0, 'no flow ran yet');
+    const post = async (path: string, body?: unknown) => json<{ id: string; flow?: { status: string } }>(await invoke('http-v2', { method: 'POST', path, headers: [['content-type', 'application/json']], ...(body === undefined ? {} : { body: JSON.stringify(body), plainBody: true }) }));
+    const customer = await post(CUSTOMERS, { firstName: 'Flo', lastName: 'W', email: 'flo@example.com' });
+    const order = await post('/microlib/api/models/orders', { customerId: customer.id, items: [{ sku: 'A1', quantity: 1, price: 5 }] });
+    const submitted = await post(`/microlib/api/models/orders/${order.id}/commands/submit`);
+    assert.equal(submitted.flow?.status, 'running', 'answered after the first step; the flow goes on');
+    const line = fn.logs.find(warning);
+    assert.ok(line && Number(line['runningFlows']) >= 1, 'the instance warns that the flow goes on only while it serves');
+    await invoke('http-v2', { path: '/microlib/ready' });
+    assert.equal(fn.logs.filter(warning).length, 1, 'once per instance');
+  });
+
+  it('fails an invocation whose event is no HTTP request nor a known trigger, naming what it expected', async () => {
+    await assert.rejects(handler({ Records: [{ eventSource: 'aws:dynamodb', dynamodb: {} }] }, lambdaContext()), (error: Error) => {
       assert.ok(error instanceof UnsupportedEventError);
       assert.match(error.message, /expected an API Gateway REST .* got an object with Records/);
       return true;

@@ -3,12 +3,14 @@
  * Lambda (API Gateway REST and HTTP APIs, function URLs, Application Load
  * Balancers), `createNodeHandler()` for any runtime that passes node's (or
  * Express's) `req` and `res` (Google Cloud Functions, Cloud Run functions,
- * Knative). Both start the host once per instance, on the first request, and
+ * Knative), `createCloudEventHandler()` for Pub/Sub CloudEvents. All start the host once per instance, on the first request, and
  * configure it from the environment like `npm start`.
  *
  * @packageDocumentation
  */
-export { createLambdaHandler, type LambdaHandler, type LambdaHandlerOptions, type LambdaContext } from './lambda-handler.js';
+export { createLambdaHandler, type LambdaHandler, type LambdaHandlerOptions, type LambdaContext, type SqsBatchResponse } from './lambda-handler.js';
+export { createCloudEventHandler, UnsupportedCloudEventError, type CloudEventHandler, type CloudEventHandlerOptions } from './cloud-event-handler.js';
+export { TriggerDeliveryError, type FailedMessage } from './triggers/deliver.js';
 export { createNodeHandler, type NodeHandler, type NodeHandlerOptions } from './node-handler.js';
 export type { FunctionHostOptions } from './function-host.js';
 export { UnsupportedEventError, type ApiGatewayV1Event, type ApiGatewayV2Event, type AlbEvent } from './aws/events.js';

@@ -16,6 +16,9 @@ import { toInjectRequest } from './aws/request.js';
 import { toLambdaResult, type LambdaResult } from './aws/response.js';
 import { DEFAULT_TIMEOUT_MARGIN_MS, timeoutAnswer, withinRemainingTime } from './deadline.js';
 import { functionDefaults, functionHost, type FunctionHostOptions } from './function-host.js';
+import { detectTrigger } from './triggers/aws-triggers.js';
+import { createDeliverer, TriggerDeliveryError } from './triggers/deliver.js';
+import { runningFlowsWarning } from './running-flows.js';
 
 /** What the handler reads of Lambda's context object (all of it optional: local runners give less). */
 export interface LambdaContext {
@@ -30,8 +33,14 @@ export interface LambdaHandlerOptions extends FunctionHostOptions {
   basePath?: string;
 }
 
+/** The answer to an SQS trigger: the messages that go back to the queue (needs `ReportBatchItemFailures` on the event source mapping). */
+export interface SqsBatchResponse {
+  batchItemFailures: Array<{ itemIdentifier: string }>;
+}
+
 export interface LambdaHandler {
-  (event: unknown, context?: LambdaContext): Promise<LambdaResult>;
+  /** An HTTP event is answered with the front door's result; an SQS batch with its failed messages; SNS and Kafka with nothing (or a {@link TriggerDeliveryError}). */
+  (event: unknown, context?: LambdaContext): Promise<LambdaResult | SqsBatchResponse | undefined>;
   /** The started host, starting it now if no invocation has: `await handler.host()` at the top of a module starts it during Lambda's init phase. */
   host(): Promise<Host>;
   /** Stops the host (tests; Lambda itself just freezes and recycles instances). */
@@ -45,15 +54,30 @@ export function createLambdaHandler(options: LambdaHandlerOptions = {}): LambdaH
   // mapping ends with the address it saw) is the one hop to trust, unless TRUST_PROXY says otherwise.
   const instance = functionHost(options, functionDefaults({ TRUST_PROXY: '1' }));
   let warnedCookies = false;
+  const deliverer = createDeliverer();
+  const warnRunningFlows = runningFlowsWarning();
 
-  const handler = async (event: unknown, context?: LambdaContext): Promise<LambdaResult> => {
+  const handler = async (event: unknown, context?: LambdaContext): Promise<LambdaResult | SqsBatchResponse | undefined> => {
+    const trigger = detectTrigger(event);
+    if (trigger) {
+      const remaining = context?.getRemainingTimeInMillis?.();
+      const deadline = typeof remaining === 'number' && Number.isFinite(remaining) ? performance.now() + remaining - marginMs : undefined;
+      const host = await instance.get();
+      const failed = await deliverer.deliver(trigger, host.events, instance.logger(), deadline);
+      warnRunningFlows(host, instance.logger());
+      if (trigger.failures === 'items') return { batchItemFailures: failed.map((message) => ({ itemIdentifier: message.id })) };
+      if (failed.length > 0) throw new TriggerDeliveryError(trigger.source, failed);
+      return undefined;
+    }
     const http = detectEvent(event);
     const request = toInjectRequest(http, { basePath: options.basePath, invocationId: context?.awsRequestId });
     const remainingMs = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
     const answer = await withinRemainingTime(
       async (signal) => {
         const host = await instance.get();
-        return host.inject(signal ? { ...request, signal } : request);
+        const answer = await host.inject(signal ? { ...request, signal } : request);
+        warnRunningFlows(host, instance.logger());
+        return answer;
       },
       remainingMs,
       marginMs,

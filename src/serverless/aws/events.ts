@@ -56,13 +56,15 @@ export type HttpEvent =
   /** `multiValue`: the target group sends (and expects back) multi-value headers. */
   | { kind: 'alb'; event: AlbEvent; multiValue: boolean };
 
-/** An event none of the front doors above sends: the invocation fails with this (a trigger wired to the wrong function). */
+/** An event none of the front doors above sends, nor a trigger (serverless/triggers): the invocation fails with this (a trigger wired to the wrong function). */
 export class UnsupportedEventError extends Error {
   constructor(got: string) {
     super(
       'microlib/serverless: the event is not an HTTP request it knows: expected an API Gateway REST or HTTP API payload 1.0 event (httpMethod, path), ' +
         "an HTTP API payload 2.0 or Lambda function URL event (version '2.0', rawPath, requestContext.http.method) " +
-        `or an Application Load Balancer event (requestContext.elb, httpMethod, path); got ${got}`,
+        'or an Application Load Balancer event (requestContext.elb, httpMethod, path), ' +
+        "or a trigger's messages (SQS or SNS Records, Kafka records of eventSource 'aws:kafka' or 'SelfManagedKafka'); " +
+        `got ${got}`,
     );
     this.name = 'UnsupportedEventError';
   }
