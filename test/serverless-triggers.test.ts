@@ -133,6 +133,17 @@ describe('trigger messages through the Lambda handler', () => {
     assert.equal((await parcels()).filter((p) => p === 'k12').length, 1);
   });
 
+  it('Kafka: a record that is not JSON is logged and skipped, so it does not hold up its partition', async () => {
+    const batch = kafkaEvent('shipments', [
+      { id: '20', body: 'not json {', attributes: shipment },
+      { id: '21', body: JSON.stringify({ parcel: 'k21' }), attributes: shipment },
+    ]);
+    assert.equal(await handler(batch, lambdaContext()), undefined);
+    assert.ok((await parcels()).includes('k21'), 'the record after the unreadable one is delivered');
+    const refused = fn.logs.find((line) => /trigger message refused: its body is not JSON .*skipped/.test(String(line['msg'])));
+    assert.equal(refused?.['messageId'], 'shipments-0@20');
+  });
+
   it('fails the records it has no time left for, before the platform ends the function', async () => {
     const answer = await handler(sqsEvent('parcels', [{ id: 't1', body: JSON.stringify({ parcel: 't1' }), attributes: shipment }]), lambdaContext(100));
     assert.deepEqual(answer, { batchItemFailures: [{ itemIdentifier: 't1' }] });

@@ -26,6 +26,13 @@ export interface TriggerBatch {
   failures: 'items' | 'invocation';
   /** Order matters (a FIFO queue, a Kafka partition): after a failure, the later messages are not delivered and fail too. */
   ordered: boolean;
+  /**
+   * A message whose body can never be read (not JSON) is logged and skipped instead of failing.
+   * Kafka: a failed batch is retried until its records expire, so one unreadable record would hold
+   * up its partition (the server's Kafka bridge skips such records too). Queues that fail a message
+   * move it to their dead-letter destination instead.
+   */
+  skipUnreadable?: boolean;
 }
 
 type Fields = Record<string, unknown>;
@@ -123,7 +130,7 @@ function kafkaBatch(source: string, partitions: Fields): TriggerBatch {
       });
     }
   }
-  return { source, messages, failures: 'invocation', ordered: true };
+  return { source, messages, failures: 'invocation', ordered: true, skipUnreadable: true };
 }
 
 /** Kafka headers as the event source mapping sends them: `[{ name: [byte, ...] }, ...]`. */

@@ -4,7 +4,8 @@
  * models' `eventHandlers`, `events.listen` subscriptions and flow triggers run
  * in the function as they do in a server.
  *
- * A message fails when its body is not JSON or any handler it reached threw (the
+ * A message fails when its body is not JSON (Kafka skips it instead, see
+ * TriggerBatch.skipUnreadable) or any handler it reached threw (the
  * broker logs each such handler). It also fails when the function's time ran out
  * before it was delivered, or while its handlers still ran. An event nobody listens
  * to is logged, and counts as delivered: a message for other consumers must not
@@ -43,11 +44,12 @@ export function createDeliverer(): Deliverer {
   const delivered = new RecentIds(REMEMBERED_IDS);
   const unheard = new Set<string>();
 
-  async function deliverOne(message: TriggerMessage, source: string, broker: EventBroker, logger: Logger | undefined, deadline: number | undefined): Promise<string | undefined> {
+  async function deliverOne(message: TriggerMessage, batch: TriggerBatch, broker: EventBroker, logger: Logger | undefined, deadline: number | undefined): Promise<string | undefined> {
+    const { source } = batch;
     const mapped = toDomainEvent(message);
     if ('invalid' in mapped) {
-      logger?.error({ source, messageId: message.id, channel: message.channel }, `trigger message refused: ${mapped.invalid}`);
-      return mapped.invalid;
+      logger?.error({ source, messageId: message.id, channel: message.channel, skipped: batch.skipUnreadable === true }, `trigger message refused: ${mapped.invalid}${batch.skipUnreadable ? ' (skipped: a retry could not read it either)' : ''}`);
+      return batch.skipUnreadable ? undefined : mapped.invalid;
     }
     const { event } = mapped;
     const key = `${source}:${event.id}`;
@@ -74,7 +76,7 @@ export function createDeliverer(): Deliverer {
         let reason: string | undefined;
         if (batch.ordered && failed.length > 0) reason = 'an earlier message of the ordered batch failed';
         else if (deadline !== undefined && performance.now() >= deadline) reason = "not delivered: the function's time ran out";
-        else reason = await deliverOne(message, batch.source, broker, logger, deadline);
+        else reason = await deliverOne(message, batch, broker, logger, deadline);
         if (reason !== undefined) failed.push({ id: message.id, reason });
       }
       if (failed.length > 0) logger?.warn({ source: batch.source, messages: batch.messages.length, failed }, `${failed.length} of ${batch.messages.length} trigger message(s) failed`);
