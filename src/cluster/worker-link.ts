@@ -23,6 +23,8 @@ import {
   type ReloadReport,
   type SavedCanaries,
   type StreamWanted,
+  type TallyReport,
+  type TallyReports,
   type VersionReload,
   type WorkerCanaryOutcome,
   type WorkerReloadOutcome,
@@ -46,6 +48,7 @@ export class WorkerLink {
   private deployment: ReloadableRemotes | undefined;
   private relay: WorkerEventRelay | undefined;
   private markStarted!: () => void;
+  private tallyListener: ((from: number, reports: TallyReport[]) => void) | undefined;
   /** Broadcast reloads wait for the worker's own start, so they queue behind its first load. */
   private readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
 
@@ -76,6 +79,10 @@ export class WorkerLink {
       },
       (topic, payload) => {
         if (topic === 'event') this.relay?.relayed(payload as DomainEvent);
+        else if (topic === 'tallies') {
+          const { from, reports } = payload as TallyReports;
+          this.tallyListener?.(from, reports);
+        }
       },
     );
   }
@@ -171,6 +178,30 @@ export class WorkerLink {
     } catch (error) {
       return [mine, { slot: null, pid: null, outcome: 'failed', error: `the cluster primary did not confirm the other workers: ${(error as Error).message}` }];
     }
+  }
+
+  /**
+   * Every `intervalMs`, sends what `read` returns (this worker's rollout tallies) to the
+   * driving worker through the primary, when it changed; off the request path. Slot 1
+   * drives and sends nothing. Returns what stops it.
+   */
+  reportTallies(read: () => TallyReport[], intervalMs: number): () => void {
+    if (this.slot === 1) return () => undefined;
+    let last = '';
+    const timer = setInterval(() => {
+      const reports = read();
+      const seen = reports.map((r) => `${r.remote}@${r.version}:${r.stable.requests}:${r.canary.requests}`).join(',');
+      if (seen === last) return;
+      last = seen;
+      this.peer.notify('tallies', reports);
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /** In slot 1: hears the other workers' rollout tallies (`from` is the sender's pid). */
+  onTallies(listener: (from: number, reports: TallyReport[]) => void): void {
+    this.tallyListener = listener;
   }
 
   /** Whether no worker has processed this webhook delivery id before (the primary keeps them, in DATA_DIR). */

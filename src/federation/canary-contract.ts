@@ -4,6 +4,8 @@
  * composition root supplies (serving a canary, keeping it across restarts). No I/O here.
  */
 import type { LoadedRemote } from './remote-loader.js';
+import type { ReloadQueue } from './reload-queue.js';
+import type { RemoteState } from './remote-state.js';
 import type { ActivateOptions, Activation, DeploymentLogger } from './reload-pipeline.js';
 import type { CanarySplit, CanaryState, SavedCanary, SavedRollout } from './canary-state.js';
 import type { CanaryRecord } from './canary-record.js';
@@ -129,4 +131,10 @@ export interface CanaryDeps {
   store?: CanaryStore;
   /** Every change, made here or followed: the reload history, the broker and (cluster mode) the other processes. */
   changed?(event: CanaryChangeEvent): void;
+}
+
+/** A remote as canaries reach it: its state and its reload queue. */
+export interface Remote {
+  state: RemoteState;
+  queue: ReloadQueue;
 }

@@ -8,22 +8,16 @@
 import type { RolloutPlan } from '../domain/resilience/rollout-analysis.js';
 import { savedRollout, type CanarySplit, type CanaryState, type RolloutProgress, type SavedRollout } from './canary-state.js';
 import type { CanaryRecord } from './canary-record.js';
-import { CanaryConflictError, CanaryInputError, type CanaryChange, type CanaryDeps, type CanaryReport, type RolloutVerdict } from './canary-contract.js';
+import { CanaryConflictError, CanaryInputError, type CanaryChange, type CanaryDeps, type CanaryReport, type Remote, type RolloutVerdict } from './canary-contract.js';
 import type { CanaryPersistence } from './canary-persistence.js';
 import { canaryRecord, progressAt } from './rollout-progress.js';
 import type { ActivateOptions, ReloadPipeline } from './reload-pipeline.js';
-import type { ReloadQueue } from './reload-queue.js';
 import { RemoteLoadError, type LoadedRemote, type LoadTarget } from './remote-loader.js';
 import type { RemoteState } from './remote-state.js';
 import type { Source } from './sources/source.js';
 
 /** Who changes a canary: an operator (the routes), the rollout, another process (followed here), or a restart. */
 export type Origin = 'operator' | 'rollout' | 'follower' | 'restart';
-
-export interface Remote {
-  state: RemoteState;
-  queue: ReloadQueue;
-}
 
 export class CanaryMoves {
   constructor(

@@ -3,8 +3,7 @@
  * none in a cluster worker, the primary keeps them), and the saved canaries start
  * again after a restart or in a cluster worker that starts while they run.
  */
-import type { CanaryChange, CanaryDeps, CanaryReport } from './canary-contract.js';
-import type { Remote } from './canary-moves.js';
+import type { CanaryChange, CanaryDeps, CanaryReport, Remote } from './canary-contract.js';
 import { savedCanary, type CanaryState, type SavedCanary } from './canary-state.js';
 import { canaryRecord } from './rollout-progress.js';
 import type { RemoteState } from './remote-state.js';

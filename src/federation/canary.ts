@@ -15,8 +15,8 @@
  */
 import type { RemoteEntry } from '../config/remote-entries.js';
 import type { CanarySplit, SavedCanary } from './canary-state.js';
-import { CanaryConflictError, CanaryInputError, type CanaryChange, type CanaryDeps, type CanaryOrder, type CanaryReport, type RolloutExpectation, type RolloutVerdict } from './canary-contract.js';
-import { CanaryMoves, planOf, refuseRunning, running, serving, type Remote } from './canary-moves.js';
+import { CanaryConflictError, CanaryInputError, type CanaryChange, type CanaryDeps, type CanaryOrder, type CanaryReport, type Remote, type RolloutExpectation, type RolloutVerdict } from './canary-contract.js';
+import { CanaryMoves, planOf, refuseRunning, running, serving } from './canary-moves.js';
 import { CanaryPersistence } from './canary-persistence.js';
 import { RolloutSteps } from './canary-rollout.js';
 import { clampStep, stepAtLeast } from './rollout-progress.js';
