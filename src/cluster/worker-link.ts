@@ -32,6 +32,9 @@ import {
 
 export const WORKER_HEADER = 'x-microlib-worker';
 
+/** Tally reports that did not change are sent again after this many intervals. */
+const RESEND_UNCHANGED_AFTER = 10;
+
 /** What a worker's link needs of the host's deployment (which fits it as is). */
 export interface ReloadableRemotes {
   /** The remote of that name, or undefined when there is none. */
@@ -188,12 +191,15 @@ export class WorkerLink {
   reportTallies(read: () => TallyReport[], intervalMs: number): () => void {
     if (this.slot === 1) return () => undefined;
     let last = '';
+    let quiet = 0;
     const timer = setInterval(() => {
       const reports = read();
       const seen = reports.map((r) => `${r.remote}@${r.version}:${r.stable.requests}:${r.canary.requests}`).join(',');
-      if (seen === last) return;
+      // Unchanged ones go again now and then, for a driver that restarted meanwhile.
+      if (seen === last && ++quiet < RESEND_UNCHANGED_AFTER) return;
       last = seen;
-      this.peer.notify('tallies', reports);
+      quiet = 0;
+      if (reports.length > 0) this.peer.notify('tallies', reports);
     }, intervalMs);
     timer.unref();
     return () => clearInterval(timer);
