@@ -116,7 +116,7 @@ export function federationFeature({ settings, entries, activator, broker, metric
   // One driver per cluster, as one poller: slot 1's, whose changes reach the other workers.
   // It judges every worker's requests: the others send it their tallies (through the primary).
   const peers = cluster?.slot === 1 ? new PeerTallies() : undefined;
-  if (peers) cluster!.onTallies((from, reports) => peers.record(from, reports));
+  if (cluster && peers) cluster.onTallies((from, reports) => peers.record(from, reports));
   const rollouts = !cluster || cluster.slot === 1 ? new RolloutDriver(deployment, logger, ANALYSIS_INTERVAL_MS, peers) : undefined;
   let stopReports: (() => void) | undefined;
 
