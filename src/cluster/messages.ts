@@ -4,6 +4,8 @@
  * own, which fit them as they are: the cluster never imports the federation.
  */
 
+import type { TallySnapshot } from '../domain/resilience/version-tally.js';
+
 /** Why a reload ran: `rollback` pins the version for replacement workers; slot 1 spreads `poll` reloads. */
 export type ReloadReason = 'startup' | 'webhook' | 'manual' | 'poll' | 'rollback' | 'promote';
 
@@ -111,4 +113,21 @@ export type SavedCanaries = Record<
 export interface StreamWanted {
   version: number;
   patterns: string[];
+}
+
+/**
+ * What a worker answered for each version of a remote whose canary a rollout steps,
+ * cumulative since the canary started in it: sent to the primary, which hands them
+ * to the worker in slot 1 (the driver) with the sender's pid.
+ */
+export interface TallyReport {
+  remote: string;
+  version: string;
+  stable: TallySnapshot;
+  canary: TallySnapshot;
+}
+
+export interface TallyReports {
+  from: number;
+  reports: TallyReport[];
 }

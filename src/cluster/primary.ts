@@ -35,6 +35,8 @@ import {
   type ReloadBroadcast,
   type ReloadReport,
   type SavedCanaries,
+  type TallyReport,
+  type TallyReports,
   type WorkerCanaryOutcome,
   type WorkerReloadOutcome,
 } from './messages.js';
@@ -178,6 +180,11 @@ export async function runPrimary(config: PrimaryOptions, logger: Logger): Promis
       startedAt: Date.now(),
       listening: false,
       peer: new IpcPeer(worker.process as unknown as IpcEndpoint, handlers(slot, subscriber), (topic, payload) => {
+        // Rollout tallies go to the worker that drives rollouts (slot 1), saying whose they are.
+        if (topic === 'tallies') {
+          if (slot !== 1) members.get(1)?.peer.notify('tallies', { from: worker.process.pid ?? -slot, reports: payload as TallyReport[] } satisfies TallyReports);
+          return;
+        }
         // Events go to the other workers' WebSocket streams only, once.
         if (topic !== 'event' || (payload as DomainEvent)[RELAYED_FROM] !== undefined) return;
         const relayed = { ...(payload as DomainEvent), [RELAYED_FROM]: slot };

@@ -23,12 +23,17 @@ import {
   type ReloadReport,
   type SavedCanaries,
   type StreamWanted,
+  type TallyReport,
+  type TallyReports,
   type VersionReload,
   type WorkerCanaryOutcome,
   type WorkerReloadOutcome,
 } from './messages.js';
 
 export const WORKER_HEADER = 'x-microlib-worker';
+
+/** Tally reports that did not change are sent again after this many intervals. */
+const RESEND_UNCHANGED_AFTER = 10;
 
 /** What a worker's link needs of the host's deployment (which fits it as is). */
 export interface ReloadableRemotes {
@@ -46,6 +51,7 @@ export class WorkerLink {
   private deployment: ReloadableRemotes | undefined;
   private relay: WorkerEventRelay | undefined;
   private markStarted!: () => void;
+  private tallyListener: ((from: number, reports: TallyReport[]) => void) | undefined;
   /** Broadcast reloads wait for the worker's own start, so they queue behind its first load. */
   private readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
 
@@ -76,6 +82,10 @@ export class WorkerLink {
       },
       (topic, payload) => {
         if (topic === 'event') this.relay?.relayed(payload as DomainEvent);
+        else if (topic === 'tallies') {
+          const { from, reports } = payload as TallyReports;
+          this.tallyListener?.(from, reports);
+        }
       },
     );
   }
@@ -171,6 +181,33 @@ export class WorkerLink {
     } catch (error) {
       return [mine, { slot: null, pid: null, outcome: 'failed', error: `the cluster primary did not confirm the other workers: ${(error as Error).message}` }];
     }
+  }
+
+  /**
+   * Every `intervalMs`, sends what `read` returns (this worker's rollout tallies) to the
+   * driving worker through the primary, when it changed; off the request path. Slot 1
+   * drives and sends nothing. Returns what stops it.
+   */
+  reportTallies(read: () => TallyReport[], intervalMs: number): () => void {
+    if (this.slot === 1) return () => undefined;
+    let last = '';
+    let quiet = 0;
+    const timer = setInterval(() => {
+      const reports = read();
+      const seen = reports.map((r) => `${r.remote}@${r.version}:${r.stable.requests}:${r.canary.requests}`).join(',');
+      // Unchanged ones go again now and then, for a driver that restarted meanwhile.
+      if (seen === last && ++quiet < RESEND_UNCHANGED_AFTER) return;
+      last = seen;
+      quiet = 0;
+      if (reports.length > 0) this.peer.notify('tallies', reports);
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /** In slot 1: hears the other workers' rollout tallies (`from` is the sender's pid). */
+  onTallies(listener: (from: number, reports: TallyReport[]) => void): void {
+    this.tallyListener = listener;
   }
 
   /** Whether no worker has processed this webhook delivery id before (the primary keeps them, in DATA_DIR). */

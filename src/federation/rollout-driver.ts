@@ -7,11 +7,13 @@
  * rollout is still where it was judged.
  *
  * One process drives: the host, or in a cluster the worker in slot 1, judging
- * by the requests it answered itself.
+ * by the requests every worker answered: its own tallies plus what the other
+ * workers report of theirs (peer-tallies.ts).
  */
 import { judgeStep } from '../domain/resilience/rollout-analysis.js';
-import { summariseTally, tallySince } from '../domain/resilience/version-tally.js';
+import { summariseTally, tallySince, tallySum } from '../domain/resilience/version-tally.js';
 import type { CanaryReport, RolloutExpectation, RolloutVerdict } from './canary.js';
+import type { PeerTallies } from './peer-tallies.js';
 import type { RemoteState } from './remote-state.js';
 import type { DeploymentLogger } from './reload-pipeline.js';
 
@@ -34,6 +36,8 @@ export class RolloutDriver {
     private readonly deployment: RolloutRemotes,
     private readonly logger: DeploymentLogger,
     private readonly intervalMs = ANALYSIS_INTERVAL_MS,
+    /** Cluster mode: the other workers' tallies, added to this process's. */
+    private readonly peers?: PeerTallies,
   ) {}
 
   start(): void {
@@ -50,14 +54,17 @@ export class RolloutDriver {
 
   /** One analysis of every rollout running; acts on the verdicts without waiting for them. */
   analyse(now = Date.now()): void {
+    if (this.peers) this.peers.keepOnly(new Map(this.deployment.remotes().flatMap((s) => (s.canary?.rollout ? [[s.entry.name, s.canary.loaded.version] as const] : []))));
     for (const state of this.deployment.remotes()) {
       const name = state.entry.name;
       const plan = state.entry.rollout;
       const canary = state.canary;
       const progress = canary?.rollout;
       if (!plan || !canary || !progress || this.acting.has(name)) continue;
-      const stable = summariseTally(tallySince(canary.tallies.stable.snapshot(), progress.window.stable));
-      const judged = summariseTally(tallySince(canary.tallies.canary.snapshot(), progress.window.canary));
+      const own = { stable: tallySince(canary.tallies.stable.snapshot(), progress.window.stable), canary: tallySince(canary.tallies.canary.snapshot(), progress.window.canary) };
+      const others = this.peers?.since(name, canary.loaded.version, progress.window);
+      const stable = summariseTally(others ? tallySum([own.stable, others.stable]) : own.stable);
+      const judged = summariseTally(others ? tallySum([own.canary, others.canary]) : own.canary);
       if (stable.requests >= plan.minRequests && stable.p99Ms !== null) progress.stableP99Ms = stable.p99Ms;
       const judgement = judgeStep(plan, { stable, canary: judged, elapsedMs: now - progress.window.openedAt, stableP99Ms: progress.stableP99Ms });
       progress.last = { at: new Date(now).toISOString(), judgement, stable, canary: judged };

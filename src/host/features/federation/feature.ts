@@ -11,7 +11,8 @@
 import path from 'node:path';
 import { Deployment, type CanaryChangeEvent, type ReloadResult, type SavedCanary } from '../../../federation/deployment.js';
 import { CANARY_EVENTS } from '../../../federation/canary-record.js';
-import { RolloutDriver } from '../../../federation/rollout-driver.js';
+import { ANALYSIS_INTERVAL_MS, RolloutDriver } from '../../../federation/rollout-driver.js';
+import { PeerTallies, tallyReports } from '../../../federation/peer-tallies.js';
 import { CANARY_FILE, CanaryFile } from '../../../adapters/http/canary-file.js';
 import { IsolatingRuntime } from '../../../federation/isolation/isolating-runtime.js';
 import type { LoadedRemote } from '../../../federation/remote-loader.js';
@@ -113,7 +114,11 @@ export function federationFeature({ settings, entries, activator, broker, metric
   });
   cluster?.serveReloads(deployment);
   // One driver per cluster, as one poller: slot 1's, whose changes reach the other workers.
-  const rollouts = !cluster || cluster.slot === 1 ? new RolloutDriver(deployment, logger) : undefined;
+  // It judges every worker's requests: the others send it their tallies (through the primary).
+  const peers = cluster?.slot === 1 ? new PeerTallies() : undefined;
+  if (cluster && peers) cluster.onTallies((from, reports) => peers.record(from, reports));
+  const rollouts = !cluster || cluster.slot === 1 ? new RolloutDriver(deployment, logger, ANALYSIS_INTERVAL_MS, peers) : undefined;
+  let stopReports: (() => void) | undefined;
 
   const poller = new Poller(deployment, settings.pollIntervalMs);
   return {
@@ -137,10 +142,12 @@ export function federationFeature({ settings, entries, activator, broker, metric
         activator.releaseFlowResumes();
       }
       rollouts?.start();
+      stopReports = cluster?.reportTallies(() => tallyReports(deployment.remotes()), ANALYSIS_INTERVAL_MS);
       afterLoad();
     },
     stop: () => {
       rollouts?.stop();
+      stopReports?.();
       return deployment.dispose();
     },
     polling: {
