@@ -69,6 +69,8 @@ export interface HostOptions {
    * refused, since a function's disk does not outlive the instance.
    */
   runsAsFunction?: boolean;
+  /** The version of each named remote to load at start from REMOTE_CACHE_DIR, asking no source (a function's bundle). */
+  startVersions?: Readonly<Record<string, string>>;
 }
 
 export async function createHost(config: HostConfig, logger: Logger, hostOptions: HostOptions = {}): Promise<Host> {
@@ -100,7 +102,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
   const flows = flowsFeature({ settings: config, logger, catalog, broker, otherModels });
   const fieldKeys = fieldKeyLoader(config, logger);
   const activator = createActivator({ config, fieldKeys, placement, portOverrides: normalisePortOverrides(portsConfig), broker, flows: flows.flows, datasources: persistence.datasources, catalog, logger });
-  const federation = federationFeature({ settings: config, entries, activator, broker, metrics, logger, cluster, afterLoad: () => logPlacement() });
+  const federation = federationFeature({ settings: config, entries, activator, broker, metrics, logger, cluster, startVersions: hostOptions.startVersions, afterLoad: () => logPlacement() });
   const reencryption = reencryptionFeature({
     settings: config,
     fieldKeys,

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { readConfig, type HostConfig } from '../host/host-config.js';
 import { createHost, type Host } from '../host/create-host.js';
 import { createLogger, type Logger } from '../adapters/logging/logger.js';
+import { bundledRemotes } from './bundled-remotes.js';
 
 export interface FunctionHostOptions {
   /** The environment to configure the host from (default: `process.env`). */
@@ -49,7 +50,8 @@ export function functionHost(options: FunctionHostOptions, defaults: Record<stri
     logger ??= createLogger(configured.logLevel, { format: configured.logFormat, devMode: configured.devMode });
     if (configured.clusterEnabled) logger.warn({}, 'CLUSTER_ENABLED is ignored in a function: the platform runs more instances instead');
     if (configured.tls) logger.warn({}, "SSL_ENABLED is ignored in a function: the platform's front door terminates TLS");
-    const host = await createHost(forFunction(configured), logger, { runsAsFunction: true });
+    const startVersions = await bundledRemotes(options.cwd ?? process.cwd(), configured.cacheDir);
+    const host = await createHost(forFunction(configured), logger, { runsAsFunction: true, ...(startVersions ? { startVersions } : {}) });
     await host.start();
     logger.info(
       { startMs: Math.round(performance.now() - startedAt), remotes: host.deployment.remotes().map((r) => ({ name: r.entry.name, status: r.status, version: r.current?.version ?? null })) },
