@@ -1,7 +1,8 @@
 /**
  * REMOTE_TTL_SECONDS in a function: within the TTL an invocation asks no source;
  * the first invocation after it starts a check in the background (and is served
- * by the current version), and once the new version is swapped in, answers name it.
+ * by the current version), and once the new version is swapped in, answers name it;
+ * an unchanged source is asked conditionally (304).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,4 +68,13 @@ test('a warm function checks its remote at most once per REMOTE_TTL_SECONDS and 
   const after = await versionOf();
   assert.notEqual(after, first, 'the new version answers once swapped in');
   assert.equal(after, `orderService@${host.deployment.remote('orderService')!.current!.version}`);
+
+  // Unchanged since: the next check costs two conditional requests answered 304, and nothing is swapped.
+  await sleep(1_100);
+  const notModifiedBefore = server.notModified;
+  assert.equal(await versionOf(), after);
+  const until = Date.now() + SWAP_WAIT_MS;
+  while (server.notModified < notModifiedBefore + 2 && Date.now() < until) await sleep(50);
+  assert.equal(server.notModified, notModifiedBefore + 2, 'remoteEntry.js and mf-manifest.json asked with If-None-Match, answered 304');
+  assert.equal(await versionOf(), after);
 });
