@@ -125,7 +125,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     settings: config,
     logger,
     handleModelRequest: api.handleModelRequest,
-    adminApp: adminApp({ settings: config, entries, catalog, federation, flows, security, metrics, eventStats: events.stats, readiness: readiness.readiness, logger, cluster, internalFailure, bodyBudget }),
+    adminApp: adminApp({ settings: config, entries, catalog, federation, flows, security, metrics, eventStats: events.stats, readiness: readiness.readiness, logger, cluster, internalFailure, bodyBudget }, { loadOnFirstRequest: hostOptions.runsAsFunction === true }),
     upgrades: events.upgrades,
     cluster,
     listen: hostOptions.runsAsFunction !== true,
