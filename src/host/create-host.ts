@@ -101,6 +101,9 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
   const persistence = persistenceFeature(config, logger, cluster, { runsAsFunction: hostOptions.runsAsFunction === true });
   const flows = flowsFeature({ settings: config, logger, catalog, broker, otherModels });
   const fieldKeys = fieldKeyLoader(config, logger);
+  // A function derives the key while its remotes load (scrypt runs on the thread pool), not after. Only
+  // with ENCRYPTION_PWD set: without it, a key would be generated in DATA_DIR for models that may need none.
+  if (hostOptions.runsAsFunction && config.encryptionPassword) void fieldKeys.load().catch(() => undefined);
   const activator = createActivator({ config, fieldKeys, placement, portOverrides: normalisePortOverrides(portsConfig), broker, flows: flows.flows, datasources: persistence.datasources, catalog, logger });
   const federation = federationFeature({ settings: config, entries, activator, broker, metrics, logger, cluster, startVersions: hostOptions.startVersions, afterLoad: () => logPlacement() });
   const reencryption = reencryptionFeature({
