@@ -7,6 +7,7 @@
 import { ConfigError } from '../config/env-reader.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
+import { bundle } from './commands/bundle.js';
 import { init } from './commands/init.js';
 import { reload } from './commands/reload.js';
 import { remotes } from './commands/remotes.js';
@@ -18,7 +19,7 @@ import { status } from './commands/status.js';
 import { HostError } from './host-client.js';
 import { ScaffoldError } from './scaffold/write-remote.js';
 
-const COMMANDS: readonly Command[] = [start, reload, status, remotes, rollback, canary, promote, abort, init];
+const COMMANDS: readonly Command[] = [start, reload, status, remotes, rollback, canary, promote, abort, init, bundle];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -103,9 +103,22 @@ interface Validators {
 /**
  * Compiled validators by schema text. A reload usually keeps a model's schema,
  * and compiling is most of a reload's CPU time, so identical schemas reuse their
- * validators. Bounded, because each entry holds its own Ajv instance.
+ * validators. Bounded, because each entry holds its compiled functions.
  */
 const compiled = new Map<string, Validators>();
+
+/**
+ * One Ajv instance for every model: each instance compiles the JSON Schema
+ * meta-schema first (tens of ms, per model in a cold start otherwise).
+ */
+let ajvInstance: Ajv | undefined;
+function sharedAjv(): Ajv {
+  if (!ajvInstance) {
+    ajvInstance = new Ajv({ allErrors: false, useDefaults: true, strict: false, coerceTypes: false });
+    addFormats(ajvInstance);
+  }
+  return ajvInstance;
+}
 const COMPILED_MAX = 256;
 
 function validatorsFor(fields: Record<string, FieldSpec>, additional: boolean): Validators {
@@ -121,10 +134,10 @@ function validatorsFor(fields: Record<string, FieldSpec>, additional: boolean): 
     compiled.set(key, hit);
     return hit;
   }
-  // One Ajv instance per schema: a shared one would keep every schema it ever compiled.
-  const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false, coerceTypes: false });
-  addFormats(ajv);
+  const ajv = sharedAjv();
   const validators = { create: ajv.compile(createSchema), patch: ajv.compile(patchSchema) };
+  // The validators live on without them: the instance keeps no schema it compiled (the map above bounds what is kept).
+  ajv.removeSchema(createSchema).removeSchema(patchSchema);
   compiled.set(key, validators);
   if (compiled.size > COMPILED_MAX) compiled.delete(compiled.keys().next().value as string);
   return validators;

@@ -69,6 +69,8 @@ export interface HostOptions {
    * refused, since a function's disk does not outlive the instance.
    */
   runsAsFunction?: boolean;
+  /** The version of each named remote to load at start from REMOTE_CACHE_DIR, asking no source (a function's bundle). */
+  startVersions?: Readonly<Record<string, string>>;
 }
 
 export async function createHost(config: HostConfig, logger: Logger, hostOptions: HostOptions = {}): Promise<Host> {
@@ -99,8 +101,11 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
   const persistence = persistenceFeature(config, logger, cluster, { runsAsFunction: hostOptions.runsAsFunction === true });
   const flows = flowsFeature({ settings: config, logger, catalog, broker, otherModels });
   const fieldKeys = fieldKeyLoader(config, logger);
+  // A function derives the key while its remotes load (scrypt runs on the thread pool), not after. Only
+  // with ENCRYPTION_PWD set: without it, a key would be generated in DATA_DIR for models that may need none.
+  if (hostOptions.runsAsFunction && config.encryptionPassword) void fieldKeys.load().catch(() => undefined);
   const activator = createActivator({ config, fieldKeys, placement, portOverrides: normalisePortOverrides(portsConfig), broker, flows: flows.flows, datasources: persistence.datasources, catalog, logger });
-  const federation = federationFeature({ settings: config, entries, activator, broker, metrics, logger, cluster, afterLoad: () => logPlacement() });
+  const federation = federationFeature({ settings: config, entries, activator, broker, metrics, logger, cluster, startVersions: hostOptions.startVersions, afterLoad: () => logPlacement() });
   const reencryption = reencryptionFeature({
     settings: config,
     fieldKeys,
@@ -123,7 +128,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     settings: config,
     logger,
     handleModelRequest: api.handleModelRequest,
-    adminApp: adminApp({ settings: config, entries, catalog, federation, flows, security, metrics, eventStats: events.stats, readiness: readiness.readiness, logger, cluster, internalFailure, bodyBudget }),
+    adminApp: adminApp({ settings: config, entries, catalog, federation, flows, security, metrics, eventStats: events.stats, readiness: readiness.readiness, logger, cluster, internalFailure, bodyBudget }, { loadOnFirstRequest: hostOptions.runsAsFunction === true }),
     upgrades: events.upgrades,
     cluster,
     listen: hostOptions.runsAsFunction !== true,

@@ -14,6 +14,8 @@ import path from 'node:path';
 import { readConfig, type HostConfig } from '../host/host-config.js';
 import { createHost, type Host } from '../host/create-host.js';
 import { createLogger, type Logger } from '../adapters/logging/logger.js';
+import { bundledRemotes } from './bundled-remotes.js';
+import { remoteFreshness, type RemoteFreshness } from './remote-freshness.js';
 
 export interface FunctionHostOptions {
   /** The environment to configure the host from (default: `process.env`). */
@@ -42,6 +44,7 @@ export function functionDefaults(extra: Record<string, string> = {}): Record<str
 export function functionHost(options: FunctionHostOptions, defaults: Record<string, string>): FunctionHost {
   let starting: Promise<Host> | undefined;
   let logger = options.logger;
+  let freshness: RemoteFreshness | undefined;
 
   async function start(): Promise<Host> {
     const startedAt = performance.now();
@@ -49,8 +52,10 @@ export function functionHost(options: FunctionHostOptions, defaults: Record<stri
     logger ??= createLogger(configured.logLevel, { format: configured.logFormat, devMode: configured.devMode });
     if (configured.clusterEnabled) logger.warn({}, 'CLUSTER_ENABLED is ignored in a function: the platform runs more instances instead');
     if (configured.tls) logger.warn({}, "SSL_ENABLED is ignored in a function: the platform's front door terminates TLS");
-    const host = await createHost(forFunction(configured), logger, { runsAsFunction: true });
+    const startVersions = await bundledRemotes(options.cwd ?? process.cwd(), configured.cacheDir);
+    const host = await createHost(forFunction(configured), logger, { runsAsFunction: true, ...(startVersions ? { startVersions } : {}) });
     await host.start();
+    freshness = remoteFreshness(configured.remoteTtlSeconds, () => logger);
     logger.info(
       { startMs: Math.round(performance.now() - startedAt), remotes: host.deployment.remotes().map((r) => ({ name: r.entry.name, status: r.status, version: r.current?.version ?? null })) },
       'function instance ready',
@@ -67,12 +72,18 @@ export function functionHost(options: FunctionHostOptions, defaults: Record<stri
         else console.error(`microlib: ${message}`);
         throw error;
       });
-      return starting;
+      // Every invocation asks for the host: that is when a warm instance may check its sources (REMOTE_TTL_SECONDS).
+      return starting.then((host) => {
+        freshness?.touch(host);
+        return host;
+      });
     },
     logger: () => logger,
     async stop() {
       const host = await starting?.catch(() => undefined);
       starting = undefined;
+      await freshness?.pending();
+      freshness = undefined;
       await host?.stop();
     },
   };

@@ -1,4 +1,5 @@
-/** A plain HTTP file server over a folder (the `http` source's counterpart), with a hang switch. */
+/** A plain HTTP file server over a folder (the `http` source's counterpart), with ETags (304 on If-None-Match) and a hang switch. */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,6 +9,8 @@ export interface StaticServer {
   url: string;
   /** Paths requested so far. */
   requests: string[];
+  /** How many requests were answered 304 (If-None-Match matched). */
+  readonly notModified: number;
   /** While true, requests are never answered (`options.hang` sets it at start). */
   hang: boolean;
   close(): Promise<void>;
@@ -16,6 +19,7 @@ export interface StaticServer {
 export async function startStaticServer(root: string, options: { hang?: boolean } = {}): Promise<StaticServer> {
   const requests: string[] = [];
   const switches = { hang: options.hang ?? false };
+  let notModified = 0;
   const server = http.createServer((req, res) => {
     const urlPath = decodeURIComponent((req.url ?? '/').split('?')[0]!);
     requests.push(urlPath);
@@ -26,7 +30,14 @@ export async function startStaticServer(root: string, options: { hang?: boolean 
       return;
     }
     readFile(file).then(
-      (bytes) => res.writeHead(200, { 'content-type': 'application/javascript' }).end(bytes),
+      (bytes) => {
+        const etag = `"${createHash('sha256').update(bytes).digest('base64url')}"`;
+        if (req.headers['if-none-match'] === etag) {
+          notModified++;
+          return res.writeHead(304, { etag }).end();
+        }
+        res.writeHead(200, { 'content-type': 'application/javascript', etag }).end(bytes);
+      },
       () => res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>404 Not Found</body></html>'),
     );
   });
@@ -35,6 +46,9 @@ export async function startStaticServer(root: string, options: { hang?: boolean 
   return {
     url: `http://127.0.0.1:${port}/`,
     requests,
+    get notModified() {
+      return notModified;
+    },
     get hang() {
       return switches.hang;
     },

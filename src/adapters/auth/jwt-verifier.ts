@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, importSPKI, jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { AuthenticationError } from './authentication-error.js';
 import type { Caller } from '../../domain/access.js';
 import { identityOf, IdentityClaimError } from './caller-identity.js';
 
@@ -34,12 +35,7 @@ export interface JwtSettings {
   requireExp: boolean;
 }
 
-export class AuthenticationError extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-    this.name = 'AuthenticationError';
-  }
-}
+export { AuthenticationError };
 
 export type TokenVerifier = (token: string) => Promise<Caller>;
 

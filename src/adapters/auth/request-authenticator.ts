@@ -15,7 +15,8 @@ import type { Caller } from '../../domain/access.js';
 import { MicrolibError } from '../../domain/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { FailureCounter } from './failure-counter.js';
-import { AuthenticationError, type TokenVerifier } from './jwt-verifier.js';
+import type { TokenVerifier } from './jwt-verifier.js';
+import { AuthenticationError } from './authentication-error.js';
 
 export const WWW_AUTHENTICATE_HEADER = 'Bearer realm="microlib"';
 

@@ -10,7 +10,7 @@
  *
  * @packageDocumentation
  */
-import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, scryptSync, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, scrypt, scryptSync, type KeyObject } from 'node:crypto';
 import type { FieldCipher } from '../../domain/sensitive-fields.js';
 
 const ALGORITHM = 'aes-256-gcm';
@@ -160,7 +160,17 @@ export function createAesGcmFieldCipher(keys: FieldKeys, previous?: FieldKeys): 
 export function deriveFieldKeys(password: string, salt: Buffer): FieldKeys {
   if (salt.length < MIN_SALT_BYTES) throw new Error(`the encryption salt must be at least ${MIN_SALT_BYTES} bytes`);
   // NFC, so the same password typed on different systems gives the same key.
-  const master = scryptSync(password.normalize('NFC'), salt, KEY_BYTES, SCRYPT);
+  return keysFrom(scryptSync(password.normalize('NFC'), salt, KEY_BYTES, SCRYPT));
+}
+
+/** {@link deriveFieldKeys} on libuv's thread pool: the ~100 ms of scrypt leave the event loop free (a function's start loads its remotes meanwhile). */
+export async function deriveFieldKeysAsync(password: string, salt: Buffer): Promise<FieldKeys> {
+  if (salt.length < MIN_SALT_BYTES) throw new Error(`the encryption salt must be at least ${MIN_SALT_BYTES} bytes`);
+  const master = await new Promise<Buffer>((resolve, reject) => scrypt(password.normalize('NFC'), salt, KEY_BYTES, SCRYPT, (error, key) => (error ? reject(error) : resolve(key))));
+  return keysFrom(master);
+}
+
+function keysFrom(master: Buffer): FieldKeys {
   const derive = (info: string) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), info, KEY_BYTES));
   const keys = { encryptionKey: derive(ENCRYPTION_INFO), hashKey: derive(LOOKUP_INFO) };
   master.fill(0);

@@ -14,7 +14,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { createAesGcmFieldCipher, deriveFieldKeys, fieldKeyId, type AesGcmFieldCipher, type FieldKeys } from './aes-gcm-field-cipher.js';
+import { createAesGcmFieldCipher, deriveFieldKeysAsync, fieldKeyId, type AesGcmFieldCipher, type FieldKeys } from './aes-gcm-field-cipher.js';
 import { readRotationState, replaceFile, syncDirectory, writeRotationState, type RotationState } from './rotation-state.js';
 
 /** Shortest ENCRYPTION_PWD accepted. */
@@ -182,8 +182,8 @@ export async function loadFieldKeys(options: FieldCipherOptions): Promise<Loaded
     );
   }
 
-  const keys = deriveFieldKeys(password, salt);
-  let previous = previousGiven ? deriveFieldKeys(options.previousPassword!, salt) : undefined;
+  const [keys, previousKeys] = await Promise.all([deriveFieldKeysAsync(password, salt), previousGiven ? deriveFieldKeysAsync(options.previousPassword!, salt) : undefined]);
+  let previous = previousKeys;
   try {
     const check = checkOf(keys);
     const checkFile = path.join(dataDir, CHECK_FILE);

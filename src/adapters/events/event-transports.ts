@@ -7,10 +7,9 @@
 import type { EventBroker } from '../../domain/events/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { EventTransport, UpgradeRoute } from './event-transport.js';
-import { KafkaBridge } from './kafka/bridge.js';
+import { deferredTransport } from './deferred-transport.js';
 import { kafkaBridgeOptions, type KafkaTransportOptions } from './kafka/transport-options.js';
-import { WebSwitchHub } from './webswitch/hub.js';
-import { WebSwitchPeer } from './webswitch/peer.js';
+import { SWITCH_PATH } from './webswitch/wire.js';
 
 /** What the host configures; shaped like the host's parsed configuration, which it passes as is. */
 export interface EventTransportOptions {
@@ -39,9 +38,15 @@ export class EventTransports {
     const { broker, logger, kafka } = options;
     this.logger = logger;
     const switchOptions = { broker, logger: logger.child({ component: 'webswitch' }), hostId: options.hostId, share: options.share, secret: options.webswitchSecret ?? '' };
-    if (options.webswitchHub) this.transports.push(new WebSwitchHub(switchOptions));
-    if (options.webswitchUrl) this.transports.push(new WebSwitchPeer(switchOptions, options.webswitchUrl));
-    if (kafka) this.transports.push(new KafkaBridge(broker, kafkaBridgeOptions(kafka, options.share, logger.child({ component: 'kafka' }))));
+    // Each module is imported when its transport starts, so kafkajs and ws load only when configured.
+    if (options.webswitchHub) this.transports.push(deferredTransport('webswitchHub', async () => new (await import('./webswitch/hub.js')).WebSwitchHub(switchOptions), [SWITCH_PATH]));
+    const peerUrl = options.webswitchUrl;
+    if (peerUrl) this.transports.push(deferredTransport('webswitchPeer', async () => new (await import('./webswitch/peer.js')).WebSwitchPeer(switchOptions, peerUrl)));
+    if (kafka) {
+      // Checked now, as before: a bad Kafka setting stops the start, not the first publish.
+      const bridgeOptions = kafkaBridgeOptions(kafka, options.share, logger.child({ component: 'kafka' }));
+      this.transports.push(deferredTransport('kafka', async () => new (await import('./kafka/bridge.js')).KafkaBridge(broker, bridgeOptions)));
+    }
   }
 
   /** WebSocket endpoints these transports serve (the hub's). */

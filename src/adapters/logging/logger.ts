@@ -3,8 +3,12 @@
  * hot path. In development on a terminal, readable lines instead (pino-pretty,
  * in this thread and synchronous, so a crash never loses its last lines).
  */
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type prettyFactory from 'pino-pretty';
+
+/** pino-pretty is required only when readable lines are asked for (synchronously: createLogger is). */
+const requireModule = createRequire(import.meta.url);
 
 export type { Logger };
 
@@ -19,5 +23,6 @@ export function createLogger(level: string, options: LoggerOptions = {}): Logger
   const format = options.format ?? 'json';
   const readable = format === 'pretty' || (format === 'auto' && options.devMode === true && process.stdout.isTTY === true);
   if (!readable) return pino(base);
+  const pretty = requireModule('pino-pretty') as typeof prettyFactory;
   return pino(base, pretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true }));
 }

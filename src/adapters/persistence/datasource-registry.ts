@@ -8,12 +8,12 @@ import type { Datasource, DatasourceFactory, DatasourceLogger } from '../../doma
 import type { DatasourceSpec } from '../../domain/model-spec.js';
 import { createFileDatasource } from './file/file-datasource.js';
 import { createMemoryDatasource } from './memory/memory-datasource.js';
-import { createMongoDatasource } from './mongodb/mongodb-datasource.js';
+import { createDeferredMongoDatasource } from './mongodb/deferred-mongodb.js';
 
 export const builtInDatasources: Readonly<Record<string, DatasourceFactory>> = {
   memory: createMemoryDatasource,
   file: createFileDatasource,
-  mongodb: createMongoDatasource,
+  mongodb: createDeferredMongoDatasource,
 };
 
 export class UnknownDatasourceError extends Error {}

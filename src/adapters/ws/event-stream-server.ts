@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocketServer, WebSocket } from 'ws';
 import { crudEventName, type DomainEvent, type EventBroker } from '../../domain/events/index.js';
 import type { Logger } from '../logging/logger.js';
 import { ClientMessageError, matches, parseClientMessage, readClientMessage, type Subscription } from './client-subscription.js';
@@ -76,23 +76,17 @@ const eventNameOf = (model: string, kind: keyof typeof OPERATION) => crudEventNa
 export const CLOSE_SLOW_CLIENT = 1013;
 
 export class EventStreamServer {
-  private readonly wss: WebSocketServer;
+  /** Made on the first upgrade: `ws` is imported only by a host that gets a WebSocket client (never by a function). */
+  private wss: Promise<WebSocketServer> | undefined;
+  private readonly clients = new Set<WebSocket>();
   private readonly heartbeat: NodeJS.Timeout;
   private connections = 0;
   private dropped = 0;
 
   constructor(private readonly options: EventStreamOptions) {
-    this.wss = new WebSocketServer({
-      noServer: true,
-      maxPayload: options.maxMessageBytes,
-      perMessageDeflate: false,
-      // Ours first; otherwise the first offered, as before there were ours.
-      handleProtocols: (offered) => (offered.has(MSGPACK_SUBPROTOCOL) ? MSGPACK_SUBPROTOCOL : offered.has(JSON_SUBPROTOCOL) ? JSON_SUBPROTOCOL : (offered.values().next().value ?? false)),
-    });
-    this.wss.on('connection', (socket: WebSocket, req: IncomingMessage) => this.serve(socket, req));
     const alive = new WeakSet<WebSocket>();
     this.heartbeat = setInterval(() => {
-      for (const socket of this.wss.clients) {
+      for (const socket of this.clients) {
         if (!alive.has(socket)) {
           socket.terminate();
           continue;
@@ -102,10 +96,36 @@ export class EventStreamServer {
       }
     }, options.heartbeatMs);
     this.heartbeat.unref();
-    this.wss.on('connection', (socket: WebSocket) => {
-      alive.add(socket);
-      socket.on('pong', () => alive.add(socket));
-    });
+    this.alive = alive;
+  }
+
+  private readonly alive: WeakSet<WebSocket>;
+
+  private server(): Promise<WebSocketServer> {
+    return (this.wss ??= import('ws').then(({ WebSocketServer }) => {
+      const wss = new WebSocketServer({
+        noServer: true,
+        maxPayload: this.options.maxMessageBytes,
+        perMessageDeflate: false,
+        // Ours first; otherwise the first offered, as before there were ours.
+        handleProtocols: (offered) => (offered.has(MSGPACK_SUBPROTOCOL) ? MSGPACK_SUBPROTOCOL : offered.has(JSON_SUBPROTOCOL) ? JSON_SUBPROTOCOL : (offered.values().next().value ?? false)),
+      });
+      wss.on('connection', (socket: WebSocket, req: IncomingMessage) => {
+        this.clients.add(socket);
+        socket.on('close', () => this.clients.delete(socket));
+        this.alive.add(socket);
+        socket.on('pong', () => this.alive.add(socket));
+        this.serve(socket, req);
+      });
+      return wss;
+    }));
+  }
+
+  private accept(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.server().then(
+      (wss) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)),
+      () => socket.destroy(),
+    );
   }
 
   /** Takes over an upgrade request for {@link EVENTS_WS_PATH}. */
@@ -117,13 +137,13 @@ export class EventStreamServer {
     }
     const authenticate = this.options.authenticate;
     if (!authenticate) {
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+      this.accept(req, socket, head);
       return;
     }
     authenticate(req, { allowQueryToken: true }).then(
       (caller) => {
         this.callers.set(req, caller);
-        this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+        this.accept(req, socket, head);
       },
       (error: unknown) => {
         const status = error instanceof MicrolibError && error.code === 'MLB_ERR_TOO_MANY_REQUESTS' ? '429 Too Many Requests' : '401 Unauthorized';
@@ -143,8 +163,9 @@ export class EventStreamServer {
   /** Closes every connection (1001, going away). */
   close(): Promise<void> {
     clearInterval(this.heartbeat);
-    for (const socket of this.wss.clients) socket.close(1001, 'host stopping');
-    return new Promise((resolve) => this.wss.close(() => resolve()));
+    for (const socket of this.clients) socket.close(1001, 'host stopping');
+    const wss = this.wss;
+    return wss ? wss.then((server) => new Promise((resolve) => server.close(() => resolve()))) : Promise.resolve();
   }
 
   /** An event message with its record's (and changes') bigint fields as BigInt, for MessagePack frames. */

@@ -6,7 +6,7 @@
  */
 import type { RemoteEntry } from '../../config/remote-entries.js';
 import type { ContainerLoad, ContainerRuntime, LoadedContainer } from '../container-runtime.js';
-import { FederationRuntime } from '../federation-runtime.js';
+import type { FederationRuntime } from '../federation-runtime.js';
 import { IsolatedVersion, type IsolationBudget } from './isolated-version.js';
 
 export type IsolationLevel = 'thread' | 'process' | 'none';
@@ -51,14 +51,18 @@ export function workerEnv(patterns: readonly string[], env: NodeJS.ProcessEnv): 
 }
 
 export class IsolatingRuntime implements ContainerRuntime {
-  private readonly inHost = new FederationRuntime();
+  /** The Module Federation runtime of remotes that run in the host: imported only when one does (workers load their own). */
+  private inHost: Promise<FederationRuntime> | undefined;
 
   constructor(private readonly options: IsolatingRuntimeOptions) {}
 
   async load({ containerName, dir, entry, version, signal }: ContainerLoad): Promise<LoadedContainer> {
     const { defaults } = this.options;
     const isolation = isolationOf(entry, defaults);
-    if (isolation === 'none') return this.inHost.load(containerName, dir, entry.exposes, entry.optionalExposes, entry.name);
+    if (isolation === 'none') {
+      this.inHost ??= import('../federation-runtime.js').then(({ FederationRuntime }) => new FederationRuntime());
+      return (await this.inHost).load(containerName, dir, entry.exposes, entry.optionalExposes, entry.name);
+    }
     const budget: IsolationBudget = {
       workers: entry.workers ?? defaults.workers,
       callTimeoutMs: entry.callTimeoutMs ?? defaults.callTimeoutMs,

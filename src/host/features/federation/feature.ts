@@ -43,11 +43,13 @@ export interface FederationDeps {
   metrics: HostMetrics;
   logger: Logger;
   cluster: WorkerLink | undefined;
+  /** Versions to load at start instead of resolving the sources (a function's bundle); a saved canary's stable version wins. */
+  startVersions?: Readonly<Record<string, string>> | undefined;
   /** Logged once every remote is loaded (the placement of this node). */
   afterLoad(): void;
 }
 
-export function federationFeature({ settings, entries, activator, broker, metrics, logger, cluster, afterLoad }: FederationDeps): FederationFeature {
+export function federationFeature({ settings, entries, activator, broker, metrics, logger, cluster, startVersions = {}, afterLoad }: FederationDeps): FederationFeature {
   const cache = new SnapshotCache(settings.cacheDir);
   // One writer of DATA_DIR: the host, or in a cluster the primary (its workers ask it).
   const canaryFile = cluster ? undefined : new CanaryFile(path.join(settings.dataDir, CANARY_FILE), (message) => logger.error({}, message));
@@ -135,7 +137,8 @@ export function federationFeature({ settings, entries, activator, broker, metric
       // A cluster worker loads what the other workers run, even if a branch moved since; a canary's
       // stable version is the one it ran beside.
       try {
-        await deployment.loadAll(cluster ? await cluster.deployedVersions() : await stableVersions(canaries, cache));
+        const bundled = Object.fromEntries(Object.entries(startVersions).map(([remote, version]) => [remote, { version, pinned: false }]));
+        await deployment.loadAll(cluster ? await cluster.deployedVersions() : { ...bundled, ...(await stableVersions(canaries, cache)) });
         await deployment.resumeCanaries(canaries);
       } finally {
         // Unfinished flows resume once every version they may belong to is back, a canary's included.

@@ -16,6 +16,8 @@ export interface FederationSettings {
   loadTimeoutMs: number;
   /** Ask each remote's source for a new version this often (0: never). */
   pollIntervalMs: number;
+  /** In a function: ask the sources for new versions on an invocation at most this often (0: never). */
+  remoteTtlSeconds: number;
   /** How long a replaced version may keep answering requests that started on it. */
   drainTimeoutMs: number;
   /** Previous versions kept per remote (cached on disk, listed, available to rollback). */
@@ -39,6 +41,7 @@ export function readFederationSettings(env: Env, cwd: string): FederationSetting
     fetchTimeoutMs: integer(env, 'FETCH_TIMEOUT_MS', 10_000, 1, 600_000),
     loadTimeoutMs: integer(env, 'LOAD_TIMEOUT_MS', 30_000, 1, 3_600_000),
     pollIntervalMs: integer(env, 'POLL_INTERVAL_MS', 0, 0, 86_400_000),
+    remoteTtlSeconds: integer(env, 'REMOTE_TTL_SECONDS', 0, 0, 86_400),
     drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', 30_000, 0, 600_000),
     keepVersions: integer(env, 'KEEP_VERSIONS', 5, 1, 100),
     isolation: {

@@ -8,7 +8,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { SecuritySettings } from './settings.js';
 import { readAuthConfig } from '../../../adapters/auth/auth-config.js';
-import { createJwtVerifier } from '../../../adapters/auth/jwt-verifier.js';
 import { createRequestAuthenticator, type RequestAuthenticator } from '../../../adapters/auth/request-authenticator.js';
 import { clientAddressOf } from '../../../adapters/http/client-address.js';
 import type { EventStreamOptions } from '../../../adapters/ws/event-stream-server.js';
@@ -30,6 +29,8 @@ export interface Security {
 export async function createSecurity(config: SecuritySettings, logger: Logger, catalog: CatalogView): Promise<Security> {
   if (!config.authEnabled) return { authenticate: undefined, adminPermission: undefined, isAdmin: undefined, streamAccess: {} };
   const auth = await readAuthConfig(config.authKeySetPath);
+  // jose is loaded only when auth is on.
+  const { createJwtVerifier } = await import('../../../adapters/auth/jwt-verifier.js');
   const authenticate = createRequestAuthenticator({
     verify: await createJwtVerifier(auth),
     logger: logger.child({ component: 'auth' }),
