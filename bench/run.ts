@@ -22,6 +22,7 @@ import { measurePlacements, placementTargetsPassed, renderPlacementSection } fro
 import { measureSerialization, renderSerializationSection, serializationTargetsPassed } from './serialization-bench.js';
 import { isolationTargetsPassed, measureIsolation, renderIsolationSection } from './isolation-bench.js';
 import { canaryRoutingTargetsPassed, CANARY_ROUTING_TARGET_US, measureCanaryRouting, renderCanaryRoutingSection } from './canary-routing-bench.js';
+import { COLD_START_TARGET_MS, measureServerless, renderServerlessSection, serverlessTargetsPassed } from './serverless-section.js';
 import { canaryRollbackTargetsPassed, measureCanaryRollback, renderCanaryRollbackSection } from './canary-rollback-bench.js';
 import type { BenchResults } from './results.js';
 import { SERVERS, type ServerKey } from './servers.js';
@@ -116,6 +117,8 @@ async function main(): Promise<number> {
   const serialization = await section('Wire formats: JSON and MessagePack', () => measureSerialization(config, dir, log), renderSerializationSection, serializationTargetsPassed);
   log('canary routing cost (bench/canary-routing-bench.ts)');
   const canaryRouting = await section('Canary routing cost', () => measureCanaryRouting(config, scripts, dir, log), renderCanaryRoutingSection, canaryRoutingTargetsPassed);
+  log('serverless: cold start and handler overhead (bench/serverless-section.ts)');
+  const serverless = await section('Serverless (Lambda handler)', () => measureServerless(log), renderServerlessSection, serverlessTargetsPassed);
   log('automatic rollback of a bad canary (bench/canary-rollback-bench.ts)');
   const canaryRollback = await section('Automatic rollback of a bad canary', () => measureCanaryRollback(log), renderCanaryRollbackSection, canaryRollbackTargetsPassed);
   log('cluster mode (bench/cluster-bench.ts)');
@@ -140,7 +143,7 @@ async function main(): Promise<number> {
   const eventSection = `${renderEventSection(eventFigures).trimEnd()}\n${eventFailure}`;
 
   const outcomes = evaluateTargets(results);
-  await writeFile(docsFile, `${renderReport(results, outcomes).trimEnd()}\n\n${reloads.text.trimEnd()}\n\n${isolation.text.trimEnd()}\n\n${flows.text.trimEnd()}\n\n${batches.text.trimEnd()}\n\n${indexed.text.trimEnd()}\n\n${placementsSection.text.trimEnd()}\n\n${serialization.text.trimEnd()}\n\n${canaryRouting.text.trimEnd()}\n\n${canaryRollback.text.trimEnd()}\n\n${clustered.text.trimEnd()}\n\n${eventSection}`);
+  await writeFile(docsFile, `${renderReport(results, outcomes).trimEnd()}\n\n${reloads.text.trimEnd()}\n\n${isolation.text.trimEnd()}\n\n${flows.text.trimEnd()}\n\n${batches.text.trimEnd()}\n\n${indexed.text.trimEnd()}\n\n${placementsSection.text.trimEnd()}\n\n${serialization.text.trimEnd()}\n\n${canaryRouting.text.trimEnd()}\n\n${canaryRollback.text.trimEnd()}\n\n${serverless.text.trimEnd()}\n\n${clustered.text.trimEnd()}\n\n${eventSection}`);
   log('\ntargets:');
   for (const outcome of outcomes) log(`  ${outcome.pass ? 'PASS' : 'FAIL'}  ${outcome.target}: ${outcome.measured}${outcome.note ? ` (${outcome.note})` : ''}`);
   log(`  ${reloads.passed ? 'PASS' : 'FAIL'}  hot deployment targets (see the report)`);
@@ -151,10 +154,11 @@ async function main(): Promise<number> {
   log(`  ${placementsSection.passed ? 'PASS' : 'FAIL'}  placement forwarding without errors (see the report)`);
   log(`  ${serialization.passed ? 'PASS' : 'FAIL'}  wire formats without errors (see the report)`);
   log(`  ${canaryRouting.passed ? 'PASS' : 'FAIL'}  a running canary adds ≤ ${CANARY_ROUTING_TARGET_US} CPU µs per GET /:id (see the report)`);
+  log(`  ${serverless.passed ? 'PASS' : 'FAIL'}  serverless cold start (thread isolation) < ${COLD_START_TARGET_MS} ms (see the report)`);
   log(`  ${canaryRollback.passed ? 'PASS' : 'FAIL'}  bad canaries rolled back, no failures after beyond those in flight (see the report)`);
   log(`  ${clustered.passed ? 'PASS' : 'FAIL'}  cluster runs free of errors (see the report)`);
   log(`\nwrote ${docsFile}`);
-  return outcomes.every((o) => o.pass) && reloads.passed && isolation.passed && flows.passed && batches.passed && indexed.passed && placementsSection.passed && serialization.passed && canaryRouting.passed && canaryRollback.passed && clustered.passed && eventFailure === '' ? 0 : 1;
+  return outcomes.every((o) => o.pass) && reloads.passed && isolation.passed && flows.passed && batches.passed && indexed.passed && placementsSection.passed && serialization.passed && canaryRouting.passed && canaryRollback.passed && serverless.passed && clustered.passed && eventFailure === '' ? 0 : 1;
 }
 
 /** Runs one bench section; a failure becomes a FAILED section of the report instead of ending the run. */

@@ -103,7 +103,12 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
   const fieldKeys = fieldKeyLoader(config, logger);
   // A function derives the key while its remotes load (scrypt runs on the thread pool), not after. Only
   // with ENCRYPTION_PWD set: without it, a key would be generated in DATA_DIR for models that may need none.
-  if (hostOptions.runsAsFunction && config.encryptionPassword) void fieldKeys.load().catch(() => undefined);
+  if (hostOptions.runsAsFunction && config.encryptionPassword) {
+    if (!config.encryptionSalt) {
+      logger.warn({}, 'ENCRYPTION_SALT is not set: each function instance derives its key with a salt of its own (DATA_DIR is its temp dir), so sensitive fields one instance writes cannot be read by another; set ENCRYPTION_SALT (openssl rand -hex 16) on every instance');
+    }
+    void fieldKeys.load().catch(() => undefined);
+  }
   const activator = createActivator({ config, fieldKeys, placement, portOverrides: normalisePortOverrides(portsConfig), broker, flows: flows.flows, datasources: persistence.datasources, catalog, logger });
   const federation = federationFeature({ settings: config, entries, activator, broker, metrics, logger, cluster, startVersions: hostOptions.startVersions, afterLoad: () => logPlacement() });
   const reencryption = reencryptionFeature({

@@ -13,7 +13,7 @@ export interface FieldKeyLoader {
   load(): Promise<LoadedFieldKeys>;
 }
 
-export function fieldKeyLoader(config: Pick<HostConfig, 'encryptionPassword' | 'encryptionPasswordPrevious' | 'dataDir'>, logger: Logger): FieldKeyLoader {
+export function fieldKeyLoader(config: Pick<HostConfig, 'encryptionPassword' | 'encryptionPasswordPrevious' | 'encryptionSalt' | 'dataDir'>, logger: Logger): FieldKeyLoader {
   let loading: Promise<LoadedFieldKeys> | undefined;
   return {
     load: () =>
@@ -21,6 +21,7 @@ export function fieldKeyLoader(config: Pick<HostConfig, 'encryptionPassword' | '
         password: config.encryptionPassword,
         previousPassword: config.encryptionPasswordPrevious,
         dataDir: config.dataDir,
+        salt: config.encryptionSalt,
         warn: (message) => logger.warn({}, message),
       }).catch((error: unknown) => {
         loading = undefined;

@@ -19,6 +19,22 @@ async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
 const noWarn = (message: string) => assert.fail(`unexpected warning: ${message}`);
 const mode = async (file: string) => (await stat(file)).mode & 0o777;
 
+test('with ENCRYPTION_SALT, processes with data folders of their own derive the same key; a folder kept under another salt is refused', async () => {
+  await withDir(async (dir) => {
+    const salt = '00112233445566778899aabbccddeeff';
+    const one = await loadFieldCipher({ password: PASSWORD, dataDir: path.join(dir, 'one'), salt, warn: noWarn });
+    const two = await loadFieldCipher({ password: PASSWORD, dataDir: path.join(dir, 'two'), salt, warn: noWarn });
+    assert.equal(two.decrypt(one.encrypt('"hello"', 'greeting'), 'greeting'), '"hello"');
+    const own = await loadFieldCipher({ password: PASSWORD, dataDir: path.join(dir, 'three'), warn: noWarn });
+    assert.throws(() => own.decrypt(one.encrypt('"hello"', 'greeting'), 'greeting'), 'without the salt, another instance cannot read it');
+    await assert.rejects(loadFieldCipher({ password: PASSWORD, dataDir: path.join(dir, 'three'), salt, warn: noWarn }), (error: Error) => {
+      assert.ok(error instanceof FieldKeyError);
+      assert.match(error.message, /ENCRYPTION_SALT differs from the salt this data folder/);
+      return true;
+    });
+  });
+});
+
 test('the salt is created once, private, and reused: a second load reads what the first wrote', async () => {
   await withDir(async (dir) => {
     const dataDir = path.join(dir, 'nested', 'data');

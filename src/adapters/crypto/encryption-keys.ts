@@ -41,6 +41,12 @@ export interface FieldCipherOptions {
   previousPassword?: string | undefined;
   /** Where the salt, generated key and verifier are kept (created if missing). */
   dataDir: string;
+  /**
+   * ENCRYPTION_SALT (32 hex digits): the salt to derive keys with, instead of the one kept in
+   * `dataDir`. Processes that share data but not a data folder (function instances) need the
+   * same salt to derive the same key.
+   */
+  salt?: string | undefined;
   /** Receives the warning given when no password is set. */
   warn(message: string): void;
 }
@@ -119,6 +125,17 @@ export interface LoadedFieldKeys {
   rotation: KeyRotation | undefined;
 }
 
+/** The given salt (kept in `dataDir` too, and refused when that holds another), or the one `dataDir` keeps. */
+async function saltOf(dataDir: string, given: string | undefined): Promise<string> {
+  const file = path.join(dataDir, SALT_FILE);
+  if (!isSet(given)) return readOrCreate(file, 16, () => randomBytes(16).toString('hex'));
+  const kept = await readOrCreate(file, 16, () => given.toLowerCase());
+  if (kept !== given.toLowerCase()) {
+    throw new FieldKeyError(`ENCRYPTION_SALT differs from the salt this data folder's records were encrypted with (${file}): set ENCRYPTION_SALT to that file's content`);
+  }
+  return kept;
+}
+
 function isSet(value: string | undefined): value is string {
   return value !== undefined && value !== '';
 }
@@ -168,7 +185,7 @@ export async function loadFieldKeys(options: FieldCipherOptions): Promise<Loaded
   }
   await mkdir(dataDir, { recursive: true });
 
-  const salt = Buffer.from(await readOrCreate(path.join(dataDir, SALT_FILE), 16, () => randomBytes(16).toString('hex')), 'hex');
+  const salt = Buffer.from(await saltOf(dataDir, options.salt), 'hex');
 
   let password: string;
   const keyFile = path.join(dataDir, KEY_FILE);

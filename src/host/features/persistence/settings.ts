@@ -12,6 +12,8 @@ export interface PersistenceSettings {
   mongodbDatabase: string;
   /** Password the key of sensitive fields is derived from (ENCRYPTION_PWD or ENCRYPTION_PWD_FILE); without it a generated key in DATA_DIR is used. */
   encryptionPassword: string | undefined;
+  /** ENCRYPTION_SALT: 32 hex digits every process sharing the data derives the key with (functions); else the salt kept in DATA_DIR. */
+  encryptionSalt: string | undefined;
   /** The password the data was encrypted with before ENCRYPTION_PWD (ENCRYPTION_PWD_PREVIOUS or its _FILE), while it is re-encrypted. */
   encryptionPasswordPrevious: string | undefined;
   /** Records the re-encryption goes through per second at most, while a key rotates. */
@@ -37,6 +39,10 @@ export function readPersistenceSettings(env: Env, cwd: string): PersistenceSetti
   if (encryptionPasswordPrevious !== undefined && encryptionPassword === undefined) {
     throw new ConfigError('ENCRYPTION_PWD_PREVIOUS', 'is set without ENCRYPTION_PWD: a key rotates to a password; set ENCRYPTION_PWD (or ENCRYPTION_PWD_FILE) to the new one');
   }
+  const encryptionSalt = text(env, 'ENCRYPTION_SALT', '') || undefined;
+  if (encryptionSalt !== undefined && !/^[0-9a-fA-F]{32}$/.test(encryptionSalt)) {
+    throw new ConfigError('ENCRYPTION_SALT', 'must be 32 hexadecimal digits (16 bytes), e.g. from `openssl rand -hex 16`');
+  }
   return {
     defaultDatasource,
     dataDir: path.resolve(cwd, text(env, 'DATA_DIR', 'data')),
@@ -44,6 +50,7 @@ export function readPersistenceSettings(env: Env, cwd: string): PersistenceSetti
     mongodbDatabase: text(env, 'MONGODB_DATABASE', 'microlib'),
     encryptionPassword,
     encryptionPasswordPrevious,
+    encryptionSalt,
     reencryptPerSecond: integer(env, 'ENCRYPTION_REENCRYPT_PER_SECOND', 500, 1, 100_000),
     readyRequiresDatasources: flag(env, 'READY_REQUIRES_DATASOURCES'),
     fileAcceptDataLoss: flag(env, 'FILE_ACCEPT_DATA_LOSS'),
