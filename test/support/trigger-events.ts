@@ -75,6 +75,28 @@ export function kafkaEvent(topic: string, messages: Message[], source: 'aws:kafk
   };
 }
 
+/** A Kinesis stream's records; `message.id` is the sequence number (attributes are not carried: Kinesis has none). */
+export function kinesisEvent(stream: string, messages: Message[]): Record<string, unknown> {
+  return {
+    Records: messages.map((message) => ({
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: 'parcels',
+        sequenceNumber: message.id,
+        data: Buffer.from(message.body).toString('base64'),
+        approximateArrivalTimestamp: 1764950400.5,
+      },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `shardId-000000000000:${message.id}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: `arn:aws:iam::${ACCOUNT}:role/lambda-role`,
+      awsRegion: REGION,
+      eventSourceARN: `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${stream}`,
+    })),
+  };
+}
+
 /** A Pub/Sub message as the HTTP request Eventarc sends a CloudEvent function (binary content mode). */
 export function pubsubCloudEventRequest(project: string, topic: string, message: Message): { headers: Record<string, string>; body: string } {
   return {

@@ -19,7 +19,7 @@ import type { TriggerMessage } from './messages.js';
 
 /** A trigger's messages and how its failures are answered. */
 export interface TriggerBatch {
-  /** The event source, for logs: `aws:sqs`, `aws:sns`, `aws:kafka`, `SelfManagedKafka`, `google:pubsub`. */
+  /** The event source, for logs: `aws:sqs`, `aws:sns`, `aws:kinesis`, `aws:kafka`, `SelfManagedKafka`, `google:pubsub`. */
   source: string;
   messages: TriggerMessage[];
   /** `items`: answer `{ batchItemFailures }` (SQS); `invocation`: throw, so the platform retries the batch. */
@@ -53,7 +53,7 @@ function isoOfMillis(value: unknown): string | undefined {
   return Number.isFinite(millis) && millis > 0 ? new Date(millis).toISOString() : undefined;
 }
 
-/** The messages of an SQS, SNS or Kafka trigger's event; undefined for any other event. */
+/** The messages of an SQS, SNS, Kinesis or Kafka trigger's event; undefined for any other event. */
 export function detectTrigger(event: unknown): TriggerBatch | undefined {
   if (!isObject(event)) return undefined;
   const source = event['eventSource'];
@@ -61,6 +61,7 @@ export function detectTrigger(event: unknown): TriggerBatch | undefined {
   const records = event['Records'];
   if (!Array.isArray(records) || records.length === 0 || !records.every(isObject)) return undefined;
   if (records.every((record) => record['eventSource'] === 'aws:sqs')) return sqsBatch(records);
+  if (records.every((record) => record['eventSource'] === 'aws:kinesis' && isObject(record['kinesis']))) return kinesisBatch(records);
   if (records.every((record) => record['EventSource'] === 'aws:sns' && isObject(record['Sns']))) {
     return { source: 'aws:sns', messages: records.map((record) => snsMessage(record['Sns'] as Fields)), failures: 'invocation', ordered: false };
   }
@@ -111,6 +112,29 @@ function snsMessage(sns: Fields): TriggerMessage {
     if (stringValue !== undefined) attributes[name] = stringValue;
   }
   return { id: text(sns['MessageId']) ?? '', channel: arnName(sns['TopicArn']), body: text(sns['Message']), attributes, at: text(sns['Timestamp']) };
+}
+
+/**
+ * A Kinesis stream's records: base64 data, in the shard's order. A failed record is
+ * named by its sequence number in `batchItemFailures` (with ReportBatchItemFailures,
+ * Lambda resumes the shard from the first one named). Kinesis records carry no
+ * attributes: the event is named by its body when that is a microlib event, else by
+ * the stream.
+ */
+function kinesisBatch(records: Fields[]): TriggerBatch {
+  const messages = records.map((record): TriggerMessage => {
+    const kinesis = record['kinesis'] as Fields;
+    const data = text(kinesis['data']);
+    const seconds = Number(kinesis['approximateArrivalTimestamp']);
+    return {
+      id: text(kinesis['sequenceNumber']) ?? '',
+      channel: arnName(record['eventSourceARN']).replace(/^stream\//, ''),
+      body: data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8'),
+      attributes: {},
+      at: Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1_000).toISOString() : undefined,
+    };
+  });
+  return { source: 'aws:kinesis', messages, failures: 'items', ordered: true, skipUnreadable: true };
 }
 
 function kafkaBatch(source: string, partitions: Fields): TriggerBatch {
