@@ -170,7 +170,7 @@ describe('trigger messages through the Lambda handler', () => {
   it('still refuses events of no known trigger with UnsupportedEventError', async () => {
     await assert.rejects(handler({ Records: [{ eventSource: 'aws:dynamodb', dynamodb: {} }] }, lambdaContext()), (error: Error) => {
       assert.ok(error instanceof UnsupportedEventError);
-      assert.match(error.message, /SQS or SNS Records.*got an object with Records/);
+      assert.match(error.message, /SQS, SNS or Kinesis Records.*got an object with Records/);
       return true;
     });
   });
