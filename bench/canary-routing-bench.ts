@@ -12,7 +12,6 @@
 import { spawnSync } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
 import { appendFile, cp } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { exampleRemoteDist, makeWorkDir, removeDir, startHost, type HostProcess } from '../test/support/host-process.js';
 import { onCleanup } from './cleanup.js';
@@ -25,6 +24,7 @@ import type { CanaryEntry, EndpointSplit, ServedModel } from '../src/catalog/cat
 import { chooseSide } from '../src/adapters/http/version-choice.js';
 import { VersionTally } from '../src/domain/resilience/version-tally.js';
 import { writeIdsFile } from './wrk-scripts.js';
+import { freePort } from '../test/support/free-port.js';
 
 /** Bounded: records seeded before the reads. */
 const RECORDS = 1_000;
@@ -49,14 +49,6 @@ export interface CanaryRoutingFigures {
   /** The routing work alone, in this process: choosing the version and counting the outcome, ns per request. */
   decisionNs: number;
   errors: number;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

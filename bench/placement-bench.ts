@@ -7,7 +7,6 @@
  * core. Rounds alternate direct and forwarded; each figure is the median round.
  */
 import { spawnSync } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { exampleRemoteDist, makeWorkDir, removeDir, startHost, type HostProcess } from '../test/support/host-process.js';
 import { onCleanup } from './cleanup.js';
@@ -15,6 +14,7 @@ import type { BenchConfig } from './config.js';
 import { customerBody } from './customers-api.js';
 import { errorCount, runWrk, type WrkResult } from './wrk.js';
 import { writeIdsFile, type WrkScripts } from './wrk-scripts.js';
+import { freePort } from '../test/support/free-port.js';
 
 /** Bounded: records seeded, and the connections of the latency runs. */
 const RECORDS = 1_000;
@@ -30,14 +30,6 @@ export interface PlacementFigures {
   records: number;
   runs: PlacementRun[];
   errors: number;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function pin(host: HostProcess, cpu: number): void {

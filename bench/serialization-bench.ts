@@ -7,7 +7,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { encode } from '@msgpack/msgpack';
 import { exampleRemoteDist, makeWorkDir, removeDir, startHost, type HostProcess } from '../test/support/host-process.js';
@@ -16,6 +15,7 @@ import type { BenchConfig } from './config.js';
 import { COLLECTION_PATH, customerBody, POST_BODY } from './customers-api.js';
 import { errorCount, runWrk, type WrkResult } from './wrk.js';
 import { RESULT_MARKER, writeIdsFile } from './wrk-scripts.js';
+import { freePort } from '../test/support/free-port.js';
 
 /** Bounded: records seeded before the reads. */
 const RECORDS = 1_000;
@@ -75,14 +75,6 @@ wrk.body = ${body}
 wrk.headers["Content-Type"] = "${format === 'json' ? 'application/json' : MSGPACK}"
 ${format === 'msgpack' ? `wrk.headers["Accept"] = "${MSGPACK}"` : ''}
 ${DONE}`;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function median(results: WrkResult[]): WrkResult {

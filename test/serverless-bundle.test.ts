@@ -15,21 +15,13 @@ import { createLambdaHandler } from '../src/serverless/index.js';
 import { writeBundle, BundleError } from '../src/serverless/bundle.js';
 import { exampleRemoteDist, repoRoot } from './support/host-process.js';
 import { startStaticServer } from './support/static-server.js';
+import { eventFor } from './support/aws-events.js';
 
 const run = promisify(execFile);
 const CLI = path.join(repoRoot, 'dist/src/cli/microlib.js');
 
-function v2Get(url: string) {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: url,
-    rawQueryString: '',
-    headers: { host: 'fn.example' },
-    requestContext: { stage: '$default', requestId: 'r1', http: { method: 'GET', path: url, sourceIp: '127.0.0.1' } },
-    isBase64Encoded: false,
-  };
-}
+/** A GET as an HTTP API (payload 2.0) sends it. */
+const v2Get = (path: string) => eventFor('http-v2', { path });
 
 test('a function started from a bundle serves the bundled version with its source unreachable', async (t) => {
   const work = await mkdtemp(path.join(os.tmpdir(), 'microlib-bundle-test-'));

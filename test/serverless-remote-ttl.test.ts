@@ -13,20 +13,12 @@ import { createLambdaHandler } from '../src/serverless/index.js';
 import { exampleBuild } from './support/example-builds.js';
 import { functionEnv } from './support/function-env.js';
 import { startStaticServer } from './support/static-server.js';
+import { eventFor } from './support/aws-events.js';
 
 const SWAP_WAIT_MS = 15_000;
 
-function v2Get(url: string) {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: url,
-    rawQueryString: '',
-    headers: { host: 'fn.example' },
-    requestContext: { stage: '$default', requestId: 'r1', http: { method: 'GET', path: url, sourceIp: '127.0.0.1' } },
-    isBase64Encoded: false,
-  };
-}
+/** A GET as an HTTP API (payload 2.0) sends it. */
+const v2Get = (path: string) => eventFor('http-v2', { path });
 
 /** The example build stamping `build: n`; its entry file changes too, as a real rebuild's would (the http source's version hashes it and the manifest). */
 async function writeBuild(dir: string, n: number): Promise<void> {

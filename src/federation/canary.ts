@@ -27,20 +27,6 @@ import { UnknownVersionError } from './rollback.js';
 import { createSource } from './sources/source-registry.js';
 import type { Source } from './sources/source.js';
 
-export {
-  CanaryConflictError,
-  CanaryInputError,
-  type CanaryActivation,
-  type CanaryChange,
-  type CanaryChangeEvent,
-  type CanaryDeps,
-  type CanaryOrder,
-  type CanaryReport,
-  type CanaryStore,
-  type RolloutExpectation,
-  type RolloutVerdict,
-} from './canary-contract.js';
-
 export class Canaries {
   private readonly moves: CanaryMoves;
   private readonly persistence: CanaryPersistence;

@@ -16,8 +16,8 @@ import { ReloadQueue } from './reload-queue.js';
 import { initialRemoteState, type ReloadRequest, type ReloadResult, type RemoteState } from './remote-state.js';
 import { rollbackVersion } from './rollback.js';
 import { createSource, type SourceSettings } from './sources/source-registry.js';
+import { Canaries } from './canary.js';
 import {
-  Canaries,
   CanaryConflictError,
   type CanaryActivation,
   type CanaryChange,
@@ -27,7 +27,7 @@ import {
   type CanaryStore,
   type RolloutExpectation,
   type RolloutVerdict,
-} from './canary.js';
+} from './canary-contract.js';
 import type { CanaryLaunch } from './reload-pipeline.js';
 import type { CanarySplit, SavedCanary } from './canary-state.js';
 
@@ -45,7 +45,7 @@ export {
   type CanaryStore,
   type RolloutExpectation,
   type RolloutVerdict,
-} from './canary.js';
+} from './canary-contract.js';
 export type { CanarySplit, CanaryState, SavedCanary, StickyKey } from './canary-state.js';
 export type { CanaryRecord, LastCanaryOutcome } from './canary-record.js';
 

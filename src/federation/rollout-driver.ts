@@ -12,7 +12,7 @@
  */
 import { judgeStep } from '../domain/resilience/rollout-analysis.js';
 import { summariseTally, tallySince, tallySum } from '../domain/resilience/version-tally.js';
-import type { CanaryReport, RolloutExpectation, RolloutVerdict } from './canary.js';
+import type { CanaryReport, RolloutExpectation, RolloutVerdict } from './canary-contract.js';
 import type { PeerTallies } from './peer-tallies.js';
 import type { RemoteState } from './remote-state.js';
 import type { DeploymentLogger } from './reload-pipeline.js';
