@@ -1,15 +1,18 @@
 /**
- * One cold start of the Lambda handler, in a process of its own (run by
- * serverless-bench.ts): load microlib/serverless, make the handler, answer one
- * HTTP API v2 event, and print when that happened (ms since this process
- * started), then the process's memory once idle (two JSON lines). Reads its remotes and datasource
- * from the environment, like a deployed function.
+ * One cold start of a function (run by serverless-section.ts), in a process of
+ * its own started in a folder `microlib bundle` wrote: import its `index.mjs`
+ * (the bundled host) as Lambda would, answer one HTTP API v2 event, and print
+ * when that happened (ms since this process started), then the process's memory
+ * once idle (two JSON lines). Reads its settings from the environment, like a
+ * deployed function.
  */
-import { createLambdaHandler } from '../src/serverless/index.js';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const IDLE_WAIT_MS = 1_000;
 
-const handler = createLambdaHandler();
+type Handler = ((event: unknown, context: unknown) => Promise<unknown>) & { stop(): Promise<void> };
+const { handler } = (await import(pathToFileURL(path.join(process.cwd(), 'index.mjs')).href)) as { handler: Handler };
 const event = {
   version: '2.0',
   routeKey: '$default',

@@ -2,10 +2,11 @@
  * Figures of the host as a Lambda function (microlib/serverless): a section of
  * `npm run bench`, or alone with `node dist/bench/serverless-bench.js`.
  *
- * - Cold start: a new process loads the handler and answers its first event
- *   (HTTP API v2, GET /customers?limit=1, example remote from a local folder,
- *   memory datasource), measured from the spawn (parent's clock) and from the
- *   child's own process start; the idle process's memory after it.
+ * - Cold start: a folder written by `microlib bundle` (example remote, its
+ *   snapshot inside), then a new process started in it imports its `index.mjs`
+ *   (the bundled host) and answers its first event (HTTP API v2, GET
+ *   /customers?limit=1, memory datasource), measured from the spawn (parent's
+ *   clock) and from the child's own process start; the idle process's memory after it.
  * - Warm overhead: per invocation, the handler (event → request, the deadline,
  *   answer → result) against `host.inject` of the same request, in one process,
  *   alternating in rounds. Bounded in count and time; nothing leaves 127.0.0.1.
@@ -15,6 +16,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createLambdaHandler } from '../src/serverless/index.js';
+import { writeBundle } from '../src/serverless/bundle.js';
 import { benchDist, exampleRemoteDist } from './paths.js';
 
 const COLD_TRIALS = 5;
@@ -36,30 +38,44 @@ interface ColdStart {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-async function functionFolder(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'microlib-serverless-bench-'));
-  await writeFile(path.join(dir, 'remoteEntries.js'), `export default ${JSON.stringify([{ name: 'orderService', kind: 'local', path: exampleRemoteDist }])};\n`);
-  return dir;
+/** A deployable folder, as a user makes one: `microlib bundle` over the example remote. */
+async function functionFolder(dir: string): Promise<string> {
+  const entries = path.join(dir, 'entries.js');
+  await writeFile(entries, `export default ${JSON.stringify([{ name: 'orderService', kind: 'local', path: exampleRemoteDist }])};\n`);
+  const bundle = path.join(dir, 'bundle');
+  await writeBundle(bundle, { cwd: dir, env: { REMOTE_ENTRIES: entries, REMOTE_CACHE_DIR: path.join(dir, 'bundler-cache'), DATA_DIR: path.join(dir, 'bundler-data') } });
+  return bundle;
 }
 
-function functionEnv(dir: string, isolation: string): Record<string, string> {
+/** The function's settings; `state` is its writable temp dir (empty on a cold start, as a new instance's is). */
+function functionEnv(state: string, isolation: string): Record<string, string> {
   return {
-    REMOTE_ENTRIES: path.join(dir, 'remoteEntries.js'),
-    DATA_DIR: path.join(dir, 'data'),
-    REMOTE_CACHE_DIR: path.join(dir, 'cache'),
+    REMOTE_ENTRIES: 'remoteEntries.js',
+    DATA_DIR: path.join(state, 'data'),
+    REMOTE_CACHE_DIR: path.join(state, 'cache'),
     DATASOURCE_ADAPTER: 'memory',
-    // As docs/serverless.md asks of a function (the example has sensitive fields); a bench value, not a secret.
+    // As docs/serverless.md asks of a function (the example has sensitive fields); bench values, not secrets.
     ENCRYPTION_PWD: 'serverless-bench-password',
+    ENCRYPTION_SALT: '5e1f0b2c9a8d7e6f5a4b3c2d1e0f9a8b',
     REMOTE_ISOLATION: isolation,
     LOG_LEVEL: 'warn',
   };
 }
 
 async function coldStart(dir: string, isolation: string): Promise<ColdStart> {
+  const state = await mkdtemp(path.join(os.tmpdir(), 'microlib-cold-state-'));
+  try {
+    return await coldStartIn(dir, state, isolation);
+  } finally {
+    await rm(state, { recursive: true, force: true });
+  }
+}
+
+async function coldStartIn(dir: string, state: string, isolation: string): Promise<ColdStart> {
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, ['--expose-gc', path.join(benchDist, 'serverless-cold-child.js')], {
     cwd: dir,
-    env: { PATH: process.env['PATH'] ?? '', ...functionEnv(dir, isolation) },
+    env: { PATH: process.env['PATH'] ?? '', ...functionEnv(state, isolation) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -90,7 +106,7 @@ interface WarmFigures {
 }
 
 async function warmOverhead(dir: string): Promise<WarmFigures> {
-  const handler = createLambdaHandler({ env: functionEnv(dir, 'thread'), cwd: dir });
+  const handler = createLambdaHandler({ env: functionEnv(path.join(dir, '..', 'warm-state'), 'thread'), cwd: dir });
   try {
     const host = await handler.host();
     const created = await host.inject({ method: 'POST', url: '/microlib/api/models/customers', body: { firstName: 'Warm', lastName: 'Bench', email: 'warm@example.com' } });
@@ -141,8 +157,10 @@ export const COLD_START_TARGET_MS = 500;
 const coldMedian = (f: ServerlessFigures, isolation: string) => median(f.cold.filter((t) => t.isolation === isolation).map((t) => t.processToAnswerMs));
 
 export async function measureServerless(log: (line: string) => void): Promise<ServerlessFigures> {
-  const dir = await functionFolder();
+  const work = await mkdtemp(path.join(os.tmpdir(), 'microlib-serverless-bench-'));
   try {
+    const dir = await functionFolder(work);
+    log(`  bundle written: ${dir}`);
     const cold: ColdStart[] = [];
     for (const isolation of ['thread', 'none']) {
       for (let trial = 0; trial < COLD_TRIALS; trial++) cold.push(await coldStart(dir, isolation));
@@ -152,7 +170,7 @@ export async function measureServerless(log: (line: string) => void): Promise<Se
     log(`  warm overhead: ${warm.calls} calls`);
     return { cold, warm };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
   }
 }
 
@@ -170,7 +188,7 @@ export function renderServerlessSection(f: ServerlessFigures): string {
   return [
     '## Serverless (Lambda handler)',
     '',
-    `Cold start: a new process loads \`microlib/serverless\` and answers one HTTP API v2 event (GET /customers?limit=1; example remote from a local folder, memory datasource, ENCRYPTION_PWD set). Median of ${COLD_TRIALS}; memory of the idle process 1 s after the answer.`,
+    `Cold start: a new process, started in a folder written by \`microlib bundle\` (example remote), imports its \`index.mjs\` (the bundled host) and answers one HTTP API v2 event (GET /customers?limit=1; memory datasource, ENCRYPTION_PWD and ENCRYPTION_SALT set). Median of ${COLD_TRIALS}; memory of the idle process 1 s after the answer.`,
     '',
     '| REMOTE_ISOLATION | process start → first answer (ms) | spawn → first answer (ms) | idle RSS (MB) | idle heap used (MB) |',
     '|---|---|---|---|---|',

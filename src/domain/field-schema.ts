@@ -121,6 +121,16 @@ function sharedAjv(): Ajv {
 }
 const COMPILED_MAX = 256;
 
+/**
+ * Readies the shared compiler: before its first schema, Ajv compiles the JSON
+ * Schema meta-schema (tens of ms). A host with time to spare, e.g. a function's
+ * cold start waiting for a remote's worker thread, calls this then, so compiling
+ * the models' schemas does not pay it.
+ */
+export function prepareSchemaCompiler(): void {
+  sharedAjv().validateSchema({ type: 'object' });
+}
+
 function validatorsFor(fields: Record<string, FieldSpec>, additional: boolean): Validators {
   const createSchema = objectSchema(fields, false, additional);
   // A client may choose the id on create; it is checked before the schema runs.

@@ -114,6 +114,15 @@ export class Model {
   /** onUpdate and validate get the record before the write, as in the original MicroLib (see HookSemantics). */
   private readonly originalHooks: boolean;
 
+  /**
+   * Compiles the spec's field schema ahead of construction (compiled schemas are
+   * shared by their text), so a host can compile while it waits for something
+   * else, e.g. the field key's scrypt on the thread pool. Throws as construction would.
+   */
+  static precompile(spec: ModelSpecification): void {
+    compileFieldSchema(spec.fields, spec.additionalFields === true, spec.access?.owner === true);
+  }
+
   constructor(
     readonly spec: ModelSpecification,
     readonly identity: ModelIdentity,

@@ -135,7 +135,11 @@ export function createActivator({ config, fieldKeys, placement, portOverrides, b
     });
     const specs = allSpecs.filter((spec) => !placement.elsewhere(spec.modelName));
     const portDefaults = { timeoutMs: config.portTimeoutMs };
-    const cipher = specs.some((spec) => Object.values(spec.fields ?? {}).some((field) => field.sensitive)) ? (await fieldKeys.load()).cipher : undefined;
+    const keys = specs.some((spec) => Object.values(spec.fields ?? {}).some((field) => field.sensitive)) ? fieldKeys.load() : undefined;
+    // Schemas compile (tens of ms on a cold start) while scrypt derives the key on the thread pool, not after it.
+    keys?.catch(() => undefined);
+    for (const spec of specs) Model.precompile(spec);
+    const cipher = keys ? (await keys).cipher : undefined;
     const models = specs.map(
       (spec) =>
         new Model(spec, { remote, version: loaded.version }, { events: forModel(broker, spec.modelName, owner) }, {

@@ -110,7 +110,7 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
     void fieldKeys.load().catch(() => undefined);
   }
   const activator = createActivator({ config, fieldKeys, placement, portOverrides: normalisePortOverrides(portsConfig), broker, flows: flows.flows, datasources: persistence.datasources, catalog, logger });
-  const federation = federationFeature({ settings: config, entries, activator, broker, metrics, logger, cluster, startVersions: hostOptions.startVersions, afterLoad: () => logPlacement() });
+  const federation = federationFeature({ settings: config, entries, activator, broker, metrics, logger, cluster, startVersions: hostOptions.startVersions, afterLoad: () => logPlacement(), prestartWorkers: hostOptions.runsAsFunction === true });
   const reencryption = reencryptionFeature({
     settings: config,
     fieldKeys,

@@ -13,12 +13,12 @@
  */
 import { cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readRemoteEntries } from '../config/remote-entries.js';
 import { readConfig } from '../host/host-config.js';
 import { IsolatingRuntime } from '../federation/isolation/isolating-runtime.js';
 import { loadRemote } from '../federation/remote-loader.js';
 import { SnapshotCache } from '../federation/snapshot-cache.js';
+import { MODULES_ROOT, PACKAGE_ROOT } from '../federation/isolation/host-package.js';
 import { createSource } from '../federation/sources/source-registry.js';
 
 import { BUNDLE_MANIFEST, BUNDLE_REMOTES, type BundleManifest } from './bundle-layout.js';
@@ -33,9 +33,6 @@ export interface BundleOptions {
 }
 
 export class BundleError extends Error {}
-
-/** This package's root (dist/src/serverless/bundle.js is three levels down). */
-const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export async function writeBundle(dir: string, options: BundleOptions = {}): Promise<BundleManifest> {
   const cwd = options.cwd ?? process.cwd();
@@ -80,20 +77,37 @@ export async function writeBundle(dir: string, options: BundleOptions = {}): Pro
     const copied = await copyHostPackage(path.join(target, 'node_modules'));
     log(`node_modules: microlib and ${copied} production dependencies`);
   }
+  // The bundled host when it was copied (a few files: a cold start reads ~20 modules, not ~500), else the package's.
+  const hostModule = options.withModules !== false && (await exists(path.join(target, 'node_modules', 'microlib', BUNDLED_HOST))) ? `./node_modules/microlib/${BUNDLED_HOST}` : 'microlib/serverless';
   await writeFile(
     path.join(target, 'index.mjs'),
-    `// Handlers of this bundle: AWS Lambda \`index.handler\`; any (req, res) runtime \`microlib\`.\nimport { createLambdaHandler, createNodeHandler } from 'microlib/serverless';\nexport const handler = createLambdaHandler();\nexport const microlib = createNodeHandler();\n`,
+    `// Handlers of this bundle: AWS Lambda \`index.handler\`; any (req, res) runtime \`microlib\`.\nimport { createLambdaHandler, createNodeHandler } from '${hostModule}';\nexport const handler = createLambdaHandler();\nexport const microlib = createNodeHandler();\n`,
   );
   return manifest;
 }
 
-/** Copies this package (dist/src, package.json) and the closure of its `dependencies` into `modulesDir`; returns how many packages besides it. */
+/** What `npm run build:function` writes: `microlib/serverless` bundled into a few files (scripts/build-function.mjs). */
+const BUNDLED_HOST = 'dist/bundled/src/function/serverless.js';
+
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
+
+/** Parts of this package copied when present: the bundled host, and the pages the admin routes serve. */
+const OPTIONAL_PARTS = [path.join('dist', 'bundled'), path.join('dist', 'dashboard'), 'public'];
+
+/** Copies this package (dist/src, the parts above, package.json) and the closure of its `dependencies` into `modulesDir`; returns how many packages besides it. */
 async function copyHostPackage(modulesDir: string): Promise<number> {
   await rm(modulesDir, { recursive: true, force: true });
   const own = path.join(modulesDir, 'microlib');
   await mkdir(own, { recursive: true });
   await cp(path.join(PACKAGE_ROOT, 'package.json'), path.join(own, 'package.json'));
   await cp(path.join(PACKAGE_ROOT, 'dist', 'src'), path.join(own, 'dist', 'src'), { recursive: true, filter: (file) => !/\.test\.(js|d\.ts|js\.map)$/.test(file) });
+  for (const part of OPTIONAL_PARTS) {
+    if (await exists(path.join(PACKAGE_ROOT, part))) await cp(path.join(PACKAGE_ROOT, part), path.join(own, part), { recursive: true });
+  }
   const copied = new Set<string>();
   const queue: Array<{ name: string; from: string }> = (await dependenciesOf(PACKAGE_ROOT)).map((name) => ({ name, from: PACKAGE_ROOT }));
   while (queue.length > 0) {
@@ -102,7 +116,7 @@ async function copyHostPackage(modulesDir: string): Promise<number> {
     if (!found || copied.has(found)) continue;
     copied.add(found);
     // Where node would find it from microlib: hoisted ones at the top, nested ones under their parent.
-    const relative = path.relative(path.join(PACKAGE_ROOT, 'node_modules'), found);
+    const relative = path.relative(MODULES_ROOT, found);
     await cp(found, path.join(modulesDir, relative), { recursive: true, dereference: true });
     for (const dependency of await dependenciesOf(found)) queue.push({ name: dependency, from: found });
   }
@@ -114,12 +128,11 @@ async function dependenciesOf(packageDir: string): Promise<string[]> {
   return [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.optionalDependencies ?? {})];
 }
 
-/** Node's lookup: `node_modules/<name>` in the folder, then in each parent up to the package root's. */
+/** Node's lookup: `node_modules/<name>` in the folder, then in each parent up to {@link MODULES_ROOT}. */
 async function findPackage(name: string, from: string): Promise<string | undefined> {
-  const top = path.join(PACKAGE_ROOT, 'node_modules');
-  for (let dir = from; ; dir = path.dirname(dir)) {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'node_modules', name);
-    if (await stat(path.join(candidate, 'package.json')).catch(() => undefined)) return candidate;
-    if (path.join(dir, 'node_modules') === top || dir === path.dirname(dir)) return undefined;
+    if (await exists(path.join(candidate, 'package.json'))) return candidate;
+    if (path.join(dir, 'node_modules') === MODULES_ROOT || dir === path.dirname(dir)) return undefined;
   }
 }

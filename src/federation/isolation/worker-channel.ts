@@ -13,6 +13,8 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { prepareSchemaCompiler } from '../../domain/field-schema.js';
+import { MODULES_ROOT, PACKAGE_ROOT } from './host-package.js';
 import type { FromWorker, ToWorker, WorkerInit } from './wire.js';
 import type { Batch } from './outbox.js';
 
@@ -42,16 +44,14 @@ export interface ChannelOptions {
   writePaths?: readonly string[];
 }
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const WORKER_SCRIPT = path.join(here, 'remote-worker.js');
-/** The project folder (dist/src/federation/isolation is four below it). */
-const HOST_ROOT = path.resolve(here, '../../../..');
+/** Beside this module, compiled or bundled (scripts/build-function.mjs names it so). */
+const WORKER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'remote-worker.js');
 /**
- * What a child process must read to run the worker script: the compiled host,
- * its packages and package.json (the module type). Not the project folder as a
- * whole: DATA_DIR and the snapshot cache may sit in it.
+ * What a child process must read to run the worker script: the host's code
+ * (dist/), its packages and package.json (the module type). Not the project
+ * folder as a whole: DATA_DIR and the snapshot cache may sit in it.
  */
-const HOST_CODE = [path.resolve(here, '../../..'), path.join(HOST_ROOT, 'node_modules'), path.join(HOST_ROOT, 'package.json')].map((p) => realpathOr(p));
+const HOST_CODE = [path.join(PACKAGE_ROOT, 'dist'), MODULES_ROOT, path.join(PACKAGE_ROOT, 'package.json')].map((p) => realpathOr(p));
 
 function realpathOr(file: string): string {
   try {
@@ -79,16 +79,19 @@ const spares = new Map<string, Worker>();
 const spareKey = (options: Pick<ChannelOptions, 'env' | 'memoryMb'>) => JSON.stringify([options.memoryMb, Object.entries(options.env).sort()]);
 
 function startThread(options: Pick<ChannelOptions, 'env' | 'memoryMb'>, init?: WorkerInit): Worker {
-  return new Worker(WORKER_SCRIPT, {
+  const worker = new Worker(WORKER_SCRIPT, {
     // Without init the thread imports what it needs and waits for an `init` message.
     workerData: init ?? null,
     env: options.env,
     resourceLimits: { maxOldGenerationSizeMb: options.memoryMb },
   });
+  // This thread now waits ~100 ms for that one to start: the schema compiler the models' activation needs readies itself meanwhile.
+  setImmediate(prepareSchemaCompiler);
+  return worker;
 }
 
-/** Starts a spare thread of this kind, if none waits yet (after a load, so it does not slow that load). */
-export function prepareSpare(options: ChannelOptions): void {
+/** Starts a spare thread of this kind, if none waits yet (after a load, so it does not slow that load; or ahead of a function's first load). */
+export function prepareSpare(options: Pick<ChannelOptions, 'kind' | 'env' | 'memoryMb'>): void {
   if (options.kind !== 'thread') return;
   const key = spareKey(options);
   if (spares.has(key)) return;
