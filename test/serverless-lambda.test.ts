@@ -168,7 +168,7 @@ describe('the Lambda handler over the example remote', () => {
   });
 
   it('fails an invocation whose event is no HTTP request nor a known trigger, naming what it expected', async () => {
-    await assert.rejects(handler({ Records: [{ eventSource: 'aws:dynamodb', dynamodb: {} }] }, lambdaContext()), (error: Error) => {
+    await assert.rejects(handler({ Records: [{ eventSource: 'aws:s3', s3: {} }] }, lambdaContext()), (error: Error) => {
       assert.ok(error instanceof UnsupportedEventError);
       assert.match(error.message, /expected an API Gateway REST .* got an object with Records/);
       return true;

@@ -5,39 +5,15 @@
 // and Pub/Sub: the invocation fails).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLambdaHandler, TriggerDeliveryError, UnsupportedEventError, type LambdaHandler } from '../src/serverless/index.js';
-import { localModelsRemote } from './support/fixture-remotes.js';
 import { functionEnv, type FunctionEnv } from './support/function-env.js';
 import { lambdaContext } from './support/aws-events.js';
 import { serverlessImport, startFramework } from './support/functions-framework.js';
 import { kafkaEvent, kinesisEvent, pubsubCloudEventRequest, snsEnvelope, snsEvent, sqsEvent } from './support/trigger-events.js';
 import { until } from './support/until.js';
-
-interface Seen {
-  eventName: string;
-  id: string;
-  modelName?: string;
-  data: { parcel?: string };
-}
-
-/** A remote whose `shipment` model's eventHandler writes every event it hears to `seenFile` (and throws on `explode`). */
-async function shipmentRemote(dir: string, seenFile: string) {
-  return localModelsRemote(dir, `[{
-    modelName: 'shipment', endpoint: 'shipments', datasource: 'memory',
-    factory: () => (x) => ({ ...x }),
-    eventHandlers: [(event) => {
-      if (event.data && event.data.explode) throw new Error('the handler refused parcel ' + event.data.parcel);
-      require('node:fs').appendFileSync(${JSON.stringify(seenFile)}, JSON.stringify({ eventName: event.eventName, id: event.id, modelName: event.modelName, data: event.data }) + '\\n');
-    }],
-  }]`, 'shipping');
-}
-
-async function seenIn(file: string): Promise<Seen[]> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Seen);
-}
+import { seenIn, shipmentRemote } from './support/shipment-remote.js';
 
 const shipment = { modelName: 'shipment' };
 
@@ -168,9 +144,9 @@ describe('trigger messages through the Lambda handler', () => {
   });
 
   it('still refuses events of no known trigger with UnsupportedEventError', async () => {
-    await assert.rejects(handler({ Records: [{ eventSource: 'aws:dynamodb', dynamodb: {} }] }, lambdaContext()), (error: Error) => {
+    await assert.rejects(handler({ Records: [{ eventSource: 'aws:s3', s3: {} }] }, lambdaContext()), (error: Error) => {
       assert.ok(error instanceof UnsupportedEventError);
-      assert.match(error.message, /SQS, SNS or Kinesis Records.*got an object with Records/);
+      assert.match(error.message, /SQS, SNS, Kinesis or DynamoDB Streams Records.*got an object with Records/);
       return true;
     });
   });

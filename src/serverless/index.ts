@@ -3,7 +3,7 @@
  * Lambda (API Gateway REST and HTTP APIs, function URLs, Application Load
  * Balancers), `createNodeHandler()` for any runtime that passes node's (or
  * Express's) `req` and `res` (Google Cloud Functions, Cloud Run functions,
- * Knative), `createCloudEventHandler()` for Pub/Sub CloudEvents. All start the host once per instance, on the first request, and
+ * Knative), `createCloudEventHandler()` for CloudEvents (Pub/Sub and any other type). All start the host once per instance, on the first request, and
  * configure it from the environment like `npm start`.
  *
  * @packageDocumentation

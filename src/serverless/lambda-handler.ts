@@ -33,13 +33,13 @@ export interface LambdaHandlerOptions extends FunctionHostOptions {
   basePath?: string;
 }
 
-/** The answer to an SQS trigger: the messages that go back to the queue (needs `ReportBatchItemFailures` on the event source mapping). */
+/** The answer to an SQS, Kinesis or DynamoDB Streams trigger: the messages that go back to the queue, or where the shard resumes (needs `ReportBatchItemFailures` on the event source mapping). */
 export interface SqsBatchResponse {
   batchItemFailures: Array<{ itemIdentifier: string }>;
 }
 
 export interface LambdaHandler {
-  /** An HTTP event is answered with the front door's result; an SQS batch with its failed messages; SNS and Kafka with nothing (or a {@link TriggerDeliveryError}). */
+  /** An HTTP event is answered with the front door's result; an SQS, Kinesis or DynamoDB Streams batch with its failed messages; SNS and Kafka with nothing (or a {@link TriggerDeliveryError}). */
   (event: unknown, context?: LambdaContext): Promise<LambdaResult | SqsBatchResponse | undefined>;
   /** The started host, starting it now if no invocation has: `await handler.host()` at the top of a module starts it during Lambda's init phase. */
   host(): Promise<Host>;

@@ -1,9 +1,12 @@
 /**
  * Events of the triggers that hand a function messages, as AWS and Google document
  * them: SQS (with message attributes; a body an SNS topic wrapped), SNS, Kafka event
- * source mappings (MSK and self-managed, base64 values, byte-array headers), and a
- * Pub/Sub message as a CloudEvent in binary mode (headers ce-*).
+ * source mappings (MSK and self-managed, base64 values, byte-array headers), Kinesis
+ * and DynamoDB stream records, a Pub/Sub message as a CloudEvent in binary mode
+ * (headers ce-*), and any CloudEvent in binary or structured mode.
  */
+import { createHash } from 'node:crypto';
+
 export interface Message {
   id: string;
   body: string;
@@ -111,6 +114,77 @@ export function pubsubCloudEventRequest(project: string, topic: string, message:
     body: JSON.stringify({
       message: { data: Buffer.from(message.body).toString('base64'), attributes: message.attributes ?? {}, messageId: message.id, publishTime: '2026-12-05T16:00:00.000Z' },
       subscription: `projects/${project}/subscriptions/${topic}-microlib`,
+    }),
+  };
+}
+
+/** One change of a DynamoDB stream record: images in DynamoDB's typed attribute values (`{ S: 'x' }`). */
+export interface StreamChange {
+  sequenceNumber: string;
+  eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  keys: Record<string, unknown>;
+  newImage?: Record<string, unknown>;
+  oldImage?: Record<string, unknown>;
+  /** A REMOVE made by the table's Time to Live. */
+  expired?: boolean;
+}
+
+/** A record's eventID (32 hex digits, as DynamoDB's), fixed by its sequence number. */
+export const streamEventId = (sequenceNumber: string): string => createHash('md5').update(sequenceNumber).digest('hex');
+
+/** A DynamoDB stream's records as Lambda's event source mapping hands them over (view type NEW_AND_OLD_IMAGES). */
+export function dynamodbStreamEvent(table: string, changes: StreamChange[]): Record<string, unknown> {
+  return {
+    Records: changes.map((change) => ({
+      eventID: streamEventId(change.sequenceNumber),
+      eventName: change.eventName,
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: REGION,
+      dynamodb: {
+        ApproximateCreationDateTime: 1764950400,
+        Keys: change.keys,
+        ...(change.newImage ? { NewImage: change.newImage } : {}),
+        ...(change.oldImage ? { OldImage: change.oldImage } : {}),
+        SequenceNumber: change.sequenceNumber,
+        SizeBytes: 59,
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      },
+      ...(change.expired ? { userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' } } : {}),
+      eventSourceARN: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${table}/stream/2026-12-05T16:00:00.000`,
+    })),
+  };
+}
+
+/** A CloudEvent's context attributes (extensions included) and its data. */
+export interface CloudEventFixture {
+  type: string;
+  source: string;
+  id: string;
+  extensions?: Record<string, string>;
+  /** The HTTP body in binary mode (with `contentType`); `data` in structured mode. */
+  data: string;
+  contentType: string;
+}
+
+/** The HTTP request of a CloudEvent in binary content mode: attributes in ce-* headers, data as the body. */
+export function binaryCloudEventRequest(event: CloudEventFixture): { headers: Record<string, string>; body: string } {
+  const extensions = Object.fromEntries(Object.entries(event.extensions ?? {}).map(([name, value]) => [`ce-${name}`, value]));
+  return {
+    headers: { 'content-type': event.contentType, 'ce-specversion': '1.0', 'ce-type': event.type, 'ce-source': event.source, 'ce-id': event.id, 'ce-time': '2026-12-05T16:00:00.000Z', ...extensions },
+    body: event.data,
+  };
+}
+
+/** The HTTP request of a CloudEvent in structured content mode: one JSON document; JSON data inline, other data as text. */
+export function structuredCloudEventRequest(event: CloudEventFixture): { headers: Record<string, string>; body: string } {
+  const json = /[/+]json\b/.test(event.contentType);
+  return {
+    headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' },
+    body: JSON.stringify({
+      specversion: '1.0', type: event.type, source: event.source, id: event.id, time: '2026-12-05T16:00:00.000Z', datacontenttype: event.contentType,
+      ...event.extensions,
+      data: json ? JSON.parse(event.data) : event.data,
     }),
   };
 }

@@ -63,7 +63,7 @@ export class UnsupportedEventError extends Error {
       'microlib/serverless: the event is not an HTTP request it knows: expected an API Gateway REST or HTTP API payload 1.0 event (httpMethod, path), ' +
         "an HTTP API payload 2.0 or Lambda function URL event (version '2.0', rawPath, requestContext.http.method) " +
         'or an Application Load Balancer event (requestContext.elb, httpMethod, path), ' +
-        "or a trigger's messages (SQS, SNS or Kinesis Records, Kafka records of eventSource 'aws:kafka' or 'SelfManagedKafka'); " +
+        "or a trigger's messages (SQS, SNS, Kinesis or DynamoDB Streams Records, Kafka records of eventSource 'aws:kafka' or 'SelfManagedKafka'); " +
         `got ${got}`,
     );
     this.name = 'UnsupportedEventError';

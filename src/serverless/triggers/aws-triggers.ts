@@ -14,26 +14,13 @@
  *   `'SelfManagedKafka'`): `records['<topic>-<partition>'][]` with base64 `value`
  *   and `headers: [{ name: [bytes] }]`. A failure fails the invocation, so the
  *   whole batch is retried (Kafka has no partial batch response).
+ * - Kinesis (`eventSource: 'aws:kinesis'`) and DynamoDB Streams
+ *   (`'aws:dynamodb'`, dynamodb-streams.ts): a shard's records, in order; failures
+ *   named by sequence number in `batchItemFailures`.
  */
 import type { TriggerMessage } from './messages.js';
-
-/** A trigger's messages and how its failures are answered. */
-export interface TriggerBatch {
-  /** The event source, for logs: `aws:sqs`, `aws:sns`, `aws:kinesis`, `aws:kafka`, `SelfManagedKafka`, `google:pubsub`. */
-  source: string;
-  messages: TriggerMessage[];
-  /** `items`: answer `{ batchItemFailures }` (SQS); `invocation`: throw, so the platform retries the batch. */
-  failures: 'items' | 'invocation';
-  /** Order matters (a FIFO queue, a Kafka partition): after a failure, the later messages are not delivered and fail too. */
-  ordered: boolean;
-  /**
-   * A message whose body can never be read (not JSON) is logged and skipped instead of failing.
-   * Kafka: a failed batch is retried until its records expire, so one unreadable record would hold
-   * up its partition (the server's Kafka bridge skips such records too). Queues that fail a message
-   * move it to their dead-letter destination instead.
-   */
-  skipUnreadable?: boolean;
-}
+import type { TriggerBatch } from './trigger-batch.js';
+import { dynamodbBatch } from './dynamodb-streams.js';
 
 type Fields = Record<string, unknown>;
 
@@ -53,7 +40,7 @@ function isoOfMillis(value: unknown): string | undefined {
   return Number.isFinite(millis) && millis > 0 ? new Date(millis).toISOString() : undefined;
 }
 
-/** The messages of an SQS, SNS, Kinesis or Kafka trigger's event; undefined for any other event. */
+/** The messages of an SQS, SNS, Kinesis, DynamoDB Streams or Kafka trigger's event; undefined for any other event. */
 export function detectTrigger(event: unknown): TriggerBatch | undefined {
   if (!isObject(event)) return undefined;
   const source = event['eventSource'];
@@ -62,6 +49,7 @@ export function detectTrigger(event: unknown): TriggerBatch | undefined {
   if (!Array.isArray(records) || records.length === 0 || !records.every(isObject)) return undefined;
   if (records.every((record) => record['eventSource'] === 'aws:sqs')) return sqsBatch(records);
   if (records.every((record) => record['eventSource'] === 'aws:kinesis' && isObject(record['kinesis']))) return kinesisBatch(records);
+  if (records.every((record) => record['eventSource'] === 'aws:dynamodb')) return dynamodbBatch(records);
   if (records.every((record) => record['EventSource'] === 'aws:sns' && isObject(record['Sns']))) {
     return { source: 'aws:sns', messages: records.map((record) => snsMessage(record['Sns'] as Fields)), failures: 'invocation', ordered: false };
   }

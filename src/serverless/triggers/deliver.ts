@@ -9,14 +9,14 @@
  * broker logs each such handler). It also fails when the function's time ran out
  * before it was delivered, or while its handlers still ran. An event nobody listens
  * to is logged, and counts as delivered: a message for other consumers must not
- * come back forever. Messages delivered before (same id, same instance) are not
- * delivered again when the platform retries a batch.
+ * come back forever. Messages delivered before (same id, same instance; for a
+ * CloudEvent, same source too) are not delivered again when the platform retries a batch.
  */
 import type { EventBroker } from '../../domain/events/event-broker.js';
 import type { Logger } from '../../adapters/logging/logger.js';
 import { RecentIds } from '../../adapters/events/recent-ids.js';
 import { toDomainEvent, type TriggerMessage } from './messages.js';
-import type { TriggerBatch } from './aws-triggers.js';
+import type { TriggerBatch } from './trigger-batch.js';
 
 /** How many delivered message ids an instance remembers, to skip them in a retried batch. */
 const REMEMBERED_IDS = 10_000;
@@ -52,7 +52,7 @@ export function createDeliverer(): Deliverer {
       return batch.skipUnreadable ? undefined : mapped.invalid;
     }
     const { event } = mapped;
-    const key = `${source}:${event.id}`;
+    const key = message.idScope === undefined ? `${source}:${event.id}` : `${source}:${JSON.stringify([message.idScope, event.id])}`;
     if (delivered.has(key)) {
       logger?.info({ source, messageId: message.id, eventId: event.id }, 'trigger message already delivered by this instance: skipped');
       return undefined;

@@ -1,8 +1,10 @@
 /**
  * Messages a queue, topic or stream trigger hands a function (SQS, SNS, Kafka,
  * Google Pub/Sub), and the domain event each one becomes on the host's broker.
+ * (DynamoDB stream records and CloudEvents other than Pub/Sub's have no body to
+ * read: their trigger maps them itself, see TriggerMessage.mapped.)
  *
- * The mapping, the same for every trigger:
+ * The mapping, the same for every trigger with a body:
  * - The body is JSON. A body that is itself a microlib event (a string `id` and
  *   `eventName`: what a host's Kafka bridge writes, or `events.notify` sent on by
  *   hand) is published as it is, with its own id, name, model and data.
@@ -27,7 +29,14 @@ export interface TriggerMessage {
   attributes: Record<string, string>;
   /** When the platform received it (ISO-8601), the event's time unless the body is an event. */
   at?: string | undefined;
+  /** What the event's id is unique within, when not the trigger (a CloudEvent's `source`): a repeat is the same id from the same scope. */
+  idScope?: string;
+  /** The event its trigger already made of it (or why it could not): published as it is; `body` and `attributes` are not read. */
+  mapped?: MappedMessage;
 }
+
+/** A message as an event, or why it cannot be one. */
+export type MappedMessage = { event: DomainEvent } | { invalid: string };
 
 /** Attribute naming the event, when the body is plain data. */
 export const EVENT_NAME_ATTRIBUTE = 'eventName';
@@ -35,7 +44,8 @@ export const EVENT_NAME_ATTRIBUTE = 'eventName';
 export const MODEL_NAME_ATTRIBUTE = 'modelName';
 
 /** The event `message` becomes, or why it cannot become one. */
-export function toDomainEvent(message: TriggerMessage): { event: DomainEvent } | { invalid: string } {
+export function toDomainEvent(message: TriggerMessage): MappedMessage {
+  if (message.mapped) return message.mapped;
   if (message.body === undefined) return { invalid: 'the message has no body' };
   let parsed: unknown;
   try {

@@ -4,7 +4,7 @@
  * is `{ message: { data: <base64>, attributes, messageId, publishTime }, subscription }`
  * and whose `source` names the topic (`//pubsub.googleapis.com/projects/<p>/topics/<t>`).
  */
-import type { TriggerBatch } from './aws-triggers.js';
+import type { TriggerBatch } from './trigger-batch.js';
 
 export const PUBSUB_MESSAGE_PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
 
