@@ -34,9 +34,8 @@ const EXACT_DIGITS = 15;
 /** An item (`Keys`, `NewImage`, `OldImage`): attribute name → typed value. `at` names it in errors. */
 export function plainItem(item: unknown, at: string): Fields {
   if (!isObject(item)) throw new AttributeValueError(at, 'expected a map of attribute names to typed values');
-  const plain: Fields = {};
-  for (const [name, value] of Object.entries(item)) plain[name] = plainValue(value, `${at}.${name}`);
-  return plain;
+  // fromEntries defines each name as an own property: an attribute named __proto__ stays data.
+  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, plainValue(value, `${at}.${name}`)]));
 }
 
 /** One typed attribute value as plain JSON. */
