@@ -7,6 +7,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FieldSpec, Json } from './model-spec.js';
 import { validationError } from './errors.js';
+import { checkFieldSpecs } from './field-spec-check.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
@@ -107,29 +108,18 @@ interface Validators {
  */
 const compiled = new Map<string, Validators>();
 
-/**
- * One Ajv instance for every model: each instance compiles the JSON Schema
- * meta-schema first (tens of ms, per model in a cold start otherwise).
- */
+/** One Ajv instance for every model. */
 let ajvInstance: Ajv | undefined;
 function sharedAjv(): Ajv {
   if (!ajvInstance) {
-    ajvInstance = new Ajv({ allErrors: false, useDefaults: true, strict: false, coerceTypes: false });
+    // validateSchema: the field specs are checked before they become schemas (field-spec-check.ts); validating
+    // our own output against the meta-schema would compile that first, tens of ms of every cold start.
+    ajvInstance = new Ajv({ allErrors: false, useDefaults: true, strict: false, coerceTypes: false, validateSchema: false });
     addFormats(ajvInstance);
   }
   return ajvInstance;
 }
 const COMPILED_MAX = 256;
-
-/**
- * Readies the shared compiler: before its first schema, Ajv compiles the JSON
- * Schema meta-schema (tens of ms). A host with time to spare, e.g. a function's
- * cold start waiting for a remote's worker thread, calls this then, so compiling
- * the models' schemas does not pay it.
- */
-export function prepareSchemaCompiler(): void {
-  sharedAjv().validateSchema({ type: 'object' });
-}
 
 function validatorsFor(fields: Record<string, FieldSpec>, additional: boolean): Validators {
   const createSchema = objectSchema(fields, false, additional);
@@ -164,9 +154,10 @@ export function compileFieldSchema(fields: Record<string, FieldSpec> | undefined
     for (const [name, field] of Object.entries(fields)) {
       if (hostFieldSet.has(name)) throw new Error(`field "${name}" is set by the host and cannot be declared`);
       if (!SAFE_NAME.test(name)) throw new Error(`field name "${name}" must be a plain identifier`);
-      if (field.readOnly) readOnly.add(name);
     }
     try {
+      checkFieldSpecs(fields);
+      for (const [name, field] of Object.entries(fields)) if (field.readOnly) readOnly.add(name);
       ({ create: createValidator, patch: patchValidator } = validatorsFor(fields, additionalFields));
     } catch (error) {
       throw new Error(`invalid field schema: ${(error as Error).message}`);

@@ -37,7 +37,7 @@ import { readinessFeature } from './features/readiness/feature.js';
 import { metricsListenerFeature } from './features/metrics/feature.js';
 import { datasourceMetrics, datasourcesDown } from './features/persistence/datasource-reachability.js';
 import { reencryptionFeature } from './features/persistence/reencryption.js';
-import { fieldKeyLoader } from './field-keys.js';
+import { fieldKeyLoader, type FieldKeyLoader } from './field-keys.js';
 import { unloadedRemotes } from '../adapters/http/unloaded-remotes.js';
 
 export interface Host {
@@ -71,6 +71,8 @@ export interface HostOptions {
   runsAsFunction?: boolean;
   /** The version of each named remote to load at start from REMOTE_CACHE_DIR, asking no source (a function's bundle). */
   startVersions?: Readonly<Record<string, string>>;
+  /** The field key's loader, when the caller started deriving the key already (a function, before importing the host). */
+  fieldKeys?: FieldKeyLoader;
 }
 
 export async function createHost(config: HostConfig, logger: Logger, hostOptions: HostOptions = {}): Promise<Host> {
@@ -100,17 +102,9 @@ export async function createHost(config: HostConfig, logger: Logger, hostOptions
 
   const persistence = persistenceFeature(config, logger, cluster, { runsAsFunction: hostOptions.runsAsFunction === true });
   const flows = flowsFeature({ settings: config, logger, catalog, broker, otherModels });
-  const fieldKeys = fieldKeyLoader(config, logger);
-  // A function derives the key while its remotes load (scrypt runs on the thread pool), not after. Only
-  // with ENCRYPTION_PWD set: without it, a key would be generated in DATA_DIR for models that may need none.
-  if (hostOptions.runsAsFunction && config.encryptionPassword) {
-    if (!config.encryptionSalt) {
-      logger.warn({}, 'ENCRYPTION_SALT is not set: each function instance derives its key with a salt of its own (DATA_DIR is its temp dir), so sensitive fields one instance writes cannot be read by another; set ENCRYPTION_SALT (openssl rand -hex 16) on every instance');
-    }
-    void fieldKeys.load().catch(() => undefined);
-  }
+  const fieldKeys = hostOptions.fieldKeys ?? fieldKeyLoader(config, logger);
   const activator = createActivator({ config, fieldKeys, placement, portOverrides: normalisePortOverrides(portsConfig), broker, flows: flows.flows, datasources: persistence.datasources, catalog, logger });
-  const federation = federationFeature({ settings: config, entries, activator, broker, metrics, logger, cluster, startVersions: hostOptions.startVersions, afterLoad: () => logPlacement(), prestartWorkers: hostOptions.runsAsFunction === true });
+  const federation = federationFeature({ settings: config, entries, activator, broker, metrics, logger, cluster, startVersions: hostOptions.startVersions, afterLoad: () => logPlacement() });
   const reencryption = reencryptionFeature({
     settings: config,
     fieldKeys,

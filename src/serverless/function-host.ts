@@ -12,7 +12,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import { readConfig, type HostConfig } from '../host/host-config.js';
-import { createHost, type Host } from '../host/create-host.js';
+// Types only: the host's code is imported once the start has begun what runs beside it (see start()).
+import type { Host } from '../host/create-host.js';
+import { fieldKeyLoader } from '../host/field-keys.js';
+import { readRemoteEntries } from '../config/remote-entries.js';
+import { prestartThreads } from '../federation/isolation/isolating-runtime.js';
 import { createLogger, type Logger } from '../adapters/logging/logger.js';
 import { bundledRemotes } from './bundled-remotes.js';
 import { remoteFreshness, type RemoteFreshness } from './remote-freshness.js';
@@ -52,8 +56,22 @@ export function functionHost(options: FunctionHostOptions, defaults: Record<stri
     logger ??= createLogger(configured.logLevel, { format: configured.logFormat, devMode: configured.devMode });
     if (configured.clusterEnabled) logger.warn({}, 'CLUSTER_ENABLED is ignored in a function: the platform runs more instances instead');
     if (configured.tls) logger.warn({}, "SSL_ENABLED is ignored in a function: the platform's front door terminates TLS");
-    const startVersions = await bundledRemotes(options.cwd ?? process.cwd(), configured.cacheDir);
-    const host = await createHost(forFunction(configured), logger, { runsAsFunction: true, ...(startVersions ? { startVersions } : {}) });
+    // What takes longest starts first, and runs while the host's code is imported (most of it, ~100 ms):
+    // the remotes' worker threads, and the field key's scrypt on the thread pool.
+    const fieldKeys = fieldKeyLoader(configured, logger);
+    if (configured.encryptionPassword) {
+      // Only with ENCRYPTION_PWD: without it, a key would be generated in DATA_DIR for models that may need none.
+      if (!configured.encryptionSalt) {
+        logger.warn({}, 'ENCRYPTION_SALT is not set: each function instance derives its key with a salt of its own (DATA_DIR is its temp dir), so sensitive fields one instance writes cannot be read by another; set ENCRYPTION_SALT (openssl rand -hex 16) on every instance');
+      }
+      void fieldKeys.load().catch(() => undefined);
+    }
+    const [startVersions] = await Promise.all([
+      bundledRemotes(options.cwd ?? process.cwd(), configured.cacheDir),
+      readRemoteEntries(configured.remoteEntriesPath).then(({ entries }) => prestartThreads(entries, configured.isolation)),
+    ]);
+    const { createHost } = await import('../host/create-host.js');
+    const host = await createHost(forFunction(configured), logger, { runsAsFunction: true, fieldKeys, ...(startVersions ? { startVersions } : {}) });
     await host.start();
     freshness = remoteFreshness(configured.remoteTtlSeconds, () => logger);
     logger.info(

@@ -51,24 +51,23 @@ export function workerEnv(patterns: readonly string[], env: NodeJS.ProcessEnv): 
   return chosen;
 }
 
+/**
+ * Starts a spare thread for each entry that runs in one, ahead of its load: the
+ * thread's own start (~100 ms) then overlaps the rest of the host's start, which
+ * a function's cold start waits for.
+ */
+export function prestartThreads(entries: readonly RemoteEntry[], defaults: IsolationDefaults, env: NodeJS.ProcessEnv = process.env): void {
+  for (const entry of entries) {
+    if (isolationOf(entry, defaults) !== 'thread') continue;
+    prepareSpare({ kind: 'thread', env: workerEnv(entry.env ?? [], env), memoryMb: entry.memoryMb ?? defaults.memoryMb });
+  }
+}
+
 export class IsolatingRuntime implements ContainerRuntime {
   /** The Module Federation runtime of remotes that run in the host: imported only when one does (workers load their own). */
   private inHost: Promise<FederationRuntime> | undefined;
 
   constructor(private readonly options: IsolatingRuntimeOptions) {}
-
-  /**
-   * Starts a spare thread for each entry that runs in one, ahead of its load: a
-   * thread's own start (~100 ms) then overlaps the rest of the host's start,
-   * which a function's cold start waits for.
-   */
-  prestart(entries: readonly RemoteEntry[]): void {
-    const { defaults } = this.options;
-    for (const entry of entries) {
-      if (isolationOf(entry, defaults) !== 'thread') continue;
-      prepareSpare({ kind: 'thread', env: workerEnv(entry.env ?? [], this.options.env ?? process.env), memoryMb: entry.memoryMb ?? defaults.memoryMb });
-    }
-  }
 
   async load({ containerName, dir, entry, version, signal }: ContainerLoad): Promise<LoadedContainer> {
     const { defaults } = this.options;

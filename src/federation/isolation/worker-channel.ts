@@ -13,7 +13,6 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { prepareSchemaCompiler } from '../../domain/field-schema.js';
 import { MODULES_ROOT, PACKAGE_ROOT } from './host-package.js';
 import type { FromWorker, ToWorker, WorkerInit } from './wire.js';
 import type { Batch } from './outbox.js';
@@ -79,15 +78,12 @@ const spares = new Map<string, Worker>();
 const spareKey = (options: Pick<ChannelOptions, 'env' | 'memoryMb'>) => JSON.stringify([options.memoryMb, Object.entries(options.env).sort()]);
 
 function startThread(options: Pick<ChannelOptions, 'env' | 'memoryMb'>, init?: WorkerInit): Worker {
-  const worker = new Worker(WORKER_SCRIPT, {
+  return new Worker(WORKER_SCRIPT, {
     // Without init the thread imports what it needs and waits for an `init` message.
     workerData: init ?? null,
     env: options.env,
     resourceLimits: { maxOldGenerationSizeMb: options.memoryMb },
   });
-  // This thread now waits ~100 ms for that one to start: the schema compiler the models' activation needs readies itself meanwhile.
-  setImmediate(prepareSchemaCompiler);
-  return worker;
 }
 
 /** Starts a spare thread of this kind, if none waits yet (after a load, so it does not slow that load; or ahead of a function's first load). */

@@ -47,28 +47,24 @@ export interface FederationDeps {
   startVersions?: Readonly<Record<string, string>> | undefined;
   /** Logged once every remote is loaded (the placement of this node). */
   afterLoad(): void;
-  /** Start the remotes' worker threads now, ahead of their load (a function's cold start). */
-  prestartWorkers?: boolean;
 }
 
-export function federationFeature({ settings, entries, activator, broker, metrics, logger, cluster, startVersions = {}, afterLoad, prestartWorkers }: FederationDeps): FederationFeature {
+export function federationFeature({ settings, entries, activator, broker, metrics, logger, cluster, startVersions = {}, afterLoad }: FederationDeps): FederationFeature {
   const cache = new SnapshotCache(settings.cacheDir);
   // One writer of DATA_DIR: the host, or in a cluster the primary (its workers ask it).
   const canaryFile = cluster ? undefined : new CanaryFile(path.join(settings.dataDir, CANARY_FILE), (message) => logger.error({}, message));
-  const runtime = new IsolatingRuntime({
-    defaults: settings.isolation,
-    loadTimeoutMs: settings.loadTimeoutMs,
-    onCrash: (crash) => {
-      metrics.workerCrash(crash.remote);
-      const details = { remote: crash.remote, version: crash.version, reason: crash.reason, restarts: crash.restarts, stack: crash.stack };
-      if (!crash.looping) return logger.warn(details, 'remote worker stopped; restarting it');
-      logger.error(details, 'remote worker keeps crashing; the version is marked failed and retried every 30 s');
-      rollBackCrashLoop(crash.remote, crash.version);
-    },
-  });
-  if (prestartWorkers) runtime.prestart(entries);
   const deployment = new Deployment(entries, {
-    runtime,
+    runtime: new IsolatingRuntime({
+      defaults: settings.isolation,
+      loadTimeoutMs: settings.loadTimeoutMs,
+      onCrash: (crash) => {
+        metrics.workerCrash(crash.remote);
+        const details = { remote: crash.remote, version: crash.version, reason: crash.reason, restarts: crash.restarts, stack: crash.stack };
+        if (!crash.looping) return logger.warn(details, 'remote worker stopped; restarting it');
+        logger.error(details, 'remote worker keeps crashing; the version is marked failed and retried every 30 s');
+        rollBackCrashLoop(crash.remote, crash.version);
+      },
+    }),
     cache,
     sources: { githubApiUrl: settings.githubApiUrl, githubToken: settings.githubToken, fetchTimeoutMs: settings.fetchTimeoutMs },
     loadTimeoutMs: settings.loadTimeoutMs,
