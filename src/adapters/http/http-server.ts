@@ -13,14 +13,17 @@ export interface HttpServerDeps {
   adminApp(req: IncomingMessage, res: ServerResponse): void;
   /** WebSocket endpoints by path. */
   upgrades?: ReadonlyMap<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
+  /** Told of every request before anything else (in-flight tracking for a graceful stop). */
+  inFlight?: { track(res: ServerResponse): void };
   /** Called once each answer is sent (the access log), with the time the request arrived. */
   onResponse?(req: IncomingMessage, res: ServerResponse, startedAt: number): void;
 }
 
 /** With `tls`, an HTTPS server (WebSocket upgrades then are wss). */
 export function createHttpServer(deps: HttpServerDeps, tls?: https.ServerOptions): http.Server {
-  const { onResponse } = deps;
+  const { onResponse, inFlight } = deps;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    inFlight?.track(res);
     if (onResponse) {
       const startedAt = performance.now();
       res.once('finish', () => onResponse(req, res, startedAt));

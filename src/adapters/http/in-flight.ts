@@ -3,26 +3,33 @@
  * finish (within a bound) before it closes their connections. While draining,
  * answers carry `Connection: close`, so keep-alive clients go elsewhere.
  */
-import type { Server, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 
 export class InFlightRequests {
   private readonly open = new Set<ServerResponse>();
   private readonly idleWaiters: Array<() => void> = [];
   private draining = false;
+  /** One listener shared by every response (no closure per request: this is the hot path). */
+  private readonly closed: (this: ServerResponse) => void;
 
-  constructor(server: Server) {
-    // One listener shared by every response (no closure per request: this is the hot path).
+  constructor() {
     const tracker = this;
-    function closed(this: ServerResponse): void {
+    this.closed = function closed(this: ServerResponse): void {
       tracker.open.delete(this);
-      if (tracker.open.size === 0) for (const wake of tracker.idleWaiters.splice(0)) wake();
-    }
-    server.prependListener('request', (_req, res: ServerResponse) => {
-      this.open.add(res);
-      if (this.draining) res.setHeader('connection', 'close');
-      // 'close' comes once the answer is sent or the client went away.
-      res.on('close', closed);
-    });
+      if (tracker.open.size === 0 && tracker.idleWaiters.length > 0) for (const wake of tracker.idleWaiters.splice(0)) wake();
+    };
+  }
+
+  /**
+   * Counts `res` until it closes. The server's request handler calls it first
+   * thing: a 'request' listener of its own would make node copy the listener
+   * array on every request.
+   */
+  track(res: ServerResponse): void {
+    this.open.add(res);
+    if (this.draining) res.setHeader('connection', 'close');
+    // 'close' comes once the answer is sent or the client went away.
+    res.on('close', this.closed);
   }
 
   get size(): number {

@@ -9,9 +9,20 @@ import { DatasourceLifecycle } from '../shared/datasource-lifecycle.js';
 import { InMemoryCollection } from './in-memory-collection.js';
 import { readIndexDeclarations } from './index-declarations.js';
 import { cloneJson } from '../shared/json-order.js';
-import { withJson } from '../../../domain/record-json.js';
-import { normalizeRecord } from '../shared/record-copy.js';
+import { jsonOf, withJson } from '../../../domain/record-json.js';
+import { normalizeRecord, type NormalizedRecord } from '../shared/record-copy.js';
 import { checkRevision } from '../shared/revision-check.js';
+
+/**
+ * The caller's copy of a record just stored, carrying its JSON text: the
+ * caller's own input when that already is the stored data (a record built
+ * from a parsed body usually is), so the one copy made is the stored one.
+ * An input carrying a text already, or frozen, cannot take the text: cloned.
+ */
+function answerCopy(input: StoredRecord, { record, json, inputIsPlain }: NormalizedRecord): StoredRecord {
+  const reusable = inputIsPlain && jsonOf(input) === undefined && Object.isExtensible(input);
+  return withJson(reusable ? input : cloneJson(record), json);
+}
 
 /** A memory datasource, with a diagnostic for tests and operators. */
 export interface MemoryDatasource extends Datasource {
@@ -30,10 +41,11 @@ export function createMemoryDatasource(options: DatasourceOptions): MemoryDataso
   const records = new InMemoryCollection(readIndexDeclarations(options['indexes']));
 
   function insert(input: StoredRecord): StoredRecord {
-    const { record, json } = normalizeRecord(input);
+    const normalized = normalizeRecord(input);
+    const record = normalized.record;
     if (records.peek(record.id)) throw conflictError(`A record with id "${record.id}" already exists in ${collectionName}`, 'id');
     records.insert(record, records.allocateSeq());
-    return withJson(cloneJson(record), json);
+    return answerCopy(input, normalized);
   }
 
   return {
@@ -68,10 +80,11 @@ export function createMemoryDatasource(options: DatasourceOptions): MemoryDataso
 
     async replace(input, expectedRevision) {
       lifecycle.assertOpen();
-      const { record, json } = normalizeRecord(input);
+      const normalized = normalizeRecord(input);
+      const record = normalized.record;
       checkRevision(collectionName, record.id, records.peek(record.id), expectedRevision, 'replace');
       records.replace(record);
-      return withJson(cloneJson(record), json);
+      return answerCopy(input, normalized);
     },
 
     async delete(id, expectedRevision) {

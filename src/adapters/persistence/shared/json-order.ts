@@ -115,23 +115,65 @@ export function cloneJson<T>(value: T): T {
  * pass and without the parse. Returns undefined where JSON would omit the value.
  */
 export function toPlainJson(value: unknown): Json | undefined {
+  return copyPlain(value);
+}
+
+/**
+ * Set by copyPlain when the copy differs from the value it was made from in
+ * anything but identity: a dropped or converted value, a `toJSON`, a prototype
+ * other than the plain one, a `__proto__` key.
+ */
+let altered = false;
+
+/**
+ * {@link toPlainJson}, and whether `value` already was exactly that plain JSON
+ * (its own enumerable data read once): a caller that owns `value` may then
+ * use it as a second copy instead of cloning the first.
+ */
+export function toPlainJsonNoting(value: unknown): { json: Json | undefined; alreadyPlain: boolean } {
+  altered = false;
+  const json = copyPlain(value);
+  return { json, alreadyPlain: !altered && json !== undefined };
+}
+
+function copyPlain(value: unknown): Json | undefined {
   switch (typeof value) {
     case 'string':
     case 'boolean':
       return value;
     case 'number':
-      return Number.isFinite(value) ? value : null;
+      if (Number.isFinite(value)) return value;
+      altered = true;
+      return null;
     case 'object': {
       if (value === null) return null;
       const withToJson = value as { toJSON?: unknown };
-      if (typeof withToJson.toJSON === 'function') return toPlainJson((withToJson.toJSON as () => unknown).call(value));
-      if (Array.isArray(value)) return value.map((item) => toPlainJson(item) ?? null);
+      if (typeof withToJson.toJSON === 'function') {
+        altered = true;
+        return copyPlain((withToJson.toJSON as () => unknown).call(value));
+      }
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype) altered = true;
+        const copy: Json[] = new Array(value.length);
+        for (let i = 0; i < value.length; i++) {
+          const item = copyPlain(value[i]);
+          if (item === undefined) altered = true;
+          copy[i] = item ?? null;
+        }
+        return copy;
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) altered = true;
       const copy: { [key: string]: Json } = {};
       for (const key of Object.keys(value)) {
-        const item = toPlainJson((value as Record<string, unknown>)[key]);
-        if (item === undefined) continue;
-        if (key === '__proto__') Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
-        else copy[key] = item;
+        const item = copyPlain((value as Record<string, unknown>)[key]);
+        if (item === undefined) {
+          altered = true;
+          continue;
+        }
+        if (key === '__proto__') {
+          altered = true;
+          Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+        } else copy[key] = item;
       }
       return copy;
     }

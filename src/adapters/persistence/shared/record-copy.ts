@@ -5,12 +5,18 @@
  */
 import { validationError } from '../../../domain/errors.js';
 import type { StoredRecord } from '../../../domain/model-spec.js';
-import { toPlainJson } from './json-order.js';
+import { toPlainJsonNoting } from './json-order.js';
 
 /** A record detached from the caller, and its JSON text (which the file log reuses). */
 export interface NormalizedRecord {
   record: StoredRecord;
   json: string;
+  /**
+   * The caller's object already is exactly `record` (plain data, nothing
+   * dropped or converted): a datasource may hand the input back as the caller's
+   * copy of what it stored, instead of cloning `record`.
+   */
+  inputIsPlain: boolean;
 }
 
 /**
@@ -25,6 +31,6 @@ export function normalizeRecord(input: StoredRecord): NormalizedRecord {
     throw validationError('A record needs a non-empty string id', 'id');
   }
   // One copying pass plus one stringify: cheaper than a stringify/parse round trip, same result.
-  const record = toPlainJson(input) as StoredRecord;
-  return { record, json: JSON.stringify(record) };
+  const { json: record, alreadyPlain } = toPlainJsonNoting(input);
+  return { record: record as StoredRecord, json: JSON.stringify(record), inputIsPlain: alreadyPlain };
 }

@@ -63,9 +63,9 @@ export async function httpFeature({ settings, logger, handleModelRequest, adminA
     ? (req: IncomingMessage, res: ServerResponse, startedAt: number) =>
         accessLog.info({ requestId: requestIdOf(req), method: req.method, url: req.url, status: res.statusCode, ms: Math.round((performance.now() - startedAt) * 10) / 10 }, 'request')
     : undefined;
-  const deps = { handleModelRequest, adminApp, upgrades, ...(onResponse ? { onResponse } : {}) };
+  const inFlight = new InFlightRequests();
+  const deps = { handleModelRequest, adminApp, upgrades, inFlight, ...(onResponse ? { onResponse } : {}) };
   const server = createHttpServer(deps, tls && { key: tls.key, cert: tls.cert, ...(tls.ca ? { ca: tls.ca } : {}) });
-  const inFlight = new InFlightRequests(server);
   cluster?.tagResponses(server);
   const redirect = settings.sslRedirectPort ? createRedirectServer(() => (server.address() as AddressInfo).port) : undefined;
   let closed: Promise<void> | undefined;
