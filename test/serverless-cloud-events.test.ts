@@ -7,23 +7,16 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createCloudEventHandler, TriggerDeliveryError, UnsupportedCloudEventError, type CloudEventHandler } from '../src/serverless/index.js';
-import { functionEnv, type FunctionEnv } from './support/function-env.js';
+import type { FunctionEnv } from './support/function-env.js';
 import { serverlessImport, startFramework } from './support/functions-framework.js';
 import { binaryCloudEventRequest, structuredCloudEventRequest } from './support/trigger-events.js';
-import { seenIn, shipmentRemote } from './support/shipment-remote.js';
+import { seenIn, shipmentFunction } from './support/shipment-remote.js';
 import { until } from './support/until.js';
 
 const WEIGHED = 'com.example.parcel.weighed';
 const SCALES = '//scales.example.com/hubs/lyon';
 
 /** A function folder deploying the shipment remote; `seenFile` is where its eventHandler writes. */
-async function shipmentFunction(): Promise<{ fn: FunctionEnv; seenFile: string }> {
-  const fn = await functionEnv([]);
-  const seenFile = path.join(fn.dir, 'seen.ndjson');
-  await writeFile(path.join(fn.dir, 'remoteEntries.js'), `export default ${JSON.stringify([await shipmentRemote(fn.dir, seenFile)])};\n`);
-  return { fn, seenFile };
-}
-
 describe('CloudEvents of any type through the CloudEvent handler', () => {
   let fn: FunctionEnv;
   let seenFile: string;

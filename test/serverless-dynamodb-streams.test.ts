@@ -4,13 +4,11 @@
 // failed record and the ones after it are answered by sequence number.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { createLambdaHandler, type LambdaHandler } from '../src/serverless/index.js';
-import { functionEnv, type FunctionEnv } from './support/function-env.js';
+import type { FunctionEnv } from './support/function-env.js';
 import { lambdaContext } from './support/aws-events.js';
 import { dynamodbStreamEvent, streamEventId } from './support/trigger-events.js';
-import { seenIn, shipmentRemote } from './support/shipment-remote.js';
+import { seenIn, shipmentFunction } from './support/shipment-remote.js';
 
 const SEQ = (n: number) => `1110000000000000000${String(n).padStart(6, '0')}`;
 const key = (parcel: string) => ({ parcel: { S: parcel } });
@@ -21,9 +19,7 @@ describe('DynamoDB stream records through the Lambda handler', () => {
   let seenFile: string;
 
   before(async () => {
-    fn = await functionEnv([]);
-    seenFile = path.join(fn.dir, 'seen.ndjson');
-    await writeFile(path.join(fn.dir, 'remoteEntries.js'), `export default ${JSON.stringify([await shipmentRemote(fn.dir, seenFile)])};\n`);
+    ({ fn, seenFile } = await shipmentFunction());
     handler = createLambdaHandler({ env: { ...fn.env, DATASOURCE_ADAPTER: 'memory' }, cwd: fn.dir, logger: fn.logger });
   });
   after(async () => {

@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLambdaHandler, TriggerDeliveryError, UnsupportedEventError, type LambdaHandler } from '../src/serverless/index.js';
-import { functionEnv, type FunctionEnv } from './support/function-env.js';
+import type { FunctionEnv } from './support/function-env.js';
 import { lambdaContext } from './support/aws-events.js';
 import { serverlessImport, startFramework } from './support/functions-framework.js';
 import { kafkaEvent, kinesisEvent, pubsubCloudEventRequest, snsEnvelope, snsEvent, sqsEvent } from './support/trigger-events.js';
 import { until } from './support/until.js';
-import { seenIn, shipmentRemote } from './support/shipment-remote.js';
+import { seenIn, shipmentFunction } from './support/shipment-remote.js';
 
 const shipment = { modelName: 'shipment' };
 
@@ -24,9 +24,7 @@ describe('trigger messages through the Lambda handler', () => {
   const parcels = async () => (await seenIn(seenFile)).map((seen) => seen.data.parcel);
 
   before(async () => {
-    fn = await functionEnv([]);
-    seenFile = path.join(fn.dir, 'seen.ndjson');
-    await writeFile(path.join(fn.dir, 'remoteEntries.js'), `export default ${JSON.stringify([await shipmentRemote(fn.dir, seenFile)])};\n`);
+    ({ fn, seenFile } = await shipmentFunction());
     handler = createLambdaHandler({ env: { ...fn.env, DATASOURCE_ADAPTER: 'memory' }, cwd: fn.dir, logger: fn.logger });
   });
   after(async () => {
@@ -154,9 +152,7 @@ describe('trigger messages through the Lambda handler', () => {
 
 describe('a Pub/Sub CloudEvent under Google\'s functions framework', () => {
   it('runs the eventHandlers of the message, and answers 500 (Pub/Sub redelivers) when its body is not JSON', async () => {
-    const fn = await functionEnv([]);
-    const seenFile = path.join(fn.dir, 'seen.ndjson');
-    await writeFile(path.join(fn.dir, 'remoteEntries.js'), `export default ${JSON.stringify([await shipmentRemote(fn.dir, seenFile)])};\n`);
+    const { fn, seenFile } = await shipmentFunction();
     await writeFile(path.join(fn.dir, 'index.mjs'), `import { createCloudEventHandler } from ${serverlessImport()};\nexport const microlibEvents = createCloudEventHandler();\n`);
     const framework = await startFramework(fn.dir, 'index.mjs', 'microlibEvents', { ...fn.env, DATASOURCE_ADAPTER: 'memory' }, 'cloudevent');
     try {

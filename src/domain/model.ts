@@ -98,6 +98,9 @@ function withHostFields(instance: Record<string, unknown>, id: string, createdAt
   return record;
 }
 
+/** The spec's field schema, compiled (or the shared compile of the same text). */
+const fieldSchemaOf = (spec: ModelSpecification): FieldSchema => compileFieldSchema(spec.fields, spec.additionalFields === true, spec.access?.owner === true);
+
 export class Model {
   readonly name: string;
   readonly endpoint: string;
@@ -120,7 +123,7 @@ export class Model {
    * else, e.g. the field key's scrypt on the thread pool. Throws as construction would.
    */
   static precompile(spec: ModelSpecification): void {
-    compileFieldSchema(spec.fields, spec.additionalFields === true, spec.access?.owner === true);
+    fieldSchemaOf(spec);
   }
 
   constructor(
@@ -136,7 +139,7 @@ export class Model {
     this.ports = new Map(
       Object.entries(spec.ports ?? {}).map(([port, portSpec]) => [port, portSettings(spec.modelName, port, portSpec, portConfig.overrides?.get(port), portConfig.defaults)]),
     );
-    this.schema = compileFieldSchema(spec.fields, spec.additionalFields === true, spec.access?.owner === true);
+    this.schema = fieldSchemaOf(spec);
     this.protection = FieldProtection.of(spec.modelName, spec.fields, options.cipher);
     this.serializers = compileFieldSerializers(spec.fields);
     const create = spec.factory(Object.assign({}, spec.dependencies, injected));

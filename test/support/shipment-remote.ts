@@ -4,8 +4,10 @@
  * to a file, one JSON line each, and throws when the event's data (or a DynamoDB
  * record's new image) says `explode`.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { localModelsRemote } from './fixture-remotes.js';
+import { functionEnv, type FunctionEnv } from './function-env.js';
 
 export interface Seen {
   eventName: string;
@@ -31,4 +33,12 @@ export async function shipmentRemote(dir: string, seenFile: string) {
 export async function seenIn(file: string): Promise<Seen[]> {
   const text = await readFile(file, 'utf8').catch(() => '');
   return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Seen);
+}
+
+/** A function folder deploying the shipment remote; `seenFile` collects what its eventHandler hears. */
+export async function shipmentFunction(): Promise<{ fn: FunctionEnv; seenFile: string }> {
+  const fn = await functionEnv([]);
+  const seenFile = path.join(fn.dir, 'seen.ndjson');
+  await writeFile(path.join(fn.dir, 'remoteEntries.js'), `export default ${JSON.stringify([await shipmentRemote(fn.dir, seenFile)])};\n`);
+  return { fn, seenFile };
 }
