@@ -762,6 +762,40 @@ describe('github-api-server', () => {
       });
     });
 
+    it('keeps objects read by SHA, as GitHub does, and reads refs afresh', async () => {
+      const own = await createGitRepo();
+      try {
+        const c1 = await own.commitFiles({ 'dist/a.txt': 'one' }, 'one');
+        const blob = gitBlobSha(Buffer.from('one'));
+        await withServer({ repos: { 'o/r': own.dir } }, async (server) => {
+          assert.equal((await getJson(server, `/repos/o/r/git/commits/${c1}`)).res.status, 200);
+          assert.equal((await getJson(server, `/repos/o/r/git/trees/${c1}?recursive=1`)).res.status, 200);
+          assert.equal((await getBytes(server, `/repos/o/r/git/blobs/${blob}`, { accept: RAW })).bytes.toString(), 'one');
+          // Objects never change: once read they are answered without git, even when git has lost them.
+          await rm(join(own.dir, '.git', 'objects'), { recursive: true, force: true });
+          const listing = await getJson(server, `/repos/o/r/git/trees/${c1}?recursive=1`);
+          assert.deepEqual(listing.body.tree.map((e: { path: string }) => e.path), ['dist', 'dist/a.txt']);
+          assert.equal((await getJson(server, `/repos/o/r/git/commits/${c1}`)).body.message, 'one');
+          assert.equal((await getBytes(server, `/repos/o/r/git/blobs/${blob}`, { accept: RAW })).bytes.toString(), 'one');
+          // A ref is read from the repository each time.
+          assert.notEqual((await getJson(server, '/repos/o/r/commits/main')).res.status, 200);
+        });
+      } finally {
+        await own.cleanup();
+      }
+    });
+
+    it('counts the time it spends answering (busyMs), overlapping requests once', async () => {
+      await withServer({ repos }, async (server) => {
+        assert.equal(server.busyMs, 0);
+        server.setFault('/repos/acme/remote', { kind: 'delay', ms: 300, times: 2 });
+        const started = performance.now();
+        await Promise.all([getJson(server, '/repos/acme/remote'), getJson(server, '/repos/acme/remote/commits/main')]);
+        const elapsed = performance.now() - started;
+        assert.ok(server.busyMs >= 300 && server.busyMs <= elapsed, `busy ${server.busyMs} ms of ${elapsed} ms`);
+      });
+    });
+
     it('turns git failures into 500 JSON and keeps serving', async () => {
       const notARepo = await mkdtemp(join(tmpdir(), 'microlib-notgit-'));
       try {

@@ -68,6 +68,8 @@ export type LoadOutcome = LoadedRemote | Unchanged | Error;
 export class ReloadPipeline {
   /** Replaced versions waiting for their requests to drain before disposal. */
   private readonly retiring = new Set<Promise<void>>();
+  /** Per remote: recording the last good version and pruning the cache after a swap (see adopt). */
+  private readonly housekeeping = new Map<string, Promise<void>>();
 
   constructor(
     private readonly deps: ReloadPipelineDeps,
@@ -75,8 +77,9 @@ export class ReloadPipeline {
   ) {}
 
   /** Loads a version of the remote; never rejects (a failure comes back as the Error). */
-  load(state: RemoteState, target: LoadTarget, source: Source = state.source): Promise<LoadOutcome> {
+  async load(state: RemoteState, target: LoadTarget, source: Source = state.source): Promise<LoadOutcome> {
     const { logger } = this.deps;
+    await this.housekept(state.entry.name);
     logger.info({ remote: state.entry.name, source: source.describe(), ...(target.version ? { version: target.version } : {}) }, 'loading remote');
     return loadRemote(state.entry, source, {
       runtime: this.deps.runtime,
@@ -109,6 +112,8 @@ export class ReloadPipeline {
     // A late, replayed or stale push would move the remote back. Judged here, in the queue, against the
     // version running now (an earlier reload may just have changed it).
     if (request.push && request.version !== undefined) {
+      // The pushed build may reuse files of cached versions: the last prune must be over.
+      await this.housekept(state.entry.name);
       const push = { version: request.version, forced: request.push.forced, ...(request.replaces !== undefined ? { replaces: request.replaces } : {}) };
       // The pushed build downloads while the source is asked about it; a push that is ignored stops its download.
       const download = new AbortController();
@@ -171,14 +176,25 @@ export class ReloadPipeline {
     const name = state.entry.name;
     const previous = recordActivated(state, loaded, request, this.deps.keepVersions);
     if (previous) this.retire(name, previous, activation.drained);
-    await this.deps.cache.markGood(name, loaded.version).catch(() => undefined);
-    await this.deps.cache.prune(name, this.deps.keepVersions + 1, [loaded.version, ...state.history.map((h) => h.version)]).catch(() => undefined);
+    // The new version serves from here: the reload is answered without waiting for the disk. The
+    // remote's next load waits for this instead (a prune must not remove a file it would reuse).
+    const pinned = [loaded.version, ...state.history.map((h) => h.version)];
+    const cache = this.deps.cache;
+    this.housekeeping.set(name, this.housekept(name).then(async () => {
+      await cache.markGood(name, loaded.version).catch(() => undefined);
+      await cache.prune(name, this.deps.keepVersions + 1, pinned).catch(() => undefined);
+    }));
     return this.finish(state, request, { outcome: 'reloaded', from, attempted: loaded.version, started });
   }
 
-  /** Resolves once every replaced version waiting to drain has been disposed. */
+  /** Resolves once every replaced version waiting to drain has been disposed, and the cache is written. */
   async drain(): Promise<void> {
-    await Promise.all(this.retiring);
+    await Promise.all([...this.retiring, ...this.housekeeping.values()]);
+  }
+
+  /** Resolves once the remote's last good version is recorded and its cache pruned. */
+  private async housekept(remote: string): Promise<void> {
+    await this.housekeeping.get(remote);
   }
 
   /** Disposes a replaced version once its in-flight requests are done (or the drain timeout passes). */

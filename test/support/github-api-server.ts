@@ -18,6 +18,7 @@ import { STATUS_CODES, createServer, type IncomingMessage, type ServerResponse }
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { GitObjectStore, OBJECT_SPEC, type TreeEntry } from './git-object-store.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -86,6 +87,11 @@ export interface GitHubApiServer {
   readonly port: number;
   /** Every request received, in arrival order. */
   readonly requests: RecordedRequest[];
+  /**
+   * Milliseconds during which at least one request was being answered (overlapping requests
+   * count once), since the server started: what a client waited on this server, git included.
+   */
+  readonly busyMs: number;
   clearRequests(): void;
   /** `match`: a string is a prefix of the API path; a RegExp is tested against API path + query string. First matching fault wins. */
   setFault(match: string | RegExp, fault: Fault): FaultHandle;
@@ -168,7 +174,9 @@ function isoDate(epochSeconds: string): string {
 }
 
 // ---------------------------------------------------------------------------
-// git access (always async: the event loop must keep serving other requests)
+// git access (always async: the event loop must keep serving other requests). Objects named by
+// SHA come from the repository's GitObjectStore (one long-lived process, answers kept); refs and
+// history walks run git each time, so a push is seen at once.
 
 async function git(cwd: string, args: string[]): Promise<Buffer> {
   const { stdout } = await execFileAsync('git', args, {
@@ -201,26 +209,6 @@ async function gitOrNull(cwd: string, args: string[]): Promise<string | null> {
     if ((err as { code?: unknown }).code === 1) return null;
     throw err;
   }
-}
-
-interface TreeEntry {
-  mode: string;
-  type: string;
-  sha: string;
-  size: number | undefined;
-  path: string;
-}
-
-async function lsTree(cwd: string, treeSha: string, recursive: boolean): Promise<TreeEntry[]> {
-  const out = await git(cwd, ['ls-tree', '-z', '-l', ...(recursive ? ['-r', '-t'] : []), treeSha]);
-  const entries: TreeEntry[] = [];
-  for (const record of out.toString('utf8').split('\0')) {
-    if (record === '') continue;
-    const tab = record.indexOf('\t');
-    const [mode = '', type = '', sha = '', size = '-'] = record.slice(0, tab).split(/ +/);
-    entries.push({ mode, type, sha, size: size === '-' ? undefined : Number(size), path: record.slice(tab + 1) });
-  }
-  return entries;
 }
 
 interface Person {
@@ -314,8 +302,25 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
   const faults: FaultEntry[] = [];
   const requests: RecordedRequest[] = [];
   const inFlight = new Set<Promise<void>>();
+  /** Repository path → its objects; repositories added under two names share one. */
+  const stores = new Map<string, GitObjectStore>();
+  const storeOf = (cwd: string): GitObjectStore => {
+    let store = stores.get(cwd);
+    if (!store) stores.set(cwd, (store = new GitObjectStore(cwd)));
+    return store;
+  };
   const closing = new AbortController();
   let origin = '';
+  // Busy time: a span opens when the first request arrives and closes when the last in flight is answered.
+  let answering = 0;
+  let busySince = 0;
+  let busyTotal = 0;
+  const answeringStarted = (): void => {
+    if (answering++ === 0) busySince = performance.now();
+  };
+  const answeringEnded = (): void => {
+    if (--answering === 0) busyTotal += performance.now() - busySince;
+  };
 
   const addRepo = (fullName: string, config: string | RepoConfig): void => {
     const c = typeof config === 'string' ? { path: config } : config;
@@ -357,11 +362,21 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
     };
     const defaultBranch = async (): Promise<string> =>
       repoEntry.defaultBranch ?? (await git(cwd, ['symbolic-ref', '--short', 'HEAD'])).toString('utf8').trim();
-    const catBlob = (sha: string): Promise<Buffer> => git(cwd, ['cat-file', 'blob', sha]);
+    const store = storeOf(cwd);
+    /** As `rev-parse --verify`: SHAs (peeled or not) from the store, anything else (a ref) from git now. */
+    const resolve = async (spec: string): Promise<string | null> =>
+      OBJECT_SPEC.test(spec) ? ((await store.read(spec))?.sha ?? null) : resolveObject(cwd, spec);
+    const objectBytes = async (spec: string): Promise<Buffer> => {
+      const object = await store.read(spec);
+      if (!object) throw new Error(`git has no object ${spec} in ${full}`);
+      return object.bytes;
+    };
+    const catBlob = (sha: string): Promise<Buffer> => objectBytes(`${sha}^{blob}`);
+    const catCommit = async (sha: string): Promise<string> => (await objectBytes(`${sha}^{commit}`)).toString('utf8');
 
     /** A commit as GET /commits/{sha} answers it. */
     const commitObject = async (sha: string) => {
-      const c = parseCommit((await git(cwd, ['cat-file', 'commit', sha])).toString('utf8'));
+      const c = parseCommit(await catCommit(sha));
       return {
         sha,
         commit: {
@@ -385,6 +400,11 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
 
     /** The files a comparison lists: what changed from the merge base to the head (no patches here). */
     const changedFiles = async (from: string, to: string) => {
+      const changes = await store.derive(`files ${from} ${to}`, () => fileChanges(from, to));
+      return changes.map((c) => ({ ...c, changes: c.additions + c.deletions, blob_url: `${web}/blob/${to}/${c.filename}`, raw_url: `${web}/raw/${to}/${c.filename}`, contents_url: `${api}/contents/${c.filename}?ref=${to}` }));
+    };
+    /** What git says changed between two commits; the same answer every time for the same two. */
+    const fileChanges = async (from: string, to: string) => {
       const numstat = (await git(cwd, ['diff-tree', '-r', '-z', '--no-renames', '--numstat', from, to])).toString('utf8').split('\0');
       const lines = new Map<string, { additions: number; deletions: number }>();
       for (const record of numstat) {
@@ -400,7 +420,7 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
         const status = letter === 'A' ? 'added' : letter === 'D' ? 'removed' : 'modified';
         const { additions, deletions } = lines.get(filename) ?? { additions: 0, deletions: 0 };
         const sha = status === 'removed' ? oldSha : newSha;
-        files.push({ sha, filename, status, additions, deletions, changes: additions + deletions, blob_url: `${web}/blob/${to}/${filename}`, raw_url: `${web}/raw/${to}/${filename}`, contents_url: `${api}/contents/${filename}?ref=${to}` });
+        files.push({ sha, filename, status, additions, deletions });
       }
       return files.slice(0, 300);
     };
@@ -429,7 +449,7 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
 
     if (section === 'commits' && rest.length >= 2) {
       const ref = decode(rest.slice(1));
-      const sha = await resolveObject(cwd, `${ref}^{commit}`);
+      const sha = await resolve(`${ref}^{commit}`);
       if (!sha) {
         throw new HttpError(
           errorReply(422, `No commit found for SHA: ${ref}`, 'https://docs.github.com/rest/commits/commits#get-a-commit'),
@@ -451,16 +471,23 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
       const basehead = decode(rest.slice(1));
       const dots = basehead.indexOf('...');
       if (dots <= 0) throw notFound();
-      const base = await resolveObject(cwd, `${basehead.slice(0, dots)}^{commit}`);
-      const head = await resolveObject(cwd, `${basehead.slice(dots + 3)}^{commit}`);
+      const [base, head] = await Promise.all([resolve(`${basehead.slice(0, dots)}^{commit}`), resolve(`${basehead.slice(dots + 3)}^{commit}`)]);
       if (!base || !head) throw notFound();
-      const mergeBase = await gitOrNull(cwd, ['merge-base', base, head]);
-      if (!mergeBase) throw new HttpError(errorReply(404, `No common ancestor between ${base} and ${head}.`, 'https://docs.github.com/rest/commits/commits#compare-two-commits'));
-      const count = async (range: string) => Number((await git(cwd, ['rev-list', '--count', range])).toString('utf8').trim());
-      const aheadBy = await count(`${base}..${head}`);
-      const behindBy = await count(`${head}..${base}`);
+      // How two commits relate never changes: asked once per pair.
+      const history = await store.derive(`compare ${base} ${head}`, async () => {
+        const mergeBase = await gitOrNull(cwd, ['merge-base', base, head]);
+        if (!mergeBase) return undefined;
+        const count = async (range: string) => Number((await git(cwd, ['rev-list', '--count', range])).toString('utf8').trim());
+        const [aheadBy, behindBy, listed] = await Promise.all([
+          count(`${base}..${head}`),
+          count(`${head}..${base}`),
+          git(cwd, ['rev-list', '--reverse', `${base}..${head}`]),
+        ]);
+        return { mergeBase, aheadBy, behindBy, all: listed.toString('utf8').split('\n').filter(Boolean) };
+      });
+      if (!history) throw new HttpError(errorReply(404, `No common ancestor between ${base} and ${head}.`, 'https://docs.github.com/rest/commits/commits#compare-two-commits'));
+      const { mergeBase, aheadBy, behindBy, all } = history;
       const status = aheadBy === 0 && behindBy === 0 ? 'identical' : behindBy === 0 ? 'ahead' : aheadBy === 0 ? 'behind' : 'diverged';
-      const all = (await git(cwd, ['rev-list', '--reverse', `${base}..${head}`])).toString('utf8').split('\n').filter(Boolean);
       // Without paging parameters GitHub lists at most 250 commits; with them, a page (30 by default, at most 100).
       const paged = url.searchParams.has('per_page') || url.searchParams.has('page');
       const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
@@ -503,10 +530,10 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
     if (section === 'git' && sub === 'commits' && rest.length === 3) {
       // The git data API takes a full object SHA only, never a ref.
       const sha = rest[2]!.toLowerCase();
-      if (!/^[0-9a-f]{40}$/.test(sha) || !(await resolveObject(cwd, `${sha}^{commit}`)) || (await git(cwd, ['cat-file', '-t', sha])).toString('utf8').trim() !== 'commit') {
-        throw notFound();
-      }
-      const c = parseCommit((await git(cwd, ['cat-file', 'commit', sha])).toString('utf8'));
+      // Only the commit itself: a tag that peels to one is not a commit here.
+      const object = /^[0-9a-f]{40}$/.test(sha) ? await store.read(sha) : null;
+      if (object?.type !== 'commit') throw notFound();
+      const c = parseCommit(object.bytes.toString('utf8'));
       return json(200, {
         sha,
         node_id: '',
@@ -522,10 +549,10 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
     }
 
     if (section === 'git' && sub === 'trees' && rest.length >= 3) {
-      const treeSha = await resolveObject(cwd, `${decode(rest.slice(2))}^{tree}`);
+      const treeSha = await resolve(`${decode(rest.slice(2))}^{tree}`);
       if (!treeSha) throw notFound();
       // GitHub recurses when the parameter is present at all, whatever its value (even "0" or "false").
-      const all = await lsTree(cwd, treeSha, url.searchParams.has('recursive'));
+      const all = await store.tree(treeSha, url.searchParams.has('recursive'));
       const max = options.maxTreeEntries ?? 100_000;
       return json(200, {
         sha: treeSha,
@@ -544,8 +571,9 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
 
     if (section === 'git' && sub === 'blobs' && rest.length === 3) {
       const sha = rest[2]!.toLowerCase();
-      if (!/^[0-9a-f]{40}$/.test(sha) || !(await resolveObject(cwd, `${sha}^{blob}`))) throw notFound();
-      const bytes = await catBlob(sha);
+      const blob = /^[0-9a-f]{40}$/.test(sha) ? await store.read(`${sha}^{blob}`) : null;
+      if (!blob) throw notFound();
+      const bytes = blob.bytes;
       const served = corrupt ? corruptBytes(bytes) : bytes;
       if (media === 'raw') return rawReply(served);
       return json(200, {
@@ -561,17 +589,19 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
       const segments = decode(rest.slice(1)).split('/').filter((s) => s !== '');
       if (segments.some((s) => s === '.' || s === '..')) throw notFound();
       const ref = url.searchParams.get('ref') || (await defaultBranch());
-      const commit = await resolveObject(cwd, `${ref}^{commit}`);
+      const commit = await resolve(`${ref}^{commit}`);
       if (!commit) {
         throw new HttpError(
           errorReply(404, `No commit found for the ref ${ref}`, 'https://docs.github.com/rest/repos/contents#get-repository-content'),
         );
       }
       // Walk the path one tree at a time: exact name matches, no pathspec/glob semantics.
-      let entry: TreeEntry = { mode: '040000', type: 'tree', sha: `${commit}^{tree}`, size: undefined, path: '' };
+      const rootTree = await resolve(`${commit}^{tree}`);
+      if (!rootTree) throw new Error(`commit ${commit} of ${full} has no tree`);
+      let entry: TreeEntry = { mode: '040000', type: 'tree', sha: rootTree, size: undefined, path: '' };
       for (const name of segments) {
         if (entry.type !== 'tree') throw notFound();
-        const found = (await lsTree(cwd, entry.sha, false)).find((e) => e.path === name);
+        const found = (await store.tree(entry.sha, false)).find((e) => e.path === name);
         if (!found) throw notFound();
         entry = { ...found, path: entry.path === '' ? name : `${entry.path}/${name}` };
       }
@@ -599,7 +629,7 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
 
       if (entry.type === 'tree') {
         // Custom media types do not apply to directories.
-        const children = await lsTree(cwd, entry.sha, false);
+        const children = await store.tree(entry.sha, false);
         return json(
           200,
           children.map((c) => {
@@ -759,6 +789,16 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
   }
 
   const server = createServer((req, res) => {
+    answeringStarted();
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      answeringEnded();
+    };
+    // A hung request stays open until close(); it counts until then, like any other.
+    res.once('finish', end);
+    res.once('close', end);
     const done = handle(req, res)
       .catch((err: unknown) => {
         // Last resort: never let a handler bug take the server down.
@@ -787,6 +827,9 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
     url: `${origin}${prefix}`,
     port,
     requests,
+    get busyMs() {
+      return busyTotal + (answering > 0 ? performance.now() - busySince : 0);
+    },
     clearRequests() {
       requests.length = 0;
     },
@@ -820,6 +863,7 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions): Pro
       await closed;
       // Let git work already started finish, so callers can delete the repos safely.
       await Promise.allSettled([...inFlight]);
+      await Promise.allSettled([...stores.values()].map((store) => store.close()));
     },
   };
 }
