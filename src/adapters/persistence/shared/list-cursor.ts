@@ -29,6 +29,10 @@ function sortSignature(sort: readonly SortKey[]): [string, 1 | -1][] {
 
 /** Builds the cursor that resumes after a record with these sort values and id. */
 export function encodeCursor(sort: readonly SortKey[], values: readonly FieldValue[], id: string): string {
+  // Pages in creation order (every plain `?limit=` page) skip building the payload: the same text, made directly.
+  if (sort.length === 0 && values.length === 1 && typeof values[0] === 'number') {
+    return Buffer.from(`{"k":[],"v":[${JSON.stringify(values[0])}],"i":${JSON.stringify(id)}}`, 'utf8').toString('base64url');
+  }
   // A missing field sorts like null, so null stands for it in the cursor.
   const payload: CursorPayload = { k: sortSignature(sort), v: values.map((value) => value ?? null), i: id };
   return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
