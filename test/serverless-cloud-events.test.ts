@@ -2,49 +2,36 @@
 // each becomes an event named by its type on the host's broker, so a model's
 // eventHandlers run in the function; its data as JSON, text or base64; a repeat
 // (same source, same id) is skipped. In-process, then under Google's functions framework.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createCloudEventHandler, TriggerDeliveryError, UnsupportedCloudEventError, type CloudEventHandler } from '../src/serverless/index.js';
-import type { FunctionEnv } from './support/function-env.js';
+import { createCloudEventHandler, TriggerDeliveryError, UnsupportedCloudEventError } from '../src/serverless/index.js';
 import { serverlessImport, startFramework } from './support/functions-framework.js';
 import { binaryCloudEventRequest, structuredCloudEventRequest } from './support/trigger-events.js';
-import { seenIn, shipmentFunction } from './support/shipment-remote.js';
+import { seenIn, shipmentFunction, shipmentHandlerHooks } from './support/shipment-remote.js';
 import { until } from './support/until.js';
 
 const WEIGHED = 'com.example.parcel.weighed';
 const SCALES = '//scales.example.com/hubs/lyon';
 
-/** A function folder deploying the shipment remote; `seenFile` is where its eventHandler writes. */
 describe('CloudEvents of any type through the CloudEvent handler', () => {
-  let fn: FunctionEnv;
-  let seenFile: string;
-  let handler: CloudEventHandler;
-
-  before(async () => {
-    ({ fn, seenFile } = await shipmentFunction());
-    handler = createCloudEventHandler({ env: { ...fn.env, DATASOURCE_ADAPTER: 'memory' }, cwd: fn.dir, logger: fn.logger });
-  });
-  after(async () => {
-    await handler?.stop();
-    await fn?.remove();
-  });
+  const shipping = shipmentHandlerHooks(createCloudEventHandler);
 
   const weighed = (id: string, fields: Record<string, unknown>) => ({ specversion: '1.0', type: WEIGHED, source: SCALES, id, time: '2026-12-05T16:00:00.000Z', modelname: 'shipment', ...fields });
 
   it("reaches a model's eventHandlers under the CloudEvent's type, with its source, subject and JSON data", async () => {
-    await handler(weighed('w-1', { subject: 'parcels/c1', datacontenttype: 'application/json', data: { parcel: 'c1', grams: 1200 } }));
-    assert.deepEqual((await seenIn(seenFile)).at(-1), { eventName: WEIGHED, id: 'w-1', modelName: 'shipment', source: SCALES, subject: 'parcels/c1', data: { parcel: 'c1', grams: 1200 } });
+    await shipping.handler(weighed('w-1', { subject: 'parcels/c1', datacontenttype: 'application/json', data: { parcel: 'c1', grams: 1200 } }));
+    assert.deepEqual((await seenIn(shipping.seenFile)).at(-1), { eventName: WEIGHED, id: 'w-1', modelName: 'shipment', source: SCALES, subject: 'parcels/c1', data: { parcel: 'c1', grams: 1200 } });
   });
 
   it('passes data that is not JSON as text or base64 with its datacontenttype, and decodes JSON sent as data_base64', async () => {
-    await handler(weighed('w-2', { datacontenttype: 'text/csv', data: 'parcel,grams\nc2,800' }));
-    await handler(weighed('w-3', { datacontenttype: 'image/png', data_base64: 'iVBORw0KGgo=' }));
-    await handler(weighed('w-4', { data: Buffer.from([0, 1, 2, 255]) }));
-    await handler(weighed('w-5', { datacontenttype: 'application/json', data_base64: Buffer.from('{"parcel":"c5"}').toString('base64') }));
-    await handler(weighed('w-6', { datacontenttype: 'application/json', data: 'c6 as a JSON string' }));
-    assert.deepEqual((await seenIn(seenFile)).slice(-5).map((seen) => [seen.id, seen.data]), [
+    await shipping.handler(weighed('w-2', { datacontenttype: 'text/csv', data: 'parcel,grams\nc2,800' }));
+    await shipping.handler(weighed('w-3', { datacontenttype: 'image/png', data_base64: 'iVBORw0KGgo=' }));
+    await shipping.handler(weighed('w-4', { data: Buffer.from([0, 1, 2, 255]) }));
+    await shipping.handler(weighed('w-5', { datacontenttype: 'application/json', data_base64: Buffer.from('{"parcel":"c5"}').toString('base64') }));
+    await shipping.handler(weighed('w-6', { datacontenttype: 'application/json', data: 'c6 as a JSON string' }));
+    assert.deepEqual((await seenIn(shipping.seenFile)).slice(-5).map((seen) => [seen.id, seen.data]), [
       ['w-2', { datacontenttype: 'text/csv', text: 'parcel,grams\nc2,800' }],
       ['w-3', { datacontenttype: 'image/png', data_base64: 'iVBORw0KGgo=' }],
       ['w-4', { data_base64: 'AAEC/w==' }],
@@ -54,26 +41,26 @@ describe('CloudEvents of any type through the CloudEvent handler', () => {
   });
 
   it('skips a repeat of the same source and id, but not the same id from another source', async () => {
-    const before = (await seenIn(seenFile)).length;
-    await handler(weighed('w-1', { data: { parcel: 'c1 again' } }));
-    await handler(weighed('w-1', { source: '//scales.example.com/hubs/porto', data: { parcel: 'c1 in porto' } }));
-    const seen = (await seenIn(seenFile)).slice(before);
+    const before = (await seenIn(shipping.seenFile)).length;
+    await shipping.handler(weighed('w-1', { data: { parcel: 'c1 again' } }));
+    await shipping.handler(weighed('w-1', { source: '//scales.example.com/hubs/porto', data: { parcel: 'c1 in porto' } }));
+    const seen = (await seenIn(shipping.seenFile)).slice(before);
     assert.deepEqual(seen.map((s) => [s.source, s.data.parcel]), [['//scales.example.com/hubs/porto', 'c1 in porto']]);
   });
 
   it('rejects when a handler fails (the sender retries), and names what is missing from an event it cannot read', async () => {
-    await assert.rejects(handler(weighed('w-7', { data: { parcel: 'c7', explode: true } })), (error: Error) => {
+    await assert.rejects(shipping.handler(weighed('w-7', { data: { parcel: 'c7', explode: true } })), (error: Error) => {
       assert.ok(error instanceof TriggerDeliveryError);
       assert.match(error.message, /1 message\(s\) of the cloudevent batch failed: w-7: 1 handler\(s\) failed on com\.example\.parcel\.weighed/);
       return true;
     });
-    await assert.rejects(handler({ specversion: '1.0', type: WEIGHED, id: 'w-8', data: {} }), (error: Error) => {
+    await assert.rejects(shipping.handler({ specversion: '1.0', type: WEIGHED, id: 'w-8', data: {} }), (error: Error) => {
       assert.ok(error instanceof UnsupportedCloudEventError);
       assert.match(error.message, /expected a CloudEvent with type, source and id .*got type "com\.example\.parcel\.weighed", source missing, id "w-8"/);
       return true;
     });
     // A Pub/Sub CloudEvent keeps its own mapping: without its message it is not published under its type.
-    await assert.rejects(handler({ specversion: '1.0', type: 'google.cloud.pubsub.topic.v1.messagePublished', source: '//pubsub.googleapis.com/projects/shop/topics/parcels', id: 'ps-9', data: {} }), UnsupportedCloudEventError);
+    await assert.rejects(shipping.handler({ specversion: '1.0', type: 'google.cloud.pubsub.topic.v1.messagePublished', source: '//pubsub.googleapis.com/projects/shop/topics/parcels', id: 'ps-9', data: {} }), UnsupportedCloudEventError);
   });
 });
 

@@ -6,6 +6,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { after, before } from 'node:test';
+import type { FunctionHostOptions } from '../../src/serverless/function-host.js';
 import { localModelsRemote } from './fixture-remotes.js';
 import { functionEnv, type FunctionEnv } from './function-env.js';
 
@@ -41,4 +43,29 @@ export async function shipmentFunction(): Promise<{ fn: FunctionEnv; seenFile: s
   const seenFile = path.join(fn.dir, 'seen.ndjson');
   await writeFile(path.join(fn.dir, 'remoteEntries.js'), `export default ${JSON.stringify([await shipmentRemote(fn.dir, seenFile)])};\n`);
   return { fn, seenFile };
+}
+
+/** What a describe's tests use once {@link shipmentHandlerHooks}' before hook has run. */
+export interface ShipmentHandlerContext<H> {
+  fn: FunctionEnv;
+  seenFile: string;
+  handler: H;
+}
+
+/**
+ * Registers the describe's hooks: before, a {@link shipmentFunction} folder and the
+ * handler `create` makes for it (memory datasource); after, the handler stops and the
+ * folder goes. The returned context is filled in by the before hook.
+ */
+export function shipmentHandlerHooks<H extends { stop(): Promise<void> }>(create: (options: FunctionHostOptions) => H): ShipmentHandlerContext<H> {
+  const context = {} as ShipmentHandlerContext<H>;
+  before(async () => {
+    const { fn, seenFile } = await shipmentFunction();
+    Object.assign(context, { fn, seenFile, handler: create({ env: { ...fn.env, DATASOURCE_ADAPTER: 'memory' }, cwd: fn.dir, logger: fn.logger }) });
+  });
+  after(async () => {
+    await context.handler?.stop();
+    await context.fn?.remove();
+  });
+  return context;
 }
