@@ -4,16 +4,29 @@
  * record again: a page of 20 records is most of a list answer's cost.
  */
 
+/** What a list answer says after its records; a figure left undefined is left out, as JSON.stringify would. */
+export interface PageFigures {
+  limit: number;
+  offset?: number | undefined;
+  total?: number | undefined;
+  nextCursor?: string | undefined;
+}
+
 /**
- * The text `JSON.stringify({ data: records, ...rest })` would give, where
- * `texts` are the records' JSON texts, in order.
+ * The text `JSON.stringify({ data: records, ...figures })` gives, where
+ * `texts` are the records' JSON texts, in order. The figures are written
+ * directly (they are integers and a string), not looked up and stringified
+ * key by key: this runs on every list request.
  */
-export function pageJsonText(texts: readonly string[], rest: Record<string, unknown>): string {
-  let text = `{"data":[${texts.join(',')}]`;
-  for (const key of Object.keys(rest)) {
-    const value = JSON.stringify(rest[key]);
-    // JSON.stringify leaves out keys whose value it cannot represent.
-    if (value !== undefined) text += `,${JSON.stringify(key)}:${value}`;
-  }
+export function pageJsonText(texts: readonly string[], figures: PageFigures): string {
+  let text = `{"data":[${texts.join(',')}],"limit":${number(figures.limit)}`;
+  if (figures.offset !== undefined) text += `,"offset":${number(figures.offset)}`;
+  if (figures.total !== undefined) text += `,"total":${number(figures.total)}`;
+  if (figures.nextCursor !== undefined) text += `,"nextCursor":${JSON.stringify(figures.nextCursor)}`;
   return `${text}}`;
+}
+
+/** A number as JSON writes it (`null` for one JSON cannot hold). */
+function number(value: number): string {
+  return Number.isFinite(value) ? String(value) : 'null';
 }

@@ -12,7 +12,7 @@ import { resolveRelation, type RelationTarget } from '../../../domain/relations.
 import type { Caller } from '../../../domain/access.js';
 import type { Catalog, ServedModel } from '../../../catalog/catalog.js';
 import { sendEmpty, sendJson, sendJsonText, sendMsgpack } from '../respond.js';
-import { pageJsonText } from '../page-json.js';
+import { pageJsonText, type PageFigures } from '../page-json.js';
 import { MODELS_PREFIX } from '../models-prefix.js';
 import type { RouteName } from './model-routes.js';
 import type { WireFormat } from '../../wire/media-types.js';
@@ -22,6 +22,9 @@ import { FIELDS_PARAMETER, selectFields } from '../../../domain/field-selection.
 import { badQueryError } from '../../../domain/errors.js';
 import type { ModelService } from '../../../domain/model-service.js';
 import type { ReadOptions } from '../../../domain/datasource.js';
+
+/** A page answer's figures after `data`, in the order JSON answers write them. */
+const PAGE_FIGURES = ['limit', 'offset', 'total', 'nextCursor'] as const;
 
 /** A request matched to a route of a served model. */
 export interface RouteRequest {
@@ -156,16 +159,17 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
         const page = await served.service.list(query, caller);
         const headers: Record<string, string> = { 'x-microlib-version': served.servedBy };
         if (page.total !== undefined) headers['x-total-count'] = String(page.total);
-        const rest: Record<string, unknown> = { limit: query.limit };
-        if (query.cursor === undefined) rest.offset = query.offset;
-        if (page.total !== undefined) rest.total = page.total;
-        if (page.nextCursor !== undefined) rest.nextCursor = page.nextCursor;
+        // A cursor page has no offset.
+        const figures: PageFigures = { limit: query.limit, offset: query.cursor === undefined ? query.offset : undefined, total: page.total, nextCursor: page.nextCursor };
         // The records' own texts when the datasource keeps them: no copy, no serialising them again.
         if (request.format === 'json' && !query.fields && page.recordsJson) {
           headers.vary = 'accept';
-          return sendJsonText(request.res, 200, pageJsonText(page.recordsJson, rest), headers);
+          return sendJsonText(request.res, 200, pageJsonText(page.recordsJson, figures), headers);
         }
-        send(request, 200, { data: selected(page.records, query.fields), ...rest }, headers, true);
+        const body: Record<string, unknown> = { data: selected(page.records, query.fields) };
+        // Only the figures there are: MessagePack would write an undefined one as nil.
+        for (const key of PAGE_FIGURES) if (figures[key] !== undefined) body[key] = figures[key];
+        send(request, 200, body, headers, true);
       },
     },
     create: {

@@ -15,6 +15,12 @@ export interface CollectionEntry {
 export interface Entry {
   record: StoredRecord;
   readonly seq: number;
+  /**
+   * The creation-order cursor that resumes after this entry, kept once a page
+   * ended here: it depends only on `seq` and the id, which never change, and
+   * the same pages are asked for again and again.
+   */
+  creationCursor: string | undefined;
 }
 
 export type FieldReader = (record: StoredRecord) => FieldValue;

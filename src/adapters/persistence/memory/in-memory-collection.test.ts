@@ -106,6 +106,38 @@ describe('in-memory collection queries', () => {
   });
 });
 
+describe('in-memory collection pages', () => {
+  const collection = collectionOf([makeRecord('a', { n: 1 }), makeRecord('b', { n: 2 }), makeRecord('c', { n: 3 })]);
+
+  it('carries its records through a spread, JSON and a structured clone, as copies', () => {
+    const page = collection.list(listQuery({ limit: 2 }));
+    for (const copy of [{ ...page }, JSON.parse(JSON.stringify(page)) as typeof page, structuredClone(page)]) {
+      assert.deepEqual(
+        copy.records.map((record) => record.id),
+        ['a', 'b'],
+      );
+      assert.equal(copy.nextCursor, page.nextCursor);
+    }
+    page.records[0]!['n'] = 99;
+    assert.equal(collection.get('a')?.['n'], 1, 'changing a listed record leaves the stored one alone');
+    assert.equal(page.records[0]!['n'], 99, 'the page keeps the copies it handed out');
+    page.records = [];
+    assert.deepEqual(page.records, []);
+  });
+
+  it('gives the same cursor for a page ending on the same record, and it resumes after it', () => {
+    const first = collection.list(listQuery({ limit: 1 }));
+    const again = collection.list(listQuery({ limit: 1 }));
+    assert.ok(first.nextCursor);
+    assert.equal(again.nextCursor, first.nextCursor);
+    const next = collection.list(listQuery({ limit: 1, cursor: first.nextCursor }));
+    assert.deepEqual(
+      next.records.map((record) => record.id),
+      ['b'],
+    );
+  });
+});
+
 // The collection's bounded selection (smallest-k.ts), which keeps sorted pages cheap.
 describe('bounded selection', () => {
   it('keeps the k smallest items in order', () => {

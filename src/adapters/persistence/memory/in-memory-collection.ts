@@ -85,7 +85,7 @@ export class InMemoryCollection {
 
   /** Adds a new record (the caller has checked the id is free), taking ownership of it. */
   insert(record: StoredRecord, seq: number): void {
-    const entry: Entry = { record, seq };
+    const entry: Entry = { record, seq, creationCursor: undefined };
     this.entries.set(record.id, entry);
     if (seq >= this.nextSeq) this.nextSeq = seq + 1;
     if (!this.indexesStale) for (const index of this.indexes) index.add(entry);
@@ -199,7 +199,7 @@ export class InMemoryCollection {
     const last = cut.page[cut.page.length - 1];
     let nextCursor: string | undefined;
     if (cut.more && last) {
-      nextCursor = sort.length === 0 ? encodeCursor(sort, [last.seq], last.record.id) : encodeCursor(sort, keys.map((key) => key.read(last.record)), last.record.id);
+      nextCursor = sort.length === 0 ? (last.creationCursor ??= encodeCursor(sort, [last.seq], last.record.id)) : encodeCursor(sort, keys.map((key) => key.read(last.record)), last.record.id);
     }
     return buildPage(cut.page, query.count ? cut.total : undefined, nextCursor);
   }
@@ -300,23 +300,47 @@ function copyOut(record: StoredRecord): StoredRecord {
   return withJson(cloneJson(record), textOf(record));
 }
 
+/** Where a page keeps its stored records and, once read, their copies (not enumerable: never sent or spread). */
+const PAGE_STATE = Symbol('microlib.pageState');
+interface PageState {
+  readonly stored: StoredRecord[];
+  copies: StoredRecord[] | undefined;
+}
+type LazyPage = Page & { [PAGE_STATE]: PageState };
+
+/**
+ * `records` of a page: an own enumerable accessor, so spreading, JSON or
+ * structured cloning the page still carries the records. Its two functions are
+ * shared by every page; an object literal with `get`/`set` would make two
+ * closures and a slow accessor definition per page (a third of a page's cost).
+ */
+const RECORDS_PROPERTY: PropertyDescriptor = {
+  get(this: LazyPage): StoredRecord[] {
+    const state = this[PAGE_STATE];
+    return (state.copies ??= state.stored.map((record) => cloneJson(record)));
+  },
+  set(this: LazyPage, value: StoredRecord[]) {
+    this[PAGE_STATE].copies = value;
+  },
+  enumerable: true,
+  configurable: true,
+};
+
 /**
  * A page whose records are copied only when read: a JSON answer needs only
- * their texts (`recordsJson`). An own accessor, so spreading or structured
- * cloning the page still carries the records.
+ * their texts (`recordsJson`).
  */
 function buildPage(entries: readonly CollectionEntry[], total: number | undefined, nextCursor: string | undefined): Page {
-  const stored = entries.map((entry) => entry.record);
-  let records: StoredRecord[] | undefined;
-  const page: Page = {
-    get records(): StoredRecord[] {
-      return (records ??= stored.map((record) => cloneJson(record)));
-    },
-    set records(value: StoredRecord[]) {
-      records = value;
-    },
-    recordsJson: stored.map(textOf),
-  };
+  const stored = new Array<StoredRecord>(entries.length);
+  const texts = new Array<string>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const record = (entries[i] as CollectionEntry).record;
+    stored[i] = record;
+    texts[i] = textOf(record);
+  }
+  const page = { recordsJson: texts } as unknown as Page;
+  Object.defineProperty(page, 'records', RECORDS_PROPERTY);
+  Object.defineProperty(page, PAGE_STATE, { value: { stored, copies: undefined } satisfies PageState });
   if (total !== undefined) page.total = total;
   if (nextCursor !== undefined) page.nextCursor = nextCursor;
   return page;
