@@ -19,11 +19,19 @@ export interface PageFigures {
  * key by key: this runs on every list request.
  */
 export function pageJsonText(texts: readonly string[], figures: PageFigures): string {
-  let text = `{"data":[${texts.join(',')}],"limit":${number(figures.limit)}`;
-  if (figures.offset !== undefined) text += `,"offset":${number(figures.offset)}`;
-  if (figures.total !== undefined) text += `,"total":${number(figures.total)}`;
-  if (figures.nextCursor !== undefined) text += `,"nextCursor":${JSON.stringify(figures.nextCursor)}`;
-  return `${text}}`;
+  let tail = `],"limit":${number(figures.limit)}`;
+  if (figures.offset !== undefined) tail += `,"offset":${number(figures.offset)}`;
+  if (figures.total !== undefined) tail += `,"total":${number(figures.total)}`;
+  if (figures.nextCursor !== undefined) tail += `,"nextCursor":${JSON.stringify(figures.nextCursor)}`;
+  tail += '}';
+  const count = texts.length;
+  if (count === 0) return `{"data":[${tail}`;
+  // One join over the whole text gives a flat string: node measures and writes
+  // a flat string several times faster than one concatenated around a join.
+  const parts = texts.slice();
+  parts[0] = `{"data":[${parts[0]}`;
+  parts[count - 1] += tail;
+  return parts.join(',');
 }
 
 /** A number as JSON writes it (`null` for one JSON cannot hold). */
