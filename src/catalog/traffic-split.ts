@@ -8,18 +8,12 @@
  * weight only ever moves keys from the stable version to the canary.
  */
 
-/** What a request is recognised by: a header, a cookie, or the subject of its bearer token. */
-export type StickyKey = { readonly header: string } | { readonly cookie: string } | { readonly subject: true };
+import type { CanarySplit, StickyKey } from '../domain/resilience/canary-split.js';
 
-/** `canary` is meant to be stepped up and promoted; `ab` is a split held until an operator ends it. */
-export type SplitMode = 'canary' | 'ab';
+export type { SplitMode, StickyKey } from '../domain/resilience/canary-split.js';
 
-export interface SplitPolicy {
-  /** Percentage of requests (of keys, with stickiness) the canary serves: an integer 0–100. */
-  readonly weight: number;
-  readonly sticky: StickyKey | undefined;
-  readonly mode: SplitMode;
-}
+/** The split a canary runs with (the catalog's name for it). */
+export type SplitPolicy = CanarySplit;
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;

@@ -5,6 +5,7 @@
  */
 
 import type { TallySnapshot } from '../domain/resilience/version-tally.js';
+import type { CanarySplit, StickyKey } from '../domain/resilience/canary-split.js';
 
 /** Why a reload ran: `rollback` pins the version for replacement workers; slot 1 spreads `poll` reloads. */
 export type ReloadReason = 'startup' | 'webhook' | 'manual' | 'poll' | 'rollback' | 'promote';
@@ -56,15 +57,7 @@ export interface ClusterInfo {
 /** Marks an event one worker relayed to the others' WebSocket streams: never relayed again. */
 export const RELAYED_FROM = 'relayedFrom';
 
-/** What keeps one user on one version of a canary (as the deployment names it). */
-export type StickyKey = { header: string } | { cookie: string } | { subject: true };
-
-/** How a canary splits requests. */
-export interface CanarySplit {
-  weight: number;
-  sticky: StickyKey | undefined;
-  mode: 'canary' | 'ab';
-}
+export type { CanarySplit, StickyKey } from '../domain/resilience/canary-split.js';
 
 /** An automatic rollout's step, as saved (`onRestart: 'rollback'`: the primary drops it when it starts). */
 export interface SavedRollout {

@@ -56,18 +56,7 @@ export interface CanaryStore {
   save(remote: string, canary: SavedCanary | null): Promise<void>;
 }
 
-/** What to start a canary of. */
-export interface CanaryOrder {
-  /** A version the remote keeps (in full or a prefix), or a commit a GitHub source can fetch. */
-  version?: string;
-  /** A branch, tag or commit of a GitHub source, resolved now. */
-  ref?: string;
-  split: CanarySplit;
-  /** The canary may drop models the stable version serves (they stay served by it until promotion). */
-  allowRemove?: boolean;
-  /** Stepped up by the remote's rollout from its first step (`split.weight` is then not read). */
-  auto?: boolean;
-}
+export type { CanaryOrder } from '../domain/resilience/canary-split.js';
 
 /**
  * A change another process applies to follow this one (cluster mode): always an exact

@@ -5,17 +5,9 @@
 import type { Judgement } from '../domain/resilience/rollout-analysis.js';
 import type { TallySnapshot, TallySummary, VersionTally } from '../domain/resilience/version-tally.js';
 import type { LoadedRemote } from './remote-loader.js';
+import type { CanarySplit, StickyKey } from '../domain/resilience/canary-split.js';
 
-/** What keeps one user on one version: a header, a cookie or the token subject (names lower-case). */
-export type StickyKey = { readonly header: string } | { readonly cookie: string } | { readonly subject: true };
-
-/** How requests are split: the canary's percentage (integer 0–100), stickiness, and the kind of rollout. */
-export interface CanarySplit {
-  readonly weight: number;
-  readonly sticky: StickyKey | undefined;
-  /** `canary`: stepped up, then promoted; `ab`: a fixed split held until promoted or aborted. */
-  readonly mode: 'canary' | 'ab';
-}
+export type { CanarySplit, StickyKey } from '../domain/resilience/canary-split.js';
 
 export interface CanaryState {
   /** The canary's version, loaded in its own container (and workers). */

@@ -5,6 +5,7 @@
  * this adapter never imports the federation.
  */
 import type { TallySnapshot } from '../../domain/resilience/version-tally.js';
+import type { CanaryOrder, CanarySplit } from '../../domain/resilience/canary-split.js';
 
 /** What a reload or rollback answers: sent to the client as is; `outcome` picks the status. */
 export interface ReloadReport {
@@ -70,15 +71,7 @@ export interface RolloutPlanView {
   readonly onRestart: string;
 }
 
-/** What keeps one user on one version: a header, a cookie or the token subject. */
-export type StickyKey = { readonly header: string } | { readonly cookie: string } | { readonly subject: true };
-
-/** How a canary splits requests. */
-export interface CanarySplit {
-  readonly weight: number;
-  readonly sticky: StickyKey | undefined;
-  readonly mode: 'canary' | 'ab';
-}
+export type { CanarySplit, StickyKey } from '../../domain/resilience/canary-split.js';
 
 /** A running canary, as `/microlib/api/remotes` shows it. */
 export interface CanaryView {
@@ -105,15 +98,7 @@ export interface CanaryOutcome {
   change?: unknown;
 }
 
-/** A canary asked for over HTTP. */
-export interface CanaryOrder {
-  version?: string;
-  ref?: string;
-  split: CanarySplit;
-  allowRemove?: boolean;
-  /** Stepped up by the remote's rollout from its first step (the split's weight is then not read). */
-  auto?: boolean;
-}
+export type { CanaryOrder } from '../../domain/resilience/canary-split.js';
 
 /** Starting, splitting, promoting and aborting canaries; `C` is what each answers. */
 export interface CanaryControl<C extends CanaryOutcome = CanaryOutcome> {
