@@ -101,6 +101,14 @@ export interface Datasource {
   /** Prepares the datasource (open files, replay logs, connect). Called once before use. */
   open(): Promise<void>;
   get(id: string, options?: ReadOptions): Promise<StoredRecord | undefined>;
+  /**
+   * Optional: `get` answered at once, by a datasource that holds its records in
+   * this process (memory, file), so a read is answered in the turn it arrived
+   * in. It throws where `get` would reject. Leave it out when a read may have
+   * to wait (a server, a replica catching up). A wrapper that changes `get`
+   * must change `getNow` the same way, or leave it out.
+   */
+  getNow?(id: string, options?: ReadOptions): StoredRecord | undefined;
   /** Stores a new record. Rejects with `MLB_ERR_CONFLICT` if the id exists. Resolves once the write is durable. */
   create(record: StoredRecord): Promise<StoredRecord>;
   /**

@@ -81,6 +81,7 @@ export function datasourceConformance(name: string, make: DatasourceMaker): void
           await assert.rejects(ds.replace(makeRecord('a', {}, 2)));
           await assert.rejects(ds.delete('a'));
           await assert.rejects(ds.list(listQuery()));
+          if (ds.getNow) assert.throws(() => ds.getNow!('a'));
         } finally {
           await cleanup();
         }
@@ -110,6 +111,25 @@ export function datasourceConformance(name: string, make: DatasourceMaker): void
           await ds.replace(next, 1);
           assert.deepEqual(await ds.get('ro', { readOnly: true }), next);
           assert.deepEqual(await ds.get('ro'), next);
+        }));
+
+      it('answers getNow, when it has one, as get does, without a promise', () =>
+        withDatasource(async (ds) => {
+          if (!ds.getNow) return;
+          const record = makeRecord('now', { name: 'Ada', list: [1, { deep: true }] });
+          await ds.create(record);
+          for (const options of [undefined, { readOnly: true }, { latest: true }]) {
+            const found = ds.getNow('now', options);
+            assert.ok(!(found instanceof Promise), 'getNow answers at once');
+            assert.deepEqual(found, await ds.get('now', options));
+            assert.equal(ds.getNow('missing', options), undefined);
+          }
+          const next = { ...record, name: 'Grace', revision: 2 };
+          await ds.replace(next, 1);
+          assert.deepEqual(ds.getNow('now'), next);
+          // Without readOnly the caller gets its own copy, as from get.
+          ds.getNow('now')!['name'] = 'changed';
+          assert.equal(ds.getNow('now')!['name'], 'Grace');
         }));
 
       it('keeps nested JSON and unicode intact', () =>

@@ -194,7 +194,12 @@ describe('model router, when a datasource fails in a way the client did not caus
   // What a datasource's MLB_ERR_INTERNAL carries (here a server's own words) is for the log only.
   const serverWords = 'java.lang.ClassCastException: class org.bson.BsonString cannot be cast to class org.bson.BsonDocument';
   const failing = createMemoryDatasource({ collection: 'thing', dataDir: '' });
-  failing.get = () => Promise.reject(new MicrolibError('MLB_ERR_INTERNAL', `the database could not read a record: ${serverWords}`));
+  const readFailure = () => new MicrolibError('MLB_ERR_INTERNAL', `the database could not read a record: ${serverWords}`);
+  failing.get = () => Promise.reject(readFailure());
+  // The read route asks getNow first: it throws where get rejects.
+  failing.getNow = () => {
+    throw readFailure();
+  };
   failing.list = () => Promise.reject(new TypeError(`not a datasource error at all: ${serverWords}`));
   const model = new Model({ modelName: 'thing', endpoint: 'things', factory: () => (input) => ({ ...input }) }, { remote: 'shop', version: 'v1' });
   const thing: ServedModel = { model, service: new ModelService(model, failing, clock), servedBy: 'shop@v1' };

@@ -142,7 +142,8 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
       // No await without a body: GET stays free of an extra turn.
       const reading = readBody(req, route, served.model.spec.fields);
       const input = reading === undefined ? undefined : await reading;
-      await handler.answer(request, input, route.ifMatch ? expectedRevision(req) : undefined);
+      const answering = handler.answer(request, input, route.ifMatch ? expectedRevision(req) : undefined);
+      if (answering !== undefined) await answering;
     } catch (error) {
       if (tally !== undefined && error instanceof ModelCodeError) modelFailure = true;
       if (isClientFacing(error)) {

@@ -53,8 +53,11 @@ export type RequestBody = Record<string, unknown> | unknown[];
 export interface RouteHandler {
   /** Refusals due before the body is read (no body is read for a port that does not exist). */
   check?(request: RouteRequest): void;
-  /** Answers, given the body (when the route reads one) and the If-Match revision (when it reads that). */
-  answer(request: RouteRequest, input: RequestBody | undefined, expectedRevision: number | undefined): Promise<void>;
+  /**
+   * Answers, given the body (when the route reads one) and the If-Match revision
+   * (when it reads that). Undefined when the answer is sent already (no turn to wait).
+   */
+  answer(request: RouteRequest, input: RequestBody | undefined, expectedRevision: number | undefined): Promise<void> | undefined;
 }
 
 export interface RouteHandlerOptions extends PageLimits, BatchOptions {
@@ -141,6 +144,15 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
     return sendRelated(request, 200, body, { 'x-microlib-version': served.servedBy }, true, related);
   }
 
+  /** The record a read found, or 304 when the client has this revision. */
+  function answerRecord(request: RouteRequest, record: StoredRecord, fields: readonly string[] | undefined): void {
+    const { req, res, served } = request;
+    // The ETag stays the record's revision: a selection is a view of that revision.
+    const etag = etagOf(record);
+    if (req.headers['if-none-match'] === etag) return sendEmpty(res, 304, { etag, 'x-microlib-version': served.servedBy, vary: 'accept' });
+    send(request, 200, fields ? selectFields(record, fields) : record, { etag, 'x-microlib-version': served.servedBy }, false);
+  }
+
   const command: RouteHandler = {
     async answer(request, input, expectedRevision) {
       const { served, id, name, caller } = request;
@@ -187,17 +199,16 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
       answer: (request, input) => batches.deleteMany(request, input),
     },
     read: {
-      async answer(request) {
-        const { req, res, served, search } = request;
+      answer(request) {
+        const { served, search } = request;
         const params = search === '' ? undefined : new URLSearchParams(search);
         const relation = params?.get('relation');
         if (relation) return answerRelation(request, relation, search.replace(RELATION_PARAMETER, ''));
         const fields = readFields(params, served.service);
-        const record = await served.service.get(request.id, request.caller, READ_ONLY);
-        // The ETag stays the record's revision: a selection is a view of that revision.
-        const etag = etagOf(record);
-        if (req.headers['if-none-match'] === etag) return sendEmpty(res, 304, { etag, 'x-microlib-version': served.servedBy, vary: 'accept' });
-        send(request, 200, fields ? selectFields(record, fields) : record, { etag, 'x-microlib-version': served.servedBy }, false);
+        const record = served.service.read(request.id, request.caller, READ_ONLY);
+        // A datasource in this process answers at once: so does the route, in the request's own turn.
+        if (record instanceof Promise) return record.then((found) => answerRecord(request, found, fields));
+        answerRecord(request, record, fields);
       },
     },
     update: {

@@ -89,6 +89,10 @@ class FileDatasourceImpl implements FileDatasource {
   }
 
   async get(id: string, options?: ReadOptions): Promise<StoredRecord | undefined> {
+    return this.getNow(id, options);
+  }
+
+  getNow(id: string, options?: ReadOptions): StoredRecord | undefined {
     this.lifecycle.assertOpen();
     return this.collection.get(id, options?.readOnly);
   }

@@ -2,7 +2,7 @@
  * The `memory` datasource: records live in the process and vanish with it.
  * Useful for tests, demos and caches.
  */
-import type { CreateOutcome, Datasource, DatasourceOptions, ListQuery, Page } from '../../../domain/datasource.js';
+import type { CreateOutcome, Datasource, DatasourceOptions, ListQuery, Page, ReadOptions } from '../../../domain/datasource.js';
 import type { StoredRecord } from '../../../domain/model-spec.js';
 import { conflictError } from '../../../domain/errors.js';
 import { DatasourceLifecycle } from '../shared/datasource-lifecycle.js';
@@ -40,6 +40,11 @@ export function createMemoryDatasource(options: DatasourceOptions): MemoryDataso
   const lifecycle = new DatasourceLifecycle(`memory datasource "${collectionName}"`);
   const records = new InMemoryCollection(readIndexDeclarations(options['indexes']));
 
+  function getNow(id: string, options?: ReadOptions): StoredRecord | undefined {
+    lifecycle.assertOpen();
+    return records.get(id, options?.readOnly);
+  }
+
   function insert(input: StoredRecord): StoredRecord {
     const normalized = normalizeRecord(input);
     const record = normalized.record;
@@ -57,9 +62,10 @@ export function createMemoryDatasource(options: DatasourceOptions): MemoryDataso
     },
 
     async get(id, options) {
-      lifecycle.assertOpen();
-      return records.get(id, options?.readOnly);
+      return getNow(id, options);
     },
+
+    getNow,
 
     async create(input) {
       lifecycle.assertOpen();
