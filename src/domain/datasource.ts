@@ -112,6 +112,14 @@ export interface Datasource {
   /** Stores a new record. Rejects with `MLB_ERR_CONFLICT` if the id exists. Resolves once the write is durable. */
   create(record: StoredRecord): Promise<StoredRecord>;
   /**
+   * Optional: `create` done at once, by a datasource whose writes are complete
+   * when they return (memory), so the create route answers in the turn the
+   * body arrived in. It throws where `create` would reject. Leave it out when
+   * a write must wait (a log to flush, a server). A wrapper that changes
+   * `create` must change `createNow` the same way, or leave it out.
+   */
+  createNow?(record: StoredRecord): StoredRecord;
+  /**
    * Optional: stores several new records, each as `create` would (the same
    * checks; `MLB_ERR_CONFLICT` for an id already stored or earlier in `records`),
    * and resolves with one outcome per record, in order, once every stored one is

@@ -108,15 +108,30 @@ export class ModelService {
   create(body: Record<string, unknown>, caller?: Caller): Promise<StoredRecord> {
     // Not `async`: the common, synchronous model path then costs no extra promise.
     try {
-      const owner = caller === undefined ? undefined : this.authorize('create', caller) ?? (this.model.spec.access?.owner ? caller.subject : undefined);
-      const id = typeof body.id === 'string' ? body.id : this.clock.newId();
-      let record = this.model.createRecord(body, id, this.clock.now());
-      if (owner !== undefined) record = isPromise(record) ? record.then((r) => Object.assign(r, { owner })) : Object.assign(record, { owner });
-      const stored = isPromise(record) ? record.then((r) => this.datasource.create(r)) : this.datasource.create(record);
-      return this.events?.hasSubscribers(this.eventNames.create) ? stored.then((r) => this.announce('create', r, r)) : stored;
+      const created = this.add(body, caller);
+      return isPromise(created) ? created : Promise.resolve(created);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * As `create`, but done at once (no promise) when the model's code and the
+   * datasource (`Datasource.createNow`) can; it then throws instead of
+   * rejecting. The HTTP create route uses it to answer in the turn the body
+   * arrived in.
+   */
+  add(body: Record<string, unknown>, caller?: Caller): StoredRecord | Promise<StoredRecord> {
+    const owner = caller === undefined ? undefined : this.authorize('create', caller) ?? (this.model.spec.access?.owner ? caller.subject : undefined);
+    const id = typeof body.id === 'string' ? body.id : this.clock.newId();
+    let record = this.model.createRecord(body, id, this.clock.now());
+    if (owner !== undefined) record = isPromise(record) ? record.then((r) => Object.assign(r, { owner })) : Object.assign(record, { owner });
+    if (!isPromise(record) && this.datasource.createNow !== undefined) {
+      const stored = this.datasource.createNow(record);
+      return this.announce('create', stored, stored);
+    }
+    const stored = isPromise(record) ? record.then((r) => this.datasource.create(r)) : this.datasource.create(record);
+    return this.events?.hasSubscribers(this.eventNames.create) ? stored.then((r) => this.announce('create', r, r)) : stored;
   }
 
   /**

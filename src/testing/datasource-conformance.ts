@@ -82,6 +82,7 @@ export function datasourceConformance(name: string, make: DatasourceMaker): void
           await assert.rejects(ds.delete('a'));
           await assert.rejects(ds.list(listQuery()));
           if (ds.getNow) assert.throws(() => ds.getNow!('a'));
+          if (ds.createNow) assert.throws(() => ds.createNow!(makeRecord('c')));
         } finally {
           await cleanup();
         }
@@ -130,6 +131,26 @@ export function datasourceConformance(name: string, make: DatasourceMaker): void
           // Without readOnly the caller gets its own copy, as from get.
           ds.getNow('now')!['name'] = 'changed';
           assert.equal(ds.getNow('now')!['name'], 'Grace');
+        }));
+
+      it('stores with createNow, when it has one, as create does, without a promise', () =>
+        withDatasource(async (ds) => {
+          if (!ds.createNow) return;
+          const record = makeRecord('now', { name: 'Ada', list: [1, { deep: true }] });
+          const stored = ds.createNow(record);
+          assert.ok(!(stored instanceof Promise), 'createNow answers at once');
+          assert.deepEqual(stored, record);
+          assert.deepEqual(await ds.get('now'), record);
+          // The datasource keeps its own copy.
+          record['name'] = 'changed';
+          stored['name'] = 'changed too';
+          assert.equal((await ds.get('now'))!['name'], 'Ada');
+          assert.throws(
+            () => ds.createNow!(makeRecord('now')),
+            (error: unknown) => error instanceof MicrolibError && error.code === 'MLB_ERR_CONFLICT',
+          );
+          await ds.create(makeRecord('later'));
+          assert.deepEqual(ids((await ds.list(listQuery())).records), ['now', 'later']);
         }));
 
       it('keeps nested JSON and unicode intact', () =>

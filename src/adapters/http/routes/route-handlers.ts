@@ -144,6 +144,12 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
     return sendRelated(request, 200, body, { 'x-microlib-version': served.servedBy }, true, related);
   }
 
+  /** 201 with the record created, where it is, and its ETag. */
+  function answerCreated(request: RouteRequest, record: StoredRecord): void {
+    const { served, endpoint } = request;
+    send(request, 201, record, { 'x-microlib-version': served.servedBy, location: `${MODELS_PREFIX}${endpoint}/${encodeURIComponent(record.id)}`, etag: etagOf(record) }, false);
+  }
+
   /** The record a read found, or 304 when the client has this revision. */
   function answerRecord(request: RouteRequest, record: StoredRecord, fields: readonly string[] | undefined): void {
     const { req, res, served } = request;
@@ -185,11 +191,12 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
       },
     },
     create: {
-      async answer(request, input) {
+      answer(request, input) {
         if (Array.isArray(input)) return batches.createMany(request, input);
-        const { served, endpoint, caller } = request;
-        const record = await served.service.create(objectBody(input), caller);
-        send(request, 201, record, { 'x-microlib-version': served.servedBy, location: `${MODELS_PREFIX}${endpoint}/${encodeURIComponent(record.id)}`, etag: etagOf(record) }, false);
+        const record = request.served.service.add(objectBody(input), request.caller);
+        // Stored at once (memory, model code in the host): answered in this turn.
+        if (record instanceof Promise) return record.then((created) => answerCreated(request, created));
+        answerCreated(request, record);
       },
     },
     updateMany: {

@@ -45,6 +45,11 @@ export function createMemoryDatasource(options: DatasourceOptions): MemoryDataso
     return records.get(id, options?.readOnly);
   }
 
+  function createNow(input: StoredRecord): StoredRecord {
+    lifecycle.assertOpen();
+    return insert(input);
+  }
+
   function insert(input: StoredRecord): StoredRecord {
     const normalized = normalizeRecord(input);
     const record = normalized.record;
@@ -68,9 +73,10 @@ export function createMemoryDatasource(options: DatasourceOptions): MemoryDataso
     getNow,
 
     async create(input) {
-      lifecycle.assertOpen();
-      return insert(input);
+      return createNow(input);
     },
+
+    createNow,
 
     /** One loop, no promise per record. */
     async createMany(inputs) {
