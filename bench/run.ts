@@ -69,7 +69,7 @@ async function main(): Promise<number> {
     try {
       const server = await definition.start(config);
       processes.push(server);
-      prepared.push(await prepareServer(definition.key, definition.label, server, config.records, dir, log));
+      prepared.push({ ...(await prepareServer(definition.key, definition.label, server, config.records, dir, log)), loadsOtherCores: definition.loadsOtherCores === true });
     } catch (error) {
       // One broken server is reported as such; the others are still measured.
       results.failures.set(definition.key, (error as Error).message);

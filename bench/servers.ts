@@ -12,6 +12,8 @@ export interface ServerDefinition {
   key: ServerKey;
   label: string;
   kinds: readonly CaseKind[];
+  /** See PreparedServer.loadsOtherCores. */
+  loadsOtherCores?: boolean;
   start(config: BenchConfig): Promise<ServerProcess>;
 }
 
@@ -49,6 +51,8 @@ export const SERVERS: readonly ServerDefinition[] = [
     key: 'microlibMongo',
     label: 'microlib generated routes, mongodb (wire-protocol test server)',
     kinds: ['get', 'post'],
+    // The test server is a process of its own, not pinned.
+    loadsOtherCores: true,
     start: (config) => startHost({ datasource: 'mongodb', cpu: config.serverCpu }),
   },
 ];
