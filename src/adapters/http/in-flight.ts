@@ -5,8 +5,20 @@
  */
 import type { ServerResponse } from 'node:http';
 
+/**
+ * The open responses form a list linked through the responses themselves: no
+ * hashing per request, and no hash table to shrink and grow again as the
+ * number in flight goes up and down (a Set did both, on every request).
+ */
+const PREVIOUS = Symbol('microlib.inFlight.previous');
+const NEXT = Symbol('microlib.inFlight.next');
+
+type Tracked = ServerResponse & { [PREVIOUS]: Tracked | null; [NEXT]: Tracked | null };
+
 export class InFlightRequests {
-  private readonly open = new Set<ServerResponse>();
+  /** The most recently tracked response still open. */
+  private newest: Tracked | null = null;
+  private count = 0;
   private readonly idleWaiters: Array<() => void> = [];
   private draining = false;
   /** One listener shared by every response (no closure per request: this is the hot path). */
@@ -15,8 +27,8 @@ export class InFlightRequests {
   constructor() {
     const tracker = this;
     this.closed = function closed(this: ServerResponse): void {
-      tracker.open.delete(this);
-      if (tracker.open.size === 0 && tracker.idleWaiters.length > 0) for (const wake of tracker.idleWaiters.splice(0)) wake();
+      tracker.untrack(this as Tracked);
+      if (tracker.count === 0 && tracker.idleWaiters.length > 0) for (const wake of tracker.idleWaiters.splice(0)) wake();
     };
   }
 
@@ -26,21 +38,26 @@ export class InFlightRequests {
    * array on every request.
    */
   track(res: ServerResponse): void {
-    this.open.add(res);
+    const tracked = res as Tracked;
+    tracked[PREVIOUS] = null;
+    tracked[NEXT] = this.newest;
+    if (this.newest !== null) this.newest[PREVIOUS] = tracked;
+    this.newest = tracked;
+    this.count++;
     if (this.draining) res.setHeader('connection', 'close');
     // 'close' comes once the answer is sent or the client went away.
     res.on('close', this.closed);
   }
 
   get size(): number {
-    return this.open.size;
+    return this.count;
   }
 
   /** Waits until no request is in flight, at most `timeoutMs`; resolves true when none is left. */
   async drain(timeoutMs: number): Promise<boolean> {
     this.draining = true;
-    for (const res of this.open) if (!res.headersSent) res.setHeader('connection', 'close');
-    if (this.open.size === 0) return true;
+    for (let res = this.newest; res !== null; res = res[NEXT]) if (!res.headersSent) res.setHeader('connection', 'close');
+    if (this.count === 0) return true;
     let timer: NodeJS.Timeout | undefined;
     const idle = await Promise.race([
       new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true))),
@@ -48,5 +65,18 @@ export class InFlightRequests {
     ]);
     clearTimeout(timer);
     return idle;
+  }
+
+  /** Takes `res` out of the list; a second call for the same response does nothing. */
+  private untrack(res: Tracked): void {
+    const previous = res[PREVIOUS];
+    const next = res[NEXT];
+    if (previous === null && this.newest !== res) return;
+    if (previous === null) this.newest = next;
+    else previous[NEXT] = next;
+    if (next !== null) next[PREVIOUS] = previous;
+    res[PREVIOUS] = null;
+    res[NEXT] = null;
+    this.count--;
   }
 }
