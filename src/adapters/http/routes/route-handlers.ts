@@ -21,7 +21,7 @@ import { batchHandlers, type BatchOptions } from './batch-handlers.js';
 import { FIELDS_PARAMETER, selectFields } from '../../../domain/field-selection.js';
 import { badQueryError } from '../../../domain/errors.js';
 import type { ModelService } from '../../../domain/model-service.js';
-import type { ReadOptions } from '../../../domain/datasource.js';
+import type { ListQuery, Page, ReadOptions } from '../../../domain/datasource.js';
 
 /** A page answer's figures after `data`, in the order JSON answers write them. */
 const PAGE_FIGURES = ['limit', 'offset', 'total', 'nextCursor'] as const;
@@ -110,6 +110,19 @@ function selected(records: StoredRecord[], fields: readonly string[] | undefined
   return fields ? records.map((record) => selectFields(record, fields)) : records;
 }
 
+/** What a page's answer says after its records; a cursor page has no offset. */
+function pageFigures(query: ListQuery, page: Page): PageFigures {
+  return { limit: query.limit, offset: query.cursor === undefined ? query.offset : undefined, total: page.total, nextCursor: page.nextCursor };
+}
+
+/** A page's answer as an object: its records (only `fields`, when selected) and the figures it has. */
+function pageBody(page: Page, query: ListQuery, figures: PageFigures): Record<string, unknown> {
+  const body: Record<string, unknown> = { data: selected(page.records, query.fields) };
+  // Only the figures there are: MessagePack would write an undefined one as nil.
+  for (const key of PAGE_FIGURES) if (figures[key] !== undefined) body[key] = figures[key];
+  return body;
+}
+
 /** The `?fields=` of a record read (once at most), checked against the model; undefined without one. */
 function readFields(params: URLSearchParams | undefined, service: ModelService): readonly string[] | undefined {
   const values = params?.getAll(FIELDS_PARAMETER);
@@ -137,11 +150,7 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
       if (!result.record) throw new MicrolibError('MLB_ERR_NOT_FOUND', `${served.model.name} ${id} has no ${relation}`);
       return sendRelated(request, 200, query.fields ? selectFields(result.record, query.fields) : result.record, { 'x-microlib-version': served.servedBy }, false, related);
     }
-    const body: Record<string, unknown> = { data: selected(result.page.records, query.fields), limit: query.limit };
-    if (query.cursor === undefined) body.offset = query.offset;
-    if (result.page.total !== undefined) body.total = result.page.total;
-    if (result.page.nextCursor !== undefined) body.nextCursor = result.page.nextCursor;
-    return sendRelated(request, 200, body, { 'x-microlib-version': served.servedBy }, true, related);
+    return sendRelated(request, 200, pageBody(result.page, query, pageFigures(query, result.page)), { 'x-microlib-version': served.servedBy }, true, related);
   }
 
   /** 201 with the record created, where it is, and its ETag. */
@@ -177,17 +186,13 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
         const page = await served.service.list(query, caller);
         const headers: Record<string, string> = { 'x-microlib-version': served.servedBy };
         if (page.total !== undefined) headers['x-total-count'] = String(page.total);
-        // A cursor page has no offset.
-        const figures: PageFigures = { limit: query.limit, offset: query.cursor === undefined ? query.offset : undefined, total: page.total, nextCursor: page.nextCursor };
+        const figures = pageFigures(query, page);
         // The records' own texts when the datasource keeps them: no copy, no serialising them again.
         if (request.format === 'json' && !query.fields && page.recordsJson) {
           headers.vary = 'accept';
           return sendJsonText(request.res, 200, pageJsonText(page.recordsJson, figures), headers);
         }
-        const body: Record<string, unknown> = { data: selected(page.records, query.fields) };
-        // Only the figures there are: MessagePack would write an undefined one as nil.
-        for (const key of PAGE_FIGURES) if (figures[key] !== undefined) body[key] = figures[key];
-        send(request, 200, body, headers, true);
+        send(request, 200, pageBody(page, query, figures), headers, true);
       },
     },
     create: {
