@@ -46,47 +46,57 @@ export function refusedUnread(error: MicrolibError): boolean {
   return unread.has(error);
 }
 
-export function readBoundedBody(req: IncomingMessage, { limit, claim, deadlineMs }: BodyBounds): Promise<Buffer> {
+/** Reads the body as {@link receiveBoundedBody} does, as a promise. */
+export function readBoundedBody(req: IncomingMessage, bounds: BodyBounds): Promise<Buffer> {
+  return new Promise((resolve, reject) => receiveBoundedBody(req, bounds, resolve, reject));
+}
+
+/**
+ * Reads the body within `bounds` and calls `onBody` with its bytes once it has
+ * all arrived, or `onRefused` once (and nothing else after) when it is refused or
+ * the client goes away. A parser's callback runs in the turn the body ended in:
+ * the generated API's creates take no promise and no extra turn for the read itself.
+ * Neither callback may throw: they run inside the request's stream events.
+ */
+export function receiveBoundedBody(req: IncomingMessage, { limit, claim, deadlineMs }: BodyBounds, onBody: (bytes: Buffer) => void, onRefused: (error: MicrolibError) => void): void {
   const declared = declaredLength(req);
   // Refused before a byte is read: the client learns at once, and nothing is buffered.
-  if (declared !== undefined && declared > limit) return Promise.reject(tooLarge(limit));
-  if (declared !== undefined && claim && !claim.grow(declared)) return Promise.reject(refused(budgetExhausted()));
-  return new Promise((resolve, reject) => {
-    let chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const timer = deadlineMs === undefined ? undefined : setTimeout(() => fail(refused(new MicrolibError('MLB_ERR_TIMEOUT', `the request body did not arrive within ${deadlineMs} ms`))), deadlineMs);
-    const settle = () => {
-      settled = true;
-      if (timer) clearTimeout(timer);
-      req.off('data', onData);
-    };
-    const fail = (error: MicrolibError) => {
-      if (settled) return;
-      settle();
-      // Whatever still arrives is read and dropped, never buffered.
-      req.on('data', ignore);
-      chunks = [];
-      reject(error);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) return fail(tooLarge(limit));
-      // Without a declared length the claim grows with the body.
-      if (declared === undefined && claim && !claim.grow(chunk.length)) return fail(refused(budgetExhausted()));
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    // A client that disconnects mid-body surfaces as an error ("aborted") or a close before the end.
-    // The errors are made only when the body is still unread: 'close' fires after every request, and an error's stack costs microseconds.
-    req.on('error', (error) => settled || fail(new MicrolibError('MLB_ERR_BAD_JSON', `request body could not be read: ${error.message}`)));
-    req.on('close', () => settled || fail(new MicrolibError('MLB_ERR_BAD_JSON', 'the client closed the connection before the body ended')));
-    req.on('end', () => {
-      if (settled) return;
-      settle();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-      chunks = [];
-    });
+  if (declared !== undefined && declared > limit) return onRefused(tooLarge(limit));
+  if (declared !== undefined && claim && !claim.grow(declared)) return onRefused(refused(budgetExhausted()));
+  let chunks: Buffer[] = [];
+  let size = 0;
+  let settled = false;
+  const timer = deadlineMs === undefined ? undefined : setTimeout(() => fail(refused(new MicrolibError('MLB_ERR_TIMEOUT', `the request body did not arrive within ${deadlineMs} ms`))), deadlineMs);
+  const fail = (error: MicrolibError) => {
+    if (settled) return;
+    settled = true;
+    if (timer) clearTimeout(timer);
+    // Whatever still arrives is read and dropped, never buffered.
+    req.off('data', onData);
+    req.on('data', ignore);
+    chunks = [];
+    onRefused(error);
+  };
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) return fail(tooLarge(limit));
+    // Without a declared length the claim grows with the body.
+    if (declared === undefined && claim && !claim.grow(chunk.length)) return fail(refused(budgetExhausted()));
+    chunks.push(chunk);
+  };
+  req.on('data', onData);
+  // A client that disconnects mid-body surfaces as an error ("aborted") or a close before the end.
+  // The errors are made only when the body is still unread: 'close' fires after every request, and an error's stack costs microseconds.
+  req.on('error', (error) => settled || fail(new MicrolibError('MLB_ERR_BAD_JSON', `request body could not be read: ${error.message}`)));
+  req.on('close', () => settled || fail(new MicrolibError('MLB_ERR_BAD_JSON', 'the client closed the connection before the body ended')));
+  req.on('end', () => {
+    if (settled) return;
+    settled = true;
+    if (timer) clearTimeout(timer);
+    // No 'data' can follow 'end', so its listener may stay.
+    const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    chunks = [];
+    onBody(bytes);
   });
 }
 

@@ -45,6 +45,12 @@ function expectedRevision(req: IncomingMessage): number | undefined {
 
 const NO_SEGMENTS: readonly string[] = [];
 
+/** The decoded segments of `tail` (throws URIError on bad percent-encoding); one id, the commonest, is neither split nor scanned twice. */
+function pathSegments(tail: string): string[] {
+  if (tail.indexOf('/') !== -1) return tail.split('/').map(decodeURIComponent);
+  return [tail.indexOf('%') === -1 ? tail : decodeURIComponent(tail)];
+}
+
 /** The routes of MODEL_ROUTES (`routes/model-routes.ts`), answered by their handlers. */
 export function createModelRouter(catalog: CatalogView, options: ModelRouterOptions) {
   const table = buildDispatchTable(modelRouteHandlers(options));
@@ -110,7 +116,7 @@ export function createModelRouter(catalog: CatalogView, options: ModelRouterOpti
       let shape: PathShape<RouteHandler> | undefined = collection;
       if (tail !== '') {
         try {
-          segments = tail.split('/').map(decodeURIComponent);
+          segments = pathSegments(tail);
         } catch {
           throw new MicrolibError('MLB_ERR_VALIDATION', 'the path is not valid percent-encoding', 'id');
         }

@@ -10,12 +10,14 @@ import type { IncomingMessage } from 'node:http';
 import { MicrolibError } from '../../domain/errors.js';
 import type { FieldSpec } from '../../domain/model-spec.js';
 import type { BodyBudget } from './body-budget.js';
-import { readBoundedBody } from './bounded-body.js';
+import { readBoundedBody, receiveBoundedBody } from './bounded-body.js';
 import { isMsgpackType } from '../wire/media-types.js';
 import { decodeMsgpackBody } from '../wire/msgpack-codec.js';
 import type { MsgpackTop } from '../wire/msgpack-scan.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+/** What most clients send, compared before the pattern is run. */
+const PLAIN_JSON_TYPE = 'application/json';
 /**
  * Bodies that may hold a key that would change an object's prototype or constructor
  * when copied: the literal names, or any \u escape (`"\u005f_proto__"` parses to `__proto__`).
@@ -38,24 +40,38 @@ export type BodyShape = 'object' | 'object-or-array' | 'array';
  * `fields`: the field schema the body is for, which says where a MessagePack
  * body may hold a 64-bit integer or a timestamp (none without it).
  */
-export async function readObjectBody(req: IncomingMessage, limit: number, budget?: BodyBudget, shape?: 'object', fields?: Record<string, FieldSpec>): Promise<Record<string, unknown>>;
-export async function readObjectBody(req: IncomingMessage, limit: number, budget: BodyBudget | undefined, shape: BodyShape, fields?: Record<string, FieldSpec>): Promise<Record<string, unknown> | unknown[]>;
-export async function readObjectBody(req: IncomingMessage, limit: number, budget?: BodyBudget, shape: BodyShape = 'object', fields?: Record<string, FieldSpec>): Promise<Record<string, unknown> | unknown[]> {
+export function readObjectBody(req: IncomingMessage, limit: number, budget?: BodyBudget, shape?: 'object', fields?: Record<string, FieldSpec>): Promise<Record<string, unknown>>;
+export function readObjectBody(req: IncomingMessage, limit: number, budget: BodyBudget | undefined, shape: BodyShape, fields?: Record<string, FieldSpec>): Promise<Record<string, unknown> | unknown[]>;
+export function readObjectBody(req: IncomingMessage, limit: number, budget?: BodyBudget, shape: BodyShape = 'object', fields?: Record<string, FieldSpec>): Promise<Record<string, unknown> | unknown[]> {
   const type = req.headers['content-type'];
-  if (!type || !JSON_TYPE.test(type)) {
+  if (type !== PLAIN_JSON_TYPE && (type === undefined || !JSON_TYPE.test(type))) {
     // Tested second, so a JSON body pays nothing for the other format.
     if (type && isMsgpackType(type)) return readMsgpackBody(req, limit, budget, fields, MSGPACK_TOP[shape]);
-    throw new MicrolibError('MLB_ERR_UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json or application/msgpack, got ${type ? `"${type}"` : 'none'}`, 'content-type');
+    return Promise.reject(new MicrolibError('MLB_ERR_UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json or application/msgpack, got ${type ? `"${type}"` : 'none'}`, 'content-type'));
   }
   const claim = budget?.claim();
-  try {
-    const bytes = await readBoundedBody(req, claim ? { limit, claim } : { limit });
-    // toString would turn bad bytes into U+FFFD silently and store them.
-    if (!isUtf8(bytes)) throw new MicrolibError('MLB_ERR_BAD_JSON', 'request body is not valid UTF-8');
-    return parseJsonBody(bytes.toString('utf8'), shape);
-  } finally {
-    claim?.release();
-  }
+  // One promise, settled in the turn the body ends in (no async frame around the read).
+  return new Promise((resolve, reject) => {
+    receiveBoundedBody(
+      req,
+      claim ? { limit, claim } : { limit },
+      (bytes) => {
+        try {
+          // toString would turn bad bytes into U+FFFD silently and store them.
+          if (!isUtf8(bytes)) throw new MicrolibError('MLB_ERR_BAD_JSON', 'request body is not valid UTF-8');
+          resolve(parseJsonBody(bytes.toString('utf8'), shape));
+        } catch (error) {
+          reject(error);
+        } finally {
+          claim?.release();
+        }
+      },
+      (error) => {
+        claim?.release();
+        reject(error);
+      },
+    );
+  });
 }
 
 const MSGPACK_TOP: Record<BodyShape, MsgpackTop> = { object: 'map', 'object-or-array': 'map-or-array', array: 'array' };

@@ -102,6 +102,12 @@ function sendBinary(request: RouteRequest, status: number, body: Record<string, 
   sendMsgpack(request.res, status, wire, headers);
 }
 
+/** What encodeURIComponent leaves as it is, but for `!'()*`: the characters of a generated id. */
+const PLAIN_SEGMENT = /^[\w.~-]*$/;
+
+/** `id` as a path segment; a plain one is tested, not encoded (encoding cost a quarter of a microsecond per create). */
+const pathSegment = (id: string) => (PLAIN_SEGMENT.test(id) ? id : encodeURIComponent(id));
+
 /** A body the router read for a route that takes an object only. */
 const objectBody = (input: RequestBody | undefined) => input as Record<string, unknown>;
 
@@ -156,7 +162,7 @@ export function modelRouteHandlers(options: RouteHandlerOptions): Record<RouteNa
   /** 201 with the record created, where it is, and its ETag. */
   function answerCreated(request: RouteRequest, record: StoredRecord): void {
     const { served, endpoint } = request;
-    send(request, 201, record, { 'x-microlib-version': served.servedBy, location: `${MODELS_PREFIX}${endpoint}/${encodeURIComponent(record.id)}`, etag: etagOf(record) }, false);
+    send(request, 201, record, { 'x-microlib-version': served.servedBy, location: `${MODELS_PREFIX}${endpoint}/${pathSegment(record.id)}`, etag: etagOf(record) }, false);
   }
 
   /** The record a read found, or 304 when the client has this revision. */
